@@ -1,0 +1,44 @@
+"""Serializer building blocks that take their choices from the request's tenant, so a client
+can never point at another tenant's row."""
+
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+
+class TenantCodeField(serializers.SlugRelatedField):
+    """A related config entry addressed by its code among the tenant's live rows."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault(
+            "error_messages",
+            {"does_not_exist": f"Unknown {model._meta.verbose_name} '{{value}}'."},
+        )
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.for_tenant(self.context["tenant"]).live()
+
+
+class TenantMemberField(serializers.PrimaryKeyRelatedField):
+    """A user who is an active member of the request's tenant."""
+
+    default_error_messages = {"does_not_exist": "Not an active member of this tenant."}
+
+    def get_queryset(self):
+        return get_user_model().objects.filter(
+            memberships__tenant=self.context["tenant"], memberships__is_active=True
+        )
+
+
+class StrictFieldsMixin:
+    """Refuse fields the serializer does not know instead of silently dropping them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

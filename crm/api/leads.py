@@ -1,0 +1,237 @@
+"""leads/ and its actions (seed 004)."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
+from ..models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
+from ..scoping import TenantModelViewSet
+from ..selectors.leads import lead_statistics, leads_visible_to
+from ..services import leads as lead_services
+from .fields import StrictFieldsMixin, TenantCodeField, TenantMemberField
+from .ordering import StrictOrderingFilter
+
+
+class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    source = TenantCodeField(LeadSource, slug_field="source_code", required=False)
+    sub_source = serializers.CharField(
+        source="sub_source.sub_source_code", required=False, allow_null=True, allow_blank=True
+    )
+    channel = TenantCodeField(
+        LeadChannel, slug_field="channel_code", required=False, allow_null=True
+    )
+    assigned_to = TenantMemberField(required=False, allow_null=True)
+    lead_score = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=100,
+        help_text="Leave out to have the lead scored automatically.",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, source="tag_names"
+    )
+    days_since_created = serializers.IntegerField(read_only=True)
+    days_since_last_contact = serializers.IntegerField(read_only=True, allow_null=True)
+    is_hot_lead = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company",
+            "job_title",
+            "status",
+            "source",
+            "sub_source",
+            "channel",
+            "assigned_to",
+            "lead_score",
+            "probability",
+            "estimated_value",
+            "expected_close_date",
+            "last_contact_date",
+            "next_follow_up_date",
+            "call_attempts",
+            "tags",
+            "notes",
+            "contacted_at",
+            "qualified_at",
+            "converted_at",
+            "archived_at",
+            "created_at",
+            "updated_at",
+            "days_since_created",
+            "days_since_last_contact",
+            "is_hot_lead",
+        ]
+        read_only_fields = ["contacted_at", "qualified_at", "converted_at", "archived_at"]
+
+    def validate(self, attrs):
+        """Resolve the sub-source code under the lead's (new or current) source."""
+        sub = attrs.pop("sub_source", serializers.empty)
+        if sub is not serializers.empty:
+            code = sub.get("sub_source_code") if sub else None
+            source = attrs.get("source") or (self.instance.source if self.instance else None)
+            if source is None:
+                source = (
+                    LeadSource.objects.for_tenant(self.context["tenant"])
+                    .live()
+                    .filter(is_default=True)
+                    .first()
+                )
+            if code:
+                match = (
+                    LeadSubSource.objects.for_tenant(self.context["tenant"])
+                    .live()
+                    .filter(source=source, sub_source_code=code)
+                    .first()
+                )
+                if match is None:
+                    raise serializers.ValidationError(
+                        {"sub_source": [f"{code} is not a sub-source of {source.source_code}."]}
+                    )
+                attrs["sub_source"] = match
+            else:
+                attrs["sub_source"] = None
+        return attrs
+
+
+class BulkStatusSerializer(StrictFieldsMixin, serializers.Serializer):
+    lead_ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, max_length=1000
+    )
+    status = serializers.ChoiceField(choices=LeadStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    lead_ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, max_length=1000
+    )
+    agent_id = serializers.IntegerField()
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = LeadActivity
+        fields = ["id", "kind", "message", "changes", "actor", "created_at"]
+
+
+class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField()
+
+
+class LeadViewSet(TenantModelViewSet):
+    """Leads. Agents see leads assigned to them or unassigned; managers and admins see all.
+    DELETE archives (`restore/` brings a lead back); archived leads leave the list unless
+    `include_archived=true`."""
+
+    serializer_class = LeadSerializer
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = LeadFilterSet
+    ordering_fields = LEAD_ORDERING_FIELDS
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return (
+            leads_visible_to(tenant=self.tenant, membership=self.membership)
+            .select_related("source", "sub_source", "channel")
+            .prefetch_related("tags")
+        )
+
+    def filter_queryset(self, queryset):
+        # Filters apply to lists only: a detail URL finds archived leads too (to restore them).
+        if self.action in ("list", "statistics"):
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def _split(self, data):
+        data = dict(data)
+        tags = data.pop("tag_names", None)
+        return data, tags
+
+    def _reload(self, lead):
+        return self.get_queryset().get(pk=lead.pk)
+
+    def perform_create(self, serializer):
+        data, tags = self._split(serializer.validated_data)
+        lead = lead_services.lead_create(
+            tenant=self.tenant, by=self.membership, data=data, tags=tags or ()
+        )
+        serializer.instance = self._reload(lead)
+
+    def perform_update(self, serializer):
+        data, tags = self._split(serializer.validated_data)
+        lead = lead_services.lead_update(
+            lead=serializer.instance, by=self.membership, data=data, tags=tags
+        )
+        serializer.instance = self._reload(lead)
+
+    def perform_destroy(self, instance):
+        lead_services.lead_archive(lead=instance, by=self.membership)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        lead = lead_services.lead_archive(lead=self.get_object(), by=self.membership)
+        return Response(self.get_serializer(self._reload(lead)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        lead = lead_services.lead_restore(lead=self.get_object(), by=self.membership)
+        return Response(self.get_serializer(self._reload(lead)).data)
+
+    @extend_schema(request=NoteSerializer, responses=ActivitySerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def activities(self, request, pk=None):
+        lead = self.get_object()
+        if request.method == "POST":
+            body = NoteSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            activity = lead_services.lead_add_note(
+                lead=lead, by=self.membership, note=body.validated_data["note"]
+            )
+            return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+        activities = lead.activities.select_related("actor")
+        page = self.paginate_queryset(activities)
+        return self.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @extend_schema(request=BulkStatusSerializer, responses=dict)
+    @action(detail=False, methods=["post"], url_path="bulk-status")
+    def bulk_status(self, request):
+        body = BulkStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        leads = lead_services.lead_bulk_status(
+            tenant=self.tenant, by=self.membership, **body.validated_data
+        )
+        return Response({"updated": len(leads), "lead_ids": [lead.pk for lead in leads]})
+
+    @extend_schema(request=AssignSerializer, responses=dict)
+    @action(detail=False, methods=["post"])
+    def assign(self, request):
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        leads = lead_services.lead_assign(
+            tenant=self.tenant, by=self.membership, **body.validated_data
+        )
+        return Response({"assigned": len(leads), "lead_ids": [lead.pk for lead in leads]})
+
+    @extend_schema(responses=dict)
+    @action(detail=False, methods=["get"])
+    def statistics(self, request):
+        leads = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        return Response(lead_statistics(leads=leads))
+
+
+__all__ = ["LeadViewSet"]

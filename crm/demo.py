@@ -1,0 +1,128 @@
+"""The demo tenant: realistic, reproducible data for `seed_demo` and `make run`."""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    Lead,
+    LeadActivity,
+    LeadChannel,
+    LeadSource,
+    LeadStatus,
+    LeadSubSource,
+    Role,
+    Tenant,
+)
+from .services.leads import lead_create, lead_update
+from .services.tenancy import member_add, tenant_create
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "demo-pass-123"
+DEMO_USERS = [
+    ("demo-admin", Role.ADMIN),
+    ("demo-manager", Role.MANAGER),
+    ("demo-agent", Role.AGENT),
+    ("demo-agent2", Role.AGENT),
+]
+FIRST = (
+    "Ava Ben Chloe Dev Emma Farid Grace Hugo Iris Jon Kiara Leo Maya Nico Omar Priya Quinn Rosa Sam"
+).split()
+LAST = (
+    "Adams Baker Chen Diaz Evans Fischer Garcia Hughes Ivanov Jones Khan Lopez Moreau Novak Patel"
+).split()
+COMPANIES = [
+    "Northwind",
+    "Acme Corp",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark Ltd",
+    "",
+    "",
+]
+TAGS = ["vip", "enterprise", "newsletter", "trade-show", "follow-up", "budget-approved"]
+# A plausible funnel: most leads stall early, some close.
+STATUS_WEIGHTS = {
+    LeadStatus.NEW: 30,
+    LeadStatus.CONTACTED: 20,
+    LeadStatus.CALLBACK: 6,
+    LeadStatus.QUALIFIED: 14,
+    LeadStatus.PROPOSAL: 8,
+    LeadStatus.NEGOTIATION: 5,
+    LeadStatus.WON: 9,
+    LeadStatus.LOST: 8,
+}
+
+
+@transaction.atomic
+def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
+    """Create the demo tenant once; returns (tenant, created)."""
+    tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
+    if tenant is not None:
+        return tenant, False
+    tenant = tenant_create(slug=DEMO_SLUG, name="Demo Company", industry="real_estate")
+    members = {
+        username: member_add(
+            tenant=tenant,
+            username=username,
+            role=role,
+            password=DEMO_PASSWORD,
+            email=f"{username}@example.com",
+        )
+        for username, role in DEMO_USERS
+    }
+    LeadSubSource.objects.filter(tenant=tenant, sub_source_code="FACEBOOK").update(
+        cost_per_lead=Decimal("12.50")
+    )
+    LeadSubSource.objects.filter(tenant=tenant, sub_source_code="LINKEDIN").update(
+        cost_per_lead=Decimal("30.00")
+    )
+    rng = random.Random(7)
+    sources = list(LeadSource.objects.for_tenant(tenant))
+    subs = {s.pk: list(LeadSubSource.objects.filter(source=s)) for s in sources}
+    channels = list(LeadChannel.objects.for_tenant(tenant))
+    agents = [members["demo-agent"].user, members["demo-agent2"].user, None]
+    manager = members["demo-manager"]
+    now = timezone.now()
+    statuses, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
+    for i in range(leads):
+        source = rng.choice(sources)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        domain = company.lower().replace(" ", "") + ".com" if company else "gmail.com"
+        lead = lead_create(
+            tenant=tenant,
+            by=manager,
+            data={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first}.{last}{i}@{domain}".lower(),
+                "phone": f"+1555{rng.randint(1000000, 9999999)}",
+                "company": company,
+                "source": source,
+                "sub_source": rng.choice(subs[source.pk]) if subs[source.pk] else None,
+                "channel": rng.choice(channels),
+                "assigned_to": rng.choice(agents),
+                "estimated_value": Decimal(rng.randrange(500, 50000, 250)),
+            },
+            tags=rng.sample(TAGS, rng.randint(0, 2)),
+        )
+        created = now - timedelta(days=rng.randint(0, 89), hours=rng.randint(0, 23))
+        status = rng.choices(statuses, weights)[0]
+        if status != LeadStatus.NEW:
+            lead_update(lead=lead, by=manager, data={"status": status})
+        # Spread the history over the last 90 days so trends and durations mean something.
+        closed = created + timedelta(days=rng.randint(3, 40))
+        Lead.objects.filter(pk=lead.pk).update(
+            created_at=created,
+            contacted_at=created + timedelta(days=1) if lead.contacted_at else None,
+            qualified_at=created + timedelta(days=3) if lead.qualified_at else None,
+            converted_at=min(closed, now) if lead.converted_at else None,
+        )
+        LeadActivity.objects.filter(lead=lead).update(created_at=created)
+    return tenant, True

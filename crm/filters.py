@@ -1,0 +1,129 @@
+"""The lead filter set: one translation of query parameters into a query, used by the API and
+the leads page alike. Choices come from the request's tenant, so a foreign code or id is a
+validation error (400 in the API, a form error on the page)."""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+
+from .models import LeadChannel, LeadSource, LeadStatus, LeadSubSource, LeadTag, hot_lead_q
+
+
+def _tenant(request):
+    return request.tenant if request is not None else None
+
+
+def tenant_sources(request):
+    return LeadSource.objects.for_tenant(_tenant(request)).live()
+
+
+def tenant_sub_sources(request):
+    return LeadSubSource.objects.for_tenant(_tenant(request)).live().select_related("source")
+
+
+def tenant_channels(request):
+    return LeadChannel.objects.for_tenant(_tenant(request)).live()
+
+
+def tenant_users(request):
+    return (
+        get_user_model()
+        .objects.filter(memberships__tenant=_tenant(request), memberships__is_active=True)
+        .order_by("username")
+    )
+
+
+class TagsField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return [t.strip().lower() for t in value.split(",") if t.strip()] if value else []
+
+
+class TagsFilter(django_filters.Filter):
+    field_class = TagsField
+
+
+class LeadFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
+    source = django_filters.ModelChoiceFilter(queryset=tenant_sources, to_field_name="source_code")
+    sub_source = django_filters.ModelMultipleChoiceFilter(
+        queryset=tenant_sub_sources,
+        to_field_name="sub_source_code",
+        help_text="Sub-source code (matches that code under any source).",
+    )
+    channel = django_filters.ModelChoiceFilter(
+        queryset=tenant_channels, to_field_name="channel_code"
+    )
+    assigned_to = django_filters.ModelChoiceFilter(queryset=tenant_users)
+    unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    created_after = django_filters.DateFilter(method="filter_created_after")
+    created_before = django_filters.DateFilter(method="filter_created_before")
+    lead_score_min = django_filters.NumberFilter(
+        field_name="lead_score", lookup_expr="gte", min_value=0, max_value=100
+    )
+    lead_score_max = django_filters.NumberFilter(
+        field_name="lead_score", lookup_expr="lte", min_value=0, max_value=100
+    )
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    is_hot_leads_only = django_filters.BooleanFilter(method="filter_hot")
+    tags = TagsFilter(method="filter_tags", help_text="Comma-separated; any match.")
+    include_archived = django_filters.BooleanFilter(method="filter_noop")
+    archived_only = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not (
+            self.form.cleaned_data.get("include_archived")
+            or self.form.cleaned_data.get("archived_only")
+        ):
+            queryset = queryset.filter(archived_at__isnull=True)
+        return queryset
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def _day_start(self, day):
+        return datetime.combine(day, time.min, tzinfo=self.request.tenant.tzinfo)
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=self._day_start(value))
+
+    def filter_created_before(self, queryset, name, value):
+        """Inclusive: leads created on `value` (tenant time) are kept."""
+        return queryset.filter(created_at__lt=self._day_start(value + timedelta(days=1)))
+
+    def filter_search(self, queryset, name, value):
+        for term in value.lower().split():
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
+
+    def filter_hot(self, queryset, name, value):
+        return queryset.filter(hot_lead_q()) if value else queryset
+
+    def filter_tags(self, queryset, name, value):
+        if not value:
+            return queryset
+        tagged = LeadTag.objects.filter(lead=OuterRef("pk"), tag__name__in=value)
+        return queryset.filter(Exists(tagged))
+
+
+LEAD_ORDERING_FIELDS = [
+    "created_at",
+    "updated_at",
+    "lead_score",
+    "first_name",
+    "last_name",
+    "company",
+    "status",
+    "estimated_value",
+    "probability",
+    "expected_close_date",
+    "last_contact_date",
+    "next_follow_up_date",
+    "call_attempts",
+]

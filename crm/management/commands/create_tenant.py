@@ -1,0 +1,50 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from crm.models import INDUSTRY_CHOICES, Role
+from crm.services.tenancy import member_add, tenant_create
+
+
+class Command(BaseCommand):
+    help = "Create a tenant with its default configuration and a tenant admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--name", required=True)
+        parser.add_argument(
+            "--industry", default="other", choices=[code for code, _ in INDUSTRY_CHOICES]
+        )
+        parser.add_argument("--timezone", default="UTC")
+        parser.add_argument("--currency", default="USD")
+        parser.add_argument("--admin-username", required=True)
+        parser.add_argument("--admin-password", required=True)
+        parser.add_argument("--admin-email", default="")
+
+    def handle(self, *args, **options):
+        try:
+            with transaction.atomic():
+                tenant = tenant_create(
+                    slug=options["slug"],
+                    name=options["name"],
+                    industry=options["industry"],
+                    timezone=options["timezone"],
+                    currency=options["currency"],
+                )
+                member_add(
+                    tenant=tenant,
+                    username=options["admin_username"],
+                    role=Role.ADMIN,
+                    password=options["admin_password"],
+                    email=options["admin_email"],
+                )
+        except ValidationError as exc:
+            raise CommandError(format_errors(exc)) from exc
+        admin = options["admin_username"]
+        self.stdout.write(f"Created tenant '{tenant.slug}' ({tenant.name}) with admin '{admin}'.")
+
+
+def format_errors(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)

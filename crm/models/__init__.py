@@ -1,0 +1,40 @@
+from .leads import (
+    CLOSED_STATUSES,
+    CONTACTED_STATUSES,
+    HOT_LEAD_SCORE,
+    QUALIFIED_STATUSES,
+    ActivityKind,
+    Lead,
+    LeadActivity,
+    LeadStatus,
+    LeadTag,
+    Tag,
+    hot_lead_q,
+)
+from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
+from .tenancy import INDUSTRY_CHOICES, Membership, Role, Tenant, TenantOwned, TenantQuerySet
+
+__all__ = [
+    "ActivityKind",
+    "CLOSED_STATUSES",
+    "CONTACTED_STATUSES",
+    "HOT_LEAD_SCORE",
+    "INDUSTRY_CHOICES",
+    "Lead",
+    "LeadActivity",
+    "LeadChannel",
+    "LeadSource",
+    "LeadStatus",
+    "LeadSubSource",
+    "LeadTag",
+    "Membership",
+    "QUALIFIED_STATUSES",
+    "Role",
+    "SourceType",
+    "Tag",
+    "Tenant",
+    "TenantOwned",
+    "TenantQuerySet",
+    "code_validator",
+    "hot_lead_q",
+]

@@ -1,0 +1,254 @@
+"""Leads (seed 004), their tags and their activity log."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
+from django.utils import timezone
+
+from ..validators import normalize_phone, validate_phone
+from .sources import LeadChannel, LeadSource, LeadSubSource
+from .tenancy import TenantOwned
+
+# A hot lead: open and scored at least this high. One definition, used by the property,
+# the filter and the statistics.
+HOT_LEAD_SCORE = 70
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "NEW", "New"
+    CONTACTED = "CONTACTED", "Contacted"
+    QUALIFIED = "QUALIFIED", "Qualified"
+    PROPOSAL = "PROPOSAL", "Proposal"
+    NEGOTIATION = "NEGOTIATION", "Negotiation"
+    WON = "WON", "Won"
+    LOST = "LOST", "Lost"
+    CALLBACK = "CALLBACK", "Callback"
+
+
+CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST)
+# Reaching one of these statuses means the lead has been contacted / qualified (funnel stages).
+CONTACTED_STATUSES = (
+    LeadStatus.CONTACTED,
+    LeadStatus.CALLBACK,
+    LeadStatus.QUALIFIED,
+    LeadStatus.PROPOSAL,
+    LeadStatus.NEGOTIATION,
+    LeadStatus.WON,
+)
+QUALIFIED_STATUSES = (
+    LeadStatus.QUALIFIED,
+    LeadStatus.PROPOSAL,
+    LeadStatus.NEGOTIATION,
+    LeadStatus.WON,
+)
+
+
+def hot_lead_q() -> Q:
+    return Q(lead_score__gte=HOT_LEAD_SCORE) & ~Q(status__in=CLOSED_STATUSES)
+
+
+class Tag(TenantOwned):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TenantOwned):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=32, blank=True, validators=[validate_phone])
+    company = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=100, blank=True)
+
+    status = models.CharField(max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    source = models.ForeignKey(LeadSource, on_delete=models.PROTECT, related_name="leads")
+    sub_source = models.ForeignKey(
+        LeadSubSource, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    channel = models.ForeignKey(
+        LeadChannel, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_leads",
+    )
+
+    lead_score = models.PositiveSmallIntegerField(
+        default=50, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    probability = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="Chance of winning, 0.00 to 1.00.",
+    )
+    estimated_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    expected_close_date = models.DateField(null=True, blank=True)
+    last_contact_date = models.DateTimeField(null=True, blank=True)
+    next_follow_up_date = models.DateTimeField(null=True, blank=True)
+    call_attempts = models.PositiveIntegerField(default=0)
+    tags = models.ManyToManyField(Tag, through="LeadTag", blank=True, related_name="leads")
+    notes = models.TextField(blank=True)
+
+    # When the lead first reached a funnel stage; set by the lead services, never by clients.
+    contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    qualified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    converted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # What the search box matches (name, email, phone, company), kept by the database itself.
+    # On PostgreSQL a trigram GIN index on it serves `LIKE '%term%'` (see migration 0002).
+    search_text = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "email",
+                Value(" "),
+                "phone",
+                Value(" "),
+                "company",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="lead_tenant_created"),
+            models.Index(fields=["tenant", "status", "created_at"], name="lead_tenant_status"),
+            models.Index(
+                fields=["tenant", "assigned_to", "created_at"], name="lead_tenant_assignee"
+            ),
+            models.Index(fields=["tenant", "source", "created_at"], name="lead_tenant_source"),
+            models.Index(fields=["tenant", "lead_score"], name="lead_tenant_score"),
+            models.Index(fields=["tenant", "email"], name="lead_tenant_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        if not self.email and not self.phone and "phone" not in errors:
+            errors["email"] = ["Give an email address or a phone number."]
+        if self.source_id and self.source.tenant_id != self.tenant_id:
+            errors["source"] = ["Unknown lead source."]
+        if self.sub_source_id:
+            if self.sub_source.tenant_id != self.tenant_id:
+                errors["sub_source"] = ["Unknown sub-source."]
+            elif self.sub_source.source_id != self.source_id:
+                errors["sub_source"] = [
+                    f"{self.sub_source.sub_source_code} is not a sub-source of "
+                    f"{self.source.source_code}."
+                ]
+        if self.channel_id and self.channel.tenant_id != self.tenant_id:
+            errors["channel"] = ["Unknown channel."]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def days_since_created(self) -> int:
+        return (timezone.now() - self.created_at).days
+
+    @property
+    def days_since_last_contact(self) -> int | None:
+        if self.last_contact_date is None:
+            return None
+        return (timezone.now() - self.last_contact_date).days
+
+    @property
+    def is_hot_lead(self) -> bool:
+        return self.lead_score >= HOT_LEAD_SCORE and self.status not in CLOSED_STATUSES
+
+    @property
+    def is_overdue_follow_up(self) -> bool:
+        return self.next_follow_up_date is not None and self.next_follow_up_date < timezone.now()
+
+    def tag_names(self) -> list[str]:
+        return sorted(tag.name for tag in self.tags.all())
+
+
+class LeadTag(TenantOwned):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="lead_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="lead_tags")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "lead", "tag"], name="leadtag_unique")
+        ]
+        indexes = [models.Index(fields=["tenant", "tag"], name="leadtag_tenant_tag")]
+
+
+class ActivityKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    STATUS = "status", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    NOTE = "note", "Note"
+    ARCHIVED = "archived", "Archived"
+    RESTORED = "restored", "Restored"
+    MILESTONE = "milestone", "Milestone"
+
+
+class LeadActivity(TenantOwned):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    message = models.TextField()
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "lead", "created_at"], name="activity_lead")]
+        verbose_name_plural = "lead activities"
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,242 @@
+"""Reads for lead sources: counters, performance over a date range, daily trends.
+
+Every figure is computed from leads at read time (never stored). Archived leads are left out of
+every figure. Definitions: docs/metrics.md.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..models import Lead, LeadSource, LeadStatus, LeadSubSource, Tenant
+
+LIVE_LEADS = Q(leads__archived_at__isnull=True)
+MAX_TREND_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+
+
+def sources_with_counters(sources: QuerySet[LeadSource]) -> QuerySet[LeadSource]:
+    return sources.annotate(
+        leads_generated=Count("leads", filter=LIVE_LEADS),
+        conversion_count=Count("leads", filter=LIVE_LEADS & Q(leads__status=LeadStatus.WON)),
+    )
+
+
+def sub_sources_with_counters(subs: QuerySet[LeadSubSource]) -> QuerySet[LeadSubSource]:
+    return sources_with_counters(subs).annotate(
+        last_activity_date=Max("leads__created_at", filter=LIVE_LEADS)
+    )
+
+
+def rate(part: int, whole: int) -> float:
+    """part / whole as a percentage, 2 decimals; 0 when there is nothing to divide."""
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+
+    def bounds(self, tenant: Tenant) -> tuple[datetime, datetime]:
+        """[start 00:00, day after end 00:00) in the tenant's time zone."""
+        tz = tenant.tzinfo
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+
+def tenant_today(tenant: Tenant) -> date:
+    return timezone.now().astimezone(tenant.tzinfo).date()
+
+
+def parse_date_range(*, tenant: Tenant, start_date: str | None, end_date: str | None) -> DateRange:
+    """Inclusive dates in the tenant's time zone; defaults to the last 30 days."""
+    errors = {}
+    parsed = {}
+    for name, raw in (("start_date", start_date), ("end_date", end_date)):
+        if raw:
+            try:
+                parsed[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = ["Use a date in YYYY-MM-DD form."]
+    if errors:
+        raise ValidationError(errors)
+    end = parsed.get("end_date") or tenant_today(tenant)
+    start = parsed.get("start_date") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if start > end:
+        raise ValidationError({"start_date": ["The start date is after the end date."]})
+    return DateRange(start, end)
+
+
+def _group_metrics(leads: QuerySet[Lead], group_by: str) -> dict:
+    """Counts, close durations and value per `group_by` value in one grouped query."""
+    won = Q(status=LeadStatus.WON)
+    rows = (
+        leads.order_by()
+        .values(group_by)
+        .annotate(
+            generated=Count("pk"),
+            contacted=Count("pk", filter=Q(contacted_at__isnull=False)),
+            qualified=Count("pk", filter=Q(qualified_at__isnull=False)),
+            converted=Count("pk", filter=won),
+            lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
+            close_time=Sum(
+                ExpressionWrapper(
+                    F("converted_at") - F("created_at"), output_field=DurationField()
+                ),
+                filter=won,
+            ),
+            value=Sum("estimated_value", filter=won, output_field=DecimalField()),
+        )
+    )
+    return {row.pop(group_by): row for row in rows}
+
+
+_EMPTY = {
+    "generated": 0,
+    "contacted": 0,
+    "qualified": 0,
+    "converted": 0,
+    "lost": 0,
+    "close_time": None,
+    "value": None,
+}
+
+
+def _metrics(counts: dict, cost: Decimal) -> dict:
+    generated, converted = counts["generated"], counts["converted"]
+    close_time = counts["close_time"] or timedelta(0)
+    value = counts["value"] or Decimal("0")
+    return {
+        "leads_generated": generated,
+        "leads_contacted": counts["contacted"],
+        "leads_qualified": counts["qualified"],
+        "leads_converted": converted,
+        "leads_lost": counts["lost"],
+        "conversion_rate": rate(converted, generated),
+        "qualification_rate": rate(counts["qualified"], generated),
+        "average_days_to_close": (
+            round(close_time / timedelta(days=1) / converted, 2) if converted else None
+        ),
+        "total_value": value.quantize(Decimal("0.01")),
+        "total_cost": cost.quantize(Decimal("0.01")),
+        "cost_per_lead": (cost / generated).quantize(Decimal("0.01")) if generated else None,
+        "roi": round(float((value - cost) / cost * 100), 2) if cost else None,
+    }
+
+
+def _sum_counts(groups) -> dict:
+    total = dict(_EMPTY, generated=0)
+    for counts in groups:
+        for key in ("generated", "contacted", "qualified", "converted", "lost"):
+            total[key] += counts[key]
+        for key in ("close_time", "value"):
+            if counts[key] is not None:
+                total[key] = counts[key] if total[key] is None else total[key] + counts[key]
+    return total
+
+
+def source_performance(*, tenant: Tenant, source: LeadSource, period: DateRange) -> dict:
+    """Seed 000's SourcePerformanceMetrics for leads created in `period`, with sub-sources.
+
+    A sub-source's cost is its cost_per_lead × the leads it generated in the period; a source's
+    cost is the sum over its sub-sources.
+    """
+    start, end = period.bounds(tenant)
+    leads = Lead.objects.for_tenant(tenant).filter(
+        source=source, archived_at__isnull=True, created_at__gte=start, created_at__lt=end
+    )
+    groups = _group_metrics(leads, "sub_source")
+    subs = {
+        sub.pk: sub
+        for sub in LeadSubSource.objects.for_tenant(tenant).filter(
+            Q(source=source) & (Q(deleted_at__isnull=True) | Q(pk__in=[k for k in groups if k]))
+        )
+    }
+    sub_rows = []
+    total_cost = Decimal("0")
+    for sub in sorted(subs.values(), key=lambda s: (s.display_order, s.sub_source_code)):
+        counts = groups.get(sub.pk, _EMPTY)
+        cost = sub.cost_per_lead * counts["generated"]
+        total_cost += cost
+        sub_rows.append(
+            {
+                "sub_source_code": sub.sub_source_code,
+                "sub_source_name": sub.sub_source_name,
+                "is_deleted": sub.is_deleted,
+                **_metrics(counts, cost),
+            }
+        )
+    return {
+        "source_code": source.source_code,
+        "source_name": source.source_name,
+        "start_date": period.start,
+        "end_date": period.end,
+        **_metrics(_sum_counts(groups.values()), total_cost),
+        "sub_sources": sub_rows,
+    }
+
+
+def source_trends(*, tenant: Tenant, days: int) -> dict:
+    """Leads generated and converted per source per day over the last `days` days (tenant time)."""
+    if not 1 <= days <= MAX_TREND_DAYS:
+        raise ValidationError({"days": [f"Choose between 1 and {MAX_TREND_DAYS} days."]})
+    end_day = tenant_today(tenant)
+    period = DateRange(end_day - timedelta(days=days - 1), end_day)
+    start, end = period.bounds(tenant)
+    tz = tenant.tzinfo
+    leads = Lead.objects.for_tenant(tenant).filter(archived_at__isnull=True).order_by()
+
+    def per_day(field: str, **filters) -> dict:
+        rows = (
+            leads.filter(**{f"{field}__gte": start, f"{field}__lt": end}, **filters)
+            .annotate(day=TruncDate(field, tzinfo=tz))
+            .values("source_id", "day")
+            .annotate(n=Count("pk"))
+        )
+        return {(row["source_id"], row["day"]): row["n"] for row in rows}
+
+    generated = per_day("created_at")
+    converted = per_day("converted_at", status=LeadStatus.WON)
+    source_ids = {key[0] for key in generated} | {key[0] for key in converted}
+    sources = LeadSource.objects.for_tenant(tenant).filter(
+        Q(deleted_at__isnull=True) | Q(pk__in=source_ids)
+    )
+    day_list = [period.start + timedelta(days=i) for i in range(days)]
+    series = []
+    for source in sources:
+        points = [
+            {
+                "date": day,
+                "leads_generated": generated.get((source.pk, day), 0),
+                "leads_converted": converted.get((source.pk, day), 0),
+            }
+            for day in day_list
+        ]
+        series.append(
+            {
+                "source_code": source.source_code,
+                "source_name": source.source_name,
+                "leads_generated": sum(p["leads_generated"] for p in points),
+                "leads_converted": sum(p["leads_converted"] for p in points),
+                "series": points,
+            }
+        )
+    return {"days": days, "start_date": period.start, "end_date": period.end, "sources": series}

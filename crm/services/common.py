@@ -1,0 +1,35 @@
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, models, transaction
+
+
+def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Validate every field, `clean()` and the constraints, then save.
+
+    A concurrent writer can still win the race between the check and the insert; the database
+    constraint then refuses the row and the caller gets the same validation error, not a 500.
+    """
+    instance.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            "This conflicts with an existing record; reload and try again."
+        ) from exc
+
+
+def assign_fields(instance: models.Model, data: dict, *, allowed: set[str]) -> dict[str, tuple]:
+    """Set the given fields and return {field: (old, new)} for those that changed."""
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    changes = {}
+    for name, value in data.items():
+        try:
+            old = getattr(instance, name)
+        except ObjectDoesNotExist:  # a foreign key not set yet
+            old = None
+        if old != value:
+            changes[name] = (old, value)
+            setattr(instance, name, value)
+    return changes

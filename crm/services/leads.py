@@ -1,0 +1,354 @@
+"""Writes for leads: create with auto-scoring, update with change tracking, archive/restore,
+bulk status, bulk assignment, notes. Every change lands in the lead's activity log."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    CONTACTED_STATUSES,
+    QUALIFIED_STATUSES,
+    ActivityKind,
+    Lead,
+    LeadActivity,
+    LeadSource,
+    LeadStatus,
+    LeadTag,
+    Membership,
+    Tag,
+    Tenant,
+)
+from ..selectors.leads import leads_visible_to
+from .common import assign_fields, save_validated
+
+BASE_SCORE = 50
+COMPANY_BONUS = 10
+BUSINESS_EMAIL_BONUS = 10
+HIGH_VALUE_TAG_BONUS = 15
+HIGH_VALUE_TAGS = frozenset({"vip", "enterprise", "high-value", "hot", "decision-maker"})
+FREE_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "gmx.com",
+        "gmx.net",
+        "yandex.com",
+        "zoho.com",
+    }
+)
+
+EDITABLE_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "status",
+    "source",
+    "sub_source",
+    "channel",
+    "assigned_to",
+    "lead_score",
+    "probability",
+    "estimated_value",
+    "expected_close_date",
+    "last_contact_date",
+    "next_follow_up_date",
+    "call_attempts",
+    "notes",
+}
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+
+def score_lead(*, source: LeadSource, company: str, email: str, tags: Iterable[str]) -> int:
+    """Seed 004's auto-score: 50 + the source's bonus + company + business email + VIP tags."""
+    score = BASE_SCORE + source.score_bonus
+    if company.strip():
+        score += COMPANY_BONUS
+    domain = email.rpartition("@")[2].lower()
+    if domain and domain not in FREE_EMAIL_DOMAINS:
+        score += BUSINESS_EMAIL_BONUS
+    if HIGH_VALUE_TAGS & {t.lower() for t in tags}:
+        score += HIGH_VALUE_TAG_BONUS
+    return max(0, min(100, score))
+
+
+def clean_tag_names(names: Iterable[str]) -> list[str]:
+    cleaned = sorted({name.strip().lower() for name in names if name and name.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": [f"At most {MAX_TAGS} tags."]})
+    too_long = [name for name in cleaned if len(name) > MAX_TAG_LENGTH]
+    if too_long:
+        raise ValidationError({"tags": [f"Tags are at most {MAX_TAG_LENGTH} characters."]})
+    return cleaned
+
+
+def _set_tags(lead: Lead, names: list[str]) -> None:
+    tenant = lead.tenant
+    existing = {t.name: t for t in Tag.objects.for_tenant(tenant).filter(name__in=names)}
+    missing = [Tag(tenant=tenant, name=name) for name in names if name not in existing]
+    Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    tags = list(Tag.objects.for_tenant(tenant).filter(name__in=names))
+    LeadTag.objects.filter(lead=lead).exclude(tag__in=tags).delete()
+    LeadTag.objects.bulk_create(
+        [LeadTag(tenant=tenant, lead=lead, tag=tag) for tag in tags], ignore_conflicts=True
+    )
+
+
+def _check_assignee(*, tenant: Tenant, by: Membership | None, assignee) -> None:
+    if assignee is None:
+        return
+    if by is not None and not by.can_manage and assignee.pk != by.user_id:
+        raise ValidationError({"assigned_to": ["Agents can only assign leads to themselves."]})
+    if not Membership.objects.filter(tenant=tenant, user=assignee, is_active=True).exists():
+        raise ValidationError({"assigned_to": ["Not an active member of this tenant."]})
+
+
+def _stamp_funnel(lead: Lead, now: datetime) -> None:
+    """Record when the lead first reached each funnel stage; `converted_at` follows WON."""
+    if lead.status in CONTACTED_STATUSES and lead.contacted_at is None:
+        lead.contacted_at = now
+    if lead.status in QUALIFIED_STATUSES and lead.qualified_at is None:
+        lead.qualified_at = now
+    if lead.status == LeadStatus.WON:
+        lead.converted_at = lead.converted_at or now
+    else:
+        lead.converted_at = None
+
+
+def _describe(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    for attr in ("source_code", "sub_source_code", "channel_code", "username"):
+        if hasattr(value, attr):
+            return getattr(value, attr)
+    return str(value)
+
+
+def _log(lead: Lead, *, by: Membership | None, kind: str, message: str, changes=None) -> None:
+    LeadActivity.objects.create(
+        tenant=lead.tenant,
+        lead=lead,
+        actor=by.user if by else None,
+        kind=kind,
+        message=message,
+        changes=changes or {},
+    )
+
+
+def _actor(by: Membership | None) -> AbstractBaseUser | None:
+    return by.user if by else None
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    tenant: Tenant,
+    by: Membership | None,
+    data: dict[str, Any],
+    tags: Iterable[str] = (),
+) -> Lead:
+    data = dict(data)
+    tag_names = clean_tag_names(tags)
+    lead = Lead(tenant=tenant, created_by=_actor(by))
+    if data.get("source") is None:
+        data["source"] = (
+            LeadSource.objects.for_tenant(tenant).live().filter(is_default=True).first()
+        )
+        if data["source"] is None:
+            raise ValidationError(
+                {"source": ["This tenant has no default lead source; choose one."]}
+            )
+    elif not data["source"].is_active:
+        raise ValidationError({"source": [f"{data['source'].source_code} is inactive."]})
+    auto_score = data.get("lead_score") is None
+    if auto_score:
+        data.pop("lead_score", None)
+    assign_fields(lead, data, allowed=EDITABLE_FIELDS)
+    _check_assignee(tenant=tenant, by=by, assignee=lead.assigned_to)
+    if auto_score:
+        lead.lead_score = score_lead(
+            source=lead.source, company=lead.company, email=lead.email, tags=tag_names
+        )
+    _stamp_funnel(lead, timezone.now())
+    save_validated(lead)
+    _set_tags(lead, tag_names)
+    who = by.user.get_username() if by else "system"
+    _log(
+        lead,
+        by=by,
+        kind=ActivityKind.CREATED,
+        message=f"Lead created by {who}, score {lead.lead_score}.",
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(
+    *,
+    lead: Lead,
+    by: Membership | None,
+    data: dict[str, Any],
+    tags: Iterable[str] | None = None,
+) -> Lead:
+    if lead.is_archived:
+        raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
+    old_source_id = lead.source_id
+    changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
+    if "source" in changes and not lead.source.is_active:
+        raise ValidationError({"source": [f"{lead.source.source_code} is inactive."]})
+    if lead.source_id != old_source_id and "sub_source" not in data:
+        lead.sub_source = None
+    if "assigned_to" in changes:
+        if by is not None and not by.can_manage and lead.assigned_to_id not in (None, by.user_id):
+            raise ValidationError({"assigned_to": ["Agents can only assign leads to themselves."]})
+        _check_assignee(tenant=lead.tenant, by=by, assignee=lead.assigned_to)
+    _stamp_funnel(lead, timezone.now())
+    save_validated(lead)
+    if tags is not None:
+        new_tags = clean_tag_names(tags)
+        old_tags = lead.tag_names()
+        if new_tags != old_tags:
+            _set_tags(lead, new_tags)
+            changes["tags"] = (", ".join(old_tags), ", ".join(new_tags))
+    if changes:
+        parts = [
+            "notes changed" if name == "notes" else f"{name}: {_describe(old)} → {_describe(new)}"
+            for name, (old, new) in changes.items()
+        ]
+        kind = ActivityKind.STATUS if set(changes) == {"status"} else ActivityKind.UPDATED
+        _log(
+            lead,
+            by=by,
+            kind=kind,
+            message="; ".join(parts),
+            changes={
+                name: [_describe(old), _describe(new)] for name, (old, new) in changes.items()
+            },
+        )
+    return lead
+
+
+@transaction.atomic
+def lead_archive(*, lead: Lead, by: Membership | None) -> Lead:
+    if lead.is_archived:
+        raise ValidationError({"detail": ["This lead is already archived."]})
+    lead.archived_at = timezone.now()
+    lead.save(update_fields=["archived_at", "updated_at"])
+    _log(lead, by=by, kind=ActivityKind.ARCHIVED, message="Lead archived.")
+    return lead
+
+
+@transaction.atomic
+def lead_restore(*, lead: Lead, by: Membership | None) -> Lead:
+    if not lead.is_archived:
+        raise ValidationError({"detail": ["This lead is not archived."]})
+    lead.archived_at = None
+    lead.save(update_fields=["archived_at", "updated_at"])
+    _log(lead, by=by, kind=ActivityKind.RESTORED, message="Lead restored.")
+    return lead
+
+
+@transaction.atomic
+def lead_add_note(*, lead: Lead, by: Membership | None, note: str) -> LeadActivity:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ["Write a note."]})
+    return LeadActivity.objects.create(
+        tenant=lead.tenant, lead=lead, actor=_actor(by), kind=ActivityKind.NOTE, message=note
+    )
+
+
+def _resolve_leads(*, tenant: Tenant, by: Membership, lead_ids: list[int]) -> list[Lead]:
+    """The caller's visible, live leads for these ids; any other id fails the whole request."""
+    if not lead_ids:
+        raise ValidationError({"lead_ids": ["Give at least one lead id."]})
+    wanted = set(lead_ids)
+    leads = list(
+        leads_visible_to(tenant=tenant, membership=by)
+        .filter(pk__in=wanted, archived_at__isnull=True)
+        .select_for_update()
+        .order_by("pk")
+    )
+    missing = wanted - {lead.pk for lead in leads}
+    if missing:
+        listed = ", ".join(str(pk) for pk in sorted(missing))
+        raise ValidationError({"lead_ids": [f"Unknown or archived lead ids: {listed}."]})
+    return leads
+
+
+@transaction.atomic
+def lead_bulk_status(
+    *, tenant: Tenant, by: Membership, lead_ids: list[int], status: str, note: str = ""
+) -> list[Lead]:
+    if status not in LeadStatus.values:
+        raise ValidationError({"status": [f"'{status}' is not a lead status."]})
+    leads = _resolve_leads(tenant=tenant, by=by, lead_ids=lead_ids)
+    now = timezone.now()
+    for lead in leads:
+        old = lead.status
+        if old == status:
+            continue
+        lead.status = status
+        _stamp_funnel(lead, now)
+        lead.save(
+            update_fields=["status", "contacted_at", "qualified_at", "converted_at", "updated_at"]
+        )
+        message = f"status: {old} → {status}" + (f" — {note.strip()}" if note.strip() else "")
+        _log(
+            lead,
+            by=by,
+            kind=ActivityKind.STATUS,
+            message=message,
+            changes={"status": [old, status]},
+        )
+    return leads
+
+
+@transaction.atomic
+def lead_assign(
+    *, tenant: Tenant, by: Membership, lead_ids: list[int], agent_id: int
+) -> list[Lead]:
+    if not by.can_manage:
+        raise PermissionDenied("Only managers and admins can assign leads.")
+    membership = (
+        Membership.objects.filter(tenant=tenant, user_id=agent_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise ValidationError({"agent_id": ["Not an active member of this tenant."]})
+    agent = membership.user
+    leads = _resolve_leads(tenant=tenant, by=by, lead_ids=lead_ids)
+    for lead in leads:
+        if lead.assigned_to_id == agent.pk:
+            continue
+        old = lead.assigned_to
+        lead.assigned_to = agent
+        lead.save(update_fields=["assigned_to", "updated_at"])
+        _log(
+            lead,
+            by=by,
+            kind=ActivityKind.ASSIGNED,
+            message=f"assigned_to: {_describe(old)} → {agent.get_username()}",
+            changes={"assigned_to": [_describe(old), agent.get_username()]},
+        )
+    return leads
