@@ -32,6 +32,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MeViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
+    queryset = Membership.objects.none()
     serializer_class = MeSerializer
 
     @extend_schema(responses=MeSerializer)

@@ -195,6 +195,10 @@ class LeadSubSourceViewSet(ConfigViewSet):
         qs = super().get_queryset().filter(source__source_code=self.kwargs["source_code"])
         return source_selectors.sub_sources_with_counters(qs.select_related("source"))
 
+    def list(self, request, *args, **kwargs):
+        self.get_source()  # another tenant's (or a deleted) source is a 404, not an empty list
+        return super().list(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         self.get_source()  # 404 before validating the body when the source is not ours
         return super().create(request, *args, **kwargs)

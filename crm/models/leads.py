@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..validators import normalize_phone, validate_phone
 from .sources import LeadChannel, LeadSource, LeadSubSource
-from .tenancy import TenantOwned
+from .tenancy import Membership, TenantOwned
 
 # A hot lead: open and scored at least this high. One definition, used by the property,
 # the filter and the statistics.
@@ -170,6 +170,8 @@ class Lead(TenantOwned):
             errors["email"] = ["Give an email address or a phone number."]
         if self.source_id and self.source.tenant_id != self.tenant_id:
             errors["source"] = ["Unknown lead source."]
+        elif self.source_id and not self.source.is_active and self._source_changed():
+            errors["source"] = [f"{self.source.source_code} is inactive."]
         if self.sub_source_id:
             if self.sub_source.tenant_id != self.tenant_id:
                 errors["sub_source"] = ["Unknown sub-source."]
@@ -180,8 +182,21 @@ class Lead(TenantOwned):
                 ]
         if self.channel_id and self.channel.tenant_id != self.tenant_id:
             errors["channel"] = ["Unknown channel."]
+        if (
+            self.assigned_to_id
+            and not Membership.objects.filter(
+                tenant_id=self.tenant_id, user_id=self.assigned_to_id, is_active=True
+            ).exists()
+        ):
+            errors["assigned_to"] = ["Not an active member of this tenant."]
         if errors:
             raise ValidationError(errors)
+
+    def _source_changed(self) -> bool:
+        """New leads and leads moved to another source must pick an active one."""
+        if self.pk is None:
+            return True
+        return not Lead.objects.filter(pk=self.pk, source_id=self.source_id).exists()
 
     @property
     def full_name(self) -> str:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -94,6 +95,24 @@ class LeadSource(ConfigEntry):
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.source_code})"
+
+    def clean(self) -> None:
+        if self.is_default and not self.is_active:
+            raise ValidationError({"is_active": ["The default source cannot be inactive."]})
+        if (
+            self.pk
+            and not self.is_default
+            and LeadSource.objects.filter(pk=self.pk, is_default=True).exists()
+        ):
+            raise ValidationError(
+                {"is_default": ["Make another source the default instead of unsetting this one."]}
+            )
+
+    def validate_constraints(self, exclude=None):
+        # One default per tenant: the services move the flag from the old default to the new one
+        # when they save, so the check before saving would refuse every switch. The database
+        # constraint still guards against two defaults.
+        super().validate_constraints(exclude={*(exclude or ()), "is_default"})
 
 
 class LeadSubSource(ConfigEntry):

@@ -113,13 +113,10 @@ def _set_tags(lead: Lead, names: list[str]) -> None:
     )
 
 
-def _check_assignee(*, tenant: Tenant, by: Membership | None, assignee) -> None:
-    if assignee is None:
-        return
-    if by is not None and not by.can_manage and assignee.pk != by.user_id:
+def _check_assignee(*, by: Membership | None, assignee_id: int | None) -> None:
+    """Agents may take a lead or let it go, never hand it to someone else."""
+    if by is not None and not by.can_manage and assignee_id not in (None, by.user_id):
         raise ValidationError({"assigned_to": ["Agents can only assign leads to themselves."]})
-    if not Membership.objects.filter(tenant=tenant, user=assignee, is_active=True).exists():
-        raise ValidationError({"assigned_to": ["Not an active member of this tenant."]})
 
 
 def _stamp_funnel(lead: Lead, now: datetime) -> None:
@@ -177,13 +174,11 @@ def lead_create(
             raise ValidationError(
                 {"source": ["This tenant has no default lead source; choose one."]}
             )
-    elif not data["source"].is_active:
-        raise ValidationError({"source": [f"{data['source'].source_code} is inactive."]})
     auto_score = data.get("lead_score") is None
     if auto_score:
         data.pop("lead_score", None)
     assign_fields(lead, data, allowed=EDITABLE_FIELDS)
-    _check_assignee(tenant=tenant, by=by, assignee=lead.assigned_to)
+    _check_assignee(by=by, assignee_id=lead.assigned_to_id)
     if auto_score:
         lead.lead_score = score_lead(
             source=lead.source, company=lead.company, email=lead.email, tags=tag_names
@@ -213,14 +208,10 @@ def lead_update(
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
     old_source_id = lead.source_id
     changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
-    if "source" in changes and not lead.source.is_active:
-        raise ValidationError({"source": [f"{lead.source.source_code} is inactive."]})
     if lead.source_id != old_source_id and "sub_source" not in data:
         lead.sub_source = None
     if "assigned_to" in changes:
-        if by is not None and not by.can_manage and lead.assigned_to_id not in (None, by.user_id):
-            raise ValidationError({"assigned_to": ["Agents can only assign leads to themselves."]})
-        _check_assignee(tenant=lead.tenant, by=by, assignee=lead.assigned_to)
+        _check_assignee(by=by, assignee_id=lead.assigned_to_id)
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
     if tags is not None:

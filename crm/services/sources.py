@@ -43,11 +43,6 @@ def _clear_other_defaults(source: LeadSource) -> None:
     ).update(is_default=False)
 
 
-def _check_default_rules(source: LeadSource) -> None:
-    if source.is_default and not source.is_active:
-        raise ValidationError({"is_active": ["The default source cannot be inactive."]})
-
-
 @transaction.atomic
 def source_create(
     *, tenant: Tenant, data: dict, created_by: AbstractBaseUser | None = None
@@ -58,7 +53,6 @@ def source_create(
     assign_fields(source, data, allowed=SOURCE_FIELDS)
     if not LeadSource.objects.for_tenant(tenant).live().filter(is_default=True).exists():
         source.is_default = True
-    _check_default_rules(source)
     if source.is_default:
         _clear_other_defaults(source)
     save_validated(source)
@@ -69,11 +63,6 @@ def source_create(
 def source_update(*, source: LeadSource, data: dict) -> LeadSource:
     was_default = source.is_default
     assign_fields(source, data, allowed=SOURCE_FIELDS)
-    if was_default and not source.is_default:
-        raise ValidationError(
-            {"is_default": ["Make another source the default instead of unsetting this one."]}
-        )
-    _check_default_rules(source)
     if source.is_default and not was_default:
         _clear_other_defaults(source)
     save_validated(source)

@@ -63,9 +63,14 @@ def tenant_create(
 ) -> Tenant:
     tenant = Tenant(slug=slug, name=name, industry=industry, timezone=timezone, currency=currency)
     save_validated(tenant)
+    tenant_install_defaults(tenant=tenant)
+    return tenant
+
+
+def tenant_install_defaults(*, tenant: Tenant) -> None:
+    """The configuration every new tenant starts with; each app adds its part on the signal."""
     install_default_lead_configuration(tenant=tenant)
     tenant_created.send(sender=Tenant, tenant=tenant)
-    return tenant
 
 
 @transaction.atomic
@@ -80,11 +85,10 @@ def member_add(
     """Create the user if needed and give it `role` in `tenant` (updating an existing role)."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+    check_new_member(username=username, password=password)
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
-        if not password:
-            raise ValidationError({"password": ["A new user needs a password."]})
         user = User(username=username, email=email)
         user.set_password(password)
         save_validated(user, exclude=["password"])
@@ -99,6 +103,11 @@ def member_add(
     )
     sync_staff_flag(user)
     return membership
+
+
+def check_new_member(*, username: str, password: str | None) -> None:
+    if not password and not get_user_model().objects.filter(username=username).exists():
+        raise ValidationError({"password": ["A new user needs a password."]})
 
 
 def sync_staff_flag(user: AbstractUser) -> None:

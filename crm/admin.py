@@ -1,0 +1,350 @@
+"""The Django admin for tenant admins (scoped to their tenant) and superusers (every tenant).
+
+Writes go through the same services as the API and the pages; the forms run the models'
+validation, so the admin shows the same errors."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource, Membership, Tenant
+from .scoping import TenantAdminMixin, TenantInlineMixin
+from .selectors.tenancy import resolve_membership
+from .services import leads as lead_services
+from .services import sources as source_services
+from .services.tenancy import (
+    check_new_member,
+    member_add,
+    sync_staff_flag,
+    tenant_install_defaults,
+)
+
+
+class ServiceSaveMixin(TenantAdminMixin):
+    """Saves through a create/update service with the fields the form changed."""
+
+    def save_model(self, request, obj, form, change):
+        tenant = obj.tenant if self._is_global(request) else request.tenant
+        names = form.changed_data if change else list(form.cleaned_data)
+        data = {name: form.cleaned_data[name] for name in names if name in self.service_fields}
+        if change:
+            saved = self.service_update(request, type(obj).objects.get(pk=obj.pk), data)
+        else:
+            saved = self.service_create(request, tenant, data)
+        obj.pk, obj.tenant = saved.pk, saved.tenant
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        # The service has saved the object's relations (tags); only the inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        self.service_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.service_delete(obj)
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    """Tenants themselves are managed by superusers."""
+
+    list_display = ["name", "slug", "industry", "timezone", "currency", "is_active", "created_at"]
+    list_filter = ["industry", "is_active"]
+    search_fields = ["name", "slug"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    has_view_permission = has_add_permission = has_change_permission = (
+        lambda self, request, obj=None: self.has_module_permission(request)
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: a tenant's history stays
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            tenant_install_defaults(tenant=obj)
+
+
+class SubSourceInline(TenantInlineMixin, admin.TabularInline):
+    model = LeadSubSource
+    fk_name = "source"
+    fields = [
+        "sub_source_code",
+        "sub_source_name",
+        "description",
+        "display_order",
+        "is_active",
+        "cost_per_lead",
+        "total_cost",
+    ]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+
+@admin.register(LeadSource)
+class LeadSourceAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = [
+        "source_code",
+        "source_name",
+        "source_type",
+        "is_active",
+        "is_default",
+        "score_bonus",
+        "display_order",
+    ]
+    list_filter = ["source_type", "is_active", "is_default"]
+    search_fields = ["source_code", "source_name"]
+    exclude = ["created_by"]
+    inlines = [SubSourceInline]
+    service_fields = source_services.SOURCE_FIELDS
+    actions = ["deactivate_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def service_create(self, request, tenant, data):
+        return source_services.source_create(tenant=tenant, data=data, created_by=request.user)
+
+    def service_update(self, request, source, data):
+        return source_services.source_update(source=source, data=data)
+
+    def service_delete(self, obj):
+        source_services.source_delete(source=obj)
+
+    @admin.action(description="Deactivate selected sources")
+    def deactivate_selected(self, request, queryset):
+        for source in queryset:
+            try:
+                source_services.source_deactivate(source=source)
+            except ValidationError as exc:
+                self.message_user(request, f"{source}: {' '.join(exc.messages)}", "error")
+
+
+@admin.register(LeadChannel)
+class LeadChannelAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = ["channel_code", "channel_name", "is_active", "display_order"]
+    list_filter = ["is_active"]
+    search_fields = ["channel_code", "channel_name"]
+    exclude = ["created_by"]
+    service_fields = source_services.CHANNEL_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def service_create(self, request, tenant, data):
+        return source_services.channel_create(tenant=tenant, data=data, created_by=request.user)
+
+    def service_update(self, request, channel, data):
+        return source_services.channel_update(channel=channel, data=data)
+
+    def service_delete(self, obj):
+        source_services.entry_delete(entry=obj)
+
+
+class ActivityInline(TenantInlineMixin, admin.TabularInline):
+    model = LeadActivity
+    fields = ["created_at", "kind", "message", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+LEAD_FORM_FIELDS = [
+    "tenant",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "status",
+    "source",
+    "sub_source",
+    "channel",
+    "assigned_to",
+    "lead_score",
+    "probability",
+    "estimated_value",
+    "expected_close_date",
+    "last_contact_date",
+    "next_follow_up_date",
+    "call_attempts",
+    "tags",
+    "notes",
+]
+
+
+class LeadAdminForm(forms.ModelForm):
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+
+    class Meta:
+        model = Lead
+        fields = LEAD_FORM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tags"].initial = ", ".join(self.instance.tag_names())
+        if "lead_score" in self.fields:
+            self.fields["lead_score"].required = False
+            self.fields["lead_score"].help_text = "Leave empty on a new lead to score it."
+
+    def clean_tags(self):
+        return [t for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+@admin.register(Lead)
+class LeadAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    form = LeadAdminForm
+    list_display = [
+        "first_name",
+        "last_name",
+        "email",
+        "company",
+        "status",
+        "source",
+        "assigned_to",
+        "lead_score",
+        "created_at",
+    ]
+    list_filter = ["status", "source", "channel", "assigned_to"]
+    search_fields = ["first_name", "last_name", "email", "phone", "company"]
+    autocomplete_fields = ["source", "sub_source", "channel"]
+    exclude = ["created_by"]
+    inlines = [ActivityInline]
+    list_select_related = ["source", "assigned_to"]
+    service_fields = lead_services.EDITABLE_FIELDS | {"tags"}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(archived_at__isnull=True)
+
+    def _by(self, request, tenant):
+        return resolve_membership(request.user, tenant.slug)
+
+    def service_create(self, request, tenant, data):
+        tags = data.pop("tags", [])
+        return lead_services.lead_create(
+            tenant=tenant, by=self._by(request, tenant), data=data, tags=tags
+        )
+
+    def service_update(self, request, lead, data):
+        tags = data.pop("tags", None)
+        return lead_services.lead_update(
+            lead=lead, by=self._by(request, lead.tenant), data=data, tags=tags
+        )
+
+    def service_delete(self, obj):
+        lead_services.lead_archive(lead=obj, by=None)
+
+
+@admin.register(LeadSubSource)
+class LeadSubSourceAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Registered for the lead form's autocomplete; edited inline under its source."""
+
+    search_fields = ["sub_source_code", "sub_source_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_model_perms(self, request):
+        return {}  # hidden from the index; sub-sources are edited under their source
+
+
+class MemberAddForm(forms.ModelForm):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput, required=False, help_text="Required for a new user."
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("username"):
+            try:
+                check_new_member(username=cleaned["username"], password=cleaned.get("password"))
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
+class MemberChangeForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Members of the tenant. Adding one creates the user when needed (like `add_member`);
+    the user picker is never shown, so no other tenant's users are listed."""
+
+    list_display = ["username", "email", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+
+    @admin.display(ordering="user__username")
+    def username(self, obj):
+        return obj.user.username
+
+    @admin.display(ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = MemberChangeForm if obj else MemberAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj:
+            return ["role", "is_active"]
+        head = ["tenant"] if self._is_global(request) else []
+        return [*head, "username", "email", "password", "role"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            sync_staff_flag(obj.user)
+            return
+        tenant = form.cleaned_data.get("tenant") or request.tenant
+        saved = member_add(
+            tenant=tenant,
+            username=form.cleaned_data["username"],
+            role=form.cleaned_data["role"],
+            password=form.cleaned_data["password"] or None,
+            email=form.cleaned_data["email"],
+        )
+        obj.pk, obj.tenant, obj.user = saved.pk, saved.tenant, saved.user
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        user = obj.user
+        obj.delete()
+        sync_staff_flag(user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user"):
+            self.delete_model(request, obj)
+
+
+admin.site.site_header = "Atrium administration"
+admin.site.site_title = "Atrium"
+admin.site.index_title = "Tenant configuration"
