@@ -51,6 +51,7 @@ class LeadFilterSet(django_filters.FilterSet):
     source = django_filters.ModelChoiceFilter(queryset=tenant_sources, to_field_name="source_code")
     sub_source = django_filters.ModelMultipleChoiceFilter(
         queryset=tenant_sub_sources,
+        field_name="sub_source__sub_source_code",
         to_field_name="sub_source_code",
         help_text="Sub-source code (matches that code under any source).",
     )

@@ -6,6 +6,12 @@ from crm.models import Role
 from tests.factories import make_member, make_tenant
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 is slow on purpose; tests hash many throwaway passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tenant_a(db):
     return make_tenant("alpha")
