@@ -49,11 +49,11 @@ def admin_b(tenant_b):
 
 @pytest.fixture
 def api():
-    """api(membership) -> an APIClient signed in with that member's token."""
+    """api(membership or user) -> an APIClient signed in with that user's token."""
 
-    def client_for(membership, tenant_header: str | None = None) -> APIClient:
+    def client_for(who, tenant_header: str | None = None) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=membership.user)
+        token, _ = Token.objects.get_or_create(user=getattr(who, "user", who))
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         if tenant_header:
             client.credentials(
