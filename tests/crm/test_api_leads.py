@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from crm.models import Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource, LeadStatus
+from crm.models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from crm.services.leads import lead_create
 from tests.factories import LeadFactory
 

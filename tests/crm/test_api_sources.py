@@ -4,7 +4,7 @@ tenant among live rows, one default, deactivate and soft delete, counters from l
 import pytest
 from django.utils import timezone
 
-from crm.models import LeadChannel, LeadSource, LeadSubSource, LeadStatus
+from crm.models import LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from tests.factories import LeadFactory
 
 URL = "/api/v1/customization/lead-sources/"
