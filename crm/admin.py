@@ -163,29 +163,7 @@ class ActivityInline(TenantInlineMixin, admin.TabularInline):
         return False
 
 
-LEAD_FORM_FIELDS = [
-    "tenant",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "status",
-    "source",
-    "sub_source",
-    "channel",
-    "assigned_to",
-    "lead_score",
-    "probability",
-    "estimated_value",
-    "expected_close_date",
-    "last_contact_date",
-    "next_follow_up_date",
-    "call_attempts",
-    "tags",
-    "notes",
-]
+LEAD_FORM_FIELDS = ["tenant", *lead_services.EDITABLE_FIELDS, "tags"]
 
 
 class LeadAdminForm(forms.ModelForm):
@@ -227,7 +205,7 @@ class LeadAdmin(ServiceSaveMixin, admin.ModelAdmin):
     exclude = ["created_by"]
     inlines = [ActivityInline]
     list_select_related = ["source", "assigned_to"]
-    service_fields = lead_services.EDITABLE_FIELDS | {"tags"}
+    service_fields = {*lead_services.EDITABLE_FIELDS, "tags"}
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(archived_at__isnull=True)

@@ -1,3 +1,5 @@
+from collections.abc import Collection
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -18,9 +20,11 @@ def save_validated(instance: models.Model, *, exclude: list[str] | None = None) 
         ) from exc
 
 
-def assign_fields(instance: models.Model, data: dict, *, allowed: set[str]) -> dict[str, tuple]:
+def assign_fields(
+    instance: models.Model, data: dict, *, allowed: Collection[str]
+) -> dict[str, tuple]:
     """Set the given fields and return {field: (old, new)} for those that changed."""
-    unknown = set(data) - allowed
+    unknown = set(data).difference(allowed)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
     changes = {}

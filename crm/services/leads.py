@@ -53,7 +53,8 @@ FREE_EMAIL_DOMAINS = frozenset(
     }
 )
 
-EDITABLE_FIELDS = {
+# What clients may set on a lead, in display order (the API, the admin and the forms use it).
+EDITABLE_FIELDS = (
     "first_name",
     "last_name",
     "email",
@@ -73,7 +74,7 @@ EDITABLE_FIELDS = {
     "next_follow_up_date",
     "call_attempts",
     "notes",
-}
+)
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 
