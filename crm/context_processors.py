@@ -1,4 +1,4 @@
-from .selectors.tenancy import memberships_of
+from .selectors.tenancy import switchable_tenants
 
 
 def tenancy(request) -> dict:
@@ -8,5 +8,5 @@ def tenancy(request) -> dict:
     return {
         "current_tenant": getattr(request, "tenant", None),
         "current_membership": getattr(request, "membership", None),
-        "user_memberships": memberships_of(user),
+        "switchable_tenants": switchable_tenants(user),
     }

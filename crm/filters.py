@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
 from .models import LeadChannel, LeadSource, LeadStatus, LeadSubSource, LeadTag, hot_lead_q
+from .selectors.tenancy import members_of
 
 
 def _tenant(request):
@@ -29,11 +29,7 @@ def tenant_channels(request):
 
 
 def tenant_users(request):
-    return (
-        get_user_model()
-        .objects.filter(memberships__tenant=_tenant(request), memberships__is_active=True)
-        .order_by("username")
-    )
+    return members_of(_tenant(request))
 
 
 class TagsField(forms.CharField):
@@ -60,18 +56,24 @@ class LeadFilterSet(django_filters.FilterSet):
     )
     assigned_to = django_filters.ModelChoiceFilter(queryset=tenant_users)
     unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
-    created_after = django_filters.DateFilter(method="filter_created_after")
-    created_before = django_filters.DateFilter(method="filter_created_before")
+    created_after = django_filters.DateFilter(
+        method="filter_created_after", label="Created on or after (tenant time)"
+    )
+    created_before = django_filters.DateFilter(
+        method="filter_created_before", label="Created on or before (tenant time)"
+    )
     lead_score_min = django_filters.NumberFilter(
         field_name="lead_score", lookup_expr="gte", min_value=0, max_value=100
     )
     lead_score_max = django_filters.NumberFilter(
         field_name="lead_score", lookup_expr="lte", min_value=0, max_value=100
     )
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
-    is_hot_leads_only = django_filters.BooleanFilter(method="filter_hot")
-    tags = TagsFilter(method="filter_tags", help_text="Comma-separated; any match.")
-    include_archived = django_filters.BooleanFilter(method="filter_noop")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200, label="Words in name, email, phone or company"
+    )
+    is_hot_leads_only = django_filters.BooleanFilter(method="filter_hot", label="Hot leads only")
+    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
+    include_archived = django_filters.BooleanFilter(method="filter_noop", label="Include archived")
     archived_only = django_filters.BooleanFilter(
         field_name="archived_at", lookup_expr="isnull", exclude=True
     )

@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseForbidden
+from django.utils import timezone
 
 from .selectors.tenancy import resolve_membership
 
@@ -40,4 +41,6 @@ class TenantMiddleware:
             if membership is not None:
                 request.tenant = membership.tenant
                 request.membership = membership
-        return self.get_response(request)
+        # Pages and the admin show and read times in the tenant's zone (rendering included).
+        with timezone.override(request.tenant.tzinfo if request.tenant else None):
+            return self.get_response(request)

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.template.response import TemplateResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 
@@ -249,6 +250,8 @@ class TenantPageMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.tenant is None:
+            if request.user.is_superuser:  # no membership: pick a tenant with the switcher
+                return TemplateResponse(request, "crm/choose_tenant.html")
             raise Http404("You are not a member of any tenant.")
         return super().dispatch(request, *args, **kwargs)
 

@@ -3,8 +3,9 @@ can never point at another tenant's row."""
 
 from collections.abc import Mapping
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
+
+from ..selectors.tenancy import members_of
 
 
 class TenantCodeField(serializers.SlugRelatedField):
@@ -28,9 +29,7 @@ class TenantMemberField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {"does_not_exist": "Not an active member of this tenant."}
 
     def get_queryset(self):
-        return get_user_model().objects.filter(
-            memberships__tenant=self.context["tenant"], memberships__is_active=True
-        )
+        return members_of(self.context["tenant"])
 
 
 class StrictFieldsMixin:

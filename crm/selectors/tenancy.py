@@ -1,9 +1,27 @@
 """Which tenant a request acts in, and as whom."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 from ..models import Membership, Role, Tenant
+
+
+def members_of(tenant: Tenant) -> QuerySet:
+    """Users who are active members of the tenant: whom a lead can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__tenant=tenant, memberships__is_active=True)
+        .order_by("username")
+    )
+
+
+def switchable_tenants(user: AbstractBaseUser) -> list[Tenant]:
+    """The tenants the user may switch to: their own, or every active one for a superuser."""
+    if user.is_superuser:
+        return list(Tenant.objects.filter(is_active=True))
+    return [membership.tenant for membership in memberships_of(user)]
 
 
 def memberships_of(user: AbstractBaseUser):

@@ -207,6 +207,16 @@ def lead_update(
 ) -> Lead:
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
+    try:
+        return _lead_update(lead=lead, by=by, data=data, tags=tags)
+    except ValidationError:
+        lead.refresh_from_db()  # the caller's object shows what is saved, not what was refused
+        raise
+
+
+def _lead_update(
+    *, lead: Lead, by: Membership | None, data: dict[str, Any], tags: Iterable[str] | None
+) -> Lead:
     old_source_id = lead.source_id
     changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
     if lead.source_id != old_source_id and "sub_source" not in data:

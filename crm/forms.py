@@ -1,0 +1,210 @@
+"""Forms of the pages. They turn posted text into typed values and offer the tenant's choices;
+what may be saved, and by whom, stays in the services, whose errors come back to the form
+through `add_service_errors`."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from .filters import TagsField
+from .models import Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource, Membership, Tenant
+from .selectors.tenancy import members_of
+from .services.leads import EDITABLE_FIELDS
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Seconds are kept so that an untouched value compares equal to the stored one on edit.
+DATETIME_WIDGET = forms.DateTimeInput(
+    attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: a field's errors on that field, the rest
+    ("detail", "__all__", fields the form does not show) above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _offered(entries: QuerySet, current_pk: int | None) -> QuerySet:
+    """Active entries, plus the one the lead has now (so editing a lead whose source was since
+    deactivated does not force a change)."""
+    return entries.filter(Q(is_active=True) | Q(pk=current_pk))
+
+
+def sub_source_label(sub_source: LeadSubSource) -> str:
+    return f"{sub_source.source.source_code} / {sub_source.sub_source_code}"
+
+
+class SubSourceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LeadSubSource) -> str:
+        return sub_source_label(obj)
+
+
+class TagListField(TagsField):
+    """Tags as comma-separated text; the cleaned value is a list of lower-case names."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_username()
+
+
+def _lead_field(name: str, **kwargs) -> forms.Field:
+    """The form field Django derives from the Lead model (lengths, choices, required)."""
+    return Lead._meta.get_field(name).formfield(**kwargs)
+
+
+class LeadForm(forms.Form):
+    """Create or edit a lead. Pass `lead` to edit; the service gets only the changed fields."""
+
+    first_name = _lead_field("first_name")
+    last_name = _lead_field("last_name")
+    email = _lead_field("email")
+    phone = _lead_field("phone")
+    company = _lead_field("company")
+    job_title = _lead_field("job_title")
+    status = _lead_field("status")
+    source = forms.ModelChoiceField(LeadSource.objects.none(), to_field_name="source_code")
+    sub_source = SubSourceChoiceField(
+        LeadSubSource.objects.none(), required=False, empty_label="—", label="Sub-source"
+    )
+    channel = forms.ModelChoiceField(
+        LeadChannel.objects.none(), to_field_name="channel_code", required=False, empty_label="—"
+    )
+    assigned_to = MemberChoiceField(
+        get_user_model().objects.none(), required=False, empty_label="Unassigned"
+    )
+    lead_score = _lead_field(
+        "lead_score",
+        required=False,
+        initial=None,  # not the model's default of 50: blank asks the service to auto-score
+        max_value=100,
+        help_text="Leave blank to score automatically.",
+    )
+    probability = _lead_field("probability", help_text="0.00 to 1.00")
+    estimated_value = _lead_field("estimated_value")
+    expected_close_date = _lead_field("expected_close_date", widget=DATE_WIDGET)
+    last_contact_date = _lead_field("last_contact_date", widget=DATETIME_WIDGET)
+    next_follow_up_date = _lead_field(
+        "next_follow_up_date", widget=DATETIME_WIDGET, label="Next follow-up"
+    )
+    call_attempts = _lead_field("call_attempts")
+    tags = TagListField(required=False, help_text="Comma-separated, e.g. vip, renewal")
+    notes = _lead_field("notes", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(
+        self, *args, tenant: Tenant, membership: Membership, lead: Lead | None = None, **kwargs
+    ):
+        self.lead = lead
+        if lead is not None:
+            kwargs["initial"] = {
+                **{name: getattr(lead, name) for name in self.base_fields if name != "tags"},
+                "tags": lead.tag_names(),
+            }
+        super().__init__(*args, **kwargs)
+        current = lead or Lead()
+        self.fields["source"].queryset = _offered(
+            LeadSource.objects.for_tenant(tenant).live(), current.source_id
+        )
+        self.fields["sub_source"].queryset = _offered(
+            LeadSubSource.objects.for_tenant(tenant).live().select_related("source"),
+            current.sub_source_id,
+        ).order_by("source__display_order", "source__source_code", "display_order")
+        self.fields["channel"].queryset = _offered(
+            LeadChannel.objects.for_tenant(tenant).live(), current.channel_id
+        )
+        members = members_of(tenant)
+        if not membership.can_manage:
+            members = members.filter(pk=membership.user_id)
+        self.fields["assigned_to"].queryset = members
+        if lead is None:
+            default = LeadSource.objects.for_tenant(tenant).live().filter(is_default=True).first()
+            self.fields["source"].initial = default
+        else:
+            # A saved lead always has a score; blank would mean "no score", not "auto-score".
+            self.fields["lead_score"].required = True
+            self.fields["lead_score"].help_text = ""
+
+    def lead_data(self) -> dict:
+        """What to hand to the service besides tags: for a new lead what was filled in (the
+        service applies the defaults and the auto-score), for an edit what changed."""
+        if self.lead is None:
+            names = [name for name, value in self.cleaned_data.items() if value not in (None, "")]
+        else:
+            names = self.changed_data
+        return {name: self.cleaned_data[name] for name in names if name in EDITABLE_FIELDS}
+
+    def tag_names(self) -> list[str] | None:
+        """The tags to set, or None on an edit that left them alone."""
+        if self.lead is not None and "tags" not in self.changed_data:
+            return None
+        return self.cleaned_data["tags"]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"}))
+
+
+class LeadIdsField(forms.Field):
+    """The ticked lead checkboxes (name="lead_ids"); which ids the user may touch is checked by
+    the service."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one lead.",
+        "invalid": "Lead ids are whole numbers.",
+    }
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return [int(pk) for pk in value or []]
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BulkStatusForm(forms.Form):
+    # The status and assign controls share one form on the page; `required` attributes would
+    # make the browser demand both whichever button is pressed.
+    use_required_attribute = False
+
+    lead_ids = LeadIdsField()
+    status = forms.ChoiceField(choices=LeadStatus.choices)
+    note = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["note"].widget.attrs["placeholder"] = "Note (optional)"
+
+
+class BulkAssignForm(forms.Form):
+    use_required_attribute = False
+
+    lead_ids = LeadIdsField()
+    agent = MemberChoiceField(get_user_model().objects.none(), empty_label="Choose a member")
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = members_of(tenant)
+
+
+class SourcePerformanceForm(forms.Form):
+    """Which source and period to report. The dates stay text: `parse_date_range` reads them."""
+
+    source = forms.ModelChoiceField(
+        LeadSource.objects.none(), to_field_name="source_code", empty_label=None
+    )
+    start_date = forms.CharField(required=False, widget=DATE_WIDGET)
+    end_date = forms.CharField(required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = LeadSource.objects.for_tenant(tenant).live()
