@@ -1,0 +1,109 @@
+"""crm's part of the crossing walks (tests/tenancy): tenant B's marked objects, how to address
+them, and the writes and filters that point at them."""
+
+from crm.api.leads import LeadViewSet
+from crm.api.members import MemberViewSet, MeViewSet
+from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource, Membership, Role
+from crm.services.leads import lead_add_note, lead_create
+from tests.factories import make_member
+
+
+def build(world, tenant) -> None:
+    world.source = LeadSource.objects.create(
+        tenant=tenant, source_code="ZQXBETA_SRC", source_name="Zqxbeta source"
+    )
+    world.sub = LeadSubSource.objects.create(
+        tenant=tenant,
+        source=world.source,
+        sub_source_code="ZQXBETA_SUB",
+        sub_source_name="Zqxbeta sub",
+    )
+    world.channel = LeadChannel.objects.create(
+        tenant=tenant, channel_code="ZQXBETA_CH", channel_name="Zqxbeta channel"
+    )
+    world.agent = make_member(tenant, "zqxbeta-agent", Role.AGENT)
+    world.lead = lead_create(
+        tenant=tenant,
+        by=None,
+        data={
+            "first_name": "Zqxbeta",
+            "last_name": "Secret",
+            "email": "zqxbeta@beta.example",
+            "company": "Zqxbeta Ltd",
+            "source": world.source,
+            "sub_source": world.sub,
+            "channel": world.channel,
+            "assigned_to": world.agent.user,
+        },
+        tags=["zqxbeta-tag"],
+    )
+    lead_add_note(lead=world.lead, by=world.agent, note="zqxbeta private note")
+
+
+def snapshot(world) -> tuple:
+    lead = Lead.objects.get(pk=world.lead.pk)
+    source = LeadSource.objects.get(pk=world.source.pk)
+    sub = LeadSubSource.objects.get(pk=world.sub.pk)
+    channel = LeadChannel.objects.get(pk=world.channel.pk)
+    return (
+        lead.first_name,
+        lead.status,
+        lead.assigned_to_id,
+        lead.archived_at,
+        lead.activities.count(),
+        source.source_name,
+        source.is_active,
+        source.deleted_at,
+        sub.sub_source_name,
+        sub.is_active,
+        sub.deleted_at,
+        channel.channel_name,
+        channel.is_active,
+        channel.deleted_at,
+        Membership.objects.get(pk=world.agent.pk).role,
+    )
+
+
+DETAIL_KWARGS = {
+    LeadSourceViewSet: lambda w: {"source_code": w.source.source_code},
+    LeadSubSourceViewSet: lambda w: {
+        "source_code": w.source.source_code,
+        "sub_source_code": w.sub.sub_source_code,
+    },
+    LeadChannelViewSet: lambda w: {"channel_code": w.channel.channel_code},
+    LeadViewSet: lambda w: {"pk": w.lead.pk},
+    MemberViewSet: lambda w: {"user_id": w.agent.user_id},
+}
+LIST_ONLY = {MeViewSet}
+
+FOREIGN_POSTS = {
+    "lead-list": lambda w, a: [
+        {"first_name": "X", "email": "x@alpha.example", "source": w.source.source_code},
+        {"first_name": "X", "email": "x@alpha.example", "channel": w.channel.channel_code},
+        {"first_name": "X", "email": "x@alpha.example", "assigned_to": w.agent.user_id},
+        {"first_name": "X", "email": "x@alpha.example", "sub_source": w.sub.sub_source_code},
+    ],
+    "lead-bulk-status": lambda w, a: [{"lead_ids": [w.lead.pk], "status": "WON"}],
+    "lead-assign": lambda w, a: [
+        {"lead_ids": [w.lead.pk], "agent_id": a.user_id},
+        {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},
+    ],
+}
+OWN_POSTS = {"lead-source-list", "lead-channel-list"}
+
+_LEAD_FILTERS = {
+    "source": lambda w: w.source.source_code,
+    "sub_source": lambda w: w.sub.sub_source_code,
+    "channel": lambda w: w.channel.channel_code,
+    "assigned_to": lambda w: w.agent.user_id,
+}
+FOREIGN_FILTERS = {"lead-list": _LEAD_FILTERS, "lead-statistics": _LEAD_FILTERS}
+
+ADMIN_OBJECTS = {
+    LeadSource: lambda w: w.source,
+    LeadSubSource: lambda w: w.sub,
+    LeadChannel: lambda w: w.channel,
+    Lead: lambda w: w.lead,
+    Membership: lambda w: w.agent,
+}
