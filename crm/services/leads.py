@@ -141,8 +141,11 @@ def _describe(value: Any) -> str:
     return str(value)
 
 
-def _log(lead: Lead, *, by: Membership | None, kind: str, message: str, changes=None) -> None:
-    LeadActivity.objects.create(
+def lead_log_activity(
+    lead: Lead, *, by: Membership | None, kind: str, message: str, changes: dict | None = None
+) -> LeadActivity:
+    """Add an entry to the lead's activity log (other apps log their events here too)."""
+    return LeadActivity.objects.create(
         tenant=lead.tenant,
         lead=lead,
         actor=by.user if by else None,
@@ -188,7 +191,7 @@ def lead_create(
     save_validated(lead)
     _set_tags(lead, tag_names)
     who = by.user.get_username() if by else "system"
-    _log(
+    lead_log_activity(
         lead,
         by=by,
         kind=ActivityKind.CREATED,
@@ -237,7 +240,7 @@ def _lead_update(
             for name, (old, new) in changes.items()
         ]
         kind = ActivityKind.STATUS if set(changes) == {"status"} else ActivityKind.UPDATED
-        _log(
+        lead_log_activity(
             lead,
             by=by,
             kind=kind,
@@ -255,7 +258,7 @@ def lead_archive(*, lead: Lead, by: Membership | None) -> Lead:
         raise ValidationError({"detail": ["This lead is already archived."]})
     lead.archived_at = timezone.now()
     lead.save(update_fields=["archived_at", "updated_at"])
-    _log(lead, by=by, kind=ActivityKind.ARCHIVED, message="Lead archived.")
+    lead_log_activity(lead, by=by, kind=ActivityKind.ARCHIVED, message="Lead archived.")
     return lead
 
 
@@ -265,7 +268,7 @@ def lead_restore(*, lead: Lead, by: Membership | None) -> Lead:
         raise ValidationError({"detail": ["This lead is not archived."]})
     lead.archived_at = None
     lead.save(update_fields=["archived_at", "updated_at"])
-    _log(lead, by=by, kind=ActivityKind.RESTORED, message="Lead restored.")
+    lead_log_activity(lead, by=by, kind=ActivityKind.RESTORED, message="Lead restored.")
     return lead
 
 
@@ -315,7 +318,7 @@ def lead_bulk_status(
             update_fields=["status", "contacted_at", "qualified_at", "converted_at", "updated_at"]
         )
         message = f"status: {old} → {status}" + (f" — {note.strip()}" if note.strip() else "")
-        _log(
+        lead_log_activity(
             lead,
             by=by,
             kind=ActivityKind.STATUS,
@@ -346,7 +349,7 @@ def lead_assign(
         old = lead.assigned_to
         lead.assigned_to = agent
         lead.save(update_fields=["assigned_to", "updated_at"])
-        _log(
+        lead_log_activity(
             lead,
             by=by,
             kind=ActivityKind.ASSIGNED,
