@@ -7,9 +7,24 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource, Membership, Tenant
+from customfields.forms import check_custom_values, custom_values_from, formfield_for
+from customfields.selectors.query import custom_field_q
+from customfields.services.values import active_definitions, read_value, read_values
+
+from .models import (
+    ALL_SLOTS,
+    Customer,
+    Lead,
+    LeadActivity,
+    LeadChannel,
+    LeadSource,
+    LeadSubSource,
+    Membership,
+    Tenant,
+)
 from .scoping import TenantAdminMixin, TenantInlineMixin
 from .selectors.tenancy import resolve_membership
+from .services import customers as customer_services
 from .services import leads as lead_services
 from .services import sources as source_services
 from .services.tenancy import (
@@ -326,3 +341,125 @@ class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
 admin.site.site_header = "Atrium administration"
 admin.site.site_title = "Atrium"
 admin.site.index_title = "Tenant configuration"
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """Core fields plus, declared per tenant by CustomerAdmin.get_form, one `cf_<key>` field per
+    active custom field; the value service judges the custom values."""
+
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+    definitions: dict = {}
+
+    class Meta:
+        model = Customer
+        fields = ["tenant", *customer_services.CUSTOMER_FIELDS, "tags"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tags"].initial = ", ".join(self.instance.tag_names())
+            for key, value in read_values(self.instance, self.definitions.values()).items():
+                field = formfield_for(self.definitions[key], initial=value)
+                self.initial[f"cf_{key}"] = field.initial
+
+    def clean_tags(self):
+        return [t for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        check_custom_values(self, self.definitions, creating=self.instance.pk is None)
+        return cleaned
+
+
+def _custom_column(definition):
+    def column(customer):
+        return read_value(customer, definition)
+
+    column.short_description = definition.field_label
+    column.__name__ = f"cf_{definition.field_key}"
+    return column
+
+
+def _custom_list_filter(definition):
+    """A sidebar filter for a select or yes/no custom field, through the one key translation."""
+
+    class CustomFieldListFilter(admin.SimpleListFilter):
+        title = definition.field_label
+        parameter_name = f"cf_{definition.field_key}"
+
+        def lookups(self, request, model_admin):
+            if definition.field_type == "boolean":
+                return [("true", "Yes"), ("false", "No")]
+            return [(option, option) for option in definition.select_options]
+
+        def queryset(self, request, queryset):
+            if self.value() is None:
+                return queryset
+            return queryset.filter(custom_field_q(definition, "", self.value()))
+
+    return CustomFieldListFilter
+
+
+@admin.register(Customer)
+class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """The form is built per tenant from its field definitions (labels, help, placeholders,
+    required); select and yes/no fields become list columns and sidebar filters."""
+
+    form = CustomerAdminForm
+    list_display = ["first_name", "last_name", "email", "company", "crm_score", "created_at"]
+    search_fields = ["first_name", "last_name", "email", "phone", "company"]
+    exclude = ["created_by", "custom_fields_extra", *ALL_SLOTS]
+    max_custom_columns = 4
+
+    def _listed(self, request):
+        """The tenant's select and yes/no fields: short values that make good columns."""
+        if self._is_global(request):
+            return []
+        definitions = active_definitions(request.tenant).values()
+        return [d for d in definitions if d.field_type in ("select", "boolean")]
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        extra = [_custom_column(d) for d in self._listed(request)[: self.max_custom_columns]]
+        return [*columns[:-1], *extra, columns[-1]]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *map(_custom_list_filter, self._listed(request))]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        tenant = obj.tenant if obj else (None if self._is_global(request) else request.tenant)
+        definitions = active_definitions(tenant) if tenant else {}
+        attrs = {f"cf_{d.field_key}": formfield_for(d) for d in definitions.values()}
+        kwargs["form"] = type(
+            "CustomerAdminForm", (CustomerAdminForm,), {**attrs, "definitions": definitions}
+        )
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        tenant = obj.tenant if self._is_global(request) else request.tenant
+        by = resolve_membership(request.user, tenant.slug)
+        names = form.changed_data if change else list(form.cleaned_data)
+        data = {n: form.cleaned_data[n] for n in names if n in customer_services.CUSTOMER_FIELDS}
+        custom = custom_values_from(form, form.definitions)
+        tags = form.cleaned_data["tags"] if not change or "tags" in form.changed_data else None
+        if change:
+            saved = customer_services.customer_update(
+                customer=Customer.objects.get(pk=obj.pk),
+                by=by,
+                data=data,
+                tags=tags,
+                custom_fields=custom,
+                reason="edited in the admin",
+            )
+        else:
+            saved = customer_services.customer_create(
+                tenant=tenant, by=by, data=data, tags=tags or (), custom_fields=custom
+            )
+        obj.pk, obj.tenant = saved.pk, saved.tenant
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        queryset.delete()

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 
-from .models import Role
+from .models import Role, Tenant
 from .selectors.tenancy import resolve_membership
 
 # ---------------------------------------------------------------------------------------------
@@ -202,6 +202,8 @@ def scope_related_queryset(queryset: models.QuerySet, model, request) -> models.
     tenant = request.tenant
     if tenant is None:
         return queryset.none()
+    if model is Tenant:
+        return queryset.filter(pk=tenant.pk)
     if any(f.name == "tenant" for f in model._meta.get_fields()):
         queryset = queryset.filter(tenant=tenant)
         if any(f.name == "deleted_at" for f in model._meta.get_fields()):

@@ -46,3 +46,18 @@ class StrictFieldsMixin:
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row of the request's tenant, by id."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault(
+            "error_messages",
+            {"does_not_exist": f"Unknown {model._meta.verbose_name} {{pk_value}}."},
+        )
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.for_tenant(self.context["tenant"])

@@ -6,12 +6,24 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from customfields.services.values import active_definitions
+
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
-from ..models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
+from ..models import (
+    Customer,
+    Lead,
+    LeadActivity,
+    LeadChannel,
+    LeadSource,
+    LeadStatus,
+    LeadSubSource,
+)
 from ..scoping import TenantModelViewSet
 from ..selectors.leads import lead_statistics, leads_visible_to
 from ..services import leads as lead_services
-from .fields import StrictFieldsMixin, TenantCodeField, TenantMemberField
+from ..services.customers import lead_convert
+from .customers import CustomerSerializer
+from .fields import StrictFieldsMixin, TenantCodeField, TenantMemberField, TenantRelatedField
 from .ordering import StrictOrderingFilter
 
 
@@ -24,6 +36,7 @@ class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         LeadChannel, slug_field="channel_code", required=False, allow_null=True
     )
     assigned_to = TenantMemberField(required=False, allow_null=True)
+    customer = TenantRelatedField(Customer, required=False, allow_null=True)
     lead_score = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -113,6 +126,10 @@ class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField()
 
 
+class ConvertSerializer(StrictFieldsMixin, serializers.Serializer):
+    custom_fields = serializers.DictField(required=False, default=dict)
+
+
 class LeadViewSet(TenantModelViewSet):
     """Leads. Agents see leads assigned to them or unassigned; managers and admins see all.
     DELETE archives (`restore/` brings a lead back); archived leads leave the list unless
@@ -191,6 +208,23 @@ class LeadViewSet(TenantModelViewSet):
         activities = lead.activities.select_related("actor")
         page = self.paginate_queryset(activities)
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @extend_schema(request=ConvertSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """Make a customer of the lead (contact details, tags, and any custom values given)."""
+        lead = self.get_object()  # a lead that is not ours is a 404 before the body is read
+        body = ConvertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = lead_convert(
+            lead=lead,
+            by=self.membership,
+            custom_fields=body.validated_data["custom_fields"],
+        )
+        context = {**self.get_serializer_context(), "definitions": active_definitions(self.tenant)}
+        return Response(
+            CustomerSerializer(customer, context=context).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=BulkStatusSerializer, responses=dict)
     @action(detail=False, methods=["post"], url_path="bulk-status")

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .members import MemberViewSet, MeViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
@@ -10,6 +11,7 @@ router = DefaultRouter()
 router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-source")
 router.register("customization/lead-channels", LeadChannelViewSet, basename="lead-channel")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("customers", CustomerViewSet, basename="customer")
 router.register("members", MemberViewSet, basename="member")
 router.register("me", MeViewSet, basename="me")
 

@@ -1,3 +1,4 @@
+from .customers import ALL_SLOTS, SLOT_LAYOUT, Customer, CustomerTag, slot_names
 from .leads import (
     CLOSED_STATUSES,
     CONTACTED_STATUSES,
@@ -15,6 +16,11 @@ from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_va
 from .tenancy import INDUSTRY_CHOICES, Membership, Role, Tenant, TenantOwned, TenantQuerySet
 
 __all__ = [
+    "ALL_SLOTS",
+    "Customer",
+    "CustomerTag",
+    "SLOT_LAYOUT",
+    "slot_names",
     "ActivityKind",
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",

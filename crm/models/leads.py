@@ -112,6 +112,9 @@ class Lead(TenantOwned):
     call_attempts = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField(Tag, through="LeadTag", blank=True, related_name="leads")
     notes = models.TextField(blank=True)
+    customer = models.ForeignKey(
+        "Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
 
     # When the lead first reached a funnel stage; set by the lead services, never by clients.
     contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -146,23 +149,20 @@ class Lead(TenantOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # Lists, counts and statistics filter out archived leads, so the hot indexes are partial
-        # (`archived_at IS NULL`) and end with `id`, the list's tie-breaker; see docs/benchmarks.md.
+        # Chosen with bench/ (docs/benchmarks.md). The two partial indexes: live leads by status,
+        # source and score (page counts and /leads/statistics/ read it index-only; a page for one
+        # status and source sorted by score reads it in order) and the small archive view.
         indexes = [
+            models.Index(fields=["tenant", "created_at"], name="lead_tenant_created"),
             models.Index(
-                fields=["tenant", "created_at", "id"],
+                fields=["tenant", "status", "source", "lead_score", "id"],
                 condition=Q(archived_at__isnull=True),
-                name="lead_live_created",
+                name="lead_live_status_source_score",
             ),
             models.Index(
                 fields=["tenant", "created_at", "id"],
                 condition=Q(archived_at__isnull=False),
                 name="lead_archived_created",
-            ),
-            models.Index(
-                fields=["tenant", "status", "source", "lead_score", "id"],
-                condition=Q(archived_at__isnull=True),
-                name="lead_live_status_source_score",
             ),
             models.Index(fields=["tenant", "status", "created_at"], name="lead_tenant_status"),
             models.Index(
@@ -199,6 +199,8 @@ class Lead(TenantOwned):
                 ]
         if self.channel_id and self.channel.tenant_id != self.tenant_id:
             errors["channel"] = ["Unknown channel."]
+        if self.customer_id and self.customer.tenant_id != self.tenant_id:
+            errors["customer"] = ["Unknown customer."]
         if (
             self.assigned_to_id
             and not Membership.objects.filter(

@@ -20,11 +20,11 @@ from ..models import (
     LeadStatus,
     LeadTag,
     Membership,
-    Tag,
     Tenant,
 )
 from ..selectors.leads import leads_visible_to
 from .common import assign_fields, save_validated
+from .tags import clean_tag_names, set_tags
 
 BASE_SCORE = 50
 COMPANY_BONUS = 10
@@ -74,9 +74,8 @@ EDITABLE_FIELDS = (
     "next_follow_up_date",
     "call_attempts",
     "notes",
+    "customer",
 )
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 50
 
 
 def score_lead(*, source: LeadSource, company: str, email: str, tags: Iterable[str]) -> int:
@@ -90,28 +89,6 @@ def score_lead(*, source: LeadSource, company: str, email: str, tags: Iterable[s
     if HIGH_VALUE_TAGS & {t.lower() for t in tags}:
         score += HIGH_VALUE_TAG_BONUS
     return max(0, min(100, score))
-
-
-def clean_tag_names(names: Iterable[str]) -> list[str]:
-    cleaned = sorted({name.strip().lower() for name in names if name and name.strip()})
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": [f"At most {MAX_TAGS} tags."]})
-    too_long = [name for name in cleaned if len(name) > MAX_TAG_LENGTH]
-    if too_long:
-        raise ValidationError({"tags": [f"Tags are at most {MAX_TAG_LENGTH} characters."]})
-    return cleaned
-
-
-def _set_tags(lead: Lead, names: list[str]) -> None:
-    tenant = lead.tenant
-    existing = {t.name: t for t in Tag.objects.for_tenant(tenant).filter(name__in=names)}
-    missing = [Tag(tenant=tenant, name=name) for name in names if name not in existing]
-    Tag.objects.bulk_create(missing, ignore_conflicts=True)
-    tags = list(Tag.objects.for_tenant(tenant).filter(name__in=names))
-    LeadTag.objects.filter(lead=lead).exclude(tag__in=tags).delete()
-    LeadTag.objects.bulk_create(
-        [LeadTag(tenant=tenant, lead=lead, tag=tag) for tag in tags], ignore_conflicts=True
-    )
 
 
 def _check_assignee(*, by: Membership | None, assignee_id: int | None) -> None:
@@ -189,7 +166,7 @@ def lead_create(
         )
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
-    _set_tags(lead, tag_names)
+    set_tags(owner=lead, through=LeadTag, names=tag_names)
     who = by.user.get_username() if by else "system"
     lead_log_activity(
         lead,
@@ -232,7 +209,7 @@ def _lead_update(
         new_tags = clean_tag_names(tags)
         old_tags = lead.tag_names()
         if new_tags != old_tags:
-            _set_tags(lead, new_tags)
+            set_tags(owner=lead, through=LeadTag, names=new_tags)
             changes["tags"] = (", ".join(old_tags), ", ".join(new_tags))
     if changes:
         parts = [

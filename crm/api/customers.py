@@ -1,0 +1,274 @@
+"""customers/: core fields, tags and `custom_fields: {key: value}`; `cf_<key>` filters and
+ordering; custom values, capture and field history per customer."""
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.response import Response
+
+from customfields.models import FieldHistory
+from customfields.selectors.query import PREFIX, custom_field_ordering, filter_customers
+from customfields.services.values import active_definitions, clean_values, read_values
+
+from ..filters import TagsFilter
+from ..models import Customer, CustomerTag
+from ..scoping import TenantModelViewSet
+from ..services import customers as customer_services
+from .fields import StrictFieldsMixin
+from .ordering import StrictOrderingFilter
+
+CORE_ORDERING = [
+    "created_at",
+    "updated_at",
+    "first_name",
+    "last_name",
+    "company",
+    "crm_score",
+    "last_contacted_at",
+    "total_interactions",
+    "total_purchases",
+    "total_spent",
+]
+
+
+class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, source="tag_names"
+    )
+    custom_fields = serializers.DictField(
+        required=False, help_text="{field_key: value} for the tenant's active custom fields."
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            *customer_services.CUSTOMER_FIELDS,
+            "tags",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_custom_fields(self, values):
+        """Checked here too, so custom and core field errors come back in one response; the
+        service checks again when it writes."""
+        try:
+            clean_values(
+                definitions=self.context["definitions"],
+                values=values,
+                require_all=self.instance is None,
+            )
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return values
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["custom_fields"] = read_values(instance, self.context["definitions"].values())
+        return data
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search", label="Name, email, phone or company"
+    )
+    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    def filter_search(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(phone__icontains=term)
+                | Q(company__icontains=term)
+            )
+        return queryset
+
+    def filter_tags(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=CustomerTag.objects.filter(tag__name__in=value).values("customer_id")
+        )
+
+
+class CustomFieldFilterBackend(BaseFilterBackend):
+    """`cf_<key>[__gte|__lte|__contains|__in]` through customfields' one translation."""
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "cf_<field_key>",
+                "in": "query",
+                "required": False,
+                "description": "Filter by a custom field: cf_<key>=v, and for the types that allow "
+                "them cf_<key>__gte, __lte, __contains, __in (comma-separated).",
+                "schema": {"type": "string"},
+            }
+        ]
+
+    def filter_queryset(self, request, queryset, view):
+        try:
+            return filter_customers(queryset, tenant=request.tenant, params=request.query_params)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+
+
+class CustomerOrderingFilter(StrictOrderingFilter):
+    """Core fields as usual, and `cf_<key>` through the field's slot or JSON key."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        expressions = []
+        for name in ordering:
+            key = name.lstrip("-")
+            if key.startswith(PREFIX):
+                definition = view.definitions[key[len(PREFIX) :]]
+                expressions.append(
+                    custom_field_ordering(definition, descending=name.startswith("-"))
+                )
+            else:
+                expressions.append(name)
+        return queryset.order_by(*expressions)
+
+    def get_valid_fields(self, queryset, view, context=None):
+        return [
+            *super().get_valid_fields(queryset, view, context or {}),
+            *((f"{PREFIX}{key}", key) for key in view.definitions),
+        ]
+
+
+class CaptureSerializer(StrictFieldsMixin, serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class FieldHistorySerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(source="changed_by.username", default=None)
+
+    class Meta:
+        model = FieldHistory
+        fields = [
+            "id",
+            "field_key",
+            "field_label",
+            "old_value",
+            "new_value",
+            "changed_by",
+            "changed_at",
+            "reason",
+        ]
+
+
+class CustomerViewSet(TenantModelViewSet):
+    """Customers of the tenant; every member sees and works them."""
+
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+    filter_backends = [DjangoFilterBackend, CustomFieldFilterBackend, CustomerOrderingFilter]
+    filterset_class = CustomerFilterSet
+    ordering_fields = CORE_ORDERING
+    ordering = ["-created_at"]
+
+    @property
+    def definitions(self):
+        if not hasattr(self, "_definitions"):
+            self._definitions = active_definitions(self.tenant)
+        return self._definitions
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("tags")
+
+    def filter_queryset(self, queryset):
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self.request, "tenant"):
+            context["definitions"] = self.definitions
+        return context
+
+    def _reload(self, customer):
+        return self.get_queryset().get(pk=customer.pk)
+
+    def _split(self, data):
+        data = dict(data)
+        return data, data.pop("tag_names", None), data.pop("custom_fields", None)
+
+    def perform_create(self, serializer):
+        data, tags, custom = self._split(serializer.validated_data)
+        customer = customer_services.customer_create(
+            tenant=self.tenant, by=self.membership, data=data, tags=tags or (), custom_fields=custom
+        )
+        serializer.instance = self._reload(customer)
+
+    def perform_update(self, serializer):
+        data, tags, custom = self._split(serializer.validated_data)
+        customer = customer_services.customer_update(
+            customer=serializer.instance,
+            by=self.membership,
+            data=data,
+            tags=tags,
+            custom_fields=custom,
+        )
+        serializer.instance = self._reload(customer)
+
+    @extend_schema(request=dict, responses=dict)
+    @action(detail=True, methods=["get", "patch"], url_path="custom-fields")
+    def custom_fields(self, request, pk=None):
+        customer = self.get_object()
+        if request.method == "PATCH":
+            if not isinstance(request.data, dict):
+                raise serializers.ValidationError(
+                    {"detail": ["Send an object {field_key: value}."]}
+                )
+            customer = customer_services.customer_update(
+                customer=customer, by=self.membership, data={}, custom_fields=request.data
+            )
+        return Response(read_values(customer, self.definitions.values()))
+
+    @extend_schema(request=CaptureSerializer, responses=dict)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"custom-fields/(?P<field_key>[a-z][a-z0-9_]*)/capture",
+    )
+    def capture(self, request, pk=None, field_key=None):
+        customer = self.get_object()
+        if field_key not in self.definitions:
+            raise serializers.ValidationError({field_key: ["Unknown custom field."]})
+        body = CaptureSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = customer_services.customer_capture_field(
+            customer=customer,
+            by=self.membership,
+            field_key=field_key,
+            text=body.validated_data["text"],
+        )
+        value = read_values(customer, [self.definitions[field_key]])[field_key]
+        return Response({"field_key": field_key, "value": value})
+
+    @extend_schema(
+        responses=FieldHistorySerializer(many=True),
+        parameters=[OpenApiParameter("field_key", str)],
+    )
+    @action(detail=True, methods=["get"], url_path="field-history")
+    def field_history(self, request, pk=None):
+        history = self.get_object().field_history.select_related("changed_by")
+        if request.query_params.get("field_key"):
+            history = history.filter(field_key=request.query_params["field_key"])
+        page = self.paginate_queryset(history)
+        return self.get_paginated_response(FieldHistorySerializer(page, many=True).data)
+
+
+__all__ = ["CustomerViewSet"]

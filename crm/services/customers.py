@@ -1,0 +1,170 @@
+"""Writes for customers: core fields, tags and custom values in one transaction, with the
+custom values validated and recorded by the customfields value service; converting a lead."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from customfields.models import FieldHistory
+from customfields.services.values import active_definitions, clean_values, write_values
+
+from ..models import ActivityKind, Customer, CustomerTag, Lead, Membership, Tenant
+from .common import assign_fields
+from .leads import lead_log_activity
+from .tags import clean_tag_names, set_tags
+
+CUSTOMER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "description",
+    "crm_score",
+    "last_contacted_at",
+    "total_interactions",
+    "total_purchases",
+    "total_spent",
+)
+
+
+def nest_custom_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """{field_key: [...]} from the value service -> {"custom_fields.<key>": [...]}, the form
+    every way in understands (the API nests it under "custom_fields")."""
+    return {f"custom_fields.{key}": messages for key, messages in exc.message_dict.items()}
+
+
+def _save(
+    customer: Customer,
+    *,
+    by: Membership | None,
+    tags: Iterable[str] | None,
+    custom_fields: Mapping[str, Any] | None,
+    require_all: bool,
+    reason: str,
+) -> Customer:
+    """Validate core fields, tags and custom values together (every problem reported at once),
+    then save the customer, its tags and the history of its custom values."""
+    errors: dict[str, list[str]] = {}
+    definitions = active_definitions(customer.tenant)
+    history: list[FieldHistory] = []
+    tag_names = None
+    try:
+        tag_names = clean_tag_names(tags) if tags is not None else None
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        cleaned = clean_values(
+            definitions=definitions, values=custom_fields or {}, require_all=require_all
+        )
+        history = write_values(
+            customer=customer,
+            definitions=definitions,
+            cleaned=cleaned,
+            changed_by=by.user if by else None,
+            reason=reason,
+        )
+    except ValidationError as exc:
+        errors.update(nest_custom_errors(exc))
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    customer.save()
+    if tag_names is not None:
+        set_tags(owner=customer, through=CustomerTag, names=tag_names)
+    FieldHistory.objects.bulk_create(history)
+    return customer
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    tenant: Tenant,
+    by: Membership | None,
+    data: Mapping[str, Any],
+    tags: Iterable[str] = (),
+    custom_fields: Mapping[str, Any] | None = None,
+) -> Customer:
+    """Every active required custom field must have a value."""
+    customer = Customer(tenant=tenant, created_by=by.user if by else None)
+    assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
+    return _save(
+        customer, by=by, tags=tags, custom_fields=custom_fields, require_all=True, reason="created"
+    )
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    by: Membership | None,
+    data: Mapping[str, Any],
+    tags: Iterable[str] | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> Customer:
+    """Only the custom values given change; a required one cannot be emptied."""
+    assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
+    try:
+        return _save(
+            customer,
+            by=by,
+            tags=tags,
+            custom_fields=custom_fields,
+            require_all=False,
+            reason=reason,
+        )
+    except ValidationError:
+        customer.refresh_from_db()  # the caller's object shows what is saved
+        raise
+
+
+def customer_capture_field(
+    *, customer: Customer, by: Membership | None, field_key: str, text: str
+) -> Customer:
+    """A chatbot step's raw answer, coerced by the field's type and stored as "captured"."""
+    return customer_update(
+        customer=customer, by=by, data={}, custom_fields={field_key: text}, reason="captured"
+    )
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    lead: Lead,
+    by: Membership | None,
+    custom_fields: Mapping[str, Any] | None = None,
+) -> Customer:
+    """Make a customer of the lead (its contact details and tags) and link the two."""
+    if lead.customer_id is not None:
+        raise ValidationError({"detail": ["This lead has already been converted."]})
+    if lead.is_archived:
+        raise ValidationError({"detail": ["This lead is archived; restore it first."]})
+    customer = customer_create(
+        tenant=lead.tenant,
+        by=by,
+        data={
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "email": lead.email,
+            "phone": lead.phone,
+            "company": lead.company,
+        },
+        tags=lead.tag_names(),
+        custom_fields=custom_fields,
+    )
+    lead.customer = customer
+    lead.save(update_fields=["customer", "updated_at"])
+    lead_log_activity(
+        lead,
+        by=by,
+        kind=ActivityKind.UPDATED,
+        message=f"Converted to customer {customer.full_name} (#{customer.pk}).",
+        changes={"customer": [None, customer.pk]},
+    )
+    return customer

@@ -1,0 +1,41 @@
+"""Tags shared by leads and customers: one vocabulary per tenant."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..models import Tag
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+
+def clean_tag_names(names: Iterable[str]) -> list[str]:
+    cleaned = sorted({name.strip().lower() for name in names if name and name.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": [f"At most {MAX_TAGS} tags."]})
+    if any(len(name) > MAX_TAG_LENGTH for name in cleaned):
+        raise ValidationError({"tags": [f"Tags are at most {MAX_TAG_LENGTH} characters."]})
+    return cleaned
+
+
+def set_tags(*, owner: models.Model, through: type[models.Model], names: list[str]) -> None:
+    """Make `names` (already cleaned) the owner's tags through the tenant-scoped link table."""
+    tenant = owner.tenant
+    owner_field = next(
+        f.name for f in through._meta.fields if f.is_relation and isinstance(owner, f.related_model)
+    )
+    existing = set(
+        Tag.objects.for_tenant(tenant).filter(name__in=names).values_list("name", flat=True)
+    )
+    Tag.objects.bulk_create(
+        [Tag(tenant=tenant, name=name) for name in names if name not in existing],
+        ignore_conflicts=True,
+    )
+    tags = list(Tag.objects.for_tenant(tenant).filter(name__in=names))
+    through.objects.filter(**{owner_field: owner}).exclude(tag__in=tags).delete()
+    through.objects.bulk_create(
+        [through(tenant=tenant, tag=tag, **{owner_field: owner}) for tag in tags],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,118 @@
+"""custom-fields/ (a tenant's field definitions, by key), its reorder and
+apply-industry-template actions, and industry-templates/ (read)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from crm.api.fields import StrictFieldsMixin
+from crm.models import INDUSTRY_CHOICES, Role
+from crm.scoping import TenantModelViewSet, TenantViewSetMixin
+
+from ..models import FieldDefinition, IndustryFieldTemplate
+from ..services import definitions as definition_services
+
+
+class FieldDefinitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    storage = serializers.CharField(read_only=True, help_text="The slot column or the JSON key.")
+
+    class Meta:
+        model = FieldDefinition
+        fields = [
+            *definition_services.DEFINITION_FIELDS,
+            "mapped_field_name",
+            "storage",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["mapped_field_name"]
+        validators = []  # a key unique per tenant is checked by the service
+
+
+class ReorderSerializer(StrictFieldsMixin, serializers.Serializer):
+    keys = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+
+class ApplyTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
+    industry = serializers.ChoiceField(choices=INDUSTRY_CHOICES)
+
+
+class FieldDefinitionViewSet(TenantModelViewSet):
+    """Everyone reads the tenant's fields; tenant admins define them. PATCH `is_active` to
+    deactivate (values kept); DELETE clears the tenant's values and frees the slot."""
+
+    queryset = FieldDefinition.objects.all()
+    serializer_class = FieldDefinitionSerializer
+    write_roles = (Role.ADMIN,)
+    lookup_field = "field_key"
+    lookup_value_regex = "[a-z][a-z0-9_]*"
+    filterset_fields = ["field_type", "is_active", "is_required"]
+    ordering_fields = ["order", "field_label", "created_at"]
+    ordering = ["order", "id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = definition_services.definition_create(
+            tenant=self.tenant, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = definition_services.definition_update(
+            definition=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        definition_services.definition_delete(definition=instance)
+
+    @extend_schema(request=ReorderSerializer, responses=FieldDefinitionSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def reorder(self, request):
+        body = ReorderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ordered = definition_services.definitions_reorder(
+            tenant=self.tenant, keys=body.validated_data["keys"]
+        )
+        return Response(self.get_serializer(ordered, many=True).data)
+
+    @extend_schema(request=ApplyTemplateSerializer, responses=dict)
+    @action(detail=False, methods=["post"], url_path="apply-industry-template")
+    def apply_industry_template(self, request):
+        body = ApplyTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            definition_services.industry_template_apply(
+                tenant=self.tenant, industry=body.validated_data["industry"]
+            )
+        )
+
+
+class IndustryTemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndustryFieldTemplate
+        fields = [
+            "industry",
+            "field_key",
+            "field_label",
+            "field_type",
+            "is_required",
+            "order",
+            "validation_rules",
+            "select_options",
+            "help_text",
+            "placeholder",
+        ]
+
+
+@extend_schema(parameters=[OpenApiParameter("industry", str)])
+class IndustryTemplateViewSet(TenantViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The fields each industry's template offers (the same for every tenant)."""
+
+    queryset = IndustryFieldTemplate.objects.all()
+    serializer_class = IndustryTemplateSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["industry"]
+    pagination_class = None
+
+    def get_queryset(self):
+        return IndustryFieldTemplate.objects.all()  # reference data, not a tenant's

@@ -1,0 +1,126 @@
+"""Per-tenant customer field definitions (the seed's CustomerFieldMapping), their history, and
+the industry templates new tenants start from."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from crm.models import INDUSTRY_CHOICES, Customer, TenantOwned
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    BOOLEAN = "boolean", "Yes / No"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    URL = "url", "URL"
+    SELECT = "select", "Select (dropdown)"
+
+
+key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*$",
+    "Use lower-case letters, digits and underscores, starting with a letter (e.g. loyalty_points).",
+)
+
+
+class FieldShape(models.Model):
+    """What a field is, shared by tenants' definitions and the industry templates."""
+
+    field_key = models.CharField(max_length=64, validators=[key_validator])
+    field_label = models.CharField(max_length=200)
+    field_type = models.CharField(max_length=16, choices=FieldType.choices)
+    is_required = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+    validation_rules = models.JSONField(default=dict, blank=True)
+    select_options = models.JSONField(default=list, blank=True)
+    help_text = models.CharField(max_length=500, blank=True)
+    placeholder = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class FieldDefinition(FieldShape, TenantOwned):
+    """A tenant's customer field, stored in one slot column of its type (`mapped_field_name`),
+    or in `Customer.custom_fields_extra` when every slot of the type is taken."""
+
+    mapped_field_name = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "field_key"],
+                name="fielddefinition_unique_key",
+                violation_error_message="A field with this key already exists.",
+            ),
+            # A slot is unique per tenant, not globally (the seed's unique=True is a bug).
+            models.UniqueConstraint(
+                fields=["tenant", "mapped_field_name"],
+                condition=Q(mapped_field_name__isnull=False),
+                name="fielddefinition_unique_slot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_label} ({self.field_key})"
+
+    @property
+    def in_slot(self) -> bool:
+        return self.mapped_field_name is not None
+
+    @property
+    def storage(self) -> str:
+        return self.mapped_field_name or f"custom_fields_extra.{self.field_key}"
+
+
+class FieldHistory(TenantOwned):
+    """Every change of a custom value: old, new, who, when and why."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="field_history")
+    definition = models.ForeignKey(
+        FieldDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="history"
+    )
+    field_key = models.CharField(max_length=64)
+    field_label = models.CharField(max_length=200)
+    old_value = models.TextField(null=True, blank=True)
+    new_value = models.TextField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "customer", "changed_at"], name="fieldhistory_customer")
+        ]
+        verbose_name_plural = "field history"
+
+    def __str__(self) -> str:
+        return f"{self.field_label}: {self.old_value} → {self.new_value}"
+
+
+class IndustryFieldTemplate(FieldShape):
+    """A field every tenant of an industry is offered (seed 002); loaded by a data migration."""
+
+    industry = models.CharField(max_length=32, choices=INDUSTRY_CHOICES)
+
+    class Meta:
+        ordering = ["industry", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["industry", "field_key"], name="industrytemplate_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_industry_display()} — {self.field_label}"

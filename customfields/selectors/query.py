@@ -1,0 +1,112 @@
+"""Filtering and ordering customers by custom field key: the one place that turns
+`cf_<key>[__gte|__lte|__contains|__in]=value` and `ordering=cf_<key>` into a query on the
+field's slot column, or on its key inside `custom_fields_extra` for overflow fields."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+
+from crm.models import Tenant
+
+from ..models import FieldDefinition, FieldType
+from ..services.values import active_definitions, coerce_value, to_json_value
+
+PREFIX = "cf_"
+LOOKUPS = {"": "exact", "gte": "gte", "lte": "lte", "contains": "icontains", "in": "in"}
+ALLOWED = {
+    FieldType.TEXT: {"", "contains", "in"},
+    FieldType.NUMBER: {"", "gte", "lte", "in"},
+    FieldType.DATE: {"", "gte", "lte", "in"},
+    FieldType.BOOLEAN: {""},
+    FieldType.EMAIL: {"", "contains", "in"},
+    FieldType.PHONE: {"", "contains", "in"},
+    FieldType.URL: {"", "contains"},
+    FieldType.SELECT: {"", "in"},
+}
+MAX_IN_VALUES = 100
+
+
+def column(definition: FieldDefinition) -> str:
+    return definition.mapped_field_name or f"custom_fields_extra__{definition.field_key}"
+
+
+def _typed(definition: FieldDefinition, raw: str) -> Any:
+    """A filter value typed like a stored one (required-ness does not apply to filters)."""
+    if not raw.strip():
+        raise ValidationError(f"Give a value to filter {definition.field_label} by.")
+    probe = FieldDefinition(
+        field_key=definition.field_key,
+        field_label=definition.field_label,
+        field_type=definition.field_type,
+        select_options=definition.select_options,
+    )
+    try:
+        value = coerce_value(probe, raw)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages) from None
+    return value if definition.in_slot else to_json_value(value)
+
+
+def custom_field_q(definition: FieldDefinition, lookup: str, raw: str) -> Q:
+    if lookup not in ALLOWED[definition.field_type]:
+        usable = ", ".join(
+            f"cf_{definition.field_key}" + (f"__{x}" if x else "")
+            for x in sorted(ALLOWED[definition.field_type])
+        )
+        raise ValidationError(f"{definition.field_label} can be filtered with {usable}.")
+    if lookup == "contains":
+        value: Any = raw.strip()
+        if not value:
+            raise ValidationError(f"Give a value to filter {definition.field_label} by.")
+    elif lookup == "in":
+        parts = [part for part in raw.split(",") if part.strip()]
+        if not parts or len(parts) > MAX_IN_VALUES:
+            raise ValidationError(f"Give 1 to {MAX_IN_VALUES} comma-separated values.")
+        value = [_typed(definition, part) for part in parts]
+    else:
+        value = _typed(definition, raw)
+    return Q(**{f"{column(definition)}__{LOOKUPS[lookup]}": value})
+
+
+def split_param(name: str) -> tuple[str, str]:
+    """'cf_loyalty_points__gte' -> ('loyalty_points', 'gte')."""
+    key, _, lookup = name[len(PREFIX) :].partition("__")
+    return key, lookup
+
+
+def filter_customers(queryset: QuerySet, *, tenant: Tenant, params: Mapping[str, str]) -> QuerySet:
+    """Apply every `cf_*` parameter; unknown fields, lookups or bad values are a
+    ValidationError naming the parameter, and nothing else is filtered silently."""
+    wanted = {name: value for name, value in params.items() if name.startswith(PREFIX)}
+    if not wanted:
+        return queryset
+    definitions = active_definitions(tenant)
+    errors: dict[str, list[str]] = {}
+    for name, raw in wanted.items():
+        key, lookup = split_param(name)
+        definition = definitions.get(key)
+        if definition is None:
+            errors[name] = ["Unknown custom field."]
+            continue
+        if lookup not in LOOKUPS:
+            errors[name] = [f"Unknown filter '{lookup}'; use gte, lte, contains or in."]
+            continue
+        try:
+            queryset = queryset.filter(custom_field_q(definition, lookup, raw))
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return queryset
+
+
+def custom_field_ordering(definition: FieldDefinition, *, descending: bool) -> OrderBy:
+    """Values first, empty last, whichever the direction."""
+    if definition.in_slot:
+        expression = F(definition.mapped_field_name)
+    else:
+        expression = KeyTransform(definition.field_key, "custom_fields_extra")
+    return (expression.desc if descending else expression.asc)(nulls_last=True)

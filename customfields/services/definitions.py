@@ -1,0 +1,215 @@
+"""A tenant's field definitions: create (taking a free slot of the type, or overflowing to
+JSON), update, deactivate/reactivate, delete (clearing the tenant's values first), reorder, and
+applying an industry template."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Func, JSONField
+
+from crm.models import Customer, Tenant, slot_names
+from crm.services.common import assign_fields, save_validated
+
+from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
+
+MAX_FIELDS = 200  # per tenant: the 90 slots are a fast path, the JSON overflow takes the rest
+DEFINITION_FIELDS = (
+    "field_key",
+    "field_label",
+    "field_type",
+    "is_required",
+    "is_active",
+    "order",
+    "validation_rules",
+    "select_options",
+    "help_text",
+    "placeholder",
+)
+RULES_BY_TYPE = {
+    FieldType.TEXT: {"min_length", "max_length", "pattern", "pattern_message"},
+    FieldType.NUMBER: {"min", "max"},
+    FieldType.DATE: {"min", "max"},
+}
+
+
+def free_slot(*, tenant: Tenant, field_type: str) -> str | None:
+    """The first slot of the type no definition of the tenant holds (inactive ones keep theirs)."""
+    taken = set(
+        FieldDefinition.objects.for_tenant(tenant)
+        .filter(mapped_field_name__isnull=False)
+        .values_list("mapped_field_name", flat=True)
+    )
+    return next((name for name in slot_names(field_type) if name not in taken), None)
+
+
+def _check_shape(definition: FieldDefinition) -> None:
+    errors: dict[str, list[str]] = {}
+    rules = definition.validation_rules
+    if not isinstance(rules, dict):
+        errors["validation_rules"] = ['Give the rules as an object, e.g. {"min": 0}.']
+    else:
+        unknown = set(rules) - RULES_BY_TYPE.get(definition.field_type, set())
+        if unknown:
+            kind = definition.get_field_type_display()
+            errors["validation_rules"] = [
+                f"{kind} fields take no rule {', '.join(sorted(unknown))}."
+            ]
+    options = definition.select_options
+    if definition.field_type == FieldType.SELECT:
+        if (
+            not isinstance(options, list)
+            or not options
+            or not all(isinstance(o, str) and o.strip() for o in options)
+        ):
+            errors["select_options"] = ["A select field needs a list of non-empty options."]
+        elif len({o.strip().lower() for o in options}) != len(options):
+            errors["select_options"] = ["Options must be different from each other."]
+    elif options:
+        errors["select_options"] = ["Only select fields have options."]
+    if errors:
+        raise ValidationError(errors)
+    if definition.field_type == FieldType.SELECT:
+        definition.select_options = [option.strip() for option in options]
+    parse_bound = {FieldType.NUMBER: lambda v: Decimal(str(v)), FieldType.DATE: date.fromisoformat}
+    for bound in ("min", "max"):
+        if bound in rules and definition.field_type in parse_bound:
+            try:
+                parse_bound[definition.field_type](rules[bound])
+            except (InvalidOperation, TypeError, ValueError):
+                raise ValidationError(
+                    {"validation_rules": [f"'{bound}' is not a valid {definition.field_type}."]}
+                ) from None
+    if "pattern" in rules:
+        try:
+            re.compile(rules["pattern"])
+        except (re.error, TypeError):
+            raise ValidationError(
+                {"validation_rules": ["'pattern' is not a valid regular expression."]}
+            ) from None
+
+
+@transaction.atomic
+def definition_create(*, tenant: Tenant, data: dict[str, Any]) -> FieldDefinition:
+    if FieldDefinition.objects.for_tenant(tenant).count() >= MAX_FIELDS:
+        raise ValidationError(
+            f"At most {MAX_FIELDS} fields can be defined. Delete a field you no longer use."
+        )
+    definition = FieldDefinition(tenant=tenant)
+    assign_fields(definition, data, allowed=DEFINITION_FIELDS)
+    if definition.field_type not in FieldType.values:
+        raise ValidationError({"field_type": [f"Choose one of {', '.join(FieldType.values)}."]})
+    _check_shape(definition)
+    definition.mapped_field_name = free_slot(tenant=tenant, field_type=definition.field_type)
+    save_validated(definition)
+    return definition
+
+
+@transaction.atomic
+def definition_update(*, definition: FieldDefinition, data: dict[str, Any]) -> FieldDefinition:
+    data = dict(data)
+    if "field_type" in data and data["field_type"] != definition.field_type:
+        raise ValidationError(
+            {
+                "field_type": [
+                    f"A field's type cannot change in place: its stored values are "
+                    f"{definition.get_field_type_display().lower()}s. Create a new field of the "
+                    f"new type, copy what you need, and delete this one."
+                ]
+            }
+        )
+    if "field_key" in data and data["field_key"] != definition.field_key:
+        raise ValidationError(
+            {"field_key": ["A field's key cannot change: apps and filters address it by its key."]}
+        )
+    assign_fields(definition, data, allowed=DEFINITION_FIELDS)
+    _check_shape(definition)
+    save_validated(definition)
+    return definition
+
+
+def definition_set_active(*, definition: FieldDefinition, active: bool) -> FieldDefinition:
+    """Deactivating hides the field but keeps its slot and values, so reactivating restores it."""
+    definition.is_active = active
+    definition.save(update_fields=["is_active", "updated_at"])
+    return definition
+
+
+class JSONWithoutKey(Func):
+    """A JSON object column without one key (PostgreSQL `-`, SQLite JSON_REMOVE)."""
+
+    output_field = JSONField()
+
+    def __init__(self, expression, key: str):
+        self.key = key
+        super().__init__(expression)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - %s)", (*params, self.key)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"JSON_REMOVE({sql}, %s)", (*params, f'$."{self.key}"')
+
+
+@transaction.atomic
+def definition_delete(*, definition: FieldDefinition) -> None:
+    """Clear the tenant's values first, so a field created later in the same slot (or under the
+    same key) never shows old data; the field's history stays, detached."""
+    customers = Customer.objects.for_tenant(definition.tenant)
+    if definition.in_slot:
+        column = definition.mapped_field_name
+        customers.filter(**{f"{column}__isnull": False}).update(**{column: None})
+    else:
+        key = definition.field_key
+        customers.filter(custom_fields_extra__has_key=key).update(
+            custom_fields_extra=JSONWithoutKey(F("custom_fields_extra"), key)
+        )
+    definition.delete()
+
+
+@transaction.atomic
+def definitions_reorder(*, tenant: Tenant, keys: list[str]) -> list[FieldDefinition]:
+    """Give the fields the order of `keys`; every one of the tenant's fields must be listed."""
+    definitions = {d.field_key: d for d in FieldDefinition.objects.for_tenant(tenant)}
+    unknown = [k for k in keys if k not in definitions]
+    missing = sorted(set(definitions) - set(keys))
+    if unknown or missing or len(set(keys)) != len(keys):
+        problems = []
+        if unknown:
+            problems.append(f"unknown fields: {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing fields: {', '.join(missing)}")
+        if len(set(keys)) != len(keys):
+            problems.append("a field is listed twice")
+        raise ValidationError({"keys": [f"List each field exactly once ({'; '.join(problems)})."]})
+    for position, key in enumerate(keys):
+        definitions[key].order = position
+    FieldDefinition.objects.bulk_update(definitions.values(), ["order"])
+    return [definitions[k] for k in keys]
+
+
+@transaction.atomic
+def industry_template_apply(*, tenant: Tenant, industry: str) -> dict[str, list[str]]:
+    """Add the industry's fields the tenant does not have yet (by key); idempotent."""
+    templates = list(IndustryFieldTemplate.objects.filter(industry=industry))
+    if not templates:
+        raise ValidationError({"industry": [f"No template for industry '{industry}'."]})
+    existing = set(FieldDefinition.objects.for_tenant(tenant).values_list("field_key", flat=True))
+    start = FieldDefinition.objects.for_tenant(tenant).count()
+    report: dict[str, list[str]] = {"created": [], "skipped": []}
+    for template in templates:
+        if template.field_key in existing:
+            report["skipped"].append(template.field_key)
+            continue
+        data = {
+            name: getattr(template, name) for name in DEFINITION_FIELDS if hasattr(template, name)
+        }
+        data["order"] = start + template.order
+        definition_create(tenant=tenant, data=data)
+        report["created"].append(template.field_key)
+    return report

@@ -1,0 +1,272 @@
+"""The one way custom values are read, validated and written.
+
+Values arrive as JSON-ish input (API, forms) or as raw text (a chatbot's captured answer); each
+type coerces and checks them against the definition's rules, and errors name the field by its
+label. Writes go to the field's slot column or to `custom_fields_extra`, and every change is
+recorded in FieldHistory.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+
+from crm.models import Customer, Tenant
+from crm.validators import normalize_phone
+
+from ..models import FieldDefinition, FieldHistory, FieldType
+
+TRUE_WORDS = {"true", "yes", "1", "y", "on"}
+FALSE_WORDS = {"false", "no", "0", "n", "off"}
+TEXT_MAX_LENGTH = 500
+NUMBER_LIMIT = Decimal("1e18")
+_validate_email = EmailValidator()
+_validate_url = URLValidator(schemes=["http", "https"])
+
+
+class Problem(Exception):
+    """A value that does not fit its field; the message completes "<label> …"."""
+
+
+def _text(d: FieldDefinition, value: Any) -> str:
+    if not isinstance(value, str):
+        raise Problem("must be text.")
+    value = value.strip()
+    rules = d.validation_rules
+    max_length = min(int(rules.get("max_length", TEXT_MAX_LENGTH)), TEXT_MAX_LENGTH)
+    if len(value) > max_length:
+        raise Problem(f"must be at most {max_length} characters.")
+    if len(value) < int(rules.get("min_length", 0)):
+        raise Problem(f"must be at least {rules['min_length']} characters.")
+    if rules.get("pattern") and not re.fullmatch(rules["pattern"], value):
+        raise Problem(rules.get("pattern_message") or "is not in the expected format.")
+    return value
+
+
+def _number(d: FieldDefinition, value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise Problem("must be a number.")
+    try:
+        number = (
+            Decimal(str(value).strip()) if isinstance(value, (str, int, float, Decimal)) else None
+        )
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise Problem("must be a number.")
+    if number != number.quantize(Decimal("0.01")):
+        raise Problem("can have at most 2 decimal places.")
+    if abs(number) >= NUMBER_LIMIT:
+        raise Problem("is too large.")
+    rules = d.validation_rules
+    if "min" in rules and number < Decimal(str(rules["min"])):
+        raise Problem(f"must be at least {rules['min']}.")
+    if "max" in rules and number > Decimal(str(rules["max"])):
+        raise Problem(f"must be at most {rules['max']}.")
+    return number.quantize(Decimal("0.01"))
+
+
+def _date(d: FieldDefinition, value: Any) -> date:
+    if isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise Problem("must be a date in YYYY-MM-DD form.") from None
+    rules = d.validation_rules
+    if rules.get("min") and parsed < date.fromisoformat(rules["min"]):
+        raise Problem(f"must be on or after {rules['min']}.")
+    if rules.get("max") and parsed > date.fromisoformat(rules["max"]):
+        raise Problem(f"must be on or before {rules['max']}.")
+    return parsed
+
+
+def _boolean(d: FieldDefinition, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise Problem("must be yes or no (true/false, 1/0).")
+
+
+def _email(d: FieldDefinition, value: Any) -> str:
+    value = str(value).strip()
+    try:
+        _validate_email(value)
+    except ValidationError:
+        raise Problem("must be an email address.") from None
+    return value
+
+
+def _phone(d: FieldDefinition, value: Any) -> str:
+    try:
+        return normalize_phone(str(value))
+    except ValidationError:
+        raise Problem("must be a phone number of 7 to 15 digits, e.g. +44 20 7946 0958.") from None
+
+
+def _url(d: FieldDefinition, value: Any) -> str:
+    value = str(value).strip()
+    try:
+        _validate_url(value)
+    except ValidationError:
+        raise Problem("must be a web address starting with http:// or https://.") from None
+    return value
+
+
+def _select(d: FieldDefinition, value: Any) -> str:
+    text = str(value).strip()
+    for option in d.select_options:
+        if option.lower() == text.lower():
+            return option
+    raise Problem(f"must be one of: {', '.join(d.select_options)}.")
+
+
+COERCE = {
+    FieldType.TEXT: _text,
+    FieldType.NUMBER: _number,
+    FieldType.DATE: _date,
+    FieldType.BOOLEAN: _boolean,
+    FieldType.EMAIL: _email,
+    FieldType.PHONE: _phone,
+    FieldType.URL: _url,
+    FieldType.SELECT: _select,
+}
+
+
+def coerce_value(definition: FieldDefinition, value: Any) -> Any:
+    """The typed value for `definition`, or None for an empty one. Raises ValidationError
+    {field_key: ["<Label> <problem>"]}."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if definition.is_required:
+            raise ValidationError(
+                {definition.field_key: [f"{definition.field_label} is required."]}
+            )
+        return None
+    try:
+        return COERCE[definition.field_type](definition, value)
+    except Problem as problem:
+        raise ValidationError(
+            {definition.field_key: [f"{definition.field_label} {problem}"]}
+        ) from None
+
+
+def active_definitions(tenant: Tenant) -> dict[str, FieldDefinition]:
+    return {
+        d.field_key: d for d in FieldDefinition.objects.for_tenant(tenant).filter(is_active=True)
+    }
+
+
+def clean_values(
+    *,
+    definitions: Mapping[str, FieldDefinition],
+    values: Mapping[str, Any],
+    require_all: bool,
+) -> dict[str, Any]:
+    """Coerce every given value; with `require_all`, required fields must be present. All
+    problems are reported together: ValidationError {field_key: [...]}."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key, raw in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[key] = ["Unknown custom field."]
+            continue
+        try:
+            cleaned[key] = coerce_value(definition, raw)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if require_all:
+        for key, definition in definitions.items():
+            if definition.is_required and key not in values:
+                errors[key] = [f"{definition.field_label} is required."]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def to_json_value(value: Any) -> Any:
+    """How a typed value is kept in custom_fields_extra (numbers as JSON numbers, so ranges and
+    ordering compare numerically; dates as ISO strings, which sort like dates)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _from_json(definition: FieldDefinition, value: Any) -> Any:
+    if value is None:
+        return None
+    if definition.field_type == FieldType.NUMBER:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    if definition.field_type == FieldType.DATE:
+        return date.fromisoformat(value)
+    return value
+
+
+def read_value(customer: Customer, definition: FieldDefinition) -> Any:
+    if definition.in_slot:
+        return getattr(customer, definition.mapped_field_name)
+    return _from_json(definition, (customer.custom_fields_extra or {}).get(definition.field_key))
+
+
+def read_values(customer: Customer, definitions: Iterable[FieldDefinition]) -> dict[str, Any]:
+    return {d.field_key: read_value(customer, d) for d in definitions}
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def write_values(
+    *,
+    customer: Customer,
+    definitions: Mapping[str, FieldDefinition],
+    cleaned: Mapping[str, Any],
+    changed_by: AbstractBaseUser | None,
+    reason: str = "",
+) -> list[FieldHistory]:
+    """Put cleaned values on the customer (not saved: the caller saves once) and return the
+    history rows for those that changed (the caller saves them after the customer)."""
+    history = []
+    extra = dict(customer.custom_fields_extra or {})
+    for key, new in cleaned.items():
+        definition = definitions[key]
+        old = read_value(customer, definition)
+        if old == new:
+            continue
+        if definition.in_slot:
+            setattr(customer, definition.mapped_field_name, new)
+        elif new is None:
+            extra.pop(key, None)
+        else:
+            extra[key] = to_json_value(new)
+        history.append(
+            FieldHistory(
+                tenant=customer.tenant,
+                customer=customer,
+                definition=definition,
+                field_key=key,
+                field_label=definition.field_label,
+                old_value=_as_text(old),
+                new_value=_as_text(new),
+                changed_by=changed_by,
+                reason=reason,
+            )
+        )
+    customer.custom_fields_extra = extra
+    return history
