@@ -6,11 +6,13 @@ validation, so the admin shows the same errors."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from customfields.forms import check_custom_values, custom_values_from, formfield_for
 from customfields.selectors.query import custom_field_q
 from customfields.services.values import active_definitions, read_value, read_values
 
+from .forms import add_service_errors
 from .models import (
     ALL_SLOTS,
     Customer,
@@ -36,16 +38,47 @@ from .services.tenancy import (
 
 
 class ServiceSaveMixin(TenantAdminMixin):
-    """Saves through a create/update service with the fields the form changed."""
+    """Saves through a create/update service with the fields the form changed. The same save
+    runs once during form validation in a savepoint that is rolled back, so a rule only the
+    service knows (one default source, a free slot, …) shows as a form error instead of
+    failing after the form said yes."""
 
-    def save_model(self, request, obj, form, change):
-        tenant = obj.tenant if self._is_global(request) else request.tenant
+    def form_tenant(self, request, form, obj):
+        if not self._is_global(request):
+            return request.tenant
+        return form.cleaned_data.get("tenant") or obj.tenant
+
+    def service_save(self, request, form, obj, change):
+        tenant = self.form_tenant(request, form, obj)
         names = form.changed_data if change else list(form.cleaned_data)
         data = {name: form.cleaned_data[name] for name in names if name in self.service_fields}
         if change:
-            saved = self.service_update(request, type(obj).objects.get(pk=obj.pk), data)
-        else:
-            saved = self.service_create(request, tenant, data)
+            return self.service_update(request, type(obj).objects.get(pk=obj.pk), data)
+        return self.service_create(request, tenant, data)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        model_admin = self
+
+        class ServiceCheckedForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                if not self.errors:
+                    model_admin.check_with_service(request, self, obj)
+                return cleaned
+
+        return ServiceCheckedForm
+
+    def check_with_service(self, request, form, obj):
+        try:
+            with transaction.atomic():
+                self.service_save(request, form, obj or form.instance, change=obj is not None)
+                transaction.set_rollback(True)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+
+    def save_model(self, request, obj, form, change):
+        saved = self.service_save(request, form, obj, change)
         obj.pk, obj.tenant = saved.pk, saved.tenant
         obj._state.adding = False
 
@@ -435,15 +468,15 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
         )
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        tenant = obj.tenant if self._is_global(request) else request.tenant
+    def service_save(self, request, form, obj, change):
+        tenant = self.form_tenant(request, form, obj)
         by = resolve_membership(request.user, tenant.slug)
         names = form.changed_data if change else list(form.cleaned_data)
         data = {n: form.cleaned_data[n] for n in names if n in customer_services.CUSTOMER_FIELDS}
         custom = custom_values_from(form, form.definitions)
         tags = form.cleaned_data["tags"] if not change or "tags" in form.changed_data else None
         if change:
-            saved = customer_services.customer_update(
+            return customer_services.customer_update(
                 customer=Customer.objects.get(pk=obj.pk),
                 by=by,
                 data=data,
@@ -451,12 +484,9 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
                 custom_fields=custom,
                 reason="edited in the admin",
             )
-        else:
-            saved = customer_services.customer_create(
-                tenant=tenant, by=by, data=data, tags=tags or (), custom_fields=custom
-            )
-        obj.pk, obj.tenant = saved.pk, saved.tenant
-        obj._state.adding = False
+        return customer_services.customer_create(
+            tenant=tenant, by=by, data=data, tags=tags or (), custom_fields=custom
+        )
 
     def delete_model(self, request, obj):
         obj.delete()

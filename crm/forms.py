@@ -26,6 +26,8 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
         return
     for name, errors in error.error_dict.items():
+        if name.startswith("custom_fields."):  # a customer's custom value: its cf_<key> field
+            name = "cf_" + name.removeprefix("custom_fields.")
         form.add_error(name if name in form.fields else None, errors)
 
 

@@ -114,3 +114,42 @@ def test_superuser_sees_every_tenant_with_a_tenant_column(client, tenant_a, worl
     assert "column-tenant" in page
     assert "tenant__id__exact" in page
     assert client.get(url(Tenant, "changelist")).status_code == 200
+
+
+def _source_form(source, **changes):
+    data = {
+        "source_code": source.source_code,
+        "source_name": source.source_name,
+        "source_type": source.source_type,
+        "display_order": source.display_order,
+        "score_bonus": source.score_bonus,
+        "metadata": "{}",
+        "is_active": "on",
+        "sub_sources-TOTAL_FORMS": 0,
+        "sub_sources-INITIAL_FORMS": 0,
+    }
+    if source.is_default:
+        data["is_default"] = "on"
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_switching_the_default_source_in_the_admin(alpha, tenant_a):
+    email = LeadSource.objects.get(tenant=tenant_a, source_code="EMAIL")
+    response = alpha.post(url(LeadSource, "change", email.pk), _source_form(email, is_default="on"))
+    assert response.status_code == 302
+    assert LeadSource.objects.get(tenant=tenant_a, is_default=True).source_code == "EMAIL"
+
+
+def test_service_rules_show_as_admin_form_errors(alpha, tenant_a):
+    website = LeadSource.objects.get(tenant=tenant_a, source_code="WEBSITE")
+    response = alpha.post(
+        url(LeadSource, "change", website.pk), _source_form(website, is_default=None)
+    )
+    assert response.status_code == 200
+    assert "is_default" in response.context["adminform"].form.errors
+    website.refresh_from_db()
+    assert website.is_default
+    email = LeadSource.objects.get(tenant=tenant_a, source_code="EMAIL")
+    taken = alpha.post(url(LeadSource, "add"), {**_source_form(email), "source_name": "Again"})
+    assert taken.status_code == 200 and taken.context["adminform"].form.errors

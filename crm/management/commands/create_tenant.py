@@ -4,6 +4,7 @@ from django.db import transaction
 
 from crm.models import INDUSTRY_CHOICES, Role
 from crm.services.tenancy import member_add, tenant_create
+from customfields.services.definitions import industry_template_apply
 
 
 class Command(BaseCommand):
@@ -13,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--name", required=True)
         parser.add_argument(
-            "--industry", default="other", choices=[code for code, _ in INDUSTRY_CHOICES]
+            "--industry",
+            choices=[code for code, _ in INDUSTRY_CHOICES],
+            help="The tenant's industry; its template of customer fields is applied.",
         )
         parser.add_argument("--timezone", default="UTC")
         parser.add_argument("--currency", default="USD")
@@ -27,10 +30,12 @@ class Command(BaseCommand):
                 tenant = tenant_create(
                     slug=options["slug"],
                     name=options["name"],
-                    industry=options["industry"],
+                    industry=options["industry"] or "other",
                     timezone=options["timezone"],
                     currency=options["currency"],
                 )
+                if options["industry"]:
+                    fields = industry_template_apply(tenant=tenant, industry=tenant.industry)
                 member_add(
                     tenant=tenant,
                     username=options["admin_username"],
@@ -42,6 +47,9 @@ class Command(BaseCommand):
             raise CommandError(format_errors(exc)) from exc
         admin = options["admin_username"]
         self.stdout.write(f"Created tenant '{tenant.slug}' ({tenant.name}) with admin '{admin}'.")
+        if options["industry"]:
+            created = ", ".join(fields["created"])
+            self.stdout.write(f"Customer fields from the {tenant.industry} template: {created}.")
 
 
 def format_errors(exc: ValidationError) -> str:
