@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from customfields.services.definitions import industry_template_apply
+
 from .models import (
     Lead,
     LeadActivity,
@@ -17,6 +19,7 @@ from .models import (
     Role,
     Tenant,
 )
+from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
 from .services.tenancy import member_add, tenant_create
 
@@ -125,4 +128,39 @@ def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
             converted_at=min(closed, now) if lead.converted_at else None,
         )
         LeadActivity.objects.filter(lead=lead).update(created_at=created)
+    _seed_customers(tenant=tenant, by=manager, rng=rng)
     return tenant, True
+
+
+def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) -> None:
+    """The real-estate template's fields, won leads converted, and more customers besides."""
+    industry_template_apply(tenant=tenant, industry=tenant.industry)
+    areas = ["Old Town", "Riverside", "Harbour", "Hillcrest", "University Quarter"]
+
+    def custom_values():
+        return {
+            "property_type": rng.choice(["Apartment", "House", "Land", "Commercial"]),
+            "budget_max": rng.randrange(150_000, 1_500_000, 5_000),
+            "bedrooms": rng.randint(1, 5),
+            "preferred_area": rng.choice(areas),
+            "mortgage_approved": rng.random() < 0.6,
+        }
+
+    for lead in Lead.objects.filter(tenant=tenant, status=LeadStatus.WON):
+        lead_convert(lead=lead, by=by, custom_fields=custom_values())
+    for i in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        customer_create(
+            tenant=tenant,
+            by=by,
+            data={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first}.{last}.c{i}@example.com".lower(),
+                "phone": f"+1555{rng.randint(1000000, 9999999)}",
+                "total_purchases": rng.randint(0, 6),
+                "crm_score": rng.randint(10, 95),
+            },
+            tags=rng.sample(TAGS, rng.randint(0, 2)),
+            custom_fields=custom_values(),
+        )

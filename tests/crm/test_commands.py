@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource, Membership, Tenant
+from crm.models import Customer, Lead, LeadChannel, LeadSource, LeadSubSource, Membership, Tenant
 
 
 def run(*args):
@@ -111,6 +111,11 @@ def test_seed_demo_is_idempotent(db):
         "LOST",
     }
     assert authenticate(username="demo-agent", password="demo-pass-123") is not None
+    customers = Customer.objects.filter(tenant=tenant)
+    won = Lead.objects.filter(tenant=tenant, status="WON")
+    assert customers.count() == 60 + won.count()
+    assert not won.filter(customer__isnull=True).exists()
+    assert customers.filter(custom_select_1__isnull=False).count() == customers.count()
     run("seed_demo")
     assert Tenant.objects.filter(slug="demo").count() == 1
     assert Lead.objects.filter(tenant=tenant).count() == leads
