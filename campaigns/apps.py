@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
+
+    def ready(self):
+        from crm.signals import lead_won, tenant_created
+
+        from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
+
+        tenant_created.connect(
+            install_catalogue_for_new_tenant, dispatch_uid="campaigns-default-catalogue"
+        )
+        lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")

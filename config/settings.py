@@ -128,6 +128,12 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 
+# Absolute base of the tracking links (open pixel, clicks, unsubscribe) in campaign messages.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+CELERY_BEAT_SCHEDULE = {
+    "campaigns-dispatch-due": {"task": "campaigns.dispatch_due", "schedule": 60.0},
+}
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

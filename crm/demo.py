@@ -7,8 +7,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.demo import seed_demo_campaigns
 from customfields.services.definitions import industry_template_apply
+from milestones.demo import seed_demo_milestones
 
+from .demo_callbacks import seed_demo_callbacks
 from .models import (
     Lead,
     LeadActivity,
@@ -129,6 +132,9 @@ def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
         )
         LeadActivity.objects.filter(lead=lead).update(created_at=created)
     _seed_customers(tenant=tenant, by=manager, rng=rng)
+    seed_demo_milestones(tenant=tenant)
+    seed_demo_callbacks(tenant=tenant, members=members, rng=rng)
+    seed_demo_campaigns(tenant=tenant, created_by=manager.user)
     return tenant, True
 
 

@@ -6,9 +6,17 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Q
 
-from .models import LeadChannel, LeadSource, LeadStatus, LeadSubSource, LeadTag, hot_lead_q
+from .models import (
+    CustomerTag,
+    LeadChannel,
+    LeadSource,
+    LeadStatus,
+    LeadSubSource,
+    LeadTag,
+    hot_lead_q,
+)
 from .selectors.tenancy import members_of
 
 
@@ -111,8 +119,10 @@ class LeadFilterSet(django_filters.FilterSet):
     def filter_tags(self, queryset, name, value):
         if not value:
             return queryset
-        tagged = LeadTag.objects.filter(lead=OuterRef("pk"), tag__name__in=value)
-        return queryset.filter(Exists(tagged))
+        # Tenant conditions let the planner use the (tenant, tag) index on both sides.
+        tenant = self.request.tenant
+        tagged = LeadTag.objects.filter(tenant=tenant, tag__tenant=tenant, tag__name__in=value)
+        return queryset.filter(pk__in=tagged.values("lead_id"))
 
 
 LEAD_ORDERING_FIELDS = [
@@ -130,3 +140,30 @@ LEAD_ORDERING_FIELDS = [
     "next_follow_up_date",
     "call_attempts",
 ]
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search", label="Name, email, phone or company"
+    )
+    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    def filter_search(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(phone__icontains=term)
+                | Q(company__icontains=term)
+            )
+        return queryset
+
+    def filter_tags(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=CustomerTag.objects.filter(tag__name__in=value).values("customer_id")
+        )

@@ -7,9 +7,24 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from customfields.forms import PREFIX, add_custom_fields, check_custom_values, custom_values_from
+from customfields.models import FieldDefinition, FieldType
+from customfields.selectors.query import ALLOWED
+from customfields.services.values import read_values
+
 from .filters import TagsField
-from .models import Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource, Membership, Tenant
+from .models import (
+    Customer,
+    Lead,
+    LeadChannel,
+    LeadSource,
+    LeadStatus,
+    LeadSubSource,
+    Membership,
+    Tenant,
+)
 from .selectors.tenancy import members_of
+from .services.customers import CUSTOMER_FIELDS
 from .services.leads import EDITABLE_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -210,3 +225,154 @@ class SourcePerformanceForm(forms.Form):
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = LeadSource.objects.for_tenant(tenant).live()
+
+
+# ---------------------------------------------------------------------------------------------
+# Customers
+
+
+class CustomValuesForm(forms.Form):
+    """One `cf_<key>` field per definition given; the value service judges the values, and its
+    errors land on their fields together with the form's own."""
+
+    def __init__(self, *args, definitions: dict[str, FieldDefinition], values=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.definitions = definitions
+        add_custom_fields(self, definitions.values(), values)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A field that failed its own check (required, not an option) has nothing to judge.
+        checked = {k: d for k, d in self.definitions.items() if PREFIX + k not in self.errors}
+        check_custom_values(self, checked, creating=self.creating)
+        return cleaned
+
+    @property
+    def creating(self) -> bool:
+        """The values make a new customer (as converting a lead does): required fields must be
+        given."""
+        return True
+
+    def custom_values(self) -> dict:
+        return custom_values_from(self, self.definitions)
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        return [self[PREFIX + key] for key in self.definitions]
+
+
+def _customer_field(name: str, **kwargs) -> forms.Field:
+    """The form field Django derives from the Customer model (lengths, required)."""
+    return Customer._meta.get_field(name).formfield(**kwargs)
+
+
+class CustomerForm(CustomValuesForm):
+    """Create or edit a customer: core fields, tags, CRM metadata and the custom fields of the
+    definitions given (the tenant's active ones; the form builder previews unsaved ones). Pass
+    `customer` to edit; the service gets the changed core fields and every custom value."""
+
+    first_name = _customer_field("first_name")
+    last_name = _customer_field("last_name")
+    email = _customer_field("email")
+    phone = _customer_field("phone", help_text="International, e.g. +44 20 7946 0958")
+    company = _customer_field("company")
+    description = _customer_field("description", widget=forms.Textarea(attrs={"rows": 3}))
+    tags = TagListField(required=False, help_text="Comma-separated, e.g. vip, renewal")
+    crm_score = _customer_field("crm_score", label="CRM score")
+    last_contacted_at = _customer_field("last_contacted_at", widget=DATETIME_WIDGET)
+    total_interactions = _customer_field("total_interactions")
+    total_purchases = _customer_field("total_purchases")
+    total_spent = _customer_field("total_spent")
+
+    contact_names = ("first_name", "last_name", "email", "phone", "company", "description", "tags")
+    metadata_names = (
+        "crm_score",
+        "last_contacted_at",
+        "total_interactions",
+        "total_purchases",
+        "total_spent",
+    )
+
+    def __init__(self, *args, definitions, customer: Customer | None = None, **kwargs):
+        self.customer = customer
+        values = None
+        if customer is not None:
+            kwargs["initial"] = {
+                **{name: getattr(customer, name) for name in CUSTOMER_FIELDS},
+                "tags": customer.tag_names(),
+            }
+            values = read_values(customer, definitions.values())
+        super().__init__(*args, definitions=definitions, values=values, **kwargs)
+
+    @property
+    def creating(self) -> bool:
+        return self.customer is None
+
+    def contact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.contact_names]
+
+    def metadata_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.metadata_names]
+
+    def customer_data(self) -> dict:
+        """Core fields for the service: for a new customer what was filled in, for an edit what
+        changed."""
+        if self.customer is None:
+            names = [name for name, value in self.cleaned_data.items() if value not in (None, "")]
+        else:
+            names = self.changed_data
+        return {name: self.cleaned_data[name] for name in names if name in CUSTOMER_FIELDS}
+
+    def tag_names(self) -> list[str] | None:
+        """The tags to set, or None on an edit that left them alone."""
+        if self.customer is not None and "tags" not in self.changed_data:
+            return None
+        return self.cleaned_data["tags"]
+
+
+class CustomFilterForm(forms.Form):
+    """Filter controls for the chosen custom fields, named like the API's `cf_*` parameters, one
+    kind per field type. They only render and keep the input: `filter_customers` judges the
+    values, and its errors are put on these controls."""
+
+    def __init__(self, data, *, definitions: list[FieldDefinition]):
+        super().__init__(data)
+        for definition in definitions:
+            self.fields.update(self.controls(definition))
+
+    @staticmethod
+    def controls(definition: FieldDefinition) -> dict[str, forms.Field]:
+        name = PREFIX + definition.field_key
+        label, kind = definition.field_label, definition.field_type
+        if kind in (FieldType.SELECT, FieldType.BOOLEAN):
+            options = (
+                [(option, option) for option in definition.select_options]
+                if kind == FieldType.SELECT
+                else [("true", "Yes"), ("false", "No")]
+            )
+            widget = forms.Select(choices=[("", "Any"), *options])
+            return {name: forms.CharField(label=label, required=False, widget=widget)}
+        if "gte" in ALLOWED[kind]:
+            attrs = (
+                {"type": "date"} if kind == FieldType.DATE else {"type": "number", "step": "any"}
+            )
+            return {
+                f"{name}__{lookup}": forms.CharField(
+                    label=f"{label} {word}", required=False, widget=forms.TextInput(attrs)
+                )
+                for lookup, word in (("gte", "from"), ("lte", "to"))
+            }
+        if "contains" in ALLOWED[kind]:
+            attrs = {"type": "search", "placeholder": "contains…"}
+            return {
+                f"{name}__contains": forms.CharField(
+                    label=label, required=False, widget=forms.TextInput(attrs)
+                )
+            }
+        return {name: forms.CharField(label=label, required=False)}
+
+    def add_filter_errors(self, error: ValidationError) -> None:
+        for name, errors in error.message_dict.items():
+            if name in self.fields:
+                self.add_error(name, errors)
+            else:
+                self.add_error(None, [f"{name}: {message}" for message in errors])

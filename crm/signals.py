@@ -4,3 +4,7 @@ from django.dispatch import Signal
 # receiver that installs its part of the default configuration (lead sources here; milestone types
 # and the campaign catalogue in their apps).
 tenant_created = Signal()
+
+# Sent after the commit that first made a lead WON, with `lead` (campaigns records the conversion
+# of the campaign the lead is attributed to).
+lead_won = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_callbacks, views_customers
 
 app_name = "crm"
 urlpatterns = [
@@ -14,6 +14,40 @@ urlpatterns = [
     path("leads/<int:pk>/edit/", views.LeadEditView.as_view(), name="lead-edit"),
     path("leads/<int:pk>/archive/", views.LeadArchiveView.as_view(), name="lead-archive"),
     path("leads/<int:pk>/restore/", views.LeadRestoreView.as_view(), name="lead-restore"),
+    path("leads/<int:pk>/convert/", views_customers.LeadConvertView.as_view(), name="lead-convert"),
+    path("customers/", views_customers.CustomerListView.as_view(), name="customer-list"),
+    path("customers/new/", views_customers.CustomerCreateView.as_view(), name="customer-create"),
+    path(
+        "customers/columns/", views_customers.CustomerColumnsView.as_view(), name="customer-columns"
+    ),
+    path(
+        "customers/<int:pk>/", views_customers.CustomerDetailView.as_view(), name="customer-detail"
+    ),
+    path(
+        "customers/<int:pk>/edit/", views_customers.CustomerEditView.as_view(), name="customer-edit"
+    ),
+    path("callbacks/", views_callbacks.CallbackQueueView.as_view(), name="callback-queue"),
+    path("callbacks/new/", views_callbacks.CallbackCreateView.as_view(), name="callback-create"),
+    path("callbacks/claim/", views_callbacks.CallbackClaimView.as_view(), name="callback-claim"),
+    path(
+        "callbacks/auto-assign/",
+        views_callbacks.CallbackAutoAssignView.as_view(),
+        name="callback-auto-assign",
+    ),
+    path("callbacks/sla/", views_callbacks.CallbackSlaView.as_view(), name="callback-sla"),
+    path(
+        "callbacks/<int:pk>/", views_callbacks.CallbackDetailView.as_view(), name="callback-detail"
+    ),
+    path(
+        "callbacks/<int:pk>/status/",
+        views_callbacks.CallbackStatusView.as_view(),
+        name="callback-status",
+    ),
+    path(
+        "callbacks/<int:pk>/assign/",
+        views_callbacks.CallbackAssignView.as_view(),
+        name="callback-assign",
+    ),
     path(
         "sources/performance/",
         views.SourcePerformanceView.as_view(),

@@ -123,7 +123,7 @@ def lead_ordering(raw: str | None) -> list[str]:
     """The whitelisted fields of `?ordering=a,-b` (unknown ones are ignored), newest first by
     default; `-id` breaks ties so pages never repeat or skip rows."""
     fields = [f.strip() for f in (raw or "").split(",")]
-    fields = [f for f in fields if f.lstrip("-") in LEAD_ORDERING_FIELDS]
+    fields = [f for f in fields if f.removeprefix("-") in LEAD_ORDERING_FIELDS]
     return [*(fields or [DEFAULT_ORDERING]), "-id"]
 
 
@@ -168,25 +168,31 @@ def page_size(raw: str | None) -> int:
     return int(raw) if raw in {str(size) for size in PAGE_SIZES} else PAGE_SIZES[0]
 
 
-class LeadListView(VisibleLeadsMixin, TemplateView):
-    """Filters, search, sorting and paging through GET parameters, so every view of the list
-    has a URL. An htmx request (filter form, sort and page links) gets only the results."""
+class HtmxPartialMixin:
+    """An htmx request (not a history restore) gets `partial_template_name` only."""
 
-    template_name = "crm/leads/list.html"
-    results_template_name = "crm/leads/_results.html"
+    partial_template_name: str
 
     def is_partial(self) -> bool:
         headers = self.request.headers
         return bool(headers.get("HX-Request") and not headers.get("HX-History-Restore-Request"))
 
     def get_template_names(self):
-        return [self.results_template_name if self.is_partial() else self.template_name]
+        return [self.partial_template_name if self.is_partial() else self.template_name]
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         # The same URL answers with a page or a fragment: caches must tell them apart.
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
+    """Filters, search, sorting and paging through GET parameters, so every view of the list
+    has a URL. An htmx request (filter form, sort and page links) gets only the results."""
+
+    template_name = "crm/leads/list.html"
+    partial_template_name = "crm/leads/_results.html"
 
     def get_context_data(self, **kwargs):
         params = self.request.GET

@@ -11,20 +11,9 @@ from django.urls import path, reverse
 from crm.admin import ServiceSaveMixin
 from crm.models import INDUSTRY_CHOICES, Tenant
 
+from .forms import OptionsField
 from .models import FieldDefinition, IndustryFieldTemplate
 from .services import definitions as definition_services
-
-
-class OptionsField(forms.CharField):
-    """Select options edited one per line."""
-
-    widget = forms.Textarea(attrs={"rows": 5, "placeholder": "One option per line"})
-
-    def prepare_value(self, value):
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
 class FieldDefinitionForm(forms.ModelForm):

@@ -77,3 +77,15 @@ def add_custom_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         key = key.removeprefix("custom_fields.")
         name = PREFIX + key
         form.add_error(name if name in form.fields else None, messages)
+
+
+class OptionsField(forms.CharField):
+    """Select options edited one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "placeholder": "One option per line"})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]

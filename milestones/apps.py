@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class MilestonesConfig(AppConfig):
     name = "milestones"
+
+    def ready(self):
+        from crm.signals import tenant_created
+
+        from .signals import install_defaults_for_new_tenant
+
+        tenant_created.connect(
+            install_defaults_for_new_tenant, dispatch_uid="milestones-default-configuration"
+        )

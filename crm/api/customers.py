@@ -1,9 +1,7 @@
 """customers/: core fields, tags and `custom_fields: {key: value}`; `cf_<key>` filters and
 ordering; custom values, capture and field history per customer."""
 
-import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -15,8 +13,8 @@ from customfields.models import FieldHistory
 from customfields.selectors.query import PREFIX, custom_field_ordering, filter_customers
 from customfields.services.values import active_definitions, clean_values, read_values
 
-from ..filters import TagsFilter
-from ..models import Customer, CustomerTag
+from ..filters import CustomerFilterSet
+from ..models import Customer
 from ..scoping import TenantModelViewSet
 from ..services import customers as customer_services
 from .fields import StrictFieldsMixin
@@ -72,33 +70,6 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["custom_fields"] = read_values(instance, self.context["definitions"].values())
         return data
-
-
-class CustomerFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(
-        method="filter_search", label="Name, email, phone or company"
-    )
-    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-
-    def filter_search(self, queryset, name, value):
-        for term in value.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=term)
-                | Q(last_name__icontains=term)
-                | Q(email__icontains=term)
-                | Q(phone__icontains=term)
-                | Q(company__icontains=term)
-            )
-        return queryset
-
-    def filter_tags(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            pk__in=CustomerTag.objects.filter(tag__name__in=value).values("customer_id")
-        )
 
 
 class CustomFieldFilterBackend(BaseFilterBackend):

@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from campaigns.models import Campaign
 from customfields.services.values import active_definitions
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
@@ -37,6 +38,7 @@ class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     assigned_to = TenantMemberField(required=False, allow_null=True)
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
+    campaign = TenantRelatedField(Campaign, required=False, allow_null=True)
     lead_score = serializers.IntegerField(
         required=False,
         allow_null=True,

@@ -12,7 +12,7 @@ class StrictOrderingFilter(filters.OrderingFilter):
             allowed = {
                 name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
             }
-            unknown = [f for f in fields if f.lstrip("-") not in allowed]
+            unknown = [f for f in fields if f.removeprefix("-") not in allowed]
             if unknown:
                 choices = ", ".join(sorted(allowed))
                 message = f"Cannot order by {', '.join(unknown)}. Use one of {choices}."

@@ -1,5 +1,7 @@
 """customization/lead-sources/, …/{code}/sub-sources/, customization/lead-channels/."""
 
+from datetime import datetime
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -17,12 +19,23 @@ CONFIG_WRITE_ROLES = (Role.ADMIN,)
 
 
 class CountersMixin(serializers.Serializer):
-    leads_generated = serializers.IntegerField(read_only=True)
-    conversion_count = serializers.IntegerField(read_only=True)
+    """Counters from the `counters` map the view computes once per request ({pk: Counters})."""
+
+    leads_generated = serializers.SerializerMethodField()
+    conversion_count = serializers.SerializerMethodField()
     conversion_rate = serializers.SerializerMethodField()
 
+    def counters(self, obj) -> source_selectors.Counters:
+        return self.context["counters"].get(obj.pk, source_selectors.NO_LEADS)
+
+    def get_leads_generated(self, obj) -> int:
+        return self.counters(obj).leads_generated
+
+    def get_conversion_count(self, obj) -> int:
+        return self.counters(obj).conversion_count
+
     def get_conversion_rate(self, obj) -> float:
-        return source_selectors.rate(obj.conversion_count, obj.leads_generated)
+        return self.counters(obj).conversion_rate
 
 
 class LeadSourceSerializer(StrictFieldsMixin, CountersMixin, serializers.ModelSerializer):
@@ -51,7 +64,10 @@ class LeadSourceSerializer(StrictFieldsMixin, CountersMixin, serializers.ModelSe
 
 class LeadSubSourceSerializer(StrictFieldsMixin, CountersMixin, serializers.ModelSerializer):
     source_code = serializers.CharField(source="source.source_code", read_only=True)
-    last_activity_date = serializers.DateTimeField(read_only=True)
+    last_activity_date = serializers.SerializerMethodField()
+
+    def get_last_activity_date(self, obj) -> datetime | None:
+        return self.counters(obj).last_activity_date
 
     class Meta:
         model = LeadSubSource
@@ -128,14 +144,25 @@ class ConfigViewSet(TenantModelViewSet):
         source_services.entry_delete(entry=instance)
 
 
-class LeadSourceViewSet(ConfigViewSet):
+class CountersViewMixin:
+    """Serializers of sources and sub-sources read their counters from one grouped query per
+    request (`counters()`), not from a join per row."""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self.request, "tenant"):
+            context["counters"] = self.counters()
+        return context
+
+
+class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
     queryset = LeadSource.objects.all()
     serializer_class = LeadSourceSerializer
     lookup_field = "source_code"
     filterset_fields = ["is_active", "source_type"]
 
-    def get_queryset(self):
-        return source_selectors.sources_with_counters(super().get_queryset())
+    def counters(self):
+        return source_selectors.source_counters(tenant=self.tenant)
 
     def create_entry(self, data):
         return source_services.source_create(
@@ -180,7 +207,7 @@ class LeadSourceViewSet(ConfigViewSet):
         return Response(source_selectors.source_trends(tenant=self.tenant, days=int(raw)))
 
 
-class LeadSubSourceViewSet(ConfigViewSet):
+class LeadSubSourceViewSet(CountersViewMixin, ConfigViewSet):
     queryset = LeadSubSource.objects.all()
     serializer_class = LeadSubSourceSerializer
     lookup_field = "sub_source_code"
@@ -193,7 +220,10 @@ class LeadSubSourceViewSet(ConfigViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset().filter(source__source_code=self.kwargs["source_code"])
-        return source_selectors.sub_sources_with_counters(qs.select_related("source"))
+        return qs.select_related("source")
+
+    def counters(self):
+        return source_selectors.sub_source_counters(tenant=self.tenant, source=self.get_source())
 
     def list(self, request, *args, **kwargs):
         self.get_source()  # another tenant's (or a deleted) source is a 404, not an empty list

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from .callbacks import CallbackViewSet
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .members import MemberViewSet, MeViewSet
@@ -12,6 +13,7 @@ router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-
 router.register("customization/lead-channels", LeadChannelViewSet, basename="lead-channel")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("members", MemberViewSet, basename="member")
 router.register("me", MeViewSet, basename="me")
 

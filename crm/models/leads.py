@@ -115,6 +115,9 @@ class Lead(TenantOwned):
     customer = models.ForeignKey(
         "Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
 
     # When the lead first reached a funnel stage; set by the lead services, never by clients.
     contacted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -25,27 +25,56 @@ from django.utils import timezone
 
 from ..models import Lead, LeadSource, LeadStatus, LeadSubSource, Tenant
 
-LIVE_LEADS = Q(leads__archived_at__isnull=True)
 MAX_TREND_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
-
-
-def sources_with_counters(sources: QuerySet[LeadSource]) -> QuerySet[LeadSource]:
-    return sources.annotate(
-        leads_generated=Count("leads", filter=LIVE_LEADS),
-        conversion_count=Count("leads", filter=LIVE_LEADS & Q(leads__status=LeadStatus.WON)),
-    )
-
-
-def sub_sources_with_counters(subs: QuerySet[LeadSubSource]) -> QuerySet[LeadSubSource]:
-    return sources_with_counters(subs).annotate(
-        last_activity_date=Max("leads__created_at", filter=LIVE_LEADS)
-    )
 
 
 def rate(part: int, whole: int) -> float:
     """part / whole as a percentage, 2 decimals; 0 when there is nothing to divide."""
     return round(100 * part / whole, 2) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Counters:
+    leads_generated: int = 0
+    conversion_count: int = 0
+    last_activity_date: datetime | None = None
+
+    @property
+    def conversion_rate(self) -> float:
+        return rate(self.conversion_count, self.leads_generated)
+
+
+NO_LEADS = Counters()
+
+
+def source_counters(*, tenant: Tenant) -> dict[int, Counters]:
+    """All-time counters of the tenant's live leads per source, in one grouped query (an
+    index-only scan of the live-leads index; a join from each source would count every lead)."""
+    rows = (
+        Lead.objects.for_tenant(tenant)
+        .filter(archived_at__isnull=True)
+        .order_by()
+        .values("source_id")
+        .annotate(n=Count("pk"), won=Count("pk", filter=Q(status=LeadStatus.WON)))
+    )
+    return {row["source_id"]: Counters(row["n"], row["won"]) for row in rows}
+
+
+def sub_source_counters(*, tenant: Tenant, source: LeadSource) -> dict[int, Counters]:
+    """The same per sub-source of one source, with the newest lead's creation time."""
+    rows = (
+        Lead.objects.for_tenant(tenant)
+        .filter(archived_at__isnull=True, source=source, sub_source__isnull=False)
+        .order_by()
+        .values("sub_source_id")
+        .annotate(
+            n=Count("pk"),
+            won=Count("pk", filter=Q(status=LeadStatus.WON)),
+            last=Max("created_at"),
+        )
+    )
+    return {row["sub_source_id"]: Counters(row["n"], row["won"], row["last"]) for row in rows}
 
 
 @dataclass(frozen=True)

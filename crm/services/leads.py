@@ -3,6 +3,7 @@ bulk status, bulk assignment, notes. Every change lands in the lead's activity l
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,6 +24,7 @@ from ..models import (
     Tenant,
 )
 from ..selectors.leads import leads_visible_to
+from ..signals import lead_won
 from .common import assign_fields, save_validated
 from .tags import clean_tag_names, set_tags
 
@@ -75,6 +77,7 @@ EDITABLE_FIELDS = (
     "call_attempts",
     "notes",
     "customer",
+    "campaign",
 )
 
 
@@ -104,6 +107,8 @@ def _stamp_funnel(lead: Lead, now: datetime) -> None:
     if lead.status in QUALIFIED_STATUSES and lead.qualified_at is None:
         lead.qualified_at = now
     if lead.status == LeadStatus.WON:
+        if lead.converted_at is None:
+            transaction.on_commit(partial(lead_won.send, sender=Lead, lead=lead))
         lead.converted_at = lead.converted_at or now
     else:
         lead.converted_at = None

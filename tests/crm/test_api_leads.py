@@ -87,8 +87,7 @@ def test_create_returns_every_contract_field_and_logs_it(manager, manager_a, ten
     assert data["tags"] == ["trade-show", "vip"]
     assert data["status"] == "NEW" and data["days_since_created"] == 0
     assert data["is_hot_lead"] is True
-    assert data["customer"] is None
-    assert "campaign" not in data  # arrives with campaigns (issue 5)
+    assert data["customer"] is None and data["campaign"] is None
     activity = LeadActivity.objects.get(lead_id=data["id"])
     assert activity.kind == "created" and activity.actor == manager_a.user
 
@@ -536,3 +535,8 @@ def test_decimal_fields_round_trip(manager):
         URL, {"first_name": "D", "email": "d@x.io", "estimated_value": "10.25"}, format="json"
     )
     assert Decimal(response.json()["estimated_value"]) == Decimal("10.25")
+
+
+def test_a_doubled_minus_in_ordering_is_a_400_not_a_crash(manager):
+    response = manager.get(URL, {"ordering": "--lead_score"})
+    assert response.status_code == 400 and "ordering" in response.json()

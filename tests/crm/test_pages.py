@@ -342,8 +342,9 @@ def test_an_agent_can_assign_a_new_lead_only_to_themselves(login, agent_a, agent
 
 
 def test_the_lead_form_offers_every_editable_field_in_order():
-    # The customer link is made by converting the lead, not picked from a list of thousands.
-    expected = [name for name in EDITABLE_FIELDS if name != "customer"]
+    # The customer link is made by converting the lead, not picked from a list of thousands;
+    # the campaign attribution comes from the campaign (its tracking and the API).
+    expected = [name for name in EDITABLE_FIELDS if name not in ("customer", "campaign")]
     assert [name for name in LeadForm.base_fields if name != "tags"] == expected
 
 
@@ -632,3 +633,8 @@ def test_times_are_shown_and_read_in_the_tenants_zone(login, manager_a, tenant_a
     )
     lead.refresh_from_db()
     assert lead.next_follow_up_date == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
+
+
+def test_a_doubled_minus_in_the_sort_is_ignored_not_a_crash(login, manager_a):
+    response = login(manager_a).get(reverse("crm:lead-list"), {"ordering": "--lead_score"})
+    assert response.status_code == 200

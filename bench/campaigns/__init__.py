@@ -1,0 +1,1 @@
+"""Campaign launch and sending benchmark: `python -m bench.campaigns.run` (docs/benchmarks.md)."""

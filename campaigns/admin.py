@@ -1,0 +1,130 @@
+"""The catalogue in the Django admin, scoped to the tenant admin's tenant (crm.scoping) and
+saved through the catalogue services. Channel secrets are masked: the list says only whether
+one is set, and the form's password fields never show the stored value (left blank, it stays)."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from crm.admin import ServiceSaveMixin
+
+from .models import BudgetType, CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
+from .services import catalogue
+
+
+class CatalogueAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    exclude = ["created_by"]
+    actions = ["deactivate_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    @property
+    def service_fields(self):
+        return catalogue.SPECS[self.model].fields
+
+    def service_create(self, request, tenant, data):
+        return catalogue.entry_create(
+            model=self.model, tenant=tenant, data=data, created_by=request.user
+        )
+
+    def service_update(self, request, entry, data):
+        return catalogue.entry_update(entry=entry, data=data)
+
+    def service_delete(self, obj):
+        catalogue.entry_delete(entry=obj)
+
+    @admin.action(description="Deactivate selected entries")
+    def deactivate_selected(self, request, queryset):
+        for entry in queryset:
+            try:
+                catalogue.entry_deactivate(entry=entry)
+            except ValidationError as exc:
+                self.message_user(request, f"{entry}: {' '.join(exc.messages)}", "error")
+
+
+@admin.register(CampaignType)
+class CampaignTypeAdmin(CatalogueAdmin):
+    list_display = [
+        "type_code",
+        "type_name",
+        "min_budget",
+        "recommended_budget",
+        "max_budget",
+        "is_active",
+        "is_default",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["type_code", "type_name"]
+
+
+class SecretInput(forms.PasswordInput):
+    def __init__(self):
+        super().__init__(render_value=False, attrs={"autocomplete": "new-password"})
+
+
+class ChannelForm(forms.ModelForm):
+    """Secrets are never sent to the browser; a blank field keeps the stored secret."""
+
+    integration_key = forms.CharField(
+        required=False, widget=SecretInput(), help_text="Leave blank to keep the current key."
+    )
+    webhook_secret = forms.CharField(
+        required=False, widget=SecretInput(), help_text="Leave blank to keep the current secret."
+    )
+
+    class Meta:
+        model = CampaignChannel
+        fields = ["tenant", *sorted(catalogue.CHANNEL_FIELDS)]
+
+    def _keep(self, name: str) -> str:
+        value = self.cleaned_data.get(name) or ""
+        return value or (getattr(self.instance, name, "") if self.instance.pk else "")
+
+    def clean_integration_key(self):
+        return self._keep("integration_key")
+
+    def clean_webhook_secret(self):
+        return self._keep("webhook_secret")
+
+
+@admin.register(CampaignChannel)
+class CampaignChannelAdmin(CatalogueAdmin):
+    form = ChannelForm
+    list_display = ["channel_code", "channel_name", "kind", "key", "is_active", "is_default"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["channel_code", "channel_name"]
+
+    @admin.display(description="Integration key")
+    def key(self, obj) -> str:
+        return "•••••• (set)" if obj.integration_key else "—"
+
+
+@admin.register(CampaignStatus)
+class CampaignStatusAdmin(CatalogueAdmin):
+    list_display = [
+        "status_code",
+        "status_name",
+        "phase",
+        "is_initial",
+        "is_final",
+        "allows_editing",
+        "next_statuses",
+        "is_active",
+    ]
+    list_filter = ["phase", "is_active"]
+    search_fields = ["status_code", "status_name"]
+
+
+@admin.register(BudgetType)
+class BudgetTypeAdmin(CatalogueAdmin):
+    list_display = ["budget_type_code", "budget_type_name", "per_channel", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["budget_type_code", "budget_type_name"]
+
+
+@admin.register(CampaignTemplate)
+class CampaignTemplateAdmin(CatalogueAdmin):
+    list_display = ["template_name", "campaign_type", "default_budget", "is_active", "is_default"]
+    list_filter = ["is_active", "campaign_type"]
+    search_fields = ["template_name"]

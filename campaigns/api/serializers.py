@@ -1,0 +1,271 @@
+"""Serializers of the campaign API. Related entries are addressed by code among the request's
+tenant's live rows (crm.api.fields), so a client can never point at another tenant's row.
+Channel secrets are write-only: responses only say whether one is set."""
+
+from rest_framework import serializers
+
+from crm.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
+from crm.models import Customer
+
+from ..models import (
+    AdMetric,
+    BudgetType,
+    Campaign,
+    CampaignChannel,
+    CampaignExecution,
+    CampaignStatus,
+    CampaignTemplate,
+    CampaignType,
+    CampaignVariant,
+)
+
+_ENTRY = ["description", "display_order", "is_active", "metadata", "created_at", "updated_at"]
+
+
+class CampaignTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = CampaignType
+        fields = [
+            "type_code",
+            "type_name",
+            "icon",
+            "color_hex",
+            "is_default",
+            "typical_duration_days",
+            "min_budget",
+            "max_budget",
+            "recommended_budget",
+            *_ENTRY,
+        ]
+        validators = []  # uniqueness among live rows is checked by the service
+
+
+class CampaignChannelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    integration_key = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500
+    )
+    webhook_secret = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500
+    )
+    has_integration_key = serializers.SerializerMethodField()
+    has_webhook_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CampaignChannel
+        fields = [
+            "channel_code",
+            "channel_name",
+            "kind",
+            "icon",
+            "is_default",
+            "average_cpl",
+            "average_cpm",
+            "average_roi",
+            "cost_per_message",
+            "integration_key",
+            "webhook_secret",
+            "has_integration_key",
+            "has_webhook_secret",
+            "integration_data",
+            *_ENTRY,
+        ]
+        validators = []
+
+    def get_has_integration_key(self, obj) -> bool:
+        return bool(obj.integration_key)
+
+    def get_has_webhook_secret(self, obj) -> bool:
+        return bool(obj.webhook_secret)
+
+
+class CampaignStatusSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    next_statuses = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False
+    )
+
+    class Meta:
+        model = CampaignStatus
+        fields = [
+            "status_code",
+            "status_name",
+            "color_hex",
+            "phase",
+            "is_initial",
+            "is_final",
+            "allows_editing",
+            "next_statuses",
+            *_ENTRY,
+        ]
+        validators = []
+
+
+class BudgetTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model = BudgetType
+        fields = ["budget_type_code", "budget_type_name", "per_channel", *_ENTRY]
+        validators = []
+
+
+class CampaignTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    campaign_type_code = TenantCodeField(
+        CampaignType, slug_field="type_code", source="campaign_type"
+    )
+
+    class Meta:
+        model = CampaignTemplate
+        fields = [
+            "id",
+            "template_name",
+            "campaign_type_code",
+            "default_channels",
+            "default_budget",
+            "default_duration_days",
+            "target_audience",
+            "kpis",
+            "content",
+            "is_default",
+            *_ENTRY,
+        ]
+
+
+class ContentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
+    variant = serializers.RegexField(r"^[A-Z]$", required=False, default="A")
+    weight = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
+    subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = CampaignVariant
+        fields = ["channel", "variant", "weight", "subject", "body"]
+
+
+class CampaignSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    campaign_type = TenantCodeField(CampaignType, slug_field="type_code", required=False)
+    status = TenantCodeField(
+        CampaignStatus,
+        slug_field="status_code",
+        required=False,
+        help_text="Changing it moves the campaign along the tenant's workflow.",
+    )
+    budget_type = TenantCodeField(
+        BudgetType, slug_field="budget_type_code", required=False, allow_null=True
+    )
+    channels = TenantCodeField(
+        CampaignChannel, slug_field="channel_code", many=True, required=False
+    )
+    channel_budgets = serializers.DictField(
+        child=serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0),
+        required=False,
+        help_text="Per channel code, for a budget type that splits the budget.",
+    )
+    contents = ContentSerializer(many=True, required=False, source="variants")
+    audience = serializers.JSONField(required=False)
+    kpis = serializers.JSONField(required=False)
+    spend = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "description",
+            "campaign_type",
+            "status",
+            "budget_type",
+            "budget",
+            "channel_budgets",
+            "spend",
+            "channels",
+            "audience",
+            "contents",
+            "start_date",
+            "end_date",
+            "scheduled_at",
+            "kpis",
+            "template",
+            "launched_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["template", "launched_at", "completed_at"]
+
+    def get_spend(self, obj) -> str:
+        return str(self.context.get("spend", {}).get(obj.pk, "0.00"))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["channel_budgets"] = {
+            plan.channel.channel_code: str(plan.budget)
+            for plan in instance.plans.all()
+            if plan.budget is not None
+        }
+        return data
+
+
+class FromTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class AudienceSerializer(StrictFieldsMixin, serializers.Serializer):
+    audience = serializers.JSONField()
+
+
+class PreviewSerializer(StrictFieldsMixin, serializers.Serializer):
+    channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
+    variant = serializers.RegexField(r"^[A-Z]$", required=False, default="A")
+    customer = TenantRelatedField(Customer, required=False, allow_null=True)
+    subject = serializers.CharField(required=False, allow_blank=True)
+    body = serializers.CharField(required=False, allow_blank=True)
+
+
+class ConversionSerializer(StrictFieldsMixin, serializers.Serializer):
+    customer = TenantRelatedField(Customer, required=False, allow_null=True)
+    channel = TenantCodeField(
+        CampaignChannel, slug_field="channel_code", required=False, allow_null=True
+    )
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    occurred_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AdMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
+
+    class Meta:
+        model = AdMetric
+        fields = ["channel", "date", "impressions", "clicks", "spend"]
+        validators = []
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(source="channel.channel_code", read_only=True)
+
+    class Meta:
+        model = CampaignExecution
+        fields = [
+            "id",
+            "campaign",
+            "customer",
+            "channel",
+            "variant",
+            "address",
+            "status",
+            "skip_reason",
+            "attempts",
+            "last_error",
+            "retry_at",
+            "cost",
+            "sent_at",
+            "delivered_at",
+            "bounced_at",
+            "opened_at",
+            "clicked_at",
+            "created_at",
+        ]
+        read_only_fields = fields

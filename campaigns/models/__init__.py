@@ -1,0 +1,41 @@
+from .campaigns import Campaign, CampaignChannelPlan, CampaignVariant
+from .catalogue import (
+    MESSAGE_KINDS,
+    BudgetType,
+    CampaignChannel,
+    CampaignStatus,
+    CampaignTemplate,
+    CampaignType,
+    ChannelKind,
+    StatusPhase,
+)
+from .delivery import (
+    AdMetric,
+    CampaignExecution,
+    CampaignResponse,
+    ExecutionStatus,
+    ResponseKind,
+    SkipReason,
+    Unsubscribe,
+)
+
+__all__ = [
+    "AdMetric",
+    "BudgetType",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignChannelPlan",
+    "CampaignExecution",
+    "CampaignResponse",
+    "CampaignStatus",
+    "CampaignTemplate",
+    "CampaignType",
+    "CampaignVariant",
+    "ChannelKind",
+    "ExecutionStatus",
+    "MESSAGE_KINDS",
+    "ResponseKind",
+    "SkipReason",
+    "StatusPhase",
+    "Unsubscribe",
+]

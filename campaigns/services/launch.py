@@ -1,0 +1,256 @@
+"""The status workflow: launch, pause, resume, complete, and moving to any status the tenant's
+workflow allows.
+
+Launch fixes the audience: it creates one execution per customer and message channel, in bulk,
+and the database's unique (campaign, customer, channel) constraint with `ignore_conflicts` means
+a retried or concurrent launch can never add a second one. The status change itself happens
+under `select_for_update`, so of two launches at once the second waits, then finds the campaign
+launched and returns it unchanged. Customers without a contact point for a channel, or who opted
+out of it, get an execution marked skipped with the reason. Sending starts after the commit.
+"""
+
+import zlib
+from collections.abc import Iterator
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    Campaign,
+    CampaignChannel,
+    CampaignExecution,
+    CampaignStatus,
+    ChannelKind,
+    ExecutionStatus,
+    SkipReason,
+    StatusPhase,
+    Unsubscribe,
+)
+from .campaigns import audience_queryset, campaign_update
+
+CHUNK = 5000
+
+
+def _locked(campaign: Campaign) -> Campaign:
+    """The campaign, re-read under a row lock. The lock is taken without joins: PostgreSQL
+    re-checks a joined row after waiting for a lock and can lose it."""
+    Campaign.objects.select_for_update().filter(pk=campaign.pk, tenant=campaign.tenant).values_list(
+        "pk", flat=True
+    ).get()
+    return Campaign.objects.select_related("status", "tenant").get(pk=campaign.pk)
+
+
+def _next_in_phase(campaign: Campaign, phase: str) -> CampaignStatus | None:
+    return (
+        CampaignStatus.objects.for_tenant(campaign.tenant)
+        .live()
+        .filter(status_code__in=campaign.status.next_statuses, phase=phase)
+        .order_by("display_order", "status_code")
+        .first()
+    )
+
+
+def message_channels(campaign: Campaign) -> list[CampaignChannel]:
+    return [
+        plan.channel
+        for plan in campaign.plans.select_related("channel")
+        if plan.channel.sends_messages
+    ]
+
+
+def _pick(weights: list[tuple[str, int]], total: int, campaign_id: int, customer_id: int) -> str:
+    """A variant by weight, the same for a customer however often it is asked."""
+    point = zlib.crc32(f"{campaign_id}:{customer_id}".encode()) % total
+    for variant, weight in weights:
+        if point < weight:
+            return variant
+        point -= weight
+    return weights[-1][0]
+
+
+def _rows(campaign: Campaign, channels: list[CampaignChannel]) -> Iterator[CampaignExecution]:
+    tenant = campaign.tenant
+    weights: dict[int, list[tuple[str, int]]] = {channel.pk: [] for channel in channels}
+    for variant in campaign.variants.order_by("variant"):
+        weights[variant.channel_id].append((variant.variant, variant.weight))
+    totals = {pk: sum(w for _, w in pairs) for pk, pairs in weights.items()}
+    opted_out: dict[int, set[int]] = {channel.pk: set() for channel in channels}
+    for customer_id, channel_id in (
+        Unsubscribe.objects.for_tenant(tenant)
+        .filter(channel__in=channels)
+        .values_list("customer_id", "channel_id")
+    ):
+        opted_out[channel_id].add(customer_id)
+    customers = (
+        audience_queryset(tenant=tenant, condition=campaign.audience)
+        .order_by("pk")
+        .values_list("pk", "email", "phone")
+    )
+    for customer_id, email, phone in customers.iterator(chunk_size=CHUNK):
+        for channel in channels:
+            address = email if channel.kind == ChannelKind.EMAIL else phone
+            status, reason = ExecutionStatus.PENDING, ""
+            if not address:
+                status = ExecutionStatus.SKIPPED
+                reason = SkipReason.NO_EMAIL if channel.kind == "email" else SkipReason.NO_PHONE
+            elif customer_id in opted_out[channel.pk]:
+                status, reason = ExecutionStatus.SKIPPED, SkipReason.UNSUBSCRIBED
+            yield CampaignExecution(
+                tenant=tenant,
+                campaign=campaign,
+                customer_id=customer_id,
+                channel=channel,
+                variant=_pick(weights[channel.pk], totals[channel.pk], campaign.pk, customer_id),
+                address=address,
+                status=status,
+                skip_reason=reason,
+            )
+
+
+def create_executions(campaign: Campaign) -> None:
+    """Insert the audience's executions in chunks; rows that exist already are left alone."""
+    batch: list[CampaignExecution] = []
+    for row in _rows(campaign, message_channels(campaign)):
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            CampaignExecution.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        CampaignExecution.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def _check_launchable(campaign: Campaign) -> None:
+    channels = [plan.channel for plan in campaign.plans.select_related("channel")]
+    if not channels:
+        raise ValidationError({"channels": ["Choose at least one channel before launching."]})
+    with_content = set(campaign.variants.values_list("channel_id", flat=True))
+    missing = [c.channel_code for c in channels if c.sends_messages and c.pk not in with_content]
+    if missing:
+        raise ValidationError({"contents": [f"Write the message for {', '.join(missing)}."]})
+    inactive = [c.channel_code for c in channels if not c.is_active or c.is_deleted]
+    if inactive:
+        raise ValidationError({"channels": [f"Inactive channel: {', '.join(inactive)}."]})
+
+
+def _enqueue_sending(campaign: Campaign) -> None:
+    from ..tasks import send_campaign  # tasks call services; import here to keep that one way
+
+    eta = campaign.scheduled_at
+    if eta is not None and eta <= timezone.now():
+        eta = None
+    if send_campaign.app.conf.task_always_eager:  # no broker: send in this process
+        transaction.on_commit(lambda: send_campaign.apply((campaign.pk,)))
+    else:
+        transaction.on_commit(lambda: send_campaign.apply_async((campaign.pk,), eta=eta))
+
+
+def _move(campaign: Campaign, status: CampaignStatus) -> Campaign:
+    """Apply the phase's effects and set the status (campaign locked by the caller)."""
+    if status.status_code not in campaign.status.next_statuses:
+        raise ValidationError(
+            {
+                "status": [
+                    f"A campaign cannot go from {campaign.status.status_code} "
+                    f"to {status.status_code}."
+                ]
+            }
+        )
+    now = timezone.now()
+    if status.phase == StatusPhase.ACTIVE:
+        if campaign.launched_at is None:
+            _check_launchable(campaign)
+            create_executions(campaign)
+            campaign.launched_at = now
+        _enqueue_sending(campaign)
+    elif status.phase == StatusPhase.DRAFT and campaign.launched_at is not None:
+        raise ValidationError({"status": ["A launched campaign cannot go back to a draft."]})
+    elif status.phase == StatusPhase.COMPLETED:
+        campaign.completed_at = now
+        campaign.executions.filter(status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.SKIPPED, skip_reason=SkipReason.COMPLETED
+        )
+    campaign.status = status
+    campaign.save(update_fields=["status", "launched_at", "completed_at", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_transition(*, campaign: Campaign, status: CampaignStatus) -> Campaign:
+    """Move to `status` if the current status allows it (moving to where it is changes nothing)."""
+    campaign = _locked(campaign)
+    if status.pk == campaign.status_id:
+        return campaign
+    return _move(campaign, status)
+
+
+def _to_phase(campaign: Campaign, phase: str, verb: str) -> Campaign:
+    target = _next_in_phase(campaign, phase)
+    if target is None:
+        raise ValidationError(
+            {"status": [f"A campaign in status {campaign.status.status_name} cannot be {verb}."]}
+        )
+    return _move(campaign, target)
+
+
+@transaction.atomic
+def campaign_launch(*, campaign: Campaign) -> Campaign:
+    """Idempotent: launching a campaign that is already launched and active returns it as is."""
+    campaign = _locked(campaign)
+    if campaign.launched_at is not None:
+        if campaign.status.phase == StatusPhase.ACTIVE:
+            return campaign
+        raise ValidationError({"status": ["This campaign was launched already; resume it."]})
+    return _to_phase(campaign, StatusPhase.ACTIVE, "launched")
+
+
+@transaction.atomic
+def campaign_pause(*, campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    if campaign.status.phase == StatusPhase.PAUSED:
+        return campaign
+    return _to_phase(campaign, StatusPhase.PAUSED, "paused")
+
+
+@transaction.atomic
+def campaign_resume(*, campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    if campaign.launched_at is None:
+        raise ValidationError({"status": ["Launch the campaign first."]})
+    if campaign.status.phase == StatusPhase.ACTIVE:
+        return campaign
+    return _to_phase(campaign, StatusPhase.ACTIVE, "resumed")
+
+
+@transaction.atomic
+def campaign_complete(*, campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    if campaign.status.phase == StatusPhase.COMPLETED:
+        return campaign
+    return _to_phase(campaign, StatusPhase.COMPLETED, "completed")
+
+
+@transaction.atomic
+def campaign_edit(
+    *,
+    campaign: Campaign,
+    data: dict,
+    channels=None,
+    channel_budgets=None,
+    contents=None,
+    status: CampaignStatus | None = None,
+) -> Campaign:
+    """An API or page edit: field changes (only while the status allows editing), then a move
+    to `status` if one is given — both or neither."""
+
+    if data or channels is not None or channel_budgets is not None or contents is not None:
+        campaign = campaign_update(
+            campaign=campaign,
+            data=data,
+            channels=channels,
+            channel_budgets=channel_budgets,
+            contents=contents,
+        )
+    if status is not None:
+        campaign = campaign_transition(campaign=campaign, status=status)
+    return campaign

@@ -1,0 +1,194 @@
+"""What comes back: opens, clicks, unsubscribes, provider delivery reports, conversions.
+
+First opens and clicks are stamped on the execution (the funnel counts executions); every
+event is also kept as a CampaignResponse. A click counts as an open too, since many mail clients
+block the pixel.
+"""
+
+import hashlib
+import hmac
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from crm.models import Customer, Lead
+
+from ..models import (
+    Campaign,
+    CampaignChannel,
+    CampaignExecution,
+    CampaignResponse,
+    ExecutionStatus,
+    ResponseKind,
+    Unsubscribe,
+)
+
+SIGNATURE_HEADER = "X-Atrium-Signature"
+REPORTED = {"delivered": ResponseKind.DELIVERED, "bounced": ResponseKind.BOUNCED}
+MAX_EVENTS = 1000
+
+
+def _respond(execution: CampaignExecution, kind: str, now: datetime, **extra) -> None:
+    CampaignResponse.objects.create(
+        tenant_id=execution.tenant_id,
+        campaign_id=execution.campaign_id,
+        execution=execution,
+        channel_id=execution.channel_id,
+        customer_id=execution.customer_id,
+        kind=kind,
+        occurred_at=now,
+        **extra,
+    )
+
+
+def _stamp_first(execution: CampaignExecution, field: str, now: datetime) -> None:
+    CampaignExecution.objects.filter(pk=execution.pk, **{f"{field}__isnull": True}).update(
+        **{field: now}
+    )
+
+
+@transaction.atomic
+def record_open(*, execution: CampaignExecution, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    _stamp_first(execution, "opened_at", now)
+    _respond(execution, ResponseKind.OPEN, now)
+
+
+@transaction.atomic
+def record_click(*, execution: CampaignExecution, url: str, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    _stamp_first(execution, "opened_at", now)
+    _stamp_first(execution, "clicked_at", now)
+    _respond(execution, ResponseKind.CLICK, now, url=url[:2000])
+
+
+@transaction.atomic
+def record_unsubscribe(*, execution: CampaignExecution, now: datetime | None = None) -> bool:
+    """Opt the customer out of the execution's channel; False when already opted out."""
+    now = now or timezone.now()
+    _, created = Unsubscribe.objects.get_or_create(
+        tenant_id=execution.tenant_id,
+        customer_id=execution.customer_id,
+        channel_id=execution.channel_id,
+        defaults={"campaign_id": execution.campaign_id},
+    )
+    if created:
+        _respond(execution, ResponseKind.UNSUBSCRIBE, now)
+    return created
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_authentic(channel: CampaignChannel, body: bytes, given: str) -> bool:
+    """The report was signed with the channel's webhook secret (HMAC-SHA256 of the raw body)."""
+    if not channel.webhook_secret or not given:
+        return False
+    return hmac.compare_digest(signature(channel.webhook_secret, body), given)
+
+
+@transaction.atomic
+def record_provider_reports(*, channel: CampaignChannel, events: list) -> int:
+    """Apply {"reference": <idempotency key>, "status": "delivered"|"bounced"} reports for
+    executions on this channel; returns how many changed an execution."""
+    if not isinstance(events, list) or len(events) > MAX_EVENTS:
+        raise ValidationError({"events": [f"Give a list of at most {MAX_EVENTS} reports."]})
+    applied = 0
+    now = timezone.now()
+    for event in events:
+        if not isinstance(event, dict) or event.get("status") not in REPORTED:
+            raise ValidationError({"events": ["Each report has a reference and a status."]})
+        reference = _uuid(event.get("reference"))
+        execution = (
+            CampaignExecution.objects.filter(
+                tenant_id=channel.tenant_id, channel=channel, idempotency_key=reference
+            )
+            .exclude(sent_at=None)
+            .first()
+            if reference
+            else None
+        )
+        if execution is None:
+            continue
+        if event["status"] == "delivered":
+            changed = CampaignExecution.objects.filter(
+                pk=execution.pk, status=ExecutionStatus.SENT
+            ).update(status=ExecutionStatus.DELIVERED, delivered_at=now)
+        else:
+            changed = CampaignExecution.objects.filter(
+                pk=execution.pk, status__in=(ExecutionStatus.SENT, ExecutionStatus.DELIVERED)
+            ).update(status=ExecutionStatus.BOUNCED, bounced_at=now)
+        if changed:
+            _respond(execution, REPORTED[event["status"]], now)
+            applied += 1
+    return applied
+
+
+def _uuid(value) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def record_conversion(
+    *,
+    campaign: Campaign,
+    value: Decimal | None,
+    customer: Customer | None = None,
+    channel: CampaignChannel | None = None,
+    lead: Lead | None = None,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> CampaignResponse:
+    """A conversion with its value, attached to the customer's execution in the campaign when
+    there is one (on `channel`, or the one they clicked or were sent last)."""
+    if value is not None and value < 0:
+        raise ValidationError({"value": ["A conversion's value cannot be negative."]})
+    execution = None
+    if customer is not None:
+        executions = campaign.executions.filter(customer=customer).exclude(sent_at=None)
+        if channel is not None:
+            executions = executions.filter(channel=channel)
+        execution = executions.order_by("-clicked_at", "-sent_at").first()
+    response = CampaignResponse(
+        tenant=campaign.tenant,
+        campaign=campaign,
+        execution=execution,
+        channel=channel or (execution.channel if execution else None),
+        customer=customer,
+        lead=lead,
+        kind=ResponseKind.CONVERSION,
+        value=value,
+        note=note[:500],
+        occurred_at=occurred_at or timezone.now(),
+    )
+    response.save()
+    return response
+
+
+def convert_won_lead(*, lead: Lead) -> CampaignResponse | None:
+    """The automatic conversion of a won lead attributed to a campaign (once per lead)."""
+    if lead.campaign_id is None:
+        return None
+    campaign = Campaign.objects.filter(pk=lead.campaign_id, tenant_id=lead.tenant_id).first()
+    if campaign is None:
+        return None
+    try:
+        with transaction.atomic():
+            return record_conversion(
+                campaign=campaign,
+                value=lead.estimated_value,
+                customer=lead.customer,
+                lead=lead,
+                occurred_at=lead.converted_at,
+                note=f"Lead #{lead.pk} won",
+            )
+    except IntegrityError:  # this lead converted for the campaign before
+        return None

@@ -1,0 +1,195 @@
+"""The callback admin: the tenant's callback settings (priority weights, category thresholds, SLA
+hours, attempts, business hours), its holidays, and the callback requests with their activity
+log. Scoped like the rest of the admin; writes go through crm.services.callbacks."""
+
+from django import forms
+from django.contrib import admin
+
+from .admin import ServiceSaveMixin
+from .models import BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
+from .models.callbacks import WEEKDAYS
+from .scoping import TenantInlineMixin, is_tenant_admin
+from .selectors.tenancy import resolve_membership
+from .services import callbacks as callback_services
+
+
+@admin.register(CallbackSettings)
+class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """One row per tenant: created with the defaults by the tenant's first callback, or here."""
+
+    list_display = [
+        "__str__",
+        "urgent_sla_hours",
+        "high_sla_hours",
+        "normal_sla_hours",
+        "low_sla_hours",
+        "max_attempts",
+        "aging_points_per_hour",
+        "updated_at",
+    ]
+    readonly_fields = ["overtake"]
+    fieldsets = [
+        (
+            "Priority parts (points)",
+            {
+                "fields": [
+                    ("customer_value_points", "value_spend_cap"),
+                    "lead_score_points",
+                    ("vip_points", "vip_tag"),
+                    (
+                        "sales_inquiry_points",
+                        "support_points",
+                        "billing_points",
+                        "complaint_points",
+                        "other_points",
+                    ),
+                    "aging_points_per_hour",
+                    "overtake",
+                ]
+            },
+        ),
+        (
+            "Categories (a score at least the threshold)",
+            {"fields": [("urgent_threshold", "high_threshold", "normal_threshold")]},
+        ),
+        (
+            "SLA per category (business hours)",
+            {
+                "fields": [
+                    ("urgent_sla_hours", "high_sla_hours", "normal_sla_hours", "low_sla_hours")
+                ]
+            },
+        ),
+        ("Attempts", {"fields": ["max_attempts"]}),
+        (
+            "Business hours (tenant time zone; leave both empty on closed days)",
+            {"fields": [(f"{day}_open", f"{day}_close") for day in WEEKDAYS]},
+        ),
+    ]
+    service_fields = callback_services.SETTINGS_FIELDS
+
+    @admin.display(description="Old requests overtake fresh ones after")
+    def overtake(self, obj):
+        return f"{obj.overtake_hours:g} hours of waiting"
+
+    def has_add_permission(self, request, *args):
+        if not super().has_add_permission(request, *args):
+            return False
+        return self._is_global(request) or not self.get_queryset(request).exists()
+
+    def service_create(self, request, tenant, data):
+        return callback_services.callback_settings_create(tenant=tenant, data=data)
+
+    def service_update(self, request, settings, data):
+        return callback_services.callback_settings_update(settings=settings, data=data)
+
+    def service_delete(self, obj):
+        obj.delete()  # the defaults apply again
+
+
+@admin.register(BusinessHoliday)
+class BusinessHolidayAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = ["date", "name"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    service_fields = callback_services.HOLIDAY_FIELDS
+
+    def service_create(self, request, tenant, data):
+        return callback_services.holiday_create(tenant=tenant, data=data)
+
+    def service_update(self, request, holiday, data):
+        return callback_services.holiday_update(holiday=holiday, data=data)
+
+    def service_delete(self, obj):
+        callback_services.holiday_delete(holiday=obj)
+
+
+class CallbackActivityInline(TenantInlineMixin, admin.TabularInline):
+    model = CallbackActivity
+    fields = ["created_at", "kind", "message", "note", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        # TenantInlineMixin derives viewing from adding, which this read-only log turns off.
+        return request.user.is_superuser or is_tenant_admin(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CallbackRequestAdminForm(forms.ModelForm):
+    class Meta:
+        model = CallbackRequest
+        fields = ["tenant", *callback_services.EDITABLE_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields:
+            self.fields["phone"].required = False
+            self.fields["phone"].help_text = "Leave empty for the customer's (or lead's) phone."
+
+
+@admin.register(CallbackRequest)
+class CallbackRequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Requests are created and edited here; they are worked (status, assignment) in the pages
+    and the API. Closed requests keep their history: cancel instead of deleting."""
+
+    form = CallbackRequestAdminForm
+    list_display = [
+        "id",
+        "contact_name",
+        "reason",
+        "source",
+        "status",
+        "assigned_to",
+        "attempts",
+        "sla_category",
+        "sla_due_at",
+        "created_at",
+    ]
+    list_filter = ["status", "reason", "source", "sla_category", "assigned_to"]
+    search_fields = [
+        "phone",
+        "notes",
+        "customer__first_name",
+        "customer__last_name",
+        "lead__first_name",
+        "lead__last_name",
+    ]
+    autocomplete_fields = ["customer", "lead"]
+    list_select_related = ["customer", "lead", "assigned_to"]
+    readonly_fields = [
+        "status",
+        "attempts",
+        "assigned_to",
+        "scheduled_for",
+        "sla_category",
+        "sla_due_at",
+        "outcome",
+        "resolution",
+        "close_reason",
+        "closed_at",
+    ]
+    inlines = [CallbackActivityInline]
+    service_fields = callback_services.EDITABLE_FIELDS
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _by(self, request, tenant):
+        return resolve_membership(request.user, tenant.slug)
+
+    def service_create(self, request, tenant, data):
+        return callback_services.callback_create(
+            tenant=tenant, by=self._by(request, tenant), data=data
+        )
+
+    def service_update(self, request, callback, data):
+        return callback_services.callback_update(
+            callback=callback, by=self._by(request, callback.tenant), data=data
+        )

@@ -1,0 +1,349 @@
+"""callbacks/ and its actions (seed 003): the request list with its filters, ordered by
+priority; status, assignment, completion, the activity log; claim-next and auto-assign."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..models import (
+    OPEN_CALLBACK_STATUSES,
+    CallbackActivity,
+    CallbackOutcome,
+    CallbackReason,
+    CallbackRequest,
+    CallbackSource,
+    CallbackStatus,
+    Customer,
+    Lead,
+    PriorityCategory,
+)
+from ..scoping import TenantViewSetMixin
+from ..selectors.callbacks import QUEUE_ORDER, callback_queue, priority_of
+from ..selectors.leads import leads_visible_to
+from ..selectors.tenancy import members_of
+from ..services import callbacks as callback_services
+from .fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
+from .ordering import StrictOrderingFilter
+
+
+class VisibleLeadField(serializers.PrimaryKeyRelatedField):
+    """A lead the caller may see (an agent: theirs or unassigned), by id."""
+
+    default_error_messages = {"does_not_exist": "Unknown lead {pk_value}."}
+
+    def get_queryset(self):
+        return leads_visible_to(
+            tenant=self.context["tenant"], membership=self.context["membership"]
+        ).filter(archived_at__isnull=True)
+
+
+class PrioritySerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=PriorityCategory.choices)
+    parts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="customer_value, lead_score, reason, vip, waiting (they add up to score).",
+    )
+
+
+class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    customer = TenantRelatedField(Customer, required=False, allow_null=True)
+    lead = VisibleLeadField(required=False, allow_null=True)
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="Default: the contact's."
+    )
+    source = serializers.ChoiceField(choices=CallbackSource.choices, default=CallbackSource.API)
+    assigned_to = serializers.IntegerField(source="assigned_to_id", read_only=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True)
+    contact_name = serializers.CharField(read_only=True)
+    priority = serializers.SerializerMethodField()
+    is_breached = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CallbackRequest
+        fields = [
+            "id",
+            *callback_services.EDITABLE_FIELDS,
+            "contact_name",
+            "status",
+            "attempts",
+            "assigned_to",
+            "assigned_at",
+            "scheduled_for",
+            "resolution",
+            "outcome",
+            "close_reason",
+            "closed_at",
+            "priority",
+            "sla_category",
+            "sla_due_at",
+            "is_breached",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "sla_category", "sla_due_at"]
+
+    @extend_schema_field(PrioritySerializer)
+    def get_priority(self, callback) -> dict:
+        priority = priority_of(callback)
+        return {"score": priority.score, "category": priority.category, "parts": priority.parts}
+
+
+class StatusSerializer(StrictFieldsMixin, serializers.Serializer):
+    status = serializers.ChoiceField(choices=callback_services.STATUS_ACTIONS)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CompleteSerializer(StrictFieldsMixin, serializers.Serializer):
+    resolution = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    assigned_to = TenantMemberField(allow_null=True, help_text="User id, or null to unassign.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    callback_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_empty=False,
+        max_length=1000,
+        help_text="Leave out to assign every pending unassigned callback.",
+    )
+
+
+class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField()
+
+
+class CallbackActivitySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = CallbackActivity
+        fields = [
+            "id",
+            "kind",
+            "message",
+            "note",
+            "from_status",
+            "to_status",
+            "actor",
+            "created_at",
+        ]
+
+
+def _tenant_customers(request):
+    return Customer.objects.for_tenant(request.tenant)
+
+
+def _tenant_leads(request):
+    return Lead.objects.for_tenant(request.tenant)
+
+
+def _tenant_members(request):
+    return members_of(request.tenant)
+
+
+class CallbackFilterSet(django_filters.FilterSet):
+    """Filters over the queue annotated with the priority at the request's time."""
+
+    status = django_filters.MultipleChoiceFilter(choices=CallbackStatus.choices)
+    open = django_filters.BooleanFilter(
+        method="filter_open", label="Open (pending, scheduled or in progress)"
+    )
+    category = django_filters.MultipleChoiceFilter(
+        field_name="priority_category",
+        choices=PriorityCategory.choices,
+        label="Priority category now",
+    )
+    reason = django_filters.MultipleChoiceFilter(choices=CallbackReason.choices)
+    source = django_filters.MultipleChoiceFilter(choices=CallbackSource.choices)
+    assigned_to = django_filters.ModelChoiceFilter(queryset=_tenant_members)
+    unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
+    breached = django_filters.BooleanFilter(field_name="is_breached")
+    customer = django_filters.ModelChoiceFilter(queryset=_tenant_customers)
+    lead = django_filters.ModelChoiceFilter(queryset=_tenant_leads)
+    due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lt")
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(status__in=OPEN_CALLBACK_STATUSES)
+        return queryset.exclude(status__in=OPEN_CALLBACK_STATUSES)
+
+
+ORDERING_FIELDS = [
+    "priority_score",
+    "created_at",
+    "updated_at",
+    "sla_due_at",
+    "closed_at",
+    "attempts",
+]
+
+
+class CallbackViewSet(
+    TenantViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Callback requests. Agents see the callbacks assigned to them and the unassigned ones
+    (the pool they claim from); managers and admins see all. The list is the queue: highest
+    priority first unless `ordering` says otherwise. Times are read and shown in the tenant's
+    time zone. There is no DELETE: a request is cancelled, and its history stays."""
+
+    queryset = CallbackRequest.objects.all()
+    serializer_class = CallbackSerializer
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = CallbackFilterSet
+    ordering_fields = ORDERING_FIELDS
+    ordering = list(QUEUE_ORDER)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A token-authenticated request passes the tenant middleware before DRF knows the user,
+        # so the tenant's zone (for reading and writing times) is activated here; the
+        # middleware's own override restores the previous zone after the response.
+        timezone.activate(request.tenant.tzinfo)
+
+    @cached_property
+    def now(self):
+        return timezone.now()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CallbackRequest.objects.none()
+        return callback_queue(
+            tenant=self.tenant, membership=self.membership, now=self.now
+        ).select_related("customer", "lead")
+
+    def filter_queryset(self, queryset):
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def _reload(self, callback):
+        return self.get_queryset().get(pk=callback.pk)
+
+    def _respond(self, callback, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self._reload(callback)).data, status=code)
+
+    def perform_create(self, serializer):
+        callback = callback_services.callback_create(
+            tenant=self.tenant, by=self.membership, data=serializer.validated_data, now=self.now
+        )
+        serializer.instance = self._reload(callback)
+
+    def perform_update(self, serializer):
+        callback = callback_services.callback_update(
+            callback=serializer.instance, by=self.membership, data=serializer.validated_data
+        )
+        serializer.instance = self._reload(callback)
+
+    @extend_schema(request=StatusSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["put"], url_path="status", url_name="status")
+    def set_status(self, request, pk=None):
+        """`{"status", "note", "scheduled_for", "resolution", "outcome"}`; status may also be
+        `no_answer` (on a call in progress)."""
+        callback = self.get_object()
+        body = StatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        callback = callback_services.callback_change_status(
+            callback=callback, by=self.membership, now=self.now, **body.validated_data
+        )
+        return self._respond(callback)
+
+    @extend_schema(request=CompleteSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        callback = self.get_object()
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        callback = callback_services.callback_complete(
+            callback=callback, by=self.membership, now=self.now, **body.validated_data
+        )
+        return self._respond(callback)
+
+    @extend_schema(request=AssignSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        callback = self.get_object()
+        body = AssignSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        assignee = body.validated_data["assigned_to"]
+        callback = callback_services.callback_assign(
+            callback=callback,
+            by=self.membership,
+            assignee_id=assignee.pk if assignee else None,
+            note=body.validated_data["note"],
+            now=self.now,
+        )
+        return self._respond(callback)
+
+    @extend_schema(request=NoteSerializer, responses=CallbackActivitySerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def activities(self, request, pk=None):
+        callback = self.get_object()
+        if request.method == "POST":
+            body = NoteSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            activity = callback_services.callback_add_note(
+                callback=callback, by=self.membership, note=body.validated_data["note"]
+            )
+            return Response(
+                CallbackActivitySerializer(activity).data, status=status.HTTP_201_CREATED
+            )
+        page = self.paginate_queryset(callback.activities.select_related("actor"))
+        return self.get_paginated_response(CallbackActivitySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=CallbackSerializer)
+    @action(detail=False, methods=["post"], url_path="claim-next")
+    def claim_next(self, request):
+        """Take the highest-priority waiting callback (pending, unassigned, window open): it
+        becomes yours and in progress. 400 when none is waiting."""
+        callback = callback_services.callback_claim_next(
+            tenant=self.tenant, by=self.membership, now=self.now
+        )
+        return self._respond(callback)
+
+    @extend_schema(request=AutoAssignSerializer, responses=dict)
+    @action(detail=False, methods=["post"], url_path="auto-assign")
+    def auto_assign(self, request):
+        """Managers and admins: each pending unassigned callback (those listed, or all), highest
+        priority first, goes to the agent with the fewest open callbacks."""
+        body = AutoAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assigned = callback_services.callback_auto_assign(
+            tenant=self.tenant,
+            by=self.membership,
+            callback_ids=body.validated_data.get("callback_ids"),
+            now=self.now,
+        )
+        return Response(
+            {
+                "assigned": [
+                    {"callback_id": callback.pk, "assigned_to": callback.assigned_to_id}
+                    for callback in assigned
+                ]
+            }
+        )
+
+
+__all__ = ["CallbackViewSet"]

@@ -1,0 +1,399 @@
+"""The customer pages: the list (with the columns and custom-field filters each user picks), the
+profile with its tabs, create and edit with the tenant's custom fields, and converting a lead.
+
+Every member of a tenant sees and works its customers (agents included); customers are fetched
+through the tenant, so another tenant's customer is a 404 like a missing one. Custom values are
+read by customfields' value service, filtered and sorted through its one key-to-column
+translation, and written by crm.services.customers.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from customfields.forms import PREFIX
+from customfields.models import FieldDefinition, FieldHistory, FieldType
+from customfields.selectors.query import (
+    custom_field_ordering,
+    filter_customers,
+    split_param,
+)
+from customfields.services.values import active_definitions, read_values
+
+from .filters import CustomerFilterSet
+from .forms import CustomerForm, CustomFilterForm, CustomValuesForm, add_service_errors
+from .models import Customer, LeadActivity
+from .selectors.leads import leads_visible_to
+from .services.customers import customer_create, customer_update, lead_convert
+from .views import (
+    PAGE_SIZES,
+    HtmxPartialMixin,
+    PageMixin,
+    VisibleLeadsMixin,
+    page_size,
+    safe_next,
+)
+
+# Core columns the list can show: name -> (label, `ordering` field, how its value shows).
+# The name column is always first.
+CORE_COLUMNS = {
+    "email": ("Email", "email", "email"),
+    "phone": ("Phone", "phone", "phone"),
+    "company": ("Company", "company", "text"),
+    "tags": ("Tags", None, "tags"),
+    "crm_score": ("CRM score", "crm_score", "number"),
+    "total_interactions": ("Interactions", "total_interactions", "number"),
+    "total_purchases": ("Purchases", "total_purchases", "number"),
+    "total_spent": ("Total spent", "total_spent", "number"),
+    "last_contacted_at": ("Last contacted", "last_contacted_at", "datetime"),
+    "created_at": ("Created", "created_at", "datetime"),
+    "updated_at": ("Updated", "updated_at", "datetime"),
+}
+DEFAULT_COLUMNS = ["email", "company", "tags", "crm_score", "created_at"]
+DEFAULT_CUSTOM_COLUMNS = 3  # the first custom fields join the default columns
+NAME_ORDERING = "last_name"  # the name column; first_name sorts too
+DEFAULT_ORDERING = "-created_at"
+# Where each user's column and filter choice for the list is kept, per tenant.
+VIEW_SESSION_KEY = "customer_list_view"
+TABS = {
+    "basic": "Basic info",
+    "custom": "Custom fields",
+    "activity": "Activity",
+    "history": "History",
+}
+TAB_PAGE_SIZE = 50
+EDIT_REASON = "edited"
+
+
+class CustomersMixin(PageMixin):
+    def get_queryset(self):
+        return Customer.objects.for_tenant(self.tenant)
+
+    @cached_property
+    def customer(self) -> Customer:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @cached_property
+    def definitions(self) -> dict[str, FieldDefinition]:
+        """The tenant's active custom fields, in their order."""
+        return active_definitions(self.tenant)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms
+
+
+class ListViewForm(forms.Form):
+    """Which columns the customer list shows and which custom fields it offers filters for."""
+
+    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    filters = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Filter by"
+    )
+
+    def __init__(self, *args, definitions: dict[str, FieldDefinition], **kwargs):
+        kwargs.setdefault("auto_id", "view_%s")
+        super().__init__(*args, **kwargs)
+        custom = [(PREFIX + key, d.field_label) for key, d in definitions.items()]
+        self.fields["columns"].choices = [
+            *((name, label) for name, (label, _, _) in CORE_COLUMNS.items()),
+            *custom,
+        ]
+        self.fields["filters"].choices = [(key, d.field_label) for key, d in definitions.items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer list
+
+
+def saved_list_view(session, *, tenant, definitions) -> dict[str, list[str]]:
+    """The user's columns and filter fields for this tenant, without fields since removed. Until
+    the user picks: the core columns with the first custom fields, and filters for the select
+    and yes/no fields (short lists of values)."""
+    saved = session.get(VIEW_SESSION_KEY, {}).get(str(tenant.pk)) or {
+        "columns": [
+            *DEFAULT_COLUMNS,
+            *(PREFIX + key for key in list(definitions)[:DEFAULT_CUSTOM_COLUMNS]),
+        ],
+        "filters": [
+            key
+            for key, d in definitions.items()
+            if d.field_type in (FieldType.SELECT, FieldType.BOOLEAN)
+        ],
+    }
+    custom_columns = {PREFIX + key for key in definitions}
+    return {
+        "columns": [c for c in saved["columns"] if c in CORE_COLUMNS or c in custom_columns],
+        "filters": [key for key in saved["filters"] if key in definitions],
+    }
+
+
+def customer_ordering(raw: str | None, definitions: dict[str, FieldDefinition]) -> tuple:
+    """(the `ordering` applied, its order_by expressions): a core column, the name, or a custom
+    field's `cf_<key>`; anything else sorts newest first. `-id` breaks ties so pages never repeat
+    or skip rows."""
+    value = (raw or "").strip()
+    name, descending = value.removeprefix("-"), value.startswith("-")
+    sortable = {NAME_ORDERING, "first_name", *(f for _, f, _ in CORE_COLUMNS.values() if f)}
+    if name.startswith(PREFIX) and name.removeprefix(PREFIX) in definitions:
+        definition = definitions[name.removeprefix(PREFIX)]
+        return value, [custom_field_ordering(definition, descending=descending), "-id"]
+    if name in sortable:
+        return value, [value, "-id"]
+    return DEFAULT_ORDERING, [DEFAULT_ORDERING, "-id"]
+
+
+def list_columns(chosen: list[str], definitions, ordering: str) -> list[dict]:
+    """The table's columns with their header sort links (a second click reverses)."""
+    columns = []
+    for name in ["name", *chosen]:
+        if name == "name":
+            label, field, kind, definition = "Name", NAME_ORDERING, "name", None
+        elif name in CORE_COLUMNS:
+            (label, field, kind), definition = CORE_COLUMNS[name], None
+        else:
+            definition = definitions[name.removeprefix(PREFIX)]
+            label, field, kind = definition.field_label, name, definition.field_type
+        active = field is not None and ordering.lstrip("-") == field
+        descending = ordering.startswith("-")
+        columns.append(
+            {
+                "name": name,
+                "label": label,
+                "kind": kind,
+                "definition": definition,
+                "ordering": f"-{field}" if active and not descending else field,
+                "sorted": ("descending" if descending else "ascending") if active else "",
+            }
+        )
+    return columns
+
+
+def row_cells(customer: Customer, columns: list[dict]) -> list[dict]:
+    custom = read_values(customer, [c["definition"] for c in columns if c["definition"]])
+    cells = []
+    for column in columns[1:]:
+        if column["definition"] is not None:
+            value = custom[column["definition"].field_key]
+        elif column["name"] == "tags":
+            value = customer.tag_names()
+        else:
+            value = getattr(customer, column["name"])
+        cells.append({"kind": column["kind"], "value": value})
+    return cells
+
+
+class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
+    """Search, tags and `cf_*` filters, sorting and paging through GET parameters, so every view
+    of the list has a URL; the `cf_*` parameters go to the same translation as the API's."""
+
+    template_name = "crm/customers/list.html"
+    partial_template_name = "crm/customers/_results.html"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        definitions = self.definitions
+        view = saved_list_view(self.request.session, tenant=self.tenant, definitions=definitions)
+        filterset = CustomerFilterSet(params, queryset=self.get_queryset(), request=self.request)
+        form = filterset.form
+        form.fields["search"].widget.input_type = "search"
+        form.fields["search"].widget.attrs["placeholder"] = "Search name, email, phone or company"
+        form.fields["tags"].label = "Tags"
+        form.fields["tags"].widget.attrs["placeholder"] = "any of, comma-separated"
+        # Filters for the chosen fields, and for any field the address filters by.
+        custom_params = {n: v for n, v in params.items() if n.startswith(PREFIX) and v.strip()}
+        in_use = {split_param(name)[0] for name in custom_params}
+        shown = [d for k, d in definitions.items() if k in view["filters"] or k in in_use]
+        custom_form = CustomFilterForm(params, definitions=shown)
+
+        customers = filterset.qs if filterset.is_valid() else Customer.objects.none()
+        try:
+            customers = filter_customers(customers, tenant=self.tenant, params=custom_params)
+        except ValidationError as exc:
+            custom_form.add_filter_errors(exc)
+            customers = Customer.objects.none()
+        ordering, order_by = customer_ordering(params.get("ordering"), definitions)
+        customers = customers.order_by(*order_by)
+        if "tags" in view["columns"]:
+            customers = customers.prefetch_related("tags")
+        size = page_size(params.get("page_size"))
+        page = Paginator(customers, size).get_page(params.get("page"))
+        columns = list_columns(view["columns"], definitions, ordering)
+        return super().get_context_data(
+            filter_form=form,
+            custom_filter_form=custom_form,
+            filter_forms=[form, custom_form],
+            filters_valid=not (form.errors or custom_form.errors),
+            view_form=ListViewForm(definitions=definitions, initial=view),
+            columns=columns,
+            rows=[{"customer": c, "cells": row_cells(c, columns)} for c in page.object_list],
+            ordering=params.get("ordering", ""),
+            page_size=size,
+            page_sizes=PAGE_SIZES,
+            page_obj=page,
+            **kwargs,
+        )
+
+
+class CustomerColumnsView(CustomersMixin, View):
+    """POST the columns and filter fields to show; kept in the session, per tenant."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = ListViewForm(request.POST, definitions=self.definitions)
+        if form.is_valid():
+            views = request.session.get(VIEW_SESSION_KEY, {})
+            views[str(self.tenant.pk)] = form.cleaned_data
+            request.session[VIEW_SESSION_KEY] = views
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(safe_next(request, reverse("crm:customer-list")))
+
+
+# ---------------------------------------------------------------------------------------------
+# One customer
+
+
+class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
+    """The profile; `?tab=` picks Basic info, Custom fields, Activity or History (links that
+    htmx turns into swaps of the tab panel)."""
+
+    template_name = "crm/customers/detail.html"
+    partial_template_name = "crm/customers/_tabs.html"
+
+    def get_context_data(self, **kwargs):
+        tab = self.request.GET.get("tab")
+        tab = tab if tab in TABS else "basic"
+        return super().get_context_data(
+            customer=self.customer,
+            tab=tab,
+            tabs=TABS.items(),
+            **getattr(self, f"{tab}_context")(),
+            **kwargs,
+        )
+
+    def visible_leads(self):
+        """The customer's leads this member may see (agents: theirs and unassigned)."""
+        return leads_visible_to(tenant=self.tenant, membership=self.membership).filter(
+            customer=self.customer
+        )
+
+    def paged(self, queryset):
+        return Paginator(queryset, TAB_PAGE_SIZE).get_page(self.request.GET.get("page"))
+
+    def basic_context(self) -> dict:
+        return {
+            "leads": self.visible_leads().select_related("source", "assigned_to"),
+            "created_by": self.customer.created_by,
+        }
+
+    def custom_context(self) -> dict:
+        values = read_values(self.customer, self.definitions.values())
+        return {
+            "custom_values": [
+                {"definition": d, "kind": d.field_type, "value": values[key]}
+                for key, d in self.definitions.items()
+            ]
+        }
+
+    def activity_context(self) -> dict:
+        activities = (
+            LeadActivity.objects.for_tenant(self.tenant)
+            .filter(lead__in=self.visible_leads())
+            .select_related("actor", "lead")
+        )
+        return {"page_obj": self.paged(activities)}
+
+    def history_context(self) -> dict:
+        history = (
+            FieldHistory.objects.for_tenant(self.tenant)
+            .filter(customer=self.customer)
+            .select_related("changed_by")
+        )
+        return {"page_obj": self.paged(history)}
+
+
+class CustomerFormMixin:
+    form_class = CustomerForm
+    template_name = "crm/customers/form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "definitions": self.definitions}
+
+
+class CustomerCreateView(CustomerFormMixin, CustomersMixin, FormView):
+    def form_valid(self, form):
+        try:
+            customer = customer_create(
+                tenant=self.tenant,
+                by=self.membership,
+                data=form.customer_data(),
+                tags=form.tag_names(),
+                custom_fields=form.custom_values(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "Customer created.")
+        return redirect(customer)
+
+
+class CustomerEditView(CustomerFormMixin, CustomersMixin, FormView):
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customer": self.customer}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customer=self.customer, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            customer_update(
+                customer=self.customer,
+                by=self.membership,
+                data=form.customer_data(),
+                tags=form.tag_names(),
+                custom_fields=form.custom_values(),
+                reason=EDIT_REASON,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "Customer saved.")
+        return redirect(self.customer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Converting a lead
+
+
+class LeadConvertView(VisibleLeadsMixin, FormView):
+    """POST (the lead page's button) makes a customer of the lead. The tenant's required custom
+    fields need values first: this page asks for them and shows what the service refused."""
+
+    form_class = CustomValuesForm
+    template_name = "crm/customers/convert.html"
+
+    def get_form_kwargs(self):
+        required = {k: d for k, d in active_definitions(self.tenant).items() if d.is_required}
+        return {**super().get_form_kwargs(), "definitions": required}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lead=self.lead, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            customer = lead_convert(
+                lead=self.lead, by=self.membership, custom_fields=form.custom_values()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.lead.full_name} is now a customer.")
+        return redirect(customer)

@@ -1,0 +1,229 @@
+"""customization/milestone-types/, customization/milestone-templates/, a lead's milestones under
+customization/milestones/{lead_id}/, the analytics and the overdue list."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crm.api.sources import ConfigViewSet
+from crm.scoping import TenantViewSetMixin
+from crm.selectors.leads import leads_visible_to
+
+from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
+from ..selectors import analytics
+from ..selectors.timeline import OverdueSteps, lead_timeline
+from ..services import config as config_services
+from ..services import lead_milestones as milestone_services
+from .serializers import (
+    LeadTemplateSerializer,
+    MilestoneRecordSerializer,
+    MilestoneTemplateSerializer,
+    MilestoneTypeSerializer,
+    OverdueStepSerializer,
+    StatusSerializer,
+    TimelineEntrySerializer,
+    TimelineSerializer,
+)
+
+
+class MilestoneTypeViewSet(ConfigViewSet):
+    """Milestone types by code: everyone reads, tenant admins write; DELETE is soft."""
+
+    queryset = MilestoneType.objects.all()
+    serializer_class = MilestoneTypeSerializer
+    lookup_field = "type_code"
+    filterset_fields = ["is_active", "category"]
+
+    def create_entry(self, data):
+        return config_services.milestone_type_create(
+            tenant=self.tenant, data=data, created_by=self.request.user
+        )
+
+    def update_entry(self, milestone_type, data):
+        return config_services.milestone_type_update(milestone_type=milestone_type, data=data)
+
+    def deactivate_entry(self, entry):
+        config_services.milestone_type_deactivate(milestone_type=entry)
+
+    def perform_destroy(self, instance):
+        config_services.milestone_type_delete(milestone_type=instance)
+
+
+class MilestoneTemplateViewSet(ConfigViewSet):
+    """Milestone templates by id, with their steps as `sequence` (type codes in order)."""
+
+    queryset = MilestoneTemplate.objects.prefetch_related("steps__milestone_type")
+    serializer_class = MilestoneTemplateSerializer
+    lookup_value_regex = "[0-9]+"
+    filterset_fields = ["is_active", "is_default", "template_type"]
+
+    def create_entry(self, data):
+        data = dict(data)
+        sequence = data.pop("type_codes")
+        return config_services.template_create(
+            tenant=self.tenant, data=data, sequence=sequence, created_by=self.request.user
+        )
+
+    def update_entry(self, template, data):
+        data = dict(data)
+        sequence = data.pop("type_codes", None)
+        return config_services.template_update(template=template, data=data, sequence=sequence)
+
+    def deactivate_entry(self, entry):
+        config_services.template_deactivate(template=entry)
+
+    def perform_destroy(self, instance):
+        config_services.template_delete(template=instance)
+
+
+class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
+    """A lead's milestones. Every member may read and record them on the leads they may see
+    (an agent: assigned to them or unassigned); any other lead is a 404."""
+
+    queryset = LeadMilestone.objects.all()
+    serializer_class = TimelineEntrySerializer
+
+    def get_lead(self):
+        return get_object_or_404(
+            leads_visible_to(tenant=self.tenant, membership=self.membership),
+            pk=self.kwargs["lead_id"],
+        )
+
+    def _timeline(self, lead):
+        return lead_timeline(tenant=self.tenant, lead=lead, now=timezone.now())
+
+    def _entry(self, lead, milestone) -> dict:
+        entry = next(e for e in self._timeline(lead).entries if e.milestone.pk == milestone.pk)
+        return TimelineEntrySerializer(entry).data
+
+    @extend_schema(responses=TimelineSerializer)
+    def list(self, request, lead_id):
+        """The timeline: the lead's milestones oldest first, its template and next step."""
+        return Response(TimelineSerializer(self._timeline(self.get_lead())).data)
+
+    @extend_schema(request=MilestoneRecordSerializer, responses={201: TimelineEntrySerializer})
+    def create(self, request, lead_id):
+        """Record a milestone (by default completed today)."""
+        lead = self.get_lead()  # 404 before the body is read when the lead is not visible
+        body = MilestoneRecordSerializer(data=request.data, context={"tenant": self.tenant})
+        body.is_valid(raise_exception=True)
+        milestone = milestone_services.milestone_record(
+            lead=lead, by=self.membership, data=body.validated_data
+        )
+        return Response(self._entry(lead, milestone), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StatusSerializer, responses=TimelineEntrySerializer)
+    def set_status(self, request, lead_id, milestone_id):
+        """Move the milestone pending → in_progress → completed / skipped / failed."""
+        lead = self.get_lead()
+        milestone = get_object_or_404(
+            LeadMilestone.objects.for_tenant(self.tenant).filter(lead=lead), pk=milestone_id
+        )
+        body = StatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        milestone = milestone_services.milestone_set_status(
+            milestone=milestone, by=self.membership, **body.validated_data
+        )
+        return Response(self._entry(lead, milestone))
+
+    @extend_schema(request=LeadTemplateSerializer, responses=TimelineSerializer)
+    def set_template(self, request, lead_id):
+        """Choose the template the lead follows (`null`: the tenant's default)."""
+        lead = self.get_lead()
+        body = LeadTemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        template = None
+        template_id = body.validated_data["template_id"]
+        if template_id is not None:
+            template = (
+                MilestoneTemplate.objects.for_tenant(self.tenant)
+                .live()
+                .filter(pk=template_id)
+                .first()
+            )
+            if template is None:
+                raise serializers.ValidationError(
+                    {"template_id": [f"Unknown milestone template {template_id}."]}
+                )
+        config_services.lead_template_set(lead=lead, by=self.membership, template=template)
+        return Response(TimelineSerializer(self._timeline(lead)).data)
+
+
+def _days(request) -> int:
+    raw = request.query_params.get("days", str(analytics.DEFAULT_TREND_DAYS))
+    if not raw.isdigit():
+        raise serializers.ValidationError({"days": ["Give a whole number of days."]})
+    return int(raw)
+
+
+class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
+    """Analytics over the tenant's milestones, and the overdue steps of the leads you may see."""
+
+    queryset = LeadMilestone.objects.all()
+    serializer_class = OverdueStepSerializer
+
+    def _type(self, code: str | None) -> MilestoneType | None:
+        if not code:
+            return None
+        found = MilestoneType.objects.for_tenant(self.tenant).live().filter(type_code=code).first()
+        if found is None:
+            raise serializers.ValidationError({"type_code": [f"Unknown milestone type '{code}'."]})
+        return found
+
+    def _template(self, raw: str | None) -> MilestoneTemplate | None:
+        templates = MilestoneTemplate.objects.for_tenant(self.tenant).live()
+        if not raw:
+            return templates.filter(is_default=True).first()
+        found = templates.filter(pk=raw).first() if raw.isdigit() else None
+        if found is None:
+            raise serializers.ValidationError({"template_id": [f"Unknown template '{raw}'."]})
+        return found
+
+    @extend_schema(responses=dict)
+    @action(detail=False, url_path="analytics/completion")
+    def completion(self, request):
+        return Response(analytics.completion_metrics(tenant=self.tenant))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type_code", str, description="one type; default: all types"),
+            OpenApiParameter("days", int, description=f"1–{analytics.MAX_TREND_DAYS}, default 30"),
+        ],
+        responses=dict,
+    )
+    @action(detail=False, url_path="analytics/trends")
+    def trends(self, request):
+        milestone_type = self._type(request.query_params.get("type_code"))
+        return Response(
+            analytics.time_trends(
+                tenant=self.tenant,
+                milestone_type=milestone_type,
+                days=_days(request),
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("template_id", int, description="default: the default")],
+        responses=dict,
+    )
+    @action(detail=False, url_path="analytics/bottlenecks")
+    def bottlenecks(self, request):
+        template = self._template(request.query_params.get("template_id"))
+        if template is None:
+            return Response([])
+        return Response(
+            analytics.bottlenecks(tenant=self.tenant, template=template, now=timezone.now())
+        )
+
+    @extend_schema(responses=OverdueStepSerializer(many=True))
+    @action(detail=False)
+    def overdue(self, request):
+        """Open steps past their due day, oldest first."""
+        leads = leads_visible_to(tenant=self.tenant, membership=self.membership)
+        steps = OverdueSteps(tenant=self.tenant, leads=leads, now=timezone.now())
+        page = self.paginate_queryset(steps)
+        return self.get_paginated_response(OverdueStepSerializer(page, many=True).data)

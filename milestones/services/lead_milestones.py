@@ -1,0 +1,330 @@
+"""Writes for lead milestones: record one, move its status, edit or remove it (admin).
+
+Recording checks the type's rules — a location only where the type allows one, notes only where
+it allows notes, documents only where it allows attachments, a mandatory type is never skipped —
+and the status graph: a new record starts pending, in progress or completed, and a status moves
+pending → in_progress → completed / skipped / failed and no other way. A lead has at most one
+milestone of a type that is not failed (a failed attempt can be followed by a new one). Every
+refusal is a ValidationError raised before anything is written. Each write recomputes the lead's
+`days_from_previous` and lands in the lead's activity log.
+"""
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import ActivityKind, Lead, Membership
+from crm.services.common import assign_fields, save_validated
+from crm.services.leads import lead_log_activity
+
+from ..models import (
+    INITIAL_STATUSES,
+    LeadMilestone,
+    MilestoneStatus,
+    MilestoneType,
+)
+from ..selectors.timeline import local_today, walk_previous_completed
+
+# What a client may give when recording a milestone; the type is fixed once recorded.
+RECORD_FIELDS = (
+    "milestone_type",
+    "status",
+    "achieved_date",
+    "achieved_time",
+    "notes",
+    "location_latitude",
+    "location_longitude",
+    "location_name",
+    "duration_minutes",
+    "outcome",
+    "follow_up_date",
+    "follow_up_required",
+    "document_urls",
+    "metadata",
+)
+EDIT_FIELDS = tuple(name for name in RECORD_FIELDS if name != "milestone_type")
+LOCATION_FIELDS = ("location_latitude", "location_longitude", "location_name")
+MAX_DOCUMENTS = 20
+MAX_URL_LENGTH = 500
+STATUS_GRAPH = "pending → in_progress → completed, skipped or failed"
+_url = URLValidator(schemes=["http", "https"])
+
+
+def _locked_lead(lead: Lead) -> Lead:
+    """The lead, locked until the transaction ends, so two writers of its milestones take turns
+    (and `days_from_previous` is computed over what the other one saved)."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.is_archived:
+        raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
+    return locked
+
+
+def _documents_error(urls: Any) -> str | None:
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        return "Give the documents as a list of URLs."
+    if len(urls) > MAX_DOCUMENTS:
+        return f"At most {MAX_DOCUMENTS} documents."
+    for url in urls:
+        try:
+            _url(url)
+        except ValidationError:
+            return f"'{url[:80]}' is not an http(s) URL."
+        if len(url) > MAX_URL_LENGTH:
+            return f"URLs are at most {MAX_URL_LENGTH} characters."
+    return None
+
+
+def _rule_errors(milestone: LeadMilestone, *, today: date) -> dict[str, list[str]]:
+    """What the milestone's type and status forbid in it, by field."""
+    errors: dict[str, list[str]] = {}
+    type_ = milestone.milestone_type
+    code = type_.type_code
+    if not type_.allows_location:
+        for name in LOCATION_FIELDS:
+            if getattr(milestone, name) not in (None, ""):
+                errors[name] = [f"{code} milestones do not record a location."]
+    if (milestone.location_latitude is None) != (milestone.location_longitude is None):
+        name = "location_longitude" if milestone.location_longitude is None else "location_latitude"
+        errors.setdefault(name, []).append("Give both latitude and longitude, or neither.")
+    if milestone.notes and not type_.allows_notes:
+        errors["notes"] = [f"{code} milestones do not take notes."]
+    documents = milestone.document_urls
+    if documents and not type_.allows_attachment:
+        errors["document_urls"] = [f"{code} milestones do not take documents."]
+    elif documents is not None and (problem := _documents_error(documents)):
+        errors["document_urls"] = [problem]
+    if not isinstance(milestone.metadata, dict):
+        errors["metadata"] = ["Give metadata as a JSON object."]
+    if milestone.status == MilestoneStatus.SKIPPED and type_.is_mandatory:
+        errors["status"] = [f"{code} is mandatory and cannot be skipped."]
+    if (
+        milestone.status not in (MilestoneStatus.PENDING, MilestoneStatus.IN_PROGRESS)
+        and milestone.achieved_date
+        and milestone.achieved_date > today
+    ):
+        errors["achieved_date"] = [
+            f"A {milestone.get_status_display().lower()} milestone cannot be dated after today "
+            f"({today.isoformat()})."
+        ]
+    return errors
+
+
+def _has_own_type(milestone: LeadMilestone, lead: Lead) -> bool:
+    return bool(
+        milestone.milestone_type_id
+        and milestone.milestone_type.tenant_id == lead.tenant_id
+        and not milestone.milestone_type.is_deleted
+    )
+
+
+def _type_errors(milestone: LeadMilestone, lead: Lead) -> dict[str, list[str]]:
+    if not _has_own_type(milestone, lead):
+        return {"type_code": ["Choose a milestone type of this tenant."]}
+    type_: MilestoneType = milestone.milestone_type
+    if not type_.is_active:
+        return {"type_code": [f"{type_.type_code} is inactive."]}
+    twin = (
+        LeadMilestone.objects.filter(tenant=lead.tenant, lead=lead, milestone_type=type_)
+        .exclude(status=MilestoneStatus.FAILED)
+        .exclude(pk=milestone.pk)
+        .first()
+    )
+    if twin is not None:
+        return {
+            "type_code": [
+                f"This lead already has a {type_.type_code} milestone "
+                f"({twin.get_status_display().lower()}); move that one on instead."
+            ]
+        }
+    return {}
+
+
+def _status_move_error(old: str, new: str) -> str | None:
+    if new not in MilestoneStatus.values:
+        return f"'{new}' is not a milestone status."
+    if new == old:
+        return None
+    allowed = LeadMilestone(status=old).next_statuses()
+    if new not in allowed:
+        return f"A milestone moves {STATUS_GRAPH}; {old} cannot become {new}."
+    return None
+
+
+def milestone_errors(
+    milestone: LeadMilestone, *, old_status: str | None, today: date
+) -> dict[str, list[str]]:
+    """Every rule the milestone, about to be saved, breaks (by field; empty when it may be
+    saved): for a new one (`old_status` None) its type and starting status, for a recorded one
+    the status move; then its type's rules. The admin form shows these before saving."""
+    lead = milestone.lead
+    errors: dict[str, list[str]] = {}
+    if old_status is None:
+        errors.update(_type_errors(milestone, lead))
+        if milestone.status not in INITIAL_STATUSES:
+            errors["status"] = [
+                f"A new milestone starts pending, in_progress or completed (it then moves "
+                f"{STATUS_GRAPH}); '{milestone.status}' is not a starting status."
+            ]
+    elif problem := _status_move_error(old_status, milestone.status):
+        errors["status"] = [problem]
+    if _has_own_type(milestone, lead):
+        errors = {**_rule_errors(milestone, today=today), **errors}
+    return errors
+
+
+def recompute_days_from_previous(lead: Lead) -> None:
+    """Set `days_from_previous` on each of the lead's milestones: days since the lead's previous
+    completed milestone, for completed ones that have one; null otherwise."""
+    milestones = list(LeadMilestone.objects.filter(tenant=lead.tenant, lead=lead))
+    changed = []
+    for milestone, previous in walk_previous_completed(milestones):
+        days = (
+            (milestone.achieved_date - previous).days
+            if milestone.status == MilestoneStatus.COMPLETED and previous is not None
+            else None
+        )
+        if milestone.days_from_previous != days:
+            milestone.days_from_previous = days
+            changed.append(milestone)
+    LeadMilestone.objects.bulk_update(changed, ["days_from_previous"])
+
+
+def _describe(milestone: LeadMilestone) -> str:
+    type_ = milestone.milestone_type
+    when = milestone.achieved_date.isoformat()
+    if milestone.achieved_time is not None:
+        when += f" {milestone.achieved_time.strftime('%H:%M')}"
+    return f"{type_.type_name} ({type_.type_code}), {milestone.get_status_display().lower()} {when}"
+
+
+def _save(milestone: LeadMilestone, by: Membership | None) -> None:
+    if milestone.status == MilestoneStatus.COMPLETED and milestone.completed_by_id is None:
+        milestone.completed_by = by.user if by else None
+    save_validated(milestone)
+    recompute_days_from_previous(milestone.lead)
+    milestone.refresh_from_db(fields=["days_from_previous"])
+
+
+@transaction.atomic
+def milestone_record(
+    *,
+    lead: Lead,
+    by: Membership | None,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> LeadMilestone:
+    """Record a milestone for the lead. Without `status` it is completed; without
+    `achieved_date` it happened today (in the tenant's time zone)."""
+    lead = _locked_lead(lead)
+    today = local_today(lead.tenant, now or timezone.now())
+    data = {"status": MilestoneStatus.COMPLETED, "achieved_date": today, **data}
+    data = {name: value for name, value in data.items() if value is not None}
+    milestone = LeadMilestone(tenant=lead.tenant, lead=lead)
+    assign_fields(milestone, data, allowed=RECORD_FIELDS)
+    errors = milestone_errors(milestone, old_status=None, today=today)
+    if errors:
+        raise ValidationError(errors)
+    _save(milestone, by)
+    lead_log_activity(
+        lead,
+        by=by,
+        kind=ActivityKind.MILESTONE,
+        message=f"Milestone recorded: {_describe(milestone)}.",
+        changes={milestone.milestone_type.type_code: ["—", milestone.status]},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_set_status(
+    *,
+    milestone: LeadMilestone,
+    by: Membership | None,
+    status: str,
+    achieved_date: date | None = None,
+    achieved_time: time | None = None,
+    now: datetime | None = None,
+) -> LeadMilestone:
+    """Move the milestone along the status graph. It is dated `achieved_date` (default: today,
+    at the current time) — the day it was started, completed, skipped or failed."""
+    lead = _locked_lead(milestone.lead)
+    milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
+    old = milestone.status
+    problem = _status_move_error(old, status)
+    if problem is None and status == old:
+        problem = f"This milestone is already {old}."
+    if problem:
+        raise ValidationError({"status": [problem]})
+    moment = timezone.localtime(now or timezone.now(), lead.tenant.tzinfo)
+    milestone.status = status
+    if achieved_date is None:
+        milestone.achieved_date = moment.date()
+        milestone.achieved_time = achieved_time or moment.time().replace(microsecond=0)
+    else:
+        milestone.achieved_date, milestone.achieved_time = achieved_date, achieved_time
+    errors = milestone_errors(milestone, old_status=old, today=moment.date())
+    if errors:
+        raise ValidationError(errors)
+    _save(milestone, by)
+    code = milestone.milestone_type.type_code
+    lead_log_activity(
+        lead,
+        by=by,
+        kind=ActivityKind.MILESTONE,
+        message=f"Milestone {code}: {old} → {status} ({_describe(milestone)}).",
+        changes={code: [old, status]},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    milestone: LeadMilestone,
+    by: Membership | None,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> LeadMilestone:
+    """Edit a recorded milestone (the admin's change form): the same rules as recording; a
+    status change follows the graph."""
+    lead = _locked_lead(milestone.lead)
+    milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
+    old_status = milestone.status
+    changes = assign_fields(milestone, data, allowed=EDIT_FIELDS)
+    errors = milestone_errors(
+        milestone, old_status=old_status, today=local_today(lead.tenant, now or timezone.now())
+    )
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return milestone
+    _save(milestone, by)
+    code = milestone.milestone_type.type_code
+    lead_log_activity(
+        lead,
+        by=by,
+        kind=ActivityKind.MILESTONE,
+        message=f"Milestone {code} edited: {', '.join(changes)}.",
+        changes={name: [str(old), str(new)] for name, (old, new) in changes.items()},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: LeadMilestone, by: Membership | None) -> None:
+    lead = _locked_lead(milestone.lead)
+    description = _describe(milestone)
+    code = milestone.milestone_type.type_code
+    milestone.delete()
+    recompute_days_from_previous(lead)
+    lead_log_activity(
+        lead,
+        by=by,
+        kind=ActivityKind.MILESTONE,
+        message=f"Milestone removed: {description}.",
+        changes={code: [milestone.status, "—"]},
+    )

@@ -1,0 +1,320 @@
+"""The milestone pages: recording on the lead page (its timeline is the `lead_timeline` tag), the
+bottleneck dashboard and the overdue list. Thin views over the selectors and services; leads are
+fetched through `leads_visible_to`, so another tenant's or another agent's lead is a 404."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from crm.forms import add_service_errors
+from crm.models import CLOSED_STATUSES
+from crm.selectors.leads import leads_visible_to
+from crm.views import PageMixin, VisibleLeadsMixin, error_text
+
+from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
+from .models import LeadMilestone, MilestoneStatus, MilestoneTemplate
+from .selectors.analytics import bottlenecks, completion_metrics, time_trends
+from .selectors.timeline import OverdueSteps, lead_timeline, local_today
+from .services.config import lead_template_set
+from .services.lead_milestones import milestone_record, milestone_set_status
+
+TREND_DAYS = 30
+OVERDUE_PAGE_SIZE = 50
+# What each move of the status graph is called on the buttons.
+MOVE_LABELS = {
+    MilestoneStatus.IN_PROGRESS: "Start",
+    MilestoneStatus.COMPLETED: "Complete",
+    MilestoneStatus.SKIPPED: "Skip",
+    MilestoneStatus.FAILED: "Fail",
+}
+
+
+def timeline_context(request, lead, *, form: MilestoneRecordForm | None = None) -> dict:
+    """What templates/milestones/_timeline.html shows for the lead."""
+    tenant = request.tenant
+    timeline = lead_timeline(tenant=tenant, lead=lead, now=timezone.now())
+    moves = {
+        entry.milestone.pk: [
+            (status, MOVE_LABELS[status])
+            for status in entry.milestone.next_statuses()
+            if not (
+                status == MilestoneStatus.SKIPPED and entry.milestone.milestone_type.is_mandatory
+            )
+        ]
+        for entry in timeline.entries
+    }
+    if lead.is_archived:
+        no_next_reason = "the lead is archived"
+    elif lead.status in CLOSED_STATUSES:
+        no_next_reason = f"the lead is closed ({lead.get_status_display()})"
+    else:
+        no_next_reason = "every step of the template is passed"
+    return {
+        "lead": lead,
+        "timeline": timeline,
+        "no_next_reason": no_next_reason,
+        "entries": [(entry, moves[entry.milestone.pk]) for entry in timeline.entries],
+        "form": form
+        or MilestoneRecordForm(
+            tenant=tenant, initial={"achieved_date": local_today(tenant, timezone.now())}
+        ),
+        "template_form": LeadTemplateForm(
+            tenant=tenant,
+            initial={
+                "template": lead.milestone_plans.values_list("template_id", flat=True).first()
+            },
+        ),
+        "request": request,
+    }
+
+
+def is_htmx(request) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def back_to_lead(request, lead):
+    """After a write: htmx reloads the whole lead page (timeline and activity log alike)."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = lead.get_absolute_url()
+        return response
+    return redirect(lead)
+
+
+class MilestoneRecordView(VisibleLeadsMixin, View):
+    """POST the record form of the lead page. A refusal shows the form again with its errors:
+    in place with htmx, on a page of its own without."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = MilestoneRecordForm(request.POST, tenant=self.tenant)
+        if form.is_valid():
+            try:
+                milestone = milestone_record(
+                    lead=self.lead, by=self.membership, data=form.milestone_data()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                name = milestone.milestone_type.type_name
+                messages.success(request, f"Milestone recorded: {name}.")
+                return back_to_lead(request, self.lead)
+        context = timeline_context(request, self.lead, form=form)
+        if is_htmx(request):
+            return TemplateResponse(request, "milestones/_timeline.html", context)
+        return TemplateResponse(request, "milestones/record.html", context)
+
+
+class MilestoneStatusView(VisibleLeadsMixin, View):
+    """POST a status button of the timeline, then back to the lead."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        milestone = get_object_or_404(
+            LeadMilestone.objects.for_tenant(self.tenant).filter(lead=self.lead),
+            pk=kwargs["milestone_id"],
+        )
+        form = StatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a milestone status.")
+            return back_to_lead(request, self.lead)
+        try:
+            milestone_set_status(
+                milestone=milestone, by=self.membership, status=form.cleaned_data["status"]
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            label = MilestoneStatus(milestone.status).label.lower()
+            messages.success(request, f"{milestone.milestone_type.type_name}: {label}.")
+        return back_to_lead(request, self.lead)
+
+
+class LeadTemplateView(VisibleLeadsMixin, View):
+    """POST which template the lead follows, then back to the lead."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = LeadTemplateForm(request.POST, tenant=self.tenant)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["template"]))
+            return back_to_lead(request, self.lead)
+        try:
+            template = lead_template_set(
+                lead=self.lead, by=self.membership, template=form.cleaned_data["template"]
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, f"The lead follows {template}.")
+        return back_to_lead(request, self.lead)
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts (inline SVG geometry)
+
+
+def days_chart(rows: list[dict], *, plot_height: int = 170) -> dict:
+    """Two bars per transition (average and median days) and a dashed line at its SLA."""
+    left, top, group_width, bar_width = 40, 16, 120, 34
+    values = [r[k] or 0 for r in rows for k in ("average_days", "median_days")]
+    values += [r["sla_days"] for r in rows if r["sla_days"] is not None]
+    peak = max([1, *values])
+    baseline = top + plot_height
+    groups = []
+    for i, row in enumerate(rows):
+        x = left + i * group_width + 12
+        bars = []
+        for j, (key, kind) in enumerate((("average_days", "average"), ("median_days", "median"))):
+            value = row[key]
+            height = round((value or 0) / peak * plot_height, 1)
+            bar_x = x + j * (bar_width + 4)
+            bars.append(
+                {
+                    "x": bar_x,
+                    "y": baseline - height,
+                    "width": bar_width,
+                    "height": height,
+                    "centre": bar_x + bar_width / 2,
+                    "value_y": baseline - height - 4,
+                    "value": "—" if value is None else value,
+                    "kind": kind,
+                }
+            )
+        sla = row["sla_days"]
+        groups.append(
+            {
+                "label": f"{row['from_milestone']} → {row['to_milestone']}",
+                "short": f"{i + 1}",
+                "bars": bars,
+                "label_x": x + bar_width + 2,
+                "sla_y": None if sla is None else round(baseline - sla / peak * plot_height, 1),
+                "sla_x1": x - 6,
+                "sla_x2": x + 2 * bar_width + 10,
+                "sla_days": sla,
+            }
+        )
+    return {
+        "width": left + max(len(rows), 1) * group_width + 8,
+        "height": baseline + 28,
+        "left": left,
+        "top": top,
+        "baseline": baseline,
+        "label_y": baseline + 18,
+        "peak": peak,
+        "groups": groups,
+    }
+
+
+def breach_chart(rows: list[dict], *, width: int = 200, label_width: int = 230) -> dict:
+    """One horizontal bar per transition: the share of its leads that breached the SLA."""
+    row_height, bar_height = 26, 16
+    bars = []
+    for i, row in enumerate(rows):
+        percent = row["sla_breach_percent"]
+        bars.append(
+            {
+                "y": 8 + i * row_height,
+                "text_y": 8 + i * row_height + bar_height - 4,
+                "width": round((percent or 0) / 100 * width, 1),
+                "label": f"{i + 1}. {row['from_milestone']} → {row['to_milestone']}",
+                "value": "no SLA" if percent is None else f"{percent}%",
+                "value_x": label_width + width + 6,
+            }
+        )
+    return {
+        "width": label_width + width + 70,
+        "height": 16 + max(len(rows), 1) * row_height,
+        "left": label_width,
+        "bar_height": bar_height,
+        "track": width,
+        "bars": bars,
+    }
+
+
+def trend_chart(series: list[dict], *, width: int = 900, plot_height: int = 110) -> dict:
+    """A bar per day: milestones completed that day."""
+    left, top, right = 40, 12, 8
+    peak = max([1, *(p["completed_count"] for p in series)])
+    step = (width - left - right) / max(len(series), 1)
+    baseline = top + plot_height
+    bars = []
+    for i, point in enumerate(series):
+        height = round(point["completed_count"] / peak * plot_height, 1)
+        bars.append(
+            {
+                "x": round(left + i * step + 1, 1),
+                "y": baseline - height,
+                "width": max(round(step - 2, 1), 1),
+                "height": height,
+                "point": point,
+            }
+        )
+    return {
+        "width": width,
+        "height": baseline + 24,
+        "left": left,
+        "right_x": width - right,
+        "top": top,
+        "baseline": baseline,
+        "label_y": baseline + 16,
+        "peak": peak,
+        "bars": bars,
+        "start_date": series[0]["date"] if series else None,
+        "end_date": series[-1]["date"] if series else None,
+    }
+
+
+class BottleneckDashboardView(PageMixin, TemplateView):
+    template_name = "milestones/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        form = DashboardForm(self.request.GET, tenant=self.tenant)
+        chosen = form.cleaned_data if form.is_valid() else {}
+        template = chosen.get("template") or (
+            MilestoneTemplate.objects.for_tenant(self.tenant).live().filter(is_default=True).first()
+        )
+        milestone_type = chosen.get("type_code")
+        rows = bottlenecks(tenant=self.tenant, template=template, now=now) if template else []
+        series = time_trends(
+            tenant=self.tenant, milestone_type=milestone_type, days=TREND_DAYS, now=now
+        )
+        return super().get_context_data(
+            form=form,
+            template=template,
+            milestone_type=milestone_type,
+            as_of=local_today(self.tenant, now),
+            rows=rows,
+            days_chart=days_chart(rows),
+            breach_chart=breach_chart(rows),
+            completion=completion_metrics(tenant=self.tenant),
+            trend=trend_chart(series),
+            trend_total=sum(p["completed_count"] for p in series),
+            trend_days=TREND_DAYS,
+            **kwargs,
+        )
+
+
+class OverdueListView(PageMixin, TemplateView):
+    """Open steps past their due day on the leads you may see, oldest first."""
+
+    template_name = "milestones/overdue.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        leads = leads_visible_to(tenant=self.tenant, membership=self.membership)
+        steps = OverdueSteps(tenant=self.tenant, leads=leads, now=now)
+        page = Paginator(steps, OVERDUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page, steps=page.object_list, as_of=local_today(self.tenant, now), **kwargs
+        )

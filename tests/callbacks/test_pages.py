@@ -1,0 +1,197 @@
+"""The callback pages: the queue and its tabs, claim next, the call log form, assignment, the
+managers' SLA view and the form for new requests; what each role sees and may do."""
+
+from datetime import timedelta
+
+import pytest
+
+from crm.models import CallbackRequest
+from crm.services.callbacks import callback_assign, callback_change_status
+
+from .conftest import NOW, valuable_customer
+
+
+@pytest.fixture
+def signed_in(client, clock):
+    def sign_in(membership):
+        client.force_login(membership.user)
+        return client
+
+    return sign_in
+
+
+def page(response):
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_the_queue_has_priority_tabs(signed_in, tenant_a, manager_a, agent_a, make_callback):
+    urgent = make_callback(reason="support", now=NOW - timedelta(days=14))  # 682, breached
+    high = make_callback(customer=valuable_customer(tenant_a), reason="complaint")  # 75
+    low = make_callback(reason="billing")  # 15
+    html = page(signed_in(agent_a).get("/callbacks/"))
+    for label in ("All (3)", "Urgent (1)", "High (1)", "Normal (0)", "Low (1)"):
+        assert label in html
+    assert html.index(f"/callbacks/{urgent.pk}/") < html.index(f"/callbacks/{high.pk}/")
+    assert html.index(f"/callbacks/{high.pk}/") < html.index(f"/callbacks/{low.pk}/")
+    assert "Breached" in html
+    assert "Claim next" in html and "Auto-assign waiting" not in html
+    tab = page(signed_in(agent_a).get("/callbacks/", {"category": "high"}, HTTP_HX_REQUEST="true"))
+    assert "<html" not in tab  # htmx gets the results only
+    assert f"/callbacks/{high.pk}/" in tab and f"/callbacks/{low.pk}/" not in tab
+
+
+def test_agents_see_their_own_and_the_pool(signed_in, manager_a, agent_a, agent_a2, make_callback):
+    mine, pool, theirs = make_callback(), make_callback(), make_callback(notes="Not yours")
+    callback_assign(callback=mine, by=manager_a, assignee_id=agent_a.user_id)
+    callback_assign(callback=theirs, by=manager_a, assignee_id=agent_a2.user_id)
+    client = signed_in(agent_a)
+    html = page(client.get("/callbacks/"))
+    assert f"/callbacks/{mine.pk}/" in html and f"/callbacks/{pool.pk}/" in html
+    assert f"/callbacks/{theirs.pk}/" not in html
+    assert client.get(f"/callbacks/{theirs.pk}/").status_code == 404
+    assert (
+        client.post(f"/callbacks/{theirs.pk}/status/", {"action": "cancelled"}).status_code == 404
+    )
+
+
+def test_another_tenants_callback_is_404(signed_in, admin_b, tenant_b, make_callback):
+    callback = make_callback()
+    assert signed_in(admin_b).get(f"/callbacks/{callback.pk}/").status_code == 404
+
+
+def test_claim_next_then_no_answer_then_complete(signed_in, agent_a, make_callback):
+    callback = make_callback(reason="complaint")
+    client = signed_in(agent_a)
+    response = client.post("/callbacks/claim/", follow=True)
+    html = page(response)
+    assert response.redirect_chain[-1][0] == f"/callbacks/{callback.pk}/"
+    assert "Claimed: call Carla Client now." in html
+    for button in ("No answer", "Complete", "Failed", "Cancel callback"):
+        assert f">{button}</button>" in html
+
+    html = page(
+        client.post(f"/callbacks/{callback.pk}/status/", {"action": "no_answer"}, follow=True)
+    )
+    assert "No answer (attempt 1 of 3)." in html
+    assert ">Start call</button>" in html
+
+    client.post(f"/callbacks/{callback.pk}/status/", {"action": "in_progress"})
+    refused = page(client.post(f"/callbacks/{callback.pk}/status/", {"action": "completed"}))
+    assert "Say how the callback was resolved." in refused
+    callback.refresh_from_db()
+    assert (callback.status, callback.attempts) == ("in_progress", 1)
+
+    response = client.post(
+        f"/callbacks/{callback.pk}/status/",
+        {"action": "completed", "resolution": "Refund agreed.", "outcome": "resolved"},
+        follow=True,
+    )
+    assert "status: in_progress → completed (resolved)." in page(response)
+    callback.refresh_from_db()
+    assert (callback.status, callback.attempts, callback.resolution) == (
+        "completed",
+        2,
+        "Refund agreed.",
+    )
+
+
+def test_nothing_to_claim(signed_in, agent_a):
+    response = signed_in(agent_a).post("/callbacks/claim/", follow=True)
+    assert "No callback is waiting to be claimed." in page(response)
+
+
+def test_an_agent_only_starts_an_unassigned_callback(signed_in, agent_a, make_callback):
+    callback = make_callback()
+    html = page(signed_in(agent_a).get(f"/callbacks/{callback.pk}/"))
+    assert ">Start call</button>" in html
+    assert "Cancel callback" not in html and "<h3>Assign</h3>" not in html
+    forbidden = signed_in(agent_a).post(
+        f"/callbacks/{callback.pk}/status/", {"action": "cancelled", "note": "x"}
+    )
+    assert forbidden.status_code == 403
+
+
+def test_the_detail_shows_the_priority_parts_and_the_sla(signed_in, manager_a, make_callback):
+    callback = make_callback(reason="billing", now=NOW - timedelta(hours=5))
+    html = page(signed_in(manager_a).get(f"/callbacks/{callback.pk}/"))
+    assert "Priority now: 25" in html  # billing 15 + waiting 10
+    for part in ("Customer value", "Lead score", "Reason urgency", "VIP tag", "Time waiting"):
+        assert f'<th scope="row">{part}</th>' in html
+    # Arrived at 05:00, before opening: 72 business hours from 09:00 are nine full days.
+    assert "due Mon 2026-03-16 17:00" in html
+
+
+def test_a_manager_assigns_schedules_and_reassigns(signed_in, manager_a, agent_a, make_callback):
+    callback = make_callback()
+    client = signed_in(manager_a)
+    response = client.post(
+        f"/callbacks/{callback.pk}/assign/", {"assignee": agent_a.user_id}, follow=True
+    )
+    assert "Assigned to alpha-agent." in page(response)
+    response = client.post(
+        f"/callbacks/{callback.pk}/status/",
+        {"action": "scheduled", "scheduled_for": "2026-03-05T11:00:00"},
+        follow=True,
+    )
+    assert "status: pending → scheduled for 2026-03-05 11:00." in page(response)
+    callback.refresh_from_db()
+    assert (callback.status, callback.scheduled_for.hour) == ("scheduled", 11)
+
+
+def test_agents_cannot_assign_on_the_page(signed_in, agent_a, agent_a2, make_callback):
+    callback = make_callback()
+    response = signed_in(agent_a).post(
+        f"/callbacks/{callback.pk}/assign/", {"assignee": agent_a2.user_id}
+    )
+    assert response.status_code == 403
+    callback.refresh_from_db()
+    assert callback.assigned_to is None
+
+
+def test_auto_assign_from_the_queue(signed_in, manager_a, agent_a, make_callback):
+    make_callback(), make_callback()
+    response = signed_in(manager_a).post("/callbacks/auto-assign/", follow=True)
+    assert "Assigned 2 waiting callbacks." in page(response)
+    assert set(CallbackRequest.objects.values_list("assigned_to", flat=True)) == {agent_a.user_id}
+
+
+def test_the_sla_view_is_for_managers(signed_in, manager_a, agent_a, make_callback):
+    overdue = make_callback(now=NOW - timedelta(days=14))
+    callback_assign(callback=overdue, by=manager_a, assignee_id=agent_a.user_id)
+    done = make_callback()
+    callback_change_status(callback=done, by=manager_a, status="cancelled", note="x", now=NOW)
+    assert signed_in(agent_a).get("/callbacks/sla/").status_code == 403
+    html = page(signed_in(manager_a).get("/callbacks/sla/"))
+    assert '<span class="value" id="open-count">1</span>' in html
+    assert '<span class="value" id="open-breached">1</span>' in html
+    assert '<span class="value" id="breach-rate">0.0%</span>' in html
+    assert "alpha-agent" in html and "alpha-manager" in html
+    bad = page(signed_in(manager_a).get("/callbacks/sla/", {"start_date": "soon"}))
+    assert "Use a date in YYYY-MM-DD form." in bad
+
+
+def test_request_a_callback_on_the_page(signed_in, agent_a, customer):
+    client = signed_in(agent_a)
+    form = page(client.get("/callbacks/new/", {"customer": customer.pk}))
+    assert f'<option value="{customer.pk}" selected>' in form
+    refused = page(client.post("/callbacks/new/", {"reason": "support", "source": "manual"}))
+    assert "Give a customer or a lead." in refused
+    assert not CallbackRequest.objects.exists()
+    response = client.post(
+        "/callbacks/new/",
+        {
+            "customer": customer.pk,
+            "reason": "sales_inquiry",
+            "source": "web_form",
+            "preferred_start": "2026-03-05T09:00:00",
+            "preferred_end": "2026-03-05T10:00:00",
+        },
+    )
+    callback = CallbackRequest.objects.get()
+    assert response.url == f"/callbacks/{callback.pk}/"
+    assert (callback.source, callback.phone, callback.created_by) == (
+        "web_form",
+        "+442079460958",
+        agent_a.user,
+    )
