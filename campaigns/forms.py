@@ -27,14 +27,8 @@ PREVIEW_CUSTOMERS = 25
 
 
 def service_messages(error: ValidationError) -> list[str]:
-    """A service's ValidationError as lines to show, each prefixed with what it is about."""
-    if not hasattr(error, "error_dict"):
-        return list(error.messages)
-    lines = []
-    for name, errors in error.message_dict.items():
-        prefix = "" if name in ("detail", "__all__", "contents") else f"{name}: "
-        lines.extend(prefix + message for message in errors)
-    return lines
+    """A service's ValidationError as lines to show (its messages are whole sentences)."""
+    return list(error.messages)
 
 
 def _offered(entries: QuerySet, current: list[int]) -> QuerySet:

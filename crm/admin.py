@@ -61,11 +61,11 @@ class ServiceSaveMixin(TenantAdminMixin):
         model_admin = self
 
         class ServiceCheckedForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                if not self.errors:
+            def full_clean(self):
+                super().full_clean()
+                # After the form's own and the model's checks, so an error is not shown twice.
+                if self.is_bound and not self._errors:
                     model_admin.check_with_service(request, self, obj)
-                return cleaned
 
         return ServiceCheckedForm
 

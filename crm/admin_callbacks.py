@@ -8,7 +8,7 @@ from django.contrib import admin
 from .admin import ServiceSaveMixin
 from .models import BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
 from .models.callbacks import WEEKDAYS
-from .scoping import TenantInlineMixin, is_tenant_admin
+from .scoping import TenantInlineMixin
 from .selectors.tenancy import resolve_membership
 from .services import callbacks as callback_services
 
@@ -110,10 +110,6 @@ class CallbackActivityInline(TenantInlineMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        # TenantInlineMixin derives viewing from adding, which this read-only log turns off.
-        return request.user.is_superuser or is_tenant_admin(request)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -76,6 +76,20 @@ def seed_demo_callbacks(*, tenant, members: dict[str, Membership], rng: random.R
         for fate in CLOSED_PLAN
     ]
     plan += [(now - timedelta(minutes=rng.randint(10, 60 * 60)), fate) for fate in OPEN_PLAN]
+    # A VIP's complaint a day and a half old, still open: high priority, SLA breached.
+    vip = next((c for c in customers if "vip" in c.tag_names()), customers[0])
+    overdue = callback_create(
+        tenant=tenant,
+        by=manager,
+        data={
+            "customer": vip,
+            "reason": CallbackReason.COMPLAINT,
+            "source": CallbackSource.CAMPAIGN_RESPONSE,
+            "notes": "Replied to the autumn campaign: the promised discount was not applied.",
+        },
+        now=now - timedelta(hours=36),
+    )
+    callback_assign(callback=overdue, by=manager, assignee_id=agents[0].user_id, now=now)
     tomorrow = timezone.localtime(now, tenant.tzinfo).date() + timedelta(days=1)
     for arrived, fate in sorted(plan):
         data = {

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 
@@ -42,6 +43,10 @@ class TenantViewSetMixin:
             )
         request.tenant = request._request.tenant = membership.tenant
         request.membership = request._request.membership = membership
+        # A token-authenticated request passed the tenant middleware before DRF knew the user:
+        # activate the tenant's zone for reading and writing times here (the middleware's own
+        # override restores the previous zone after the response).
+        timezone.activate(membership.tenant.tzinfo)
         roles = (
             self.read_roles if request.method in ("GET", "HEAD", "OPTIONS") else self.write_roles
         )
@@ -228,17 +233,21 @@ class TenantInlineMixin:
             )
         return formfield
 
-    def has_add_permission(self, request, obj=None):
+    def _allowed(self, request) -> bool:
         return request.user.is_superuser or is_tenant_admin(request)
 
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
     def has_change_permission(self, request, obj=None):
-        return self.has_add_permission(request)
+        return self._allowed(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_add_permission(request)
+        return self._allowed(request)
 
     def has_view_permission(self, request, obj=None):
-        return self.has_add_permission(request)
+        # Not derived from adding: a read-only inline (an activity log) turns adding off.
+        return self._allowed(request)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -199,8 +199,7 @@ def load_customers(tenant, *, total: int, seed: int) -> None:
             raise SystemExit(f"Unexpected customer ids {low}..{high} (concurrent writes?).")
         now = datetime.now(UTC)
         with cur.copy(
-            "COPY campaigns_unsubscribe (tenant_id, customer_id, channel_id, created_at) "
-            "FROM STDIN"
+            "COPY campaigns_unsubscribe (tenant_id, customer_id, channel_id, created_at) FROM STDIN"
         ) as copy:
             for customer_id in opt_outs:
                 copy.write_row((tenant.pk, customer_id, email_channel.pk, now))

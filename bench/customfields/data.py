@@ -236,6 +236,7 @@ DATE_FIELD = "last_purchase_date"
 SELECT_FIELD = "favorite_category"
 COUNT_FIELD = "loyalty_tier"
 UPDATE_FIELD = "loyalty_points"
+EMAIL_FIELD = "secondary_email"
 
 
 @dataclass(frozen=True)

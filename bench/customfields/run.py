@@ -37,6 +37,7 @@ from . import strategies
 from .data import (
     COUNT_FIELD,
     DATE_FIELD,
+    EMAIL_FIELD,
     EQ_TEXT_FIELD,
     NUMBER_FIELD,
     SELECT_FIELD,
@@ -59,13 +60,23 @@ TARGETS = {  # ms, for ours through the app's path (API for "api")
 UPDATES_TARGET = 1500  # per second
 PROFILE_QUERIES_TARGET = 5
 INDEX_MB_TARGET = 50  # custom-field indexes per 200K customers
-SCENARIOS = ("eq", "range asc", "range desc", "range desc*", "and", "count", "profile")
-OURS_ONLY = {"range desc*"}  # a variant of ours' own query, not run on the baselines
+SCENARIOS = (
+    "eq",
+    "range asc",
+    "range desc",
+    "range desc*",
+    "and",
+    "count",
+    "profile",
+    "eq email",
+)
+OURS_ONLY = {"range desc*", "eq email"}  # ours' own variants, not run on the baselines
 DESCRIPTIONS = {
     "eq": f"equality on a text field: cf_{EQ_TEXT_FIELD}=<city>, first 50 by -created_at",
     "range asc": f"cf_{NUMBER_FIELD}__gte=a&__lte=b, ordering=cf_{NUMBER_FIELD}, first 50",
     "range desc": f"cf_{DATE_FIELD}__gte=d, ordering=-cf_{DATE_FIELD}, first 50",
     "range desc*": "the same with plain DESC instead of DESC NULLS LAST (no NULL can match)",
+    "eq email": f"exact match on an email field: cf_{EMAIL_FIELD}=<address>, first 50",
     "and": f"cf_{SELECT_FIELD}=<option> AND cf_{DATE_FIELD}__gte=d, first 50 by -created_at",
     "count": f"COUNT(*) of cf_{COUNT_FIELD}=<option>",
     "profile": "one customer with its custom values (and the field definitions)",
@@ -134,6 +145,13 @@ def build_context(*, iterations: int, seed: int) -> Context:
             [tid],
         )
         with_number = [r[0] for r in cur.fetchall()]
+        email = column(EMAIL_FIELD)
+        cur.execute(
+            f"SELECT {email} FROM crm_customer WHERE tenant_id = %s AND {email} IS NOT NULL "
+            "ORDER BY id LIMIT 5000",
+            [tid],
+        )
+        emails = [r[0] for r in cur.fetchall()]
     ranks = [0, 1, 3, 6, 10, 20, 35, 60, 100, 150]
     windows = [(10, 12), (50, 51), (90, 91), (25, 35), (75, 80), (97, 99), (0, 5), (60, 62)]
     days = [7, 30, 90, 180, 365, 14, 60, 730]
@@ -154,6 +172,7 @@ def build_context(*, iterations: int, seed: int) -> Context:
         ],
         "count": [{"v": tiers[i % len(tiers)]} for i in range(n)],
         "profile": [{"id": profile_ids[i]} for i in range(n)],
+        "eq email": [{"v": v} for v in rng.sample(emails, n)],
     }
     everything = FieldDefinition.objects.filter(tenant__slug__startswith=SLUG_PREFIX)
     return Context(
@@ -207,6 +226,8 @@ def ours_queryset(ctx: Context, scenario: str, p: dict):
         )[:50]
     if scenario == "count":
         return filter_customers(base, tenant=t, params={f"cf_{COUNT_FIELD}": p["v"]})
+    if scenario == "eq email":
+        return filter_customers(base, tenant=t, params={f"cf_{EMAIL_FIELD}": p["v"]})[:50]
     raise ValueError(scenario)
 
 

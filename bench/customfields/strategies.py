@@ -1,21 +1,31 @@
-"""Slot index strategies tried on crm_customer, switched by raw SQL between measurement phases:
+"""Slot index strategies tried on crm_customer, switched between measurement phases:
 
 - none: no slot index at all (only crm_customer's core indexes);
-- partial: one partial index per slot, `(tenant_id, slot) WHERE slot IS NOT NULL` (90 in all,
-  whatever the number of tenants);
+- partial: one partial index per slot, `(tenant_id, slot) WHERE slot IS NOT NULL`, on all 90
+  slots, whatever the number of tenants;
+- typed: the same on the slots of the types filtered by value or range (text, number, date,
+  boolean, select: 65), none on email, phone and url — customfields/indexing.py, the app's
+  choice;
 - tenant: per tenant, on demand, one partial index per slot the tenant has a field in,
-  `(slot) WHERE tenant_id = N AND slot IS NOT NULL` (about 25 per tenant here: ~1,200).
+  `(slot) WHERE tenant_id = N AND slot IS NOT NULL` (1,404 for the 50 bench tenants).
 
-`restore()` puts back what the migrations define, so the database ends as the app expects it.
+The static strategies are built from customfields.indexing's Index objects through Django's
+schema editor, so the bench builds exactly what the migration builds. `restore()` puts back
+what Customer.Meta declares, so the database ends as the app expects it.
 """
 
 import time
 
-STRATEGIES = ("none", "partial", "tenant")
+STRATEGIES = ("none", "partial", "typed", "tenant")
 
 
-def APP_STATEMENTS() -> list[str]:
-    return []
+def _index_sql(indexes) -> list[str]:
+    from django.db import connection
+
+    from crm.models import Customer
+
+    with connection.schema_editor(atomic=False, collect_sql=True) as editor:
+        return [str(index.create_sql(Customer, editor)) for index in indexes]
 
 
 def _slot_indexes(cur) -> list[str]:
@@ -38,44 +48,48 @@ def drop_all(cur) -> None:
         cur.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def partial_statements() -> list[str]:
-    from crm.models import ALL_SLOTS
-
-    return [
-        f'CREATE INDEX IF NOT EXISTS "customer_{slot}" ON crm_customer '
-        f"(tenant_id, {slot}) WHERE {slot} IS NOT NULL"
-        for slot in ALL_SLOTS
-    ]
-
-
-def tenant_statements() -> list[str]:
+def statements(strategy: str) -> list[str]:
+    from crm.models import ALL_SLOTS, SLOT_LAYOUT
+    from customfields import indexing
     from customfields.models import FieldDefinition
 
-    definitions = FieldDefinition.objects.filter(mapped_field_name__isnull=False).order_by(
-        "tenant_id", "mapped_field_name"
-    )
-    return [
-        f'CREATE INDEX IF NOT EXISTS "cf_t{d.tenant_id}_{d.mapped_field_name}" ON crm_customer '
-        f"({d.mapped_field_name}) WHERE tenant_id = {d.tenant_id} "
-        f"AND {d.mapped_field_name} IS NOT NULL"
-        for d in definitions
-    ]
+    if strategy == "none":
+        return []
+    if strategy == "partial":
+        return _index_sql(indexing.slot_index(slot) for slot in ALL_SLOTS)
+    if strategy == "typed":
+        return _index_sql(indexing.slot_indexes(SLOT_LAYOUT))
+    if strategy == "tenant":
+        definitions = FieldDefinition.objects.filter(mapped_field_name__isnull=False).order_by(
+            "tenant_id", "mapped_field_name"
+        )
+        return [
+            f'CREATE INDEX "cf_t{d.tenant_id}_{d.mapped_field_name}" ON crm_customer '
+            f"({d.mapped_field_name}) WHERE tenant_id = {d.tenant_id} "
+            f"AND {d.mapped_field_name} IS NOT NULL"
+            for d in definitions
+        ]
+    raise ValueError(strategy)
+
+
+def _name(statement: str) -> str:
+    return statement.split('"')[1]
 
 
 def apply(strategy: str) -> float:
-    """Drop every slot index, build the strategy's, ANALYZE; returns the build time (s)."""
+    """Drop every slot index, build the strategy's, VACUUM ANALYZE; returns the build time (s).
+    Nothing is rebuilt when the strategy's indexes are already in place."""
     from django.db import connection
 
     started = time.perf_counter()
+    wanted = statements(strategy)
     with connection.cursor() as cur:
+        if set(_slot_indexes(cur)) == {_name(s) for s in wanted}:
+            cur.execute("ANALYZE crm_customer")
+            return 0.0
         drop_all(cur)
         cur.execute("SET maintenance_work_mem = '256MB'")
-        statements = {
-            "none": [],
-            "partial": partial_statements(),
-            "tenant": tenant_statements(),
-        }[strategy]
-        for statement in statements:
+        for statement in wanted:
             cur.execute(statement)
         cur.execute("RESET maintenance_work_mem")
         cur.execute("VACUUM (ANALYZE) crm_customer")
@@ -83,7 +97,7 @@ def apply(strategy: str) -> float:
 
 
 def slot_index_sizes(tenant_id: int) -> dict:
-    """Size of the slot indexes: all of them, and those that serve `tenant_id`."""
+    """Size of the slot indexes: all of them, and those that serve `tenant_id` alone."""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -100,11 +114,19 @@ def slot_index_sizes(tenant_id: int) -> dict:
 
 
 def restore() -> None:
-    """The slot indexes the migrations define (what the app runs with)."""
+    """The slot indexes Customer.Meta declares (what the migrations build)."""
     from django.db import connection
 
+    from crm.models import Customer
+    from customfields.indexing import slot_index_name
+
+    prefix = slot_index_name("custom_")
+    wanted = _index_sql(i for i in Customer._meta.indexes if i.name.startswith(prefix))
+
     with connection.cursor() as cur:
+        if set(_slot_indexes(cur)) == {_name(s) for s in wanted}:
+            return
         drop_all(cur)
-        for statement in APP_STATEMENTS():
+        for statement in wanted:
             cur.execute(statement)
         cur.execute("VACUUM (ANALYZE) crm_customer")

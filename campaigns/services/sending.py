@@ -63,9 +63,9 @@ def _due_ids(campaign: Campaign, now: datetime, size: int) -> list[int]:
     if connection.features.has_select_for_update_skip_locked:
         mine = mine.select_for_update(skip_locked=True)
     ids = list(
-        mine.filter(status=ExecutionStatus.FAILED, retry_at__lte=now).values_list(
-            "pk", flat=True
-        )[:size]
+        mine.filter(status=ExecutionStatus.FAILED, retry_at__lte=now).values_list("pk", flat=True)[
+            :size
+        ]
     )
     if len(ids) < size:
         ids += mine.filter(status=ExecutionStatus.PENDING).values_list("pk", flat=True)[

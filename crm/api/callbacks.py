@@ -5,6 +5,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -32,17 +33,23 @@ from .ordering import StrictOrderingFilter
 
 
 class VisibleLeadField(serializers.PrimaryKeyRelatedField):
-    """A lead the caller may see (an agent: theirs or unassigned), by id."""
+    """A lead the caller may see (an agent: theirs or unassigned), by id. An archived one is
+    refused by the service when it is newly given."""
 
     default_error_messages = {"does_not_exist": "Unknown lead {pk_value}."}
 
     def get_queryset(self):
         return leads_visible_to(
             tenant=self.context["tenant"], membership=self.context["membership"]
-        ).filter(archived_at__isnull=True)
+        )
 
 
-class PrioritySerializer(serializers.Serializer):
+@extend_schema_field(OpenApiTypes.INT)
+class MemberIdField(TenantMemberField):
+    """A member of the tenant, by user id."""
+
+
+class CallbackPrioritySerializer(serializers.Serializer):
     score = serializers.IntegerField()
     category = serializers.ChoiceField(choices=PriorityCategory.choices)
     parts = serializers.DictField(
@@ -89,13 +96,13 @@ class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "sla_category", "sla_due_at"]
 
-    @extend_schema_field(PrioritySerializer)
+    @extend_schema_field(CallbackPrioritySerializer)
     def get_priority(self, callback) -> dict:
         priority = priority_of(callback)
         return {"score": priority.score, "category": priority.category, "parts": priority.parts}
 
 
-class StatusSerializer(StrictFieldsMixin, serializers.Serializer):
+class CallbackStatusSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=callback_services.STATUS_ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -103,18 +110,18 @@ class StatusSerializer(StrictFieldsMixin, serializers.Serializer):
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CompleteSerializer(StrictFieldsMixin, serializers.Serializer):
+class CallbackCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
     resolution = serializers.CharField()
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
-    assigned_to = TenantMemberField(allow_null=True, help_text="User id, or null to unassign.")
+class CallbackAssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    assigned_to = MemberIdField(allow_null=True, help_text="User id, or null to unassign.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
+class CallbackAutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     callback_ids = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
@@ -124,7 +131,7 @@ class AutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
+class CallbackNoteSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField()
 
 
@@ -216,13 +223,6 @@ class CallbackViewSet(
     ordering_fields = ORDERING_FIELDS
     ordering = list(QUEUE_ORDER)
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        # A token-authenticated request passes the tenant middleware before DRF knows the user,
-        # so the tenant's zone (for reading and writing times) is activated here; the
-        # middleware's own override restores the previous zone after the response.
-        timezone.activate(request.tenant.tzinfo)
-
     @cached_property
     def now(self):
         return timezone.now()
@@ -257,35 +257,35 @@ class CallbackViewSet(
         )
         serializer.instance = self._reload(callback)
 
-    @extend_schema(request=StatusSerializer, responses=CallbackSerializer)
+    @extend_schema(request=CallbackStatusSerializer, responses=CallbackSerializer)
     @action(detail=True, methods=["put"], url_path="status", url_name="status")
     def set_status(self, request, pk=None):
         """`{"status", "note", "scheduled_for", "resolution", "outcome"}`; status may also be
         `no_answer` (on a call in progress)."""
         callback = self.get_object()
-        body = StatusSerializer(data=request.data)
+        body = CallbackStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         callback = callback_services.callback_change_status(
             callback=callback, by=self.membership, now=self.now, **body.validated_data
         )
         return self._respond(callback)
 
-    @extend_schema(request=CompleteSerializer, responses=CallbackSerializer)
+    @extend_schema(request=CallbackCompleteSerializer, responses=CallbackSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         callback = self.get_object()
-        body = CompleteSerializer(data=request.data)
+        body = CallbackCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         callback = callback_services.callback_complete(
             callback=callback, by=self.membership, now=self.now, **body.validated_data
         )
         return self._respond(callback)
 
-    @extend_schema(request=AssignSerializer, responses=CallbackSerializer)
+    @extend_schema(request=CallbackAssignSerializer, responses=CallbackSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         callback = self.get_object()
-        body = AssignSerializer(data=request.data, context=self.get_serializer_context())
+        body = CallbackAssignSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         assignee = body.validated_data["assigned_to"]
         callback = callback_services.callback_assign(
@@ -297,12 +297,12 @@ class CallbackViewSet(
         )
         return self._respond(callback)
 
-    @extend_schema(request=NoteSerializer, responses=CallbackActivitySerializer(many=True))
+    @extend_schema(request=CallbackNoteSerializer, responses=CallbackActivitySerializer(many=True))
     @action(detail=True, methods=["get", "post"])
     def activities(self, request, pk=None):
         callback = self.get_object()
         if request.method == "POST":
-            body = NoteSerializer(data=request.data)
+            body = CallbackNoteSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             activity = callback_services.callback_add_note(
                 callback=callback, by=self.membership, note=body.validated_data["note"]
@@ -323,12 +323,12 @@ class CallbackViewSet(
         )
         return self._respond(callback)
 
-    @extend_schema(request=AutoAssignSerializer, responses=dict)
+    @extend_schema(request=CallbackAutoAssignSerializer, responses=dict)
     @action(detail=False, methods=["post"], url_path="auto-assign")
     def auto_assign(self, request):
         """Managers and admins: each pending unassigned callback (those listed, or all), highest
         priority first, goes to the agent with the fewest open callbacks."""
-        body = AutoAssignSerializer(data=request.data)
+        body = CallbackAutoAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         assigned = callback_services.callback_auto_assign(
             tenant=self.tenant,

@@ -8,6 +8,7 @@ the request, its customer and lead, the tenant's settings and the clock. What is
 SLA promise made when the request arrived (`sla_category`, `sla_due_at`), see CallbackRequest.
 """
 
+import math
 from datetime import time
 
 from django.conf import settings
@@ -220,6 +221,8 @@ class CallbackSettings(TenantOwned):
         """Waiting time after which a request outranks every request that arrived later,
         whatever their other parts (the spread of the static parts over the aging rate)."""
         spread = self.highest_static_score - min(self.reason_points().values())
+        if self.aging_points_per_hour <= 0:  # an unsaved, invalid form input: no aging at all
+            return math.inf
         return spread / self.aging_points_per_hour
 
 

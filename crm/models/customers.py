@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from customfields.indexing import slot_indexes
+
 from ..validators import normalize_phone, validate_phone
 from .leads import Tag
 from .tenancy import TenantOwned
@@ -80,6 +82,8 @@ class Customer(TenantOwned):
             models.Index(fields=["tenant", "email"], name="customer_tenant_email"),
             models.Index(fields=["tenant", "crm_score"], name="customer_tenant_score"),
             models.Index(fields=["tenant", "last_contacted_at"], name="customer_tenant_contacted"),
+            # Partial (tenant, slot) indexes on the filterable slot types: customfields.indexing.
+            *slot_indexes(SLOT_LAYOUT),
         ]
 
     def __str__(self) -> str:

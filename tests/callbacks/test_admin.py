@@ -52,7 +52,7 @@ def alpha(client, admin_a):
 
 def test_a_tenant_admin_sets_up_the_callback_settings(alpha, tenant_a):
     page = alpha.get(url(CallbackSettings, "add")).content.decode()
-    assert "47.5 hours of waiting" in page  # the defaults' overtaking time
+    assert "95 hours of waiting" in page  # the defaults' overtaking time
     response = alpha.post(url(CallbackSettings, "add"), {**SETTINGS_FORM, "max_attempts": 4})
     assert response.status_code == 302
     settings = CallbackSettings.objects.get(tenant=tenant_a)

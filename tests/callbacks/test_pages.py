@@ -113,12 +113,12 @@ def test_an_agent_only_starts_an_unassigned_callback(signed_in, agent_a, make_ca
 
 
 def test_the_detail_shows_the_priority_parts_and_the_sla(signed_in, manager_a, make_callback):
-    callback = make_callback(reason="billing", now=NOW - timedelta(hours=5))
+    callback = make_callback(reason="billing", now=NOW - timedelta(hours=5, minutes=30))
     html = page(signed_in(manager_a).get(f"/callbacks/{callback.pk}/"))
-    assert "Priority now: 25" in html  # billing 15 + waiting 10
+    assert "Priority now: 20" in html  # billing 15 + waiting 5
     for part in ("Customer value", "Lead score", "Reason urgency", "VIP tag", "Time waiting"):
         assert f'<th scope="row">{part}</th>' in html
-    # Arrived at 05:00, before opening: 72 business hours from 09:00 are nine full days.
+    # Arrived at 04:30, before opening: 72 business hours from 09:00 are nine full days.
     assert "due Mon 2026-03-16 17:00" in html
 
 

@@ -36,7 +36,7 @@ def test_every_part_at_its_fullest(tenant_a, make_callback):
     customer = valuable_customer(tenant_a)
     lead = a_lead(tenant_a, 80, customer=customer)
     callback = make_callback(
-        customer=customer, lead=lead, reason="complaint", now=NOW - timedelta(hours=3, minutes=10)
+        customer=customer, lead=lead, reason="complaint", now=NOW - timedelta(hours=6, minutes=40)
     )
     result = priority(callback, NOW)
     assert result.parts == {
@@ -44,7 +44,7 @@ def test_every_part_at_its_fullest(tenant_a, make_callback):
         "lead_score": 16,  # 20 × 80 / 100
         "reason": 25,  # complaint
         "vip": 20,
-        "waiting": 6,  # 2 points an hour × 3 h 10, rounded down
+        "waiting": 6,  # 1 point an hour × 6 h 40, rounded down
     }
     assert (result.score, result.category) == (97, "urgent")
 
@@ -119,11 +119,11 @@ def test_waiting_adds_points_by_the_hour_without_limit(tenant_a, make_callback):
     callback = make_callback(reason="other")
     readings = {
         timedelta(0): 0,
-        timedelta(minutes=29): 0,
-        timedelta(minutes=30): 1,
-        timedelta(hours=1): 2,
-        timedelta(hours=15): 30,
-        timedelta(days=10): 480,
+        timedelta(minutes=59): 0,
+        timedelta(hours=1): 1,
+        timedelta(hours=1, minutes=59): 1,
+        timedelta(hours=15): 15,
+        timedelta(days=10): 240,
     }
     for waited, points in readings.items():
         assert priority(callback, NOW + waited).parts["waiting"] == points
@@ -134,7 +134,7 @@ def test_waiting_adds_points_by_the_hour_without_limit(tenant_a, make_callback):
 def test_the_category_rises_as_the_request_waits(tenant_a, make_callback):
     callback = make_callback(reason="support")  # 10 points on arrival
     categories = [
-        priority(callback, NOW + timedelta(hours=hours)).category for hours in (0, 10, 25, 35)
+        priority(callback, NOW + timedelta(hours=hours)).category for hours in (0, 20, 50, 70)
     ]
     # 10 → low, 30 → normal (threshold 30), 60 → high (60), 80 → urgent (80)
     assert categories == ["low", "normal", "high", "urgent"]
@@ -153,8 +153,8 @@ def test_an_old_request_overtakes_every_fresh_one_after_the_documented_time(
     tenant_a, make_callback
 ):
     settings = callback_settings_ensure(tenant_a)
-    # The largest static score (30 + 20 + 20 + 25) over the smallest (other: 0), at 2 an hour.
-    assert settings.overtake_hours == 47.5
+    # The largest static score (30 + 20 + 20 + 25) over the smallest (other: 0), at 1 an hour.
+    assert settings.overtake_hours == 95
     nobody = make_callback(lead=a_lead(tenant_a, 0), reason="other", now=NOW)
     best = valuable_customer(tenant_a)
     best_lead = a_lead(tenant_a, 100, customer=best)
@@ -167,21 +167,21 @@ def test_an_old_request_overtakes_every_fresh_one_after_the_documented_time(
             now=NOW + timedelta(hours=hours_later),
         )
 
-    before, after = fresh(47), fresh(48)
-    for waited in (48, 60, 500):
+    before, after = fresh(94), fresh(96)
+    for waited in (96, 120, 1000):
         now = NOW + timedelta(hours=waited)
         scores = {c.pk: priority(c, now).score for c in (nobody, before, after)}
-        # 47 h later and 95 points better still leads; 48 h later it never catches up.
+        # 94 h later and 95 points better still leads; 96 h later it never catches up.
         assert scores[before.pk] > scores[nobody.pk] > scores[after.pk]
 
 
 def test_the_queue_is_ordered_by_score_then_by_waiting_time(tenant_a, manager_a, make_callback):
-    low_old = make_callback(reason="other", now=NOW - timedelta(hours=2))  # 4 points
-    tie_new = make_callback(reason="other", now=NOW - timedelta(hours=2, minutes=10))  # 4
+    low_old = make_callback(reason="other", now=NOW - timedelta(hours=2))  # 2 points
+    tie_new = make_callback(reason="other", now=NOW - timedelta(hours=2, minutes=10))  # 2
     complaint = make_callback(reason="complaint", now=NOW)  # 25
-    aged = make_callback(reason="support", now=NOW - timedelta(hours=10))  # 10 + 20
+    aged = make_callback(reason="support", now=NOW - timedelta(hours=20))  # 10 + 20
     queue = callback_queue(tenant=tenant_a, membership=manager_a, now=NOW)
-    assert [c.priority_score for c in queue] == [30, 25, 4, 4]
+    assert [c.priority_score for c in queue] == [30, 25, 2, 2]
     # Equal scores: the one waiting longest first.
     assert [c.pk for c in queue] == [aged.pk, complaint.pk, tie_new.pk, low_old.pk]
     # Waiting adds the same points to every request per hour, so a later read keeps the order.

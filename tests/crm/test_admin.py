@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from crm.models import Lead, LeadSource, Membership, Tenant
+from crm.services.leads import lead_add_note
 from tests.factories import LeadFactory, UserFactory
 from tests.tenancy.registry import MARKER, build_world
 
@@ -153,3 +154,10 @@ def test_service_rules_show_as_admin_form_errors(alpha, tenant_a):
     email = LeadSource.objects.get(tenant=tenant_a, source_code="EMAIL")
     taken = alpha.post(url(LeadSource, "add"), {**_source_form(email), "source_name": "Again"})
     assert taken.status_code == 200 and taken.context["adminform"].form.errors
+
+
+def test_the_lead_page_in_the_admin_shows_its_activity_log(alpha, tenant_a, admin_a):
+    lead = LeadFactory(tenant=tenant_a)
+    lead_add_note(lead=lead, by=admin_a, note="Called about the quote")
+    page = alpha.get(url(Lead, "change", lead.pk)).content.decode()
+    assert "Called about the quote" in page
