@@ -469,7 +469,8 @@ def build_scenarios(tenant, *, iterations: int, seed: int) -> list[Scenario]:
     from crm.selectors.leads import leads_visible_to
     from milestones.models import MilestoneTemplate, MilestoneType
     from milestones.selectors.analytics import bottlenecks, completion_metrics, time_trends
-    from milestones.selectors.timeline import OverdueSteps, lead_timeline
+    from milestones.selectors.overdue import OverdueSteps
+    from milestones.selectors.timeline import lead_timeline
 
     now = timezone.now()
     templates = MilestoneTemplate.objects.for_tenant(tenant).live()
@@ -561,11 +562,12 @@ def explain_bottlenecks(tenant) -> str:
     from django.utils import timezone
 
     from milestones.models import MilestoneTemplate
-    from milestones.selectors.analytics import _bottleneck_sql
+    from milestones.selectors.analytics import _bottleneck_sql, transition_pairs
     from milestones.selectors.timeline import local_today
 
     template = MilestoneTemplate.objects.for_tenant(tenant).live().get(is_default=True)
-    sql, params = _bottleneck_sql(tenant, template, local_today(tenant, timezone.now()))
+    pairs = transition_pairs(list(template.steps.select_related("milestone_type")))
+    sql, params = _bottleneck_sql(tenant, template, pairs, local_today(tenant, timezone.now()))
     with connection.cursor() as cur:
         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         return "\n".join(row[0] for row in cur.fetchall())

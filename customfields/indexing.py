@@ -1,29 +1,31 @@
 """Which custom-field slots of crm.Customer are indexed, and how. Decided by the benchmark in
 bench/customfields (figures and reasons: docs/benchmarks.md, "Customers and custom fields").
 
-One partial B-tree per slot of the types that are filtered by value or range and sorted:
-text, number, date, boolean and select —
+One partial B-tree per slot of the types that are filtered by value or range and sorted —
+text, number, date, boolean and select, 75 slots:
 
     CREATE INDEX customer_custom_number_3 ON crm_customer (tenant_id, custom_number_3)
         WHERE custom_number_3 IS NOT NULL
 
 - `tenant_id` leads, so one tenant's values are one contiguous range: `cf_x=v`, `cf_x__in`,
-  `cf_x__gte/__lte` with `ordering=cf_x` (read in index order, first page without a sort) and
-  COUNT (index-only) touch only that tenant's entries, whichever field the slot holds for it;
-- partial (`IS NOT NULL`), so an index holds only filled values: a slot nobody uses costs one
-  empty page, and every lookup on the slot (all are null-rejecting) can use it;
-- static, 65 indexes whatever the number of tenants. Per-tenant indexes created on demand
-  (`(slot) WHERE tenant_id = N AND slot IS NOT NULL`) were 25 % smaller, but every query on
-  crm_customer then plans against every tenant's indexes: with 50 tenants (1,404 indexes) a
-  primary-key lookup took 24 ms of planning and 1,400 locks, and it grows with each tenant.
+  `cf_x__gte/__lte` with `ordering=cf_x` (read in index order, no sort) and COUNT (index-only)
+  touch only that tenant's entries, whichever field the slot holds for it;
+- partial (`IS NOT NULL`): an index holds only filled values, so a slot nobody uses costs a
+  page, and every `cf_` lookup (all reject empty values) can use it;
+- static: 75 indexes whatever the number of tenants. Per-tenant indexes created on demand
+  (`(slot) WHERE tenant_id = N AND slot IS NOT NULL`) are ~20 % smaller, but every statement on
+  crm_customer then plans against, and locks, every tenant's indexes: with the 50 bench tenants
+  (1,404 indexes) that cost 8-24 ms of planning and 1,413 locks per query, a primary-key lookup
+  included, and cut single-field updates from ~2,100/s to ~350/s; it grows with each tenant.
 
-Email, phone and url slots are not indexed: their filters are mostly `__contains`, which no
-B-tree serves, and their nearly unique values made up 40 % of the index volume (34 MB per 200K
-customers); an exact match on them reads the tenant's customers instead. Fields that overflowed
-into `custom_fields_extra` are not indexed either.
+Email, phone and url slots are not indexed: their nearly unique values were 40 % of the index
+volume (34 of 83 MB per 200K customers, over the 50 MB budget with them) and their filters are
+mostly `__contains`, which no B-tree serves; an exact match on them reads the tenant's
+customers instead (~280 ms for 200K). Fields that overflowed into `custom_fields_extra` are
+not indexed either.
 
-Works the same on SQLite (partial indexes are standard there). The indexes are declared in
-Customer.Meta from `slot_indexes()` and created by crm's migration 0008_customer_slot_indexes.
+Works the same on SQLite (partial indexes are standard there). Customer.Meta declares the
+indexes from `slot_indexes()`; crm's migration 0008_customer_slot_indexes creates them.
 """
 
 from collections.abc import Mapping

@@ -20,7 +20,8 @@ from crm.views import PageMixin, VisibleLeadsMixin, error_text
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
 from .models import LeadMilestone, MilestoneStatus, MilestoneTemplate
 from .selectors.analytics import bottlenecks, completion_metrics, time_trends
-from .selectors.timeline import OverdueSteps, lead_timeline, local_today
+from .selectors.overdue import OverdueSteps
+from .selectors.timeline import lead_timeline, local_today
 from .services.config import lead_template_set
 from .services.lead_milestones import milestone_record, milestone_set_status
 

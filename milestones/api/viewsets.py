@@ -14,7 +14,8 @@ from crm.selectors.leads import leads_visible_to
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
 from ..selectors import analytics
-from ..selectors.timeline import OverdueSteps, lead_timeline
+from ..selectors.overdue import OverdueSteps
+from ..selectors.timeline import lead_timeline
 from ..services import config as config_services
 from ..services import lead_milestones as milestone_services
 from .serializers import (

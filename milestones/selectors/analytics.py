@@ -20,6 +20,7 @@ from ..models import (
     LeadMilestonePlan,
     MilestoneStatus,
     MilestoneTemplate,
+    MilestoneTemplateStep,
     MilestoneType,
 )
 from .sql import days_between, in_list, is_postgresql
@@ -151,6 +152,14 @@ def _percentile_sql(fraction: float) -> str:
     return f"({at_low} + ({at_high} - {at_low}) * MAX({k} - {low}))"
 
 
+def transition_pairs(steps: list[MilestoneTemplateStep]) -> list[tuple]:
+    """(position of A, A's type id, B's type id, B's SLA days) for consecutive steps A, B."""
+    return [
+        (a.position, a.milestone_type_id, b.milestone_type_id, b.milestone_type.sla_days)
+        for a, b in itertools.pairwise(steps)
+    ]
+
+
 def _bottleneck_sql(
     tenant: Tenant, template: MilestoneTemplate, pairs: list[tuple], today: date
 ) -> tuple[str, list]:
@@ -170,26 +179,35 @@ def _bottleneck_sql(
     completed, failed = MilestoneStatus.COMPLETED, MilestoneStatus.FAILED
     open_in, open_params = in_list(OPEN_STATUSES)
     closed_in, closed_params = in_list(CLOSED_STATUSES)
-    # Leads left out: archived ones, and those following another template (leads without a
-    # plan follow the default). Closed (WON, LOST) leads are in, but never waiting for a step.
-    # (One CTE of flags instead of two would save a join, but the planner cannot estimate a
-    # grouped CTE and falls back to index loops: docs/benchmarks.md.)
+    # Leads left out: archived ones and, for the default template, those whose plan names
+    # another (leads without a plan follow the default); another template counts only the leads
+    # of its plans. Closed (WON, LOST) leads are in, but never waiting for a step. (One CTE of
+    # flags instead of these would save lookups, but the planner cannot estimate a grouped CTE
+    # and falls back to index loops: docs/benchmarks.md.)
     if template.is_default:
-        others = f"SELECT lead_id FROM {plans} WHERE tenant_id = %s AND template_id <> %s"
+        other_plans = f"""UNION ALL SELECT lead_id FROM {plans}
+            WHERE tenant_id = %s AND template_id <> %s"""
+        follows = "a.lead_id NOT IN (SELECT lead_id FROM left_out)"
     else:
-        others = f"""SELECT id FROM {leads} WHERE tenant_id = %s AND id NOT IN (
-            SELECT lead_id FROM {plans} WHERE template_id = %s)"""
+        other_plans = ""
+        follows = f"""a.lead_id NOT IN (SELECT lead_id FROM left_out) AND a.lead_id IN (
+            SELECT lead_id FROM {plans} WHERE tenant_id = %s AND template_id = %s)"""
     head = f"""
         WITH left_out (lead_id) AS {materialized}(
-            {others}
-            UNION ALL
             SELECT id FROM {leads} WHERE tenant_id = %s AND archived_at IS NOT NULL
+            {other_plans}
         ),
         closed (lead_id) AS {materialized}(
             SELECT id FROM {leads}
             WHERE tenant_id = %s AND status IN {closed_in} AND archived_at IS NULL
         )"""
-    params: list = [tenant.pk, template.pk, tenant.pk, tenant.pk, *closed_params]
+    plan_params = [tenant.pk, template.pk]
+    params: list = [
+        tenant.pk,
+        *(plan_params if template.is_default else []),
+        tenant.pk,
+        *closed_params,
+    ]
     done = "(b.status = %s AND b.achieved_date >= a.achieved_date)"
     days = days_between("b.achieved_date", "a.achieved_date")
     # B not completed or skipped (not recorded, open, or failed without a retry), and the lead
@@ -208,8 +226,7 @@ def _bottleneck_sql(
         FROM {m} a
         LEFT JOIN {m} b ON b.tenant_id = %s AND b.milestone_type_id = %s
             AND b.lead_id = a.lead_id AND b.status <> %s
-        WHERE a.tenant_id = %s AND a.milestone_type_id = %s AND a.status = %s
-          AND a.lead_id NOT IN (SELECT lead_id FROM left_out)"""
+        WHERE a.tenant_id = %s AND a.milestone_type_id = %s AND a.status = %s AND {follows}"""
 
     def branch_params(position, from_type, to_type, sla_days) -> list:
         return [
@@ -228,14 +245,15 @@ def _bottleneck_sql(
             tenant.pk,
             from_type,
             completed,
+            *([] if template.is_default else plan_params),
         ]
 
     if pg:
-        # One aggregate per transition: each sorts only its own durations for the percentiles.
+        # One aggregate per transition: each sorts only its own durations, once for both
+        # percentiles.
         aggregate = """
-            SELECT position, COUNT(*), SUM(done), AVG(days),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE done = 1),
-                   percentile_cont(0.9) WITHIN GROUP (ORDER BY days) FILTER (WHERE done = 1),
+            SELECT position, COUNT(*), SUM(done), AVG(days), percentile_cont(ARRAY[0.5, 0.9])
+                       WITHIN GROUP (ORDER BY days) FILTER (WHERE done = 1),
                    SUM(breached)
             FROM ({branch}) t GROUP BY position"""
         sql = head + " " + " UNION ALL ".join(aggregate.format(branch=branch) for _ in pairs)
@@ -271,16 +289,16 @@ def bottlenecks(*, tenant: Tenant, template: MilestoneTemplate, now: datetime) -
     how long that took in days (average, median, p90), and how many breached B's SLA — late, or
     still open past it."""
     steps = list(template.steps.select_related("milestone_type"))
-    pairs = [
-        (a.position, a.milestone_type_id, b.milestone_type_id, b.milestone_type.sla_days)
-        for a, b in itertools.pairwise(steps)
-    ]
+    pairs = transition_pairs(steps)
     figures = {}
     if pairs:
         sql, params = _bottleneck_sql(tenant, template, pairs, local_today(tenant, now))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            figures = {row[0]: row[1:] for row in cursor.fetchall()}
+            for position, *row in cursor.fetchall():
+                if is_postgresql():  # both percentiles come as one array
+                    row[3:4] = row[3] or (None, None)
+                figures[position] = row
     result = []
     for step, following in itertools.pairwise(steps):
         affected, completed, average, median, p90, breached = figures.get(

@@ -112,17 +112,19 @@ def test_a_bad_sequence_in_the_inline_is_a_form_error(alpha, tenant_a):
     retired = MilestoneType.objects.create(
         tenant=tenant_a, type_code="RETIRED", type_name="Retired", is_active=False
     )
-    for pks, message in (
-        ((contacted.pk, contacted.pk), "CONTACTED appears twice"),
-        ((retired.pk,), "RETIRED is inactive."),
-        ((), "A template needs at least one step."),
+    taken = "Standard Sales Pipeline"
+    for name, pks, message in (
+        ("Quick", (contacted.pk, contacted.pk), "CONTACTED appears twice"),
+        ("Quick", (retired.pk,), "RETIRED is inactive."),
+        ("Quick", (), "A template needs at least one step."),
+        (taken, (contacted.pk,), "A milestone template with this name already exists."),
     ):
-        response = alpha.post(
-            url(MilestoneTemplate, "add"), {**template_form(), **steps_form(*pks)}
-        )
+        data = {**template_form(template_name=name), **steps_form(*pks)}
+        response = alpha.post(url(MilestoneTemplate, "add"), data)
         assert response.status_code == 200
         assert message in response.content.decode()
     assert not MilestoneTemplate.objects.filter(template_name="Quick").exists()
+    assert MilestoneTemplate.objects.filter(tenant=tenant_a, template_name=taken).count() == 1
 
 
 def test_the_default_template_cannot_be_deleted_in_the_admin(alpha, tenant_a):

@@ -18,6 +18,7 @@ CONVERTED (30). Dates are 2026; "c" completed.
     L10 LG 2/1   C 2/2   SV 2/3   PS 2/2 (dated before the visit)
     L11 on "Short": LG 3/3  C 3/4
     L12 lost: LG 1/1                            (a closed lead waits for nothing)
+    L13 LG 1/1   C 1/2   SV failed 1/6          (no retry yet: still waiting for the visit)
 """
 
 from datetime import date
@@ -108,6 +109,7 @@ def dataset(tenant, make_lead, record):
     )
     lead(("LEAD_GENERATED", D(3, 3)), ("CONTACTED", D(3, 4)), template=short)
     lead(("LEAD_GENERATED", D(1, 1)), status=LeadStatus.LOST)
+    lead(("LEAD_GENERATED", D(1, 1)), ("CONTACTED", D(1, 2)), ("SITE_VISIT", D(1, 6), "failed"))
     return short
 
 
@@ -128,15 +130,16 @@ def figures(row):
 def test_bottlenecks_of_the_default_template(tenant, standard, dataset):
     rows = bottlenecks(tenant=tenant, template=standard, now=NOW)
     assert [figures(row) for row in rows] == [
-        # LG → C: L1-L6, L9, L10, L12 entered (9); done in 1, 3, 1, 2, 5, 1, 1 days (7): mean
-        # 14/7, median of 7 is the 4th (1), p90 at rank 5.4 of 0..6: 3 + 0.4 × (5 − 3). Breaches:
-        # L2 (3 > 2), L5 (5), and L6 still waiting after 64 days; L12 is lost, not waiting.
-        ("LEAD_GENERATED", "CONTACTED", 9, 7, 77.78, 2.0, 1.0, 3.8, 3, 33.33),
-        # C → SV: L1, L2, L3, L4, L5, L9, L10 entered (7); done in 3, 10, 12 (L5, recorded out
-        # of order), 14 (L9's second visit), 1 days: mean 40/5, median 10, p90 at rank 3.6:
-        # 12 + 0.6 × 2. L3 skipped (not done, not open); L4 still open after 64 days. Breaches:
-        # 10, 12, 14 and L4.
-        ("CONTACTED", "SITE_VISIT", 7, 5, 71.43, 8.0, 10.0, 13.2, 4, 57.14),
+        # LG → C: L1-L6, L9, L10, L12, L13 entered (10); done in 1, 3, 1, 2, 5, 1, 1, 1 days
+        # (8, an even count): mean 15/8, median of the 4th and 5th of 1 1 1 1 1 2 3 5 (1), p90
+        # at rank 6.3 of 0..7: 3 + 0.3 × (5 − 3). Breaches: L2 (3 > 2), L5 (5), and L6 still
+        # waiting after 64 days; L12 is lost, not waiting.
+        ("LEAD_GENERATED", "CONTACTED", 10, 8, 80.0, 1.88, 1.0, 3.6, 3, 30.0),
+        # C → SV: L1, L2, L3, L4, L5, L9, L10, L13 entered (8); done in 3, 10, 12 (L5, recorded
+        # out of order), 14 (L9's second visit), 1 days (5, an odd count): mean 40/5, median 10,
+        # p90 at rank 3.6: 12 + 0.6 × 2. L3 skipped (not done, not waiting); L4 still open after
+        # 64 days, L13's visit failed 67 days after its contact. Breaches: 10, 12, 14, L4, L13.
+        ("CONTACTED", "SITE_VISIT", 8, 5, 62.5, 8.0, 10.0, 13.2, 5, 62.5),
         # SV → PS: L1, L2, L5, L9, L10 entered (5); done in 15 and 4 days (an even count: median
         # 9.5, p90 4 + 0.9 × 11); L10's proposal predates its visit (not done, not open); L5 and
         # L9 waiting 49 and 44 days. Breaches: 15 > 10, L5, L9.
@@ -176,15 +179,15 @@ def test_completion_metrics_by_type(tenant, dataset):
         for row in metrics["details"]
     }
     assert rows == {
-        "LEAD_GENERATED": (11, 11, 0, 0, 0, 0, 100.0),  # L7 is archived
-        "CONTACTED": (9, 9, 0, 0, 0, 0, 100.0),
-        # L1 L2 L5 L8 L9 L10 completed, L3 skipped, L4 in progress, L9's first visit failed
-        "SITE_VISIT": (9, 6, 1, 0, 1, 1, 66.67),
+        "LEAD_GENERATED": (12, 12, 0, 0, 0, 0, 100.0),  # L7 is archived
+        "CONTACTED": (10, 10, 0, 0, 0, 0, 100.0),
+        # L1 L2 L5 L8 L9 L10 completed, L3 skipped, L4 in progress, L9's first and L13's failed
+        "SITE_VISIT": (10, 6, 1, 0, 1, 2, 60.0),
         "PROPOSAL_SENT": (5, 4, 0, 1, 0, 0, 80.0),
         "CONVERTED": (1, 1, 0, 0, 0, 0, 100.0),
     }
     assert [row["type_code"] for row in metrics["details"]][0] == "LEAD_GENERATED"
-    assert (metrics["total"], metrics["completed"], metrics["completion_rate"]) == (35, 31, 88.57)
+    assert (metrics["total"], metrics["completed"], metrics["completion_rate"]) == (38, 33, 86.84)
 
 
 def test_time_trends_for_a_type(tenant, types, dataset):
@@ -197,7 +200,7 @@ def test_time_trends_for_a_type(tenant, types, dataset):
         if p["completed_count"]
     }
     assert busy == {
-        D(1, 2): (2, 1.0),  # L1 and L8 (trends do not depend on the template)
+        D(1, 2): (3, 1.0),  # L1, L8 (trends do not depend on the template) and L13
         D(1, 3): (1, 1.0),
         D(1, 4): (1, 3.0),
         D(1, 5): (1, 2.0),
@@ -215,10 +218,10 @@ def test_time_trends_for_a_type(tenant, types, dataset):
 
 def test_time_trends_of_every_type(tenant, dataset):
     series = time_trends(tenant=tenant, milestone_type=None, days=90, now=NOW)
-    assert sum(p["completed_count"] for p in series) == 31
+    assert sum(p["completed_count"] for p in series) == 33
     first_of_january = next(p for p in series if p["date"] == D(1, 1))
-    # LG of L1, L2, L8 and L12 (L7 is archived); all first milestones
-    assert first_of_january["completed_count"] == 4
+    # LG of L1, L2, L8, L12 and L13 (L7 is archived); all first milestones
+    assert first_of_january["completed_count"] == 5
     assert first_of_january["average_days_from_previous"] is None
     assert {p["type_code"] for p in series} == {None}
 
@@ -232,7 +235,7 @@ def test_analytics_api(api, manager_a, tenant, standard, dataset):
     short = client.get(f"{ANALYTICS}bottlenecks/", {"template_id": dataset.pk}).json()
     assert short[0]["leads_affected"] == 2
     completion = client.get(f"{ANALYTICS}completion/").json()
-    assert completion["completed"] == 31
+    assert completion["completed"] == 33
     assert completion["details"][2]["type_code"] == "SITE_VISIT"
     trends = client.get(f"{ANALYTICS}trends/", {"type_code": "CONTACTED", "days": 5}).json()
     assert len(trends) == 5 and trends[0]["type_code"] == "CONTACTED"

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from crm.models import CLOSED_STATUSES, Lead, LeadStatus
-from milestones.selectors.timeline import OverdueSteps, SlaState, lead_timeline
+from milestones.selectors.overdue import OverdueSteps
+from milestones.selectors.timeline import SlaState, lead_timeline
 from milestones.services.config import lead_template_set, template_create
 from milestones.services.lead_milestones import milestone_set_status
 from tests.milestones.conftest import MILESTONES, NOW
