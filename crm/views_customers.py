@@ -134,16 +134,21 @@ def saved_list_view(session, *, tenant, definitions) -> dict[str, list[str]]:
     }
 
 
-def customer_ordering(raw: str | None, definitions: dict[str, FieldDefinition]) -> tuple:
+def customer_ordering(
+    raw: str | None, definitions: dict[str, FieldDefinition], filtered: set[str] = frozenset()
+) -> tuple:
     """(the `ordering` applied, its order_by expressions): a core column, the name, or a custom
-    field's `cf_<key>`; anything else sorts newest first. `-id` breaks ties so pages never repeat
-    or skip rows."""
+    field's `cf_<key>` (`filtered`: the keys the list is filtered on); anything else sorts newest
+    first. `-id` breaks ties so pages never repeat or skip rows."""
     value = (raw or "").strip()
     name, descending = value.removeprefix("-"), value.startswith("-")
     sortable = {NAME_ORDERING, "first_name", *(f for _, f, _ in CORE_COLUMNS.values() if f)}
     if name.startswith(PREFIX) and name.removeprefix(PREFIX) in definitions:
         definition = definitions[name.removeprefix(PREFIX)]
-        return value, [custom_field_ordering(definition, descending=descending), "-id"]
+        order = custom_field_ordering(
+            definition, descending=descending, filtered=definition.field_key in filtered
+        )
+        return value, [order, "-id"]
     if name in sortable:
         return value, [value, "-id"]
     return DEFAULT_ORDERING, [DEFAULT_ORDERING, "-id"]
@@ -218,7 +223,7 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         except ValidationError as exc:
             custom_form.add_filter_errors(exc)
             customers = Customer.objects.none()
-        ordering, order_by = customer_ordering(params.get("ordering"), definitions)
+        ordering, order_by = customer_ordering(params.get("ordering"), definitions, in_use)
         customers = customers.order_by(*order_by)
         if "tags" in view["columns"]:
             customers = customers.prefetch_related("tags")

@@ -1,8 +1,22 @@
 import smtplib
+import uuid
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from .base import OutgoingMessage, SendError
+
+
+class CampaignEmail(EmailMultiAlternatives):
+    """A boundary of our own for the multipart message: left unset, the email package makes a
+    random one and compiles a regular expression to check the body does not contain it — a
+    third of the cost of turning a campaign email into bytes (~160 µs). A random 128-bit
+    boundary cannot turn up in a body by accident."""
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if msg.is_multipart():
+            msg.set_boundary(f"=_atrium_{uuid.uuid4().hex}")
+        return msg
 
 
 class MailBackend:
@@ -20,7 +34,7 @@ class MailBackend:
 
     def send(self, message: OutgoingMessage) -> str:
         message_id = f"<{message.reference}@atrium>"
-        email = EmailMultiAlternatives(
+        email = CampaignEmail(
             subject=message.subject,
             body=message.body,
             from_email=self.from_email,

@@ -83,8 +83,10 @@ def claim_batch(*, campaign: Campaign, now: datetime, size: int) -> list[Campaig
         CampaignExecution.objects.filter(pk__in=ids).filter(due_q(now)).update(
             status=ExecutionStatus.SENDING, claim=token, attempts=F("attempts") + 1, retry_at=None
         )
+    # By primary key: the token only tells this claim's rows from a concurrent one's, so the
+    # claim column needs no index of its own (one index less to write on every row update).
     return list(
-        CampaignExecution.objects.filter(claim=token, status=ExecutionStatus.SENDING)
+        CampaignExecution.objects.filter(pk__in=ids, claim=token, status=ExecutionStatus.SENDING)
         .select_related("customer", "channel")
         .order_by("pk")
     )
@@ -94,6 +96,17 @@ def claim_batch(*, campaign: Campaign, now: datetime, size: int) -> list[Campaig
 class CompiledVariant:
     subject: CompiledText
     body: CompiledText
+    text: CompiledText  # the body without its HTML: an email's plain-text part
+
+
+def _compile_variant(variant: CampaignVariant) -> CompiledVariant:
+    # Tags survive strip_tags, so the plain-text part is stripped once per variant rather than
+    # once per message (HTMLParser costs ~70 µs a message); its values go in unescaped.
+    return CompiledVariant(
+        subject=compile_text(variant.subject),
+        body=compile_text(variant.body),
+        text=compile_text(strip_tags(variant.body or "")),
+    )
 
 
 class Renderer:
@@ -103,20 +116,22 @@ class Renderer:
         self.tenant_id = campaign.tenant_id
         self.definitions = active_definitions(campaign.tenant)
         self.variants = {
-            (v.channel_id, v.variant): CompiledVariant(
-                compile_text(v.subject), compile_text(v.body)
-            )
+            (v.channel_id, v.variant): _compile_variant(v)
             for v in CampaignVariant.objects.filter(tenant=campaign.tenant, campaign=campaign)
         }
         self.links = links.LinkBuilder()
 
-    def content(self, execution: CampaignExecution) -> tuple[str, str]:
-        """(subject, body) personalised for the execution's customer, before tracking."""
+    def _values(self, execution: CampaignExecution) -> tuple[CompiledVariant, dict[str, str]]:
         compiled = self.variants[(execution.channel_id, execution.variant)]
-        is_html = execution.channel.kind == ChannelKind.EMAIL
         values = customer_values(
             execution.customer, (*compiled.subject.names, *compiled.body.names), self.definitions
         )
+        return compiled, values
+
+    def content(self, execution: CampaignExecution) -> tuple[str, str]:
+        """(subject, body) personalised for the execution's customer, before tracking."""
+        compiled, values = self._values(execution)
+        is_html = execution.channel.kind == ChannelKind.EMAIL
         return (
             compiled.subject.render(values, html=False),
             compiled.body.render(values, html=is_html),
@@ -129,7 +144,10 @@ class Renderer:
         return links.text_links(body)
 
     def message(self, execution: CampaignExecution) -> OutgoingMessage:
-        subject, body = self.content(execution)
+        compiled, values = self._values(execution)
+        is_email = execution.channel.kind == ChannelKind.EMAIL
+        subject = compiled.subject.render(values, html=False)
+        body = compiled.body.render(values, html=is_email)
         ids = (self.tenant_id, execution.pk)
 
         def tracked(url: str) -> str:
@@ -137,7 +155,7 @@ class Renderer:
 
         unsubscribe = self.links.url("unsubscribe", *ids)
         reference = str(execution.idempotency_key)
-        if execution.channel.kind == ChannelKind.EMAIL:
+        if is_email:
             pixel = self.links.url("open", *ids)
             html = (
                 f"{links.rewrite_html(body, tracked)}"
@@ -148,7 +166,8 @@ class Renderer:
             return OutgoingMessage(
                 to=execution.address,
                 subject=subject,
-                body=f"{strip_tags(body).strip()}\n\nUnsubscribe: {unsubscribe}\n",
+                body=f"{compiled.text.render(values, html=False).strip()}"
+                f"\n\nUnsubscribe: {unsubscribe}\n",
                 html=html,
                 reference=reference,
                 headers={
@@ -187,7 +206,6 @@ def send_batch(
             skipped.append(execution.pk)
         else:
             by_channel[execution.channel_id].append(execution)
-    provider_ids = []
     for group in by_channel.values():
         channel = group[0].channel
         backend = get_backend(channel)
@@ -203,36 +221,49 @@ def send_batch(
                 except SendError as exc:
                     failed.append((execution, str(exc)))
                     continue
-                sent[channel].append(execution.pk)
-                if provider_id:
-                    execution.provider_message_id = provider_id[:200]
-                    provider_ids.append(execution)
+                sent[channel].append((execution.pk, (provider_id or "")[:200]))
         finally:
             backend.close()
-    _record(now=now, skipped=skipped, sent=sent, failed=failed, provider_ids=provider_ids)
+    _record(now=now, skipped=skipped, sent=sent, failed=failed)
     return {
-        "sent": sum(len(ids) for ids in sent.values()),
+        "sent": sum(len(rows) for rows in sent.values()),
         "failed": len(failed),
         "skipped": len(skipped),
     }
 
 
-def _record(*, now, skipped, sent, failed, provider_ids) -> None:
+def _mark_sent(*, channel, now: datetime, rows: list[tuple[int, str]]) -> None:
+    """One UPDATE for a channel's sent messages, each with its provider's message id: a row is
+    rewritten once when it is sent (with `bulk_update` the ids were a second rewrite, through a
+    CASE of 500 branches). `WITH … AS (VALUES …) UPDATE … FROM` runs on PostgreSQL and on
+    SQLite ≥ 3.33."""
+    table = connection.ops.quote_name(CampaignExecution._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    ops = connection.ops
+    params = [
+        *(part for row in rows for part in row),
+        ExecutionStatus.SENT,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_decimalfield_value(channel.cost_per_message, max_digits=10, decimal_places=4),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH sent (execution_id, provider_id) AS (VALUES {values}) "
+            f"UPDATE {table} SET status = %s, sent_at = %s, cost = %s, last_error = '', "
+            f"claim = NULL, provider_message_id = sent.provider_id "
+            f"FROM sent WHERE {table}.id = sent.execution_id",
+            params,
+        )
+
+
+def _record(*, now, skipped, sent, failed) -> None:
     with transaction.atomic():
         if skipped:
             CampaignExecution.objects.filter(pk__in=skipped).update(
                 status=ExecutionStatus.SKIPPED, skip_reason=SkipReason.UNSUBSCRIBED, claim=None
             )
-        for channel, ids in sent.items():
-            CampaignExecution.objects.filter(pk__in=ids).update(
-                status=ExecutionStatus.SENT,
-                sent_at=now,
-                cost=channel.cost_per_message,
-                last_error="",
-                claim=None,
-            )
-        if provider_ids:
-            CampaignExecution.objects.bulk_update(provider_ids, ["provider_message_id"])
+        for channel, rows in sent.items():
+            _mark_sent(channel=channel, now=now, rows=rows)
         for execution, error in failed:
             execution.status = ExecutionStatus.FAILED
             execution.last_error = error[:500]

@@ -10,7 +10,12 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
 from customfields.models import FieldHistory
-from customfields.selectors.query import PREFIX, custom_field_ordering, filter_customers
+from customfields.selectors.query import (
+    PREFIX,
+    custom_field_ordering,
+    filter_customers,
+    filtered_keys,
+)
 from customfields.services.values import active_definitions, clean_values, read_values
 
 from ..filters import CustomerFilterSet
@@ -99,13 +104,18 @@ class CustomerOrderingFilter(StrictOrderingFilter):
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
+        filtered = filtered_keys(request.query_params)
         expressions = []
         for name in ordering:
             key = name.lstrip("-")
             if key.startswith(PREFIX):
-                definition = view.definitions[key[len(PREFIX) :]]
+                field_key = key[len(PREFIX) :]
                 expressions.append(
-                    custom_field_ordering(definition, descending=name.startswith("-"))
+                    custom_field_ordering(
+                        view.definitions[field_key],
+                        descending=name.startswith("-"),
+                        filtered=field_key in filtered,
+                    )
                 )
             else:
                 expressions.append(name)

@@ -103,10 +103,32 @@ def filter_customers(queryset: QuerySet, *, tenant: Tenant, params: Mapping[str,
     return queryset
 
 
-def custom_field_ordering(definition: FieldDefinition, *, descending: bool) -> OrderBy:
-    """Values first, empty last, whichever the direction."""
+def filtered_keys(params: Mapping[str, str]) -> set[str]:
+    """The keys of the fields that `params` filter on (a non-blank `cf_<key>…` value)."""
+    return {
+        split_param(name)[0]
+        for name, value in params.items()
+        if name.startswith(PREFIX) and str(value).strip()
+    }
+
+
+def custom_field_ordering(
+    definition: FieldDefinition, *, descending: bool, filtered: bool = False
+) -> OrderBy:
+    """Values first, empty last, whichever the direction.
+
+    A slot's index (`WHERE slot IS NOT NULL`, ascending) serves `ASC NULLS LAST` read forwards
+    and `DESC NULLS FIRST` read backwards, but not `DESC NULLS LAST`: that ordering sorts every
+    row of the tenant that has a value (190 ms at 200K customers against 3 ms). When the same
+    field is filtered on (`filtered`; every `cf_` lookup excludes empty values) there are no
+    NULLs to place, so a plain `DESC` gives the same rows and lets the index be read backwards.
+    """
     if definition.in_slot:
         expression = F(definition.mapped_field_name)
     else:
         expression = KeyTransform(definition.field_key, "custom_fields_extra")
-    return (expression.desc if descending else expression.asc)(nulls_last=True)
+    if not descending:
+        return expression.asc(nulls_last=True)
+    if filtered and definition.in_slot:
+        return expression.desc()
+    return expression.desc(nulls_last=True)

@@ -220,6 +220,41 @@ def test_slot_fields_filter_and_sort(client, fields):
     assert points({"cf_tier": "Gold", "cf_points__gte": 20}) == [50.0]
 
 
+def customer_page_order(captured) -> str:
+    """The ORDER BY clause of the customer page query among the captured statements."""
+    page = next(
+        q["sql"] for q in captured if 'FROM "crm_customer"' in q["sql"] and "LIMIT" in q["sql"]
+    )
+    return page.split("ORDER BY", 1)[1]
+
+
+def test_descending_order_keeps_empty_values_last_and_uses_the_index_when_filtered(client, fields):
+    """`-cf_x` puts customers without a value last; filtered on the same field there are none,
+    so the ordering drops NULLS LAST and the slot's partial index can be read backwards."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for points in (10, 200, 50):
+        create(client, points=points, tier="Gold")
+    create(client, tier="Gold")  # no points
+
+    def points(params):
+        response = client.get(URL, params)
+        assert response.status_code == 200, response.json()
+        return [r["custom_fields"]["points"] for r in response.json()["results"]]
+
+    assert points({"ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None]
+    with CaptureQueriesContext(connection) as captured:
+        assert points({"cf_points__gte": 20, "ordering": "-cf_points"}) == [200.0, 50.0]
+    order_by = customer_page_order(captured)
+    assert "DESC" in order_by and "NULLS LAST" not in order_by and "IS NULL" not in order_by
+    with CaptureQueriesContext(connection) as captured:
+        # filtered on another field: the empty value still comes last
+        assert points({"cf_tier": "Gold", "ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None]
+    order_by = customer_page_order(captured)
+    assert "NULLS LAST" in order_by or "IS NULL" in order_by
+
+
 @pytest.mark.parametrize(
     "params, name",
     [
