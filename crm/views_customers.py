@@ -219,7 +219,9 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
 
         customers = filterset.qs if filterset.is_valid() else Customer.objects.none()
         try:
-            customers = filter_customers(customers, tenant=self.tenant, params=custom_params)
+            customers = filter_customers(
+                customers, tenant=self.tenant, params=custom_params, definitions=definitions
+            )
         except ValidationError as exc:
             custom_form.add_filter_errors(exc)
             customers = Customer.objects.none()

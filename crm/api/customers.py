@@ -94,7 +94,12 @@ class CustomFieldFilterBackend(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         try:
-            return filter_customers(queryset, tenant=request.tenant, params=request.query_params)
+            return filter_customers(
+                queryset,
+                tenant=request.tenant,
+                params=request.query_params,
+                definitions=view.definitions,
+            )
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
 

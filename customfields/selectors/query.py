@@ -77,13 +77,21 @@ def split_param(name: str) -> tuple[str, str]:
     return key, lookup
 
 
-def filter_customers(queryset: QuerySet, *, tenant: Tenant, params: Mapping[str, str]) -> QuerySet:
+def filter_customers(
+    queryset: QuerySet,
+    *,
+    tenant: Tenant,
+    params: Mapping[str, str],
+    definitions: Mapping[str, FieldDefinition] | None = None,
+) -> QuerySet:
     """Apply every `cf_*` parameter; unknown fields, lookups or bad values are a
-    ValidationError naming the parameter, and nothing else is filtered silently."""
+    ValidationError naming the parameter, and nothing else is filtered silently.
+    `definitions`: the tenant's active ones when the caller has them already."""
     wanted = {name: value for name, value in params.items() if name.startswith(PREFIX)}
     if not wanted:
         return queryset
-    definitions = active_definitions(tenant)
+    if definitions is None:
+        definitions = active_definitions(tenant)
     errors: dict[str, list[str]] = {}
     for name, raw in wanted.items():
         key, lookup = split_param(name)
