@@ -21,7 +21,7 @@ text, number, date, boolean and select, 75 slots:
 Email, phone and url slots are not indexed: their nearly unique values were 40 % of the index
 volume (34 of 83 MB per 200K customers, over the 50 MB budget with them) and their filters are
 mostly `__contains`, which no B-tree serves; an exact match on them reads the tenant's
-customers instead (~280 ms for 200K). Fields that overflowed into `custom_fields_extra` are
+customers instead (190–280 ms for 200K). Fields that overflowed into `custom_fields_extra` are
 not indexed either.
 
 Works the same on SQLite (partial indexes are standard there). Customer.Meta declares the
