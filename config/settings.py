@@ -127,6 +127,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# Send tasks queued per launched campaign: that many worker processes share its sending.
+CAMPAIGN_SEND_TASKS = env.int("CAMPAIGN_SEND_TASKS", default=2)
 
 # Absolute base of the tracking links (open pixel, clicks, unsubscribe) in campaign messages.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -3,7 +3,8 @@ Django's locmem email backend and through SMTP to a local sink, side by side wit
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/atrium_campbench \\
         .venv/bin/python -m bench.campaigns.run [--backends locmem,smtp] [--naive 1000]
-            [--smtp-limit 20000] [--locmem-limit 0] [--batch-size 500] [--json PATH]
+            [--smtp-limit 20000] [--locmem-limit 0] [--batch-size 500] [--processes 2]
+            [--locmem-parallel-limit 0] [--smtp-parallel-limit 20000] [--json PATH]
 
 Per backend: a fresh campaign (all customers, one EMAIL channel, content with five personalisation
 tags and two links) is launched with `campaign_launch` — the service that fixes the audience and
@@ -17,7 +18,11 @@ launch is timed alone. Then the start time is cleared and:
 2. batch: the rest through the app's path — the `campaigns.send_campaign` Celery task run eagerly
    in-process (claim 500 → render + hand off over one connection → record, until nothing is
    due), or, when a limit is given, the same claim/send_batch loop stopped after that many
-   messages (SMTP by default: the sink is the bottleneck there, see the report).
+   messages (SMTP by default: the sink is the bottleneck there, see the report);
+3. parallel: what is still pending, sent by N processes at once (`--processes`, default 2), each
+   running the same loop as one Celery worker process would, sharing the campaign through the
+   claim's FOR UPDATE SKIP LOCKED — how the app scales out on more cores (launch enqueues
+   CAMPAIGN_SEND_TASKS tasks per campaign).
 
 Counts are checked against what the backend received (locmem's outbox, the sink's DATA count)
 and the executions' statuses. Every run first deletes the previous bench campaigns.
@@ -344,6 +349,56 @@ def run_batches(campaign, backend: str, sink: Sink | None, limit: int, batch_siz
     }
 
 
+def _worker(job: tuple[int, int, int]) -> dict:
+    """One sending process, as one Celery worker process runs the campaigns.send_campaign task:
+    the same claim → send_batch loop, sharing the campaign with the others through the claim
+    (FOR UPDATE SKIP LOCKED). Forked from the runner, so it inherits its settings (the email
+    backend) and opens its own database connection."""
+    from django.core import mail
+
+    from campaigns.services import sending
+
+    campaign_id, limit, batch_size = job
+    mail.outbox = CountingOutbox()
+    cpu = time.process_time()
+    if limit:
+        totals = send_bounded(campaign_id, limit, batch_size)
+    else:
+        totals = sending.send_campaign(campaign_id=campaign_id, batch_size=batch_size)
+    return {**totals, "cpu_seconds": time.process_time() - cpu, "outbox": mail.outbox.count}
+
+
+def run_parallel(
+    campaign, backend: str, sink: Sink | None, processes: int, limit: int, batch_size: int
+) -> dict:
+    """The batch path in `processes` processes at once (limit: messages in all, 0 = the rest)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    before = delivered(backend, sink)
+    connections.close_all()  # each forked process opens its own connection
+    share = -(-limit // processes) if limit else 0
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_worker, [(campaign.pk, share, batch_size)] * processes)
+    seconds = time.perf_counter() - started
+    after = delivered(backend, sink)
+    sent = sum(p["sent"] for p in parts)
+    received = sum(p["outbox"] for p in parts) if backend == "locmem" else after[0] - before[0]
+    return {
+        "processes": processes,
+        "sent": sent,
+        "skipped": sum(p["skipped"] for p in parts),
+        "failed": sum(p["failed"] for p in parts),
+        "per_process": [p["sent"] for p in parts],
+        "received": received,
+        "seconds": seconds,
+        "per_second": sent / seconds,
+        "cpu_seconds": sum(p["cpu_seconds"] for p in parts),
+    }
+
+
 def run_backend(tenant, backend: str, args, sink: Sink | None, task) -> dict:
     from django.core import mail
     from django.test import override_settings
@@ -369,6 +424,13 @@ def run_backend(tenant, backend: str, args, sink: Sink | None, task) -> dict:
         print(f"[{backend}] batch path …", flush=True)
         result["batch"] = run_batches(campaign, backend, sink, limit, args.batch_size)
         print_batch(result["batch"])
+        if args.processes > 1:
+            plimit = args.smtp_parallel_limit if backend == "smtp" else args.locmem_parallel_limit
+            print(f"[{backend}] batch path in {args.processes} processes …", flush=True)
+            result["parallel"] = run_parallel(
+                campaign, backend, sink, args.processes, plimit, args.batch_size
+            )
+            print_parallel(result["parallel"])
     result["load_after"] = load()
     result["peak_rss_mb"] = peak_rss_mb()
     return result
@@ -416,11 +478,20 @@ def print_batch(r: dict) -> None:
     print(f"  breakdown: {parts}")
 
 
+def print_parallel(r: dict) -> None:
+    print(
+        f"  {r['processes']} processes: {r['sent']:,} sent ({r['per_process']}), "
+        f"{r['skipped']:,} skipped, {r['failed']:,} failed in {r['seconds']:.1f}s = "
+        f"{r['per_second']:,.0f} msg/s ({r['per_second'] / TARGET:.2f}× target); "
+        f"the processes on CPU {r['cpu_seconds']:.1f}s; received {r['received']:,}"
+    )
+
+
 def print_summary(results: list[dict]) -> None:
     print("\n## Summary (target: ≥ 2,000 messages/s on 2 cores)\n")
     print(
         f"{'backend':<8} {'launch exec/s':>13} {'naive msg/s':>12} {'batch msg/s':>12} "
-        f"{'batch/target':>12} {'batch/naive':>11} {'sent (batch)':>12}"
+        f"{'batch/target':>12} {'batch/naive':>11} {'sent (batch)':>12} {'parallel msg/s':>14}"
     )
     for r in results:
         naive = r.get("naive", {}).get("per_second")
@@ -428,7 +499,8 @@ def print_summary(results: list[dict]) -> None:
         print(
             f"{r['backend']:<8} {r['launch']['per_second']:>13,.0f} "
             f"{naive or 0:>12,.0f} {batch:>12,.0f} {batch / TARGET:>11.2f}× "
-            f"{(batch / naive if naive else 0):>10.1f}× {r['batch']['sent']:>12,}"
+            f"{(batch / naive if naive else 0):>10.1f}× {r['batch']['sent']:>12,} "
+            f"{r.get('parallel', {}).get('per_second', 0):>14,.0f}"
         )
     print(f"\npeak RSS {peak_rss_mb():,.0f} MB; load average now {load()}")
 
@@ -443,6 +515,11 @@ def main() -> None:
     parser.add_argument("--smtp-limit", type=int, default=20_000, help="0: send everything")
     parser.add_argument("--locmem-limit", type=int, default=0, help="0: send everything")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="then send in N processes at once (1: skip)"
+    )
+    parser.add_argument("--locmem-parallel-limit", type=int, default=0, help="0: the rest")
+    parser.add_argument("--smtp-parallel-limit", type=int, default=20_000)
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -1,5 +1,7 @@
-"""One campaign sent by a real Celery worker (a subprocess) through Redis."""
+"""One campaign sent by a real Celery worker (a subprocess) through Redis, and the send tasks a
+launch queues there."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -90,3 +92,47 @@ def test_a_real_worker_sends_through_redis(tenant_a, customers, sms_channel, htt
         "Hi Bob\nOpt out",
         "Hi Dee\nOpt out",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_launch_with_a_broker_queues_one_send_task_per_sharing_worker(
+    tenant_a, customers, sms_channel, settings
+):
+    """With a broker, launch queues CAMPAIGN_SEND_TASKS send tasks for the campaign (after the
+    commit), so that many worker processes share its sending; read back from Redis itself."""
+    import json
+
+    import redis
+
+    from campaigns.services.launch import campaign_launch
+
+    if not redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running (CI starts it in .ci/run)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings.CAMPAIGN_SEND_TASKS = 3
+    campaign = campaign_create(
+        tenant=tenant_a,
+        data={"name": "Fan out", "budget": 1},
+        channels=[sms_channel],
+        contents=[{"channel": sms_channel, "body": "Hi {{ first_name }}"}],
+    )
+    queue = f"atrium-test-{uuid.uuid4().hex[:8]}"
+    saved = {
+        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
+    }
+    app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    # The connection and producer pools are made from broker_url on first use: start afresh.
+    app._pool = app.amqp._producer_pool = None
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        campaign_launch(campaign=campaign)
+        queued = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    finally:
+        app.pool.force_close_all()
+        app._pool = app.amqp._producer_pool = None
+        app.conf.update(**saved)
+        client.delete(queue)
+    assert [m["headers"]["task"] for m in queued] == ["campaigns.send_campaign"] * 3
+    assert [json.loads(base64.b64decode(m["body"]))[0] for m in queued] == [[campaign.pk]] * 3
+    assert campaign.executions.filter(status="sent").count() == 0  # nothing sent in-process
