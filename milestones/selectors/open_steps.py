@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -28,6 +29,7 @@ from ..models import (
     OPEN_STATUSES,
     PASSED_STATUSES,
     LeadMilestone,
+    LeadMilestonePlan,
     MilestoneStatus,
     MilestoneTemplate,
     MilestoneTemplateStep,
@@ -49,10 +51,38 @@ class OpenStep:
     due_date: date | None  # None when the type has no SLA
 
 
-def _lead_set(tenant: Tenant, leads: QuerySet[Lead]) -> tuple[str, tuple]:
+def _one_lead_set(tenant: Tenant, lead: Lead) -> tuple[str, tuple]:
+    """`_lead_set` for one lead, written out: a lead's timeline runs this on every page view,
+    and composing the queryset version cost ~1 ms of the timeline's 10 ms budget. The default
+    template is the tenant's live one marked default (a constraint keeps it unique)."""
+    plans = LeadMilestonePlan._meta.db_table
+    templates = MilestoneTemplate._meta.db_table
+    closed_in, closed_params = in_list(CLOSED_STATUSES)
+    sql = f"""
+        SELECT l.id, COALESCE(p.template_id, (
+                   SELECT d.id FROM {templates} d
+                   WHERE d.tenant_id = %s AND d.is_default AND d.deleted_at IS NULL LIMIT 1)),
+               CASE WHEN l.archived_at IS NULL AND l.status NOT IN {closed_in} THEN 1 ELSE 0 END
+        FROM {Lead._meta.db_table} l LEFT JOIN {plans} p ON p.lead_id = l.id
+        WHERE l.tenant_id = %s AND l.id = %s"""
+    return sql, (tenant.pk, *closed_params, tenant.pk, lead.pk)
+
+
+def _lead_set(tenant: Tenant, leads: QuerySet[Lead], *, all_open: bool) -> tuple[str, tuple]:
     """SQL for (lead_id, template_id, expects_next) of `leads`. A lead's template is its plan's
-    (a LEFT JOIN: at most one plan per lead), else the tenant's default."""
+    (a LEFT JOIN: at most one plan per lead), else the tenant's default. With `all_open` the
+    leads' own columns are only filtered on, never selected, so the open leads of a tenant come
+    from an index-only scan of `lead_live_status_source_score` rather than from ~30,000 heap
+    pages of crm_lead (1.2 s of the overdue list's 2.4 s at 100,000 leads)."""
     default = MilestoneTemplate.objects.for_tenant(tenant).live().filter(is_default=True)
+    if all_open:
+        expects_next = Value(1, output_field=IntegerField())
+    else:
+        expects_next = Case(
+            When(Q(archived_at__isnull=True) & ~Q(status__in=CLOSED_STATUSES), then=1),
+            default=0,
+            output_field=IntegerField(),
+        )
     rows = (
         leads.order_by()
         .annotate(
@@ -61,11 +91,7 @@ def _lead_set(tenant: Tenant, leads: QuerySet[Lead]) -> tuple[str, tuple]:
                 Subquery(default.values("pk")[:1]),
                 output_field=BigIntegerField(),
             ),
-            ms_expects_next=Case(
-                When(Q(archived_at__isnull=True) & ~Q(status__in=CLOSED_STATUSES), then=1),
-                default=0,
-                output_field=IntegerField(),
-            ),
+            ms_expects_next=expects_next,
         )
         .values_list("pk", "ms_template_id", "ms_expects_next")
     )
@@ -73,9 +99,10 @@ def _lead_set(tenant: Tenant, leads: QuerySet[Lead]) -> tuple[str, tuple]:
 
 
 def open_steps_sql(
-    tenant: Tenant, leads: QuerySet[Lead], *, all_open: bool = False
+    tenant: Tenant, leads: QuerySet[Lead] | Lead, *, all_open: bool = False
 ) -> tuple[str, list]:
-    """(sql, params) selecting the open steps of `leads` as the columns of OpenStep, unordered.
+    """(sql, params) selecting the open steps of `leads` (a queryset, or one lead) as the
+    columns of OpenStep, unordered.
     `all_open`: every lead given is open (not archived, WON or LOST), so that check is skipped.
 
     One pass over the leads' live milestones in (lead, day) order: window functions give each
@@ -87,7 +114,10 @@ def open_steps_sql(
     m = LeadMilestone._meta.db_table
     s = MilestoneTemplateStep._meta.db_table
     t = MilestoneType._meta.db_table
-    lead_sql, lead_params = _lead_set(tenant, leads)
+    if isinstance(leads, Lead):
+        lead_sql, lead_params = _one_lead_set(tenant, leads)
+    else:
+        lead_sql, lead_params = _lead_set(tenant, leads, all_open=all_open)
     open_in, open_params = in_list(OPEN_STATUSES)
     passed_in, passed_params = in_list(PASSED_STATUSES)
     completed, failed = MilestoneStatus.COMPLETED, MilestoneStatus.FAILED
@@ -181,7 +211,7 @@ def open_step_from_row(row) -> OpenStep:
     )
 
 
-def open_steps(*, tenant: Tenant, leads: QuerySet[Lead]) -> list[OpenStep]:
+def open_steps(*, tenant: Tenant, leads: QuerySet[Lead] | Lead) -> list[OpenStep]:
     sql, params = open_steps_sql(tenant, leads)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

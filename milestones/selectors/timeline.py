@@ -152,7 +152,7 @@ def lead_timeline(*, tenant: Tenant, lead: Lead, now: datetime) -> Timeline:
     )
     open_by_type = {}  # an open record is the lead's only live record of its type
     expected = None
-    for step in open_steps(tenant=tenant, leads=Lead.objects.filter(tenant=tenant, pk=lead.pk)):
+    for step in open_steps(tenant=tenant, leads=lead):
         if step.is_expected:
             expected = step
         else:
