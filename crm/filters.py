@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .models import (
     CustomerTag,
@@ -38,6 +38,27 @@ def tenant_channels(request):
 
 def tenant_users(request):
     return members_of(_tenant(request))
+
+
+def lead_search(queryset: QuerySet, value: str) -> QuerySet:
+    """Leads with every word of `value` in their name, email, phone or company (the trigram-
+    indexed `search_text`)."""
+    for term in value.lower().split():
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset
+
+
+def customer_search(queryset: QuerySet, value: str) -> QuerySet:
+    """Customers with every word of `value` in their name, email, phone or company."""
+    for term in value.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__icontains=term)
+            | Q(company__icontains=term)
+        )
+    return queryset
 
 
 class TagsField(forms.CharField):
@@ -109,9 +130,7 @@ class LeadFilterSet(django_filters.FilterSet):
         return queryset.filter(created_at__lt=self._day_start(value + timedelta(days=1)))
 
     def filter_search(self, queryset, name, value):
-        for term in value.lower().split():
-            queryset = queryset.filter(search_text__contains=term)
-        return queryset
+        return lead_search(queryset, value)
 
     def filter_hot(self, queryset, name, value):
         return queryset.filter(hot_lead_q()) if value else queryset
@@ -151,15 +170,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     def filter_search(self, queryset, name, value):
-        for term in value.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=term)
-                | Q(last_name__icontains=term)
-                | Q(email__icontains=term)
-                | Q(phone__icontains=term)
-                | Q(company__icontains=term)
-            )
-        return queryset
+        return customer_search(queryset, value)
 
     def filter_tags(self, queryset, name, value):
         if not value:

@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("callbacks/", views_callbacks.CallbackQueueView.as_view(), name="callback-queue"),
     path("callbacks/new/", views_callbacks.CallbackCreateView.as_view(), name="callback-create"),
+    path(
+        "callbacks/contacts/<str:kind>/",
+        views_callbacks.CallbackContactSearchView.as_view(),
+        name="callback-contacts",
+    ),
     path("callbacks/claim/", views_callbacks.CallbackClaimView.as_view(), name="callback-claim"),
     path(
         "callbacks/auto-assign/",

@@ -12,7 +12,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -20,6 +23,7 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from .filters import customer_search, lead_search
 from .forms import DATETIME_WIDGET, MemberChoiceField, NoteForm, add_service_errors
 from .models import (
     OPEN_CALLBACK_STATUSES,
@@ -28,7 +32,6 @@ from .models import (
     CallbackSource,
     CallbackStatus,
     Customer,
-    Lead,
     PriorityCategory,
 )
 from .selectors.callbacks import (
@@ -112,10 +115,61 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = assignable_members(tenant)
 
 
+CONTACT_KINDS = ("customer", "lead")
+CONTACT_RESULTS = 20
+
+
+def contact_choices(kind: str, *, tenant, membership) -> QuerySet:
+    """Whom a new callback may be for: any customer of the tenant, or a lead the member sees
+    that is not archived. The form validates against it and the picker searches it."""
+    if kind == "customer":
+        return Customer.objects.for_tenant(tenant).order_by("last_name", "first_name", "pk")
+    return (
+        leads_visible_to(tenant=tenant, membership=membership)
+        .filter(archived_at__isnull=True)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def contact_label(obj) -> str:
+    detail = obj.email or obj.phone
+    return f"{obj.full_name} ({detail})" if detail else obj.full_name
+
+
+class ContactPicker(forms.Widget):
+    """A search box that fetches matching contacts as you type (htmx), instead of a select with
+    every customer of the tenant in it (200,000 options at scale). Renders only the contact
+    already chosen, if any; the choices' queryset judges what is posted."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = None
+        if value not in (None, ""):
+            selected = self.choices.queryset.filter(pk=value).first()
+        return render_to_string(
+            "crm/callbacks/_contact_picker.html",
+            {
+                "name": name,
+                "id": (attrs or {}).get("id") or f"id_{name}",
+                "kind": self.kind,
+                "search_url": reverse("crm:callback-contacts", args=[self.kind]),
+                "selected": selected and {"pk": selected.pk, "label": contact_label(selected)},
+            },
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
 class ContactChoiceField(forms.ModelChoiceField):
+    def __init__(self, kind: str, **kwargs):
+        super().__init__(Customer.objects.none(), widget=ContactPicker(kind), **kwargs)
+
     def label_from_instance(self, obj) -> str:
-        detail = obj.email or obj.phone
-        return f"{obj.full_name} ({detail})" if detail else obj.full_name
+        return contact_label(obj)
 
 
 def _callback_field(name: str, **kwargs) -> forms.Field:
@@ -123,8 +177,8 @@ def _callback_field(name: str, **kwargs) -> forms.Field:
 
 
 class CallbackForm(forms.Form):
-    customer = ContactChoiceField(Customer.objects.none(), required=False, empty_label="—")
-    lead = ContactChoiceField(Lead.objects.none(), required=False, empty_label="—")
+    customer = ContactChoiceField("customer", required=False)
+    lead = ContactChoiceField("lead", required=False)
     phone = _callback_field(
         "phone", required=False, help_text="Leave empty for the customer's (or lead's) phone."
     )
@@ -138,14 +192,8 @@ class CallbackForm(forms.Form):
 
     def __init__(self, *args, tenant, membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.for_tenant(tenant).order_by(
-            "last_name", "first_name"
-        )
-        self.fields["lead"].queryset = (
-            leads_visible_to(tenant=tenant, membership=membership)
-            .filter(archived_at__isnull=True)
-            .order_by("last_name", "first_name")
-        )
+        for kind in CONTACT_KINDS:
+            self.fields[kind].queryset = contact_choices(kind, tenant=tenant, membership=membership)
 
     def callback_data(self) -> dict:
         return {
@@ -361,6 +409,28 @@ class CallbackCreateView(PageMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Callback requested.")
         return redirect(callback)
+
+
+class CallbackContactSearchView(PageMixin, View):
+    """The picker's results: up to 20 contacts of the kind matching every word typed (name,
+    email, phone or company), as radio options named like the form field."""
+
+    def get(self, request, kind: str):
+        if kind not in CONTACT_KINDS:
+            raise Http404("Unknown kind of contact.")
+        query = request.GET.get("q", "").strip()[:100]
+        found, more = [], False
+        if len(query) >= 2:
+            search = customer_search if kind == "customer" else lead_search
+            choices = contact_choices(kind, tenant=self.tenant, membership=self.membership)
+            rows = list(search(choices, query)[: CONTACT_RESULTS + 1])
+            found = [{"pk": row.pk, "label": contact_label(row)} for row in rows]
+            found, more = found[:CONTACT_RESULTS], len(found) > CONTACT_RESULTS
+        return render(
+            request,
+            "crm/callbacks/_contact_options.html",
+            {"name": kind, "query": query, "found": found, "more": more},
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_the_sla_view_is_for_managers(signed_in, manager_a, agent_a, make_callba
 def test_request_a_callback_on_the_page(signed_in, agent_a, customer):
     client = signed_in(agent_a)
     form = page(client.get("/callbacks/new/", {"customer": customer.pk}))
-    assert f'<option value="{customer.pk}" selected>' in form
+    assert f'value="{customer.pk}" checked> Carla Client (+442079460958)' in form
     refused = page(client.post("/callbacks/new/", {"reason": "support", "source": "manual"}))
     assert "Give a customer or a lead." in refused
     assert not CallbackRequest.objects.exists()
@@ -195,3 +195,53 @@ def test_request_a_callback_on_the_page(signed_in, agent_a, customer):
         "+442079460958",
         agent_a.user,
     )
+
+
+def test_the_form_lists_no_contacts_and_the_picker_finds_them(
+    signed_in, agent_a, agent_a2, customer, tenant_a, tenant_b
+):
+    """A tenant's customers are not all put in the page: the picker searches them, and only the
+    tenant's own customers and the leads the member sees, never another tenant's."""
+    from crm.services.customers import customer_create
+    from tests.factories import LeadFactory
+
+    customer_create(tenant=tenant_a, by=None, data={"first_name": "Carlos", "last_name": "Cruz"})
+    customer_create(tenant=tenant_b, by=None, data={"first_name": "Carla", "last_name": "Beta"})
+    LeadFactory(tenant=tenant_a, first_name="Carl", last_name="Pool")  # unassigned: in the pool
+    LeadFactory(tenant=tenant_a, first_name="Carl", last_name="Other", assigned_to=agent_a2.user)
+    LeadFactory(tenant=tenant_b, first_name="Carl", last_name="Foreign")
+    client = signed_in(agent_a)
+    form = page(client.get("/callbacks/new/"))
+    assert "Carla" not in form and "Carlos" not in form and 'name="q"' in form
+
+    def found(kind, q):
+        html = page(client.get(f"/callbacks/contacts/{kind}/", {"q": q}))
+        return html
+
+    customers = found("customer", "carl")
+    assert "Carla Client (+442079460958)" in customers and "Carlos Cruz" in customers
+    assert "Beta" not in customers
+    assert f'name="customer" value="{customer.pk}"' in customers
+    assert "Carla Client" in found("customer", "client 7946")  # every word, any field
+    leads = found("lead", "carl")
+    assert "Carl Pool" in leads and "Other" not in leads and "Foreign" not in leads
+    assert "Type at least two characters." in found("customer", "c")
+    assert "No customer matches" in found("customer", "zzz")
+    assert client.get("/callbacks/contacts/tenant/", {"q": "carl"}).status_code == 404
+
+
+def test_a_contact_the_member_may_not_pick_is_refused(signed_in, agent_a, agent_a2, tenant_b):
+    from crm.services.customers import customer_create
+    from tests.factories import LeadFactory
+
+    foreign = customer_create(
+        tenant=tenant_b, by=None, data={"first_name": "Fay", "phone": "+15550100"}
+    )
+    theirs = LeadFactory(tenant=agent_a2.tenant, phone="+442079460958", assigned_to=agent_a2.user)
+    client = signed_in(agent_a)
+    for name, value in (("customer", foreign.pk), ("lead", theirs.pk)):
+        html = page(
+            client.post("/callbacks/new/", {name: value, "reason": "support", "source": "manual"})
+        )
+        assert "Select a valid choice." in html
+    assert not CallbackRequest.objects.exists()

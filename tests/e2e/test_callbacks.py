@@ -69,3 +69,26 @@ def test_an_agent_claims_logs_a_no_answer_then_completes(page, log_in, agent_a, 
     billing.refresh_from_db()
     assert (billing.status, billing.assigned_to) == ("pending", None)
     assert CallbackRequest.objects.filter(status="in_progress").count() == 0
+
+
+def test_request_a_callback_picking_the_customer_by_search(page, log_in, agent_a, tenant_a):
+    customer_create(tenant=tenant_a, by=None, data={"first_name": "Anna", "last_name": "Other"})
+    wanted = customer_create(
+        tenant=tenant_a,
+        by=None,
+        data={"first_name": "Carla", "last_name": "Client", "phone": "+15550104001"},
+    )
+    log_in(agent_a)
+    page.goto("/callbacks/new/")
+    expect(page.get_by_role("heading", name="New callback")).to_be_visible()
+    expect(page.locator("#id_customer_options")).not_to_contain_text("Carla")
+    page.get_by_role("searchbox", name="Customer").fill("carla cli")
+    option = page.get_by_role("radio", name="Carla Client (+15550104001)")
+    expect(option).to_be_visible()
+    expect(page.locator("#id_customer_options")).not_to_contain_text("Anna")
+    option.check()
+    page.get_by_label("Reason").select_option("sales_inquiry")
+    page.get_by_role("button", name="Request callback").click()
+    expect(page.get_by_role("heading", name="Callback for Carla Client")).to_be_visible()
+    callback = CallbackRequest.objects.get()
+    assert (callback.customer, callback.phone) == (wanted, "+15550104001")
