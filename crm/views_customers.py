@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -20,8 +21,8 @@ from django.views.generic import FormView, TemplateView
 from customfields.forms import PREFIX
 from customfields.models import FieldDefinition, FieldHistory, FieldType
 from customfields.selectors.query import (
-    custom_field_ordering,
     filter_customers,
+    order_by_custom_field,
     split_param,
 )
 from customfields.services.values import active_definitions, read_values
@@ -134,24 +135,32 @@ def saved_list_view(session, *, tenant, definitions) -> dict[str, list[str]]:
     }
 
 
-def customer_ordering(
-    raw: str | None, definitions: dict[str, FieldDefinition], filtered: set[str] = frozenset()
+def order_customers(
+    customers: QuerySet,
+    raw: str | None,
+    definitions: dict[str, FieldDefinition],
+    filtered: set[str] = frozenset(),
 ) -> tuple:
-    """(the `ordering` applied, its order_by expressions): a core column, the name, or a custom
-    field's `cf_<key>` (`filtered`: the keys the list is filtered on); anything else sorts newest
-    first. `-id` breaks ties so pages never repeat or skip rows."""
+    """(the `ordering` applied, the customers in that order): a core column, the name, or a
+    custom field's `cf_<key>` (`filtered`: the keys the list is filtered on; values first,
+    empty last); anything else sorts newest first. `-id` breaks ties so pages never repeat or
+    skip rows."""
     value = (raw or "").strip()
     name, descending = value.removeprefix("-"), value.startswith("-")
     sortable = {NAME_ORDERING, "first_name", *(f for _, f, _ in CORE_COLUMNS.values() if f)}
     if name.startswith(PREFIX) and name.removeprefix(PREFIX) in definitions:
         definition = definitions[name.removeprefix(PREFIX)]
-        order = custom_field_ordering(
-            definition, descending=descending, filtered=definition.field_key in filtered
+        ordered = order_by_custom_field(
+            customers,
+            definition,
+            descending=descending,
+            filtered=definition.field_key in filtered,
+            then=["-id"],
         )
-        return value, [order, "-id"]
+        return value, ordered
     if name in sortable:
-        return value, [value, "-id"]
-    return DEFAULT_ORDERING, [DEFAULT_ORDERING, "-id"]
+        return value, customers.order_by(value, "-id")
+    return DEFAULT_ORDERING, customers.order_by(DEFAULT_ORDERING, "-id")
 
 
 def list_columns(chosen: list[str], definitions, ordering: str) -> list[dict]:
@@ -225,10 +234,11 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         except ValidationError as exc:
             custom_form.add_filter_errors(exc)
             customers = Customer.objects.none()
-        ordering, order_by = customer_ordering(params.get("ordering"), definitions, in_use)
-        customers = customers.order_by(*order_by)
         if "tags" in view["columns"]:
             customers = customers.prefetch_related("tags")
+        ordering, customers = order_customers(
+            customers, params.get("ordering"), definitions, in_use
+        )
         size = page_size(params.get("page_size"))
         page = Paginator(customers, size).get_page(params.get("page"))
         columns = list_columns(view["columns"], definitions, ordering)

@@ -15,6 +15,7 @@ from customfields.selectors.query import (
     custom_field_ordering,
     filter_customers,
     filtered_keys,
+    order_by_custom_field,
 )
 from customfields.services.values import active_definitions, clean_values, read_values
 
@@ -124,6 +125,17 @@ class CustomerOrderingFilter(StrictOrderingFilter):
                 )
             else:
                 expressions.append(name)
+        first = ordering[0].lstrip("-") if ordering else ""
+        if first.startswith(PREFIX):
+            # Led by a custom field: values first and empty last, through the slot's index.
+            field_key = first[len(PREFIX) :]
+            return order_by_custom_field(
+                queryset,
+                view.definitions[field_key],
+                descending=ordering[0].startswith("-"),
+                filtered=field_key in filtered,
+                then=expressions[1:],
+            )
         return queryset.order_by(*expressions)
 
     def get_valid_fields(self, queryset, view, context=None):

@@ -2,12 +2,13 @@
 `cf_<key>[__gte|__lte|__contains|__in]=value` and `ordering=cf_<key>` into a query on the
 field's slot column, or on its key inside `custom_fields_extra` for overflow fields."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, OrderBy, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.utils.functional import cached_property
 
 from crm.models import Tenant
 
@@ -140,3 +141,82 @@ def custom_field_ordering(
     if filtered and definition.in_slot:
         return expression.desc()
     return expression.desc(nulls_last=True)
+
+
+class ValuesThenEmpty:
+    """Customers ordered by a slot field with the empty values last, read as two queries.
+
+    A slot's index is partial (`WHERE slot IS NOT NULL`), so it serves only a query that
+    excludes empty values; `ORDER BY slot … NULLS LAST` over a whole list sorted every customer
+    of the tenant instead (~200 ms at 200,000). Here the customers with a value come in index
+    order, then the empty ones by `then` (or newest first) — the same order, a page at a time.
+    Sliced and counted like a queryset, for Django's and DRF's paginators."""
+
+    ordered = True
+
+    def __init__(
+        self,
+        queryset: QuerySet,
+        definition: FieldDefinition,
+        *,
+        descending: bool,
+        then: Sequence = (),
+    ):
+        column = definition.mapped_field_name
+        key = F(column).desc() if descending else F(column).asc()
+        self.queryset = queryset
+        self.values = queryset.filter(**{f"{column}__isnull": False}).order_by(key, *then)
+        self.empty = queryset.filter(**{f"{column}__isnull": True}).order_by(*(then or ["-id"]))
+
+    @cached_property
+    def _with_value(self) -> int:
+        return self.values.count()
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator:
+        yield from self.values
+        yield from self.empty
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            rows = self[key : key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        if key.step not in (None, 1):
+            raise ValueError("Only contiguous slices.")
+        start = key.start or 0
+        stop = self.count() if key.stop is None else key.stop
+        if start == 0:  # the first page needs no count unless the values run out
+            rows = list(self.values[:stop])
+            if len(rows) >= stop:
+                return rows
+            split = len(rows)
+        else:  # a later page: count the values (index-only) rather than read past them
+            split = self._with_value
+            rows = list(self.values[start : min(stop, split)]) if start < split else []
+        if stop > split:
+            rows += list(self.empty[max(start - split, 0) : stop - split])
+        return rows
+
+
+def order_by_custom_field(
+    queryset: QuerySet,
+    definition: FieldDefinition,
+    *,
+    descending: bool,
+    filtered: bool,
+    then: Sequence = (),
+) -> "QuerySet | ValuesThenEmpty":
+    """`queryset` ordered by the field, values first and empty last, then by `then`: in one
+    query when the slot's index can serve it (the field is filtered on) or there is no index
+    (an overflow field), else in two (`ValuesThenEmpty`)."""
+    if definition.in_slot and not filtered:
+        return ValuesThenEmpty(queryset, definition, descending=descending, then=then)
+    order = custom_field_ordering(definition, descending=descending, filtered=filtered)
+    return queryset.order_by(order, *then)

@@ -220,39 +220,48 @@ def test_slot_fields_filter_and_sort(client, fields):
     assert points({"cf_tier": "Gold", "cf_points__gte": 20}) == [50.0]
 
 
-def customer_page_order(captured) -> str:
-    """The ORDER BY clause of the customer page query among the captured statements."""
-    page = next(
-        q["sql"] for q in captured if 'FROM "crm_customer"' in q["sql"] and "LIMIT" in q["sql"]
-    )
-    return page.split("ORDER BY", 1)[1]
+def customer_queries(captured) -> list[str]:
+    """The statements that read customer rows (not counts) among the captured ones."""
+    return [q["sql"] for q in captured if 'FROM "crm_customer"' in q["sql"] and "LIMIT" in q["sql"]]
 
 
-def test_descending_order_keeps_empty_values_last_and_uses_the_index_when_filtered(client, fields):
-    """`-cf_x` puts customers without a value last; filtered on the same field there are none,
-    so the ordering drops NULLS LAST and the slot's partial index can be read backwards."""
+def test_ordering_by_a_slot_field_puts_empty_values_last_and_reads_them_apart(client, fields):
+    """`cf_x` / `-cf_x` put customers without a value last. The slot's index is partial (values
+    only), so the customers with a value are read in one query (the index order, no NULLS LAST
+    to sort by) and the empty ones in another; filtered on the same field there are no empty
+    ones, and one query with a plain DESC serves it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for points in (10, 200, 50):
         create(client, points=points, tier="Gold")
     create(client, tier="Gold")  # no points
+    create(client, tier="Silver")  # no points
 
     def points(params):
         response = client.get(URL, params)
         assert response.status_code == 200, response.json()
         return [r["custom_fields"]["points"] for r in response.json()["results"]]
 
-    assert points({"ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None]
+    assert points({"ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None, None]
+    assert points({"ordering": "cf_points"}) == [10.0, 50.0, 200.0, None, None]
+    assert points({"ordering": "cf_points,-updated_at"}) == [10.0, 50.0, 200.0, None, None]
+    pages = [points({"ordering": "-cf_points", "page_size": 2, "page": n}) for n in (1, 2, 3)]
+    assert pages == [[200.0, 50.0], [10.0, None], [None]]
+    assert client.get(URL, {"ordering": "-cf_points", "page_size": 2}).json()["count"] == 5
+
+    with CaptureQueriesContext(connection) as captured:
+        assert points({"cf_tier": "Gold", "ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None]
+    reads = customer_queries(captured)
+    assert len(reads) == 2 and not any("NULLS LAST" in sql for sql in reads)
+    assert "IS NOT NULL" in reads[0] and "DESC" in reads[0].split("ORDER BY")[1]
+    assert "IS NULL" in reads[1].replace("IS NOT NULL", "")
+
     with CaptureQueriesContext(connection) as captured:
         assert points({"cf_points__gte": 20, "ordering": "-cf_points"}) == [200.0, 50.0]
-    order_by = customer_page_order(captured)
+    [read] = customer_queries(captured)
+    order_by = read.split("ORDER BY", 1)[1]
     assert "DESC" in order_by and "NULLS LAST" not in order_by and "IS NULL" not in order_by
-    with CaptureQueriesContext(connection) as captured:
-        # filtered on another field: the empty value still comes last
-        assert points({"cf_tier": "Gold", "ordering": "-cf_points"}) == [200.0, 50.0, 10.0, None]
-    order_by = customer_page_order(captured)
-    assert "NULLS LAST" in order_by or "IS NULL" in order_by
 
 
 @pytest.mark.parametrize(
