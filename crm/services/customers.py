@@ -44,9 +44,14 @@ def _save(
     custom_fields: Mapping[str, Any] | None,
     require_all: bool,
     reason: str,
+    changed: Iterable[str] | None = None,
 ) -> Customer:
     """Validate core fields, tags and custom values together (every problem reported at once),
-    then save the customer, its tags and the history of its custom values."""
+    then save the customer, its tags and the history of its custom values.
+
+    `changed` (an update): the core fields that changed. Then only they and the custom values
+    that changed are validated and written — a customer has ~110 columns, and validating and
+    writing them all made an update ~8 ms of Python for one field."""
     errors: dict[str, list[str]] = {}
     definitions = active_definitions(customer.tenant)
     history: list[FieldHistory] = []
@@ -68,13 +73,22 @@ def _save(
         )
     except ValidationError as exc:
         errors.update(nest_custom_errors(exc))
+    touched = None
+    if changed is not None:
+        touched = {*changed, "updated_at"}
+        touched.update(h.definition.mapped_field_name or "custom_fields_extra" for h in history)
     try:
-        customer.full_clean()
+        if touched is None:
+            customer.full_clean()
+        else:
+            customer.full_clean(
+                exclude=[f.name for f in Customer._meta.fields if f.name not in touched]
+            )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    customer.save()
+    customer.save(update_fields=touched)
     if tag_names is not None:
         set_tags(owner=customer, through=CustomerTag, names=tag_names)
     FieldHistory.objects.bulk_create(history)
@@ -109,7 +123,7 @@ def customer_update(
     reason: str = "",
 ) -> Customer:
     """Only the custom values given change; a required one cannot be emptied."""
-    assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
+    changes = assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
     try:
         return _save(
             customer,
@@ -118,6 +132,7 @@ def customer_update(
             custom_fields=custom_fields,
             require_all=False,
             reason=reason,
+            changed=changes,
         )
     except ValidationError:
         customer.refresh_from_db()  # the caller's object shows what is saved

@@ -4,6 +4,7 @@ overflow into JSON, filters and ordering by key, and two tenants sharing a slot.
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from crm.models import Customer
 from customfields.models import FieldDefinition, FieldHistory
@@ -355,3 +356,26 @@ def test_templates_apply_idempotently(tenant_a):
     retail = industry_template_apply(tenant=tenant_a, industry="retail")
     assert "birth_date" in retail["created"]
     assert FieldDefinition.objects.filter(tenant=tenant_a).count() == 10
+
+
+def test_an_update_writes_only_what_changed(tenant_a, fields):
+    """Someone else's change to another column, made after this customer was loaded, is not
+    overwritten by an update of one field (core or custom); a bad value still writes nothing."""
+    from crm.services.customers import customer_create, customer_update
+
+    created = customer_create(
+        tenant=tenant_a, by=None, data={"first_name": "Ann", "company": "Old"}, custom_fields={}
+    )
+    stale = Customer.objects.get(pk=created.pk)
+    Customer.objects.filter(pk=created.pk).update(company="New Co")
+    customer_update(customer=stale, by=None, data={"first_name": "Anna"})
+    stale = Customer.objects.get(pk=created.pk)
+    Customer.objects.filter(pk=created.pk).update(company="Newer Co")
+    customer_update(customer=stale, by=None, data={}, custom_fields={"points": "12.5"})
+    saved = Customer.objects.get(pk=created.pk)
+    assert (saved.first_name, saved.company) == ("Anna", "Newer Co")
+    assert saved.custom_fields_extra == {} and fields["points"].mapped_field_name
+    assert getattr(saved, fields["points"].mapped_field_name) == Decimal("12.50")
+    with pytest.raises(ValidationError):
+        customer_update(customer=saved, by=None, data={"email": "nope"}, custom_fields={})
+    assert Customer.objects.get(pk=created.pk).email == ""
