@@ -1,3 +1,4 @@
+from .access import Invitation, LoginLock, LoginLockKind, MembershipAction, MembershipEvent
 from .callbacks import (
     CLOSED_CALLBACK_STATUSES,
     OPEN_CALLBACK_STATUSES,
@@ -30,6 +31,11 @@ from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_va
 from .tenancy import INDUSTRY_CHOICES, Membership, Role, Tenant, TenantOwned, TenantQuerySet
 
 __all__ = [
+    "Invitation",
+    "LoginLock",
+    "LoginLockKind",
+    "MembershipAction",
+    "MembershipEvent",
     "ALL_SLOTS",
     "BusinessHoliday",
     "CLOSED_CALLBACK_STATUSES",
