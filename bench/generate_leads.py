@@ -235,7 +235,8 @@ def ensure_tenant(plan: TenantPlan):
 
     from crm.models import LeadSource, LeadSubSource, Role, Tag, Tenant
     from crm.services import sources as source_services
-    from crm.services.tenancy import member_add, tenant_create
+    from crm.services.members import OPERATOR, member_add
+    from crm.services.tenancy import tenant_create
 
     tenant = Tenant.objects.filter(slug=plan.slug).first()
     if tenant is not None:
@@ -249,6 +250,7 @@ def ensure_tenant(plan: TenantPlan):
         members += [(f"{plan.slug}-agent{i + 1:02d}", Role.AGENT) for i in range(plan.agents)]
         for username, role in members:
             member_add(
+                by=OPERATOR,
                 tenant=tenant,
                 username=username,
                 role=role,

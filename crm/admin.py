@@ -21,7 +21,6 @@ from .models import (
     LeadChannel,
     LeadSource,
     LeadSubSource,
-    Membership,
     Tenant,
 )
 from .scoping import TenantAdminMixin, TenantInlineMixin
@@ -29,12 +28,7 @@ from .selectors.tenancy import resolve_membership
 from .services import customers as customer_services
 from .services import leads as lead_services
 from .services import sources as source_services
-from .services.tenancy import (
-    check_new_member,
-    member_add,
-    sync_staff_flag,
-    tenant_install_defaults,
-)
+from .services.tenancy import tenant_install_defaults
 
 
 class ServiceSaveMixin(TenantAdminMixin):
@@ -290,87 +284,6 @@ class LeadSubSourceAdmin(TenantAdminMixin, admin.ModelAdmin):
         return {}  # hidden from the index; sub-sources are edited under their source
 
 
-class MemberAddForm(forms.ModelForm):
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False)
-    password = forms.CharField(
-        widget=forms.PasswordInput, required=False, help_text="Required for a new user."
-    )
-
-    class Meta:
-        model = Membership
-        fields = ["role"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("username"):
-            try:
-                check_new_member(username=cleaned["username"], password=cleaned.get("password"))
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return cleaned
-
-
-class MemberChangeForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["role", "is_active"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
-    """Members of the tenant. Adding one creates the user when needed (like `add_member`);
-    the user picker is never shown, so no other tenant's users are listed."""
-
-    list_display = ["username", "email", "role", "is_active", "created_at"]
-    list_filter = ["role", "is_active"]
-    search_fields = ["user__username", "user__email"]
-    list_select_related = ["user"]
-
-    @admin.display(ordering="user__username")
-    def username(self, obj):
-        return obj.user.username
-
-    @admin.display(ordering="user__email")
-    def email(self, obj):
-        return obj.user.email
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = MemberChangeForm if obj else MemberAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        if obj:
-            return ["role", "is_active"]
-        head = ["tenant"] if self._is_global(request) else []
-        return [*head, "username", "email", "password", "role"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save()
-            sync_staff_flag(obj.user)
-            return
-        tenant = form.cleaned_data.get("tenant") or request.tenant
-        saved = member_add(
-            tenant=tenant,
-            username=form.cleaned_data["username"],
-            role=form.cleaned_data["role"],
-            password=form.cleaned_data["password"] or None,
-            email=form.cleaned_data["email"],
-        )
-        obj.pk, obj.tenant, obj.user = saved.pk, saved.tenant, saved.user
-        obj._state.adding = False
-
-    def delete_model(self, request, obj):
-        user = obj.user
-        obj.delete()
-        sync_staff_flag(user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset.select_related("user"):
-            self.delete_model(request, obj)
-
-
 admin.site.site_header = "Atrium administration"
 admin.site.site_title = "Atrium"
 admin.site.index_title = "Tenant configuration"
@@ -495,4 +408,4 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
         queryset.delete()
 
 
-from . import admin_callbacks  # noqa: E402,F401
+from . import admin_callbacks, admin_members, admin_security  # noqa: E402,F401

@@ -24,7 +24,8 @@ from .models import (
 )
 from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
-from .services.tenancy import member_add, tenant_create
+from .services.members import OPERATOR, member_add
+from .services.tenancy import tenant_create
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-pass-123"
@@ -74,6 +75,7 @@ def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
     tenant = tenant_create(slug=DEMO_SLUG, name="Demo Company", industry="real_estate")
     members = {
         username: member_add(
+            by=OPERATOR,
             tenant=tenant,
             username=username,
             role=role,

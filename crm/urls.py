@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_callbacks, views_customers
+from . import views, views_callbacks, views_customers, views_invitations
 
 app_name = "crm"
 urlpatterns = [
@@ -59,4 +59,9 @@ urlpatterns = [
         name="source-performance",
     ),
     path("tenant/switch/", views.switch_tenant, name="switch-tenant"),
+    path(
+        "invitations/<str:token>/",
+        views_invitations.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
 ]

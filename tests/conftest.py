@@ -1,4 +1,7 @@
+import socket
+
 import pytest
+from aiosmtpd.controller import Controller
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -10,6 +13,28 @@ from tests.factories import make_member, make_tenant
 def fast_password_hasher(settings):
     # PBKDF2 is slow on purpose; tests hash many throwaway passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+DATABASE_FIXTURES = ("db", "transactional_db", "django_db_reset_sequences")
+
+
+@pytest.fixture(autouse=True)
+def clear_cache(request):
+    """Every test starts with an empty cache (sign-in counters and locks live there). The
+    default cache is a database table, so a test that touches no database has nothing to
+    clear; one that does gets its database first (transactional tests do not roll the table
+    back, so it must be emptied). With CACHE_URL set, this empties that Redis database."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    uses_db = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in DATABASE_FIXTURES
+    )
+    if uses_db:
+        request.getfixturevalue("db")
+    elif "DatabaseCache" in settings.CACHES["default"]["BACKEND"]:
+        return
+    cache.clear()
 
 
 @pytest.fixture
@@ -62,3 +87,33 @@ def api():
         return client
 
     return client_for
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's SMTP backend is pointed at it. Its `messages`
+    are aiosmtpd envelopes (rcpt_tos, original_content), in the order they arrived."""
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 Message accepted"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    yield inbox
+    controller.stop()

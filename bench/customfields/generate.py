@@ -50,7 +50,8 @@ def ensure_tenant(plan):
     from django.test import override_settings
 
     from crm.models import Role, Tenant
-    from crm.services.tenancy import member_add, tenant_create
+    from crm.services.members import OPERATOR, member_add
+    from crm.services.tenancy import tenant_create
     from customfields.models import FieldDefinition
     from customfields.services.definitions import definition_create, industry_template_apply
 
@@ -65,6 +66,7 @@ def ensure_tenant(plan):
             slug=plan.slug, name=plan.name, industry=plan.industry, timezone=plan.timezone
         )
         member_add(
+            by=OPERATOR,
             tenant=tenant,
             username=f"{plan.slug}-manager",
             role=Role.MANAGER,

@@ -3,6 +3,7 @@ login locks that stop password guessing."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .tenancy import Role, TenantOwned
 
@@ -17,7 +18,7 @@ class Invitation(TenantOwned):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
     nonce = models.CharField(max_length=64, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -37,6 +38,16 @@ class Invitation(TenantOwned):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.tenant}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
 
 
 class MembershipAction(models.TextChoices):

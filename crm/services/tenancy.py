@@ -1,11 +1,8 @@
-"""Creating tenants and members (used by the commands, the admin and the demo)."""
+"""Creating tenants with their default configuration (members: services/members.py)."""
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..models import LeadChannel, LeadSource, LeadSubSource, Membership, Role, SourceType, Tenant
+from ..models import LeadChannel, LeadSource, LeadSubSource, SourceType, Tenant
 from ..signals import tenant_created
 from .common import save_validated
 
@@ -71,51 +68,3 @@ def tenant_install_defaults(*, tenant: Tenant) -> None:
     """The configuration every new tenant starts with; each app adds its part on the signal."""
     install_default_lead_configuration(tenant=tenant)
     tenant_created.send(sender=Tenant, tenant=tenant)
-
-
-@transaction.atomic
-def member_add(
-    *,
-    tenant: Tenant,
-    username: str,
-    role: str,
-    password: str | None = None,
-    email: str = "",
-) -> Membership:
-    """Create the user if needed and give it `role` in `tenant` (updating an existing role)."""
-    if role not in Role.values:
-        raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
-    check_new_member(username=username, password=password)
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(username=username, email=email)
-        user.set_password(password)
-        save_validated(user, exclude=["password"])
-    else:
-        if password:
-            user.set_password(password)
-        if email:
-            user.email = email
-        user.save()
-    membership, _ = Membership.objects.update_or_create(
-        tenant=tenant, user=user, defaults={"role": role, "is_active": True}
-    )
-    sync_staff_flag(user)
-    return membership
-
-
-def check_new_member(*, username: str, password: str | None) -> None:
-    if not password and not get_user_model().objects.filter(username=username).exists():
-        raise ValidationError({"password": ["A new user needs a password."]})
-
-
-def sync_staff_flag(user: AbstractUser) -> None:
-    """Tenant admins log in to /admin/; Django asks for is_staff, so keep it in step with roles."""
-    is_staff = (
-        user.is_superuser
-        or user.memberships.filter(role=Role.ADMIN, is_active=True, tenant__is_active=True).exists()
-    )
-    if user.is_staff != is_staff:
-        user.is_staff = is_staff
-        user.save(update_fields=["is_staff"])

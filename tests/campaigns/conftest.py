@@ -1,13 +1,11 @@
 """Campaign fixtures: customers with a custom field and tags, an email campaign with its
-content, a real SMTP server (aiosmtpd) and a real HTTP server on loopback."""
+content, and a real HTTP server on loopback (the SMTP server is in tests/conftest.py)."""
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from campaigns.models import CampaignChannel, CampaignStatus
 from campaigns.services.campaigns import campaign_create
@@ -95,35 +93,6 @@ def email_campaign(tenant_a, customers):
             }
         ],
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback; Django's SMTP backend is pointed at it."""
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 Message accepted"
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    yield inbox
-    controller.stop()
 
 
 class Provider:

@@ -4,8 +4,18 @@ them, and the writes and filters that point at them."""
 from crm.api.leads import LeadViewSet
 from crm.api.members import MemberViewSet, MeViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
-from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource, Membership, Role
+from crm.models import (
+    Invitation,
+    Lead,
+    LeadChannel,
+    LeadSource,
+    LeadSubSource,
+    Membership,
+    MembershipEvent,
+    Role,
+)
 from crm.services.leads import lead_add_note, lead_create
+from crm.services.members import OPERATOR, invitation_create
 from tests.factories import make_member
 
 
@@ -39,6 +49,10 @@ def build(world, tenant) -> None:
         tags=["zqxbeta-tag"],
     )
     lead_add_note(lead=world.lead, by=world.agent, note="zqxbeta private note")
+    world.invitation = invitation_create(
+        tenant=tenant, email="zqxbeta-invitee@beta.example", role=Role.AGENT, by=OPERATOR
+    )
+    world.membership_event = MembershipEvent.objects.filter(tenant=tenant).latest("pk")
 
 
 def snapshot(world) -> tuple:
@@ -62,6 +76,8 @@ def snapshot(world) -> tuple:
         channel.is_active,
         channel.deleted_at,
         Membership.objects.get(pk=world.agent.pk).role,
+        Invitation.objects.get(pk=world.invitation.pk).status,
+        MembershipEvent.objects.filter(tenant=world.lead.tenant).count(),
     )
 
 
@@ -106,4 +122,6 @@ ADMIN_OBJECTS = {
     LeadChannel: lambda w: w.channel,
     Lead: lambda w: w.lead,
     Membership: lambda w: w.agent,
+    Invitation: lambda w: w.invitation,
+    MembershipEvent: lambda w: w.membership_event,
 }

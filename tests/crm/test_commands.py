@@ -55,7 +55,16 @@ def test_create_tenant_refuses_bad_input_and_writes_nothing(db, args, message):
 
 
 def test_create_tenant_refuses_a_taken_slug(db):
-    run("create_tenant", "acme", "--name", "A", "--admin-username", "a", "--admin-password", "p1")
+    run(
+        "create_tenant",
+        "acme",
+        "--name",
+        "A",
+        "--admin-username",
+        "a",
+        "--admin-password",
+        "pass-word-1",
+    )
     with pytest.raises(CommandError, match="slug"):
         run(
             "create_tenant", "acme", "--name", "B", "--admin-username", "b", "--admin-password", "p"

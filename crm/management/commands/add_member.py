@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.models import Role, Tenant
-from crm.services.tenancy import member_add
+from crm.services.members import OPERATOR, member_add
 
 from .create_tenant import format_errors
 
@@ -23,6 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant with slug '{options['slug']}'.")
         try:
             membership = member_add(
+                by=OPERATOR,
                 tenant=tenant,
                 username=options["username"],
                 role=options["role"],

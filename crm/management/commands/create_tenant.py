@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm.models import INDUSTRY_CHOICES, Role
-from crm.services.tenancy import member_add, tenant_create
+from crm.services.members import OPERATOR, member_add
+from crm.services.tenancy import tenant_create
 from customfields.services.definitions import industry_template_apply
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 if options["industry"]:
                     fields = industry_template_apply(tenant=tenant, industry=tenant.industry)
                 member_add(
+                    by=OPERATOR,
                     tenant=tenant,
                     username=options["admin_username"],
                     role=Role.ADMIN,
