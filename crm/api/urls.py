@@ -1,7 +1,7 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from .auth import ThrottledObtainAuthToken
 from .callbacks import CallbackViewSet
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
@@ -19,7 +19,7 @@ router.register("me", MeViewSet, basename="me")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="auth-token"),
     path(
         sub_sources,
         LeadSubSourceViewSet.as_view({"get": "list", "post": "create"}),
