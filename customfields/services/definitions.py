@@ -2,7 +2,6 @@
 JSON), update, deactivate/reactivate, delete (clearing the tenant's values first), reorder, and
 applying an industry template."""
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,6 +14,7 @@ from crm.models import Customer, Tenant, slot_names
 from crm.services.common import assign_fields, save_validated
 
 from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
+from ..patterns import compile_pattern
 
 MAX_FIELDS = 200  # per tenant: the 90 slots are a fast path, the JSON overflow takes the rest
 DEFINITION_FIELDS = (
@@ -84,12 +84,7 @@ def _check_shape(definition: FieldDefinition) -> None:
                     {"validation_rules": [f"'{bound}' is not a valid {definition.field_type}."]}
                 ) from None
     if "pattern" in rules:
-        try:
-            re.compile(rules["pattern"])
-        except (re.error, TypeError):
-            raise ValidationError(
-                {"validation_rules": ["'pattern' is not a valid regular expression."]}
-            ) from None
+        compile_pattern(rules["pattern"])  # RE2: linear time; ValidationError on validation_rules
 
 
 @transaction.atomic

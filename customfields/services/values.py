@@ -6,7 +6,6 @@ label. Writes go to the field's slot column or to `custom_fields_extra`, and eve
 recorded in FieldHistory.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,6 +19,7 @@ from crm.models import Customer, Tenant
 from crm.validators import normalize_phone
 
 from ..models import FieldDefinition, FieldHistory, FieldType
+from ..patterns import pattern_matches
 
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
@@ -43,8 +43,16 @@ def _text(d: FieldDefinition, value: Any) -> str:
         raise Problem(f"must be at most {max_length} characters.")
     if len(value) < int(rules.get("min_length", 0)):
         raise Problem(f"must be at least {rules['min_length']} characters.")
-    if rules.get("pattern") and not re.fullmatch(rules["pattern"], value):
-        raise Problem(rules.get("pattern_message") or "is not in the expected format.")
+    if rules.get("pattern"):
+        try:  # RE2, linear time; a pattern stored before RE2 may not compile
+            matches = pattern_matches(rules["pattern"], value)
+        except ValidationError:
+            raise Problem(
+                "cannot be checked: its format rule is not a usable pattern. "
+                "Ask an admin to fix the field's pattern."
+            ) from None
+        if not matches:
+            raise Problem(rules.get("pattern_message") or "is not in the expected format.")
     return value
 
 
