@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 
 from .models import FieldDefinition, FieldType
 from .services.values import clean_values
@@ -19,7 +20,10 @@ def formfield_for(definition: FieldDefinition, *, initial: Any = None) -> forms.
     attrs = {"placeholder": definition.placeholder} if definition.placeholder else {}
     common = {
         "label": definition.field_label,
-        "help_text": definition.help_text,
+        # Django renders help text as HTML (the admin's fieldsets and the forms' own templates
+        # use |safe), so the tenant's text is escaped here; escape() marks the result safe, so
+        # the pages' autoescaping {{ field.help_text }} does not escape it twice.
+        "help_text": escape(definition.help_text),
         "required": definition.is_required,
         "initial": initial,
     }

@@ -54,13 +54,29 @@ def browser():
         browser.close()
 
 
+def is_csp_violation(message) -> bool:
+    return "Content Security Policy" in message.text
+
+
 @pytest.fixture
-def page(browser, live_server, transactional_db):
-    """A fresh browser context (no cookies) whose relative URLs go to the live server."""
+def csp_violations():
+    """What Chromium reported blocking under the pages' Content-Security-Policy."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, csp_violations):
+    """A fresh browser context (no cookies) whose relative URLs go to the live server. Chromium
+    enforces the pages' Content-Security-Policy: anything it blocks fails the test."""
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if is_csp_violation(message) else None,
+    )
     yield page
     context.close()
+    assert csp_violations == [], "blocked by the Content-Security-Policy"
 
 
 @pytest.fixture
