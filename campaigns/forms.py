@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from crm.forms import DATE_WIDGET, DATETIME_WIDGET
 from crm.models import Customer, Tenant
+from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
 from customfields.models import FieldDefinition
 
 from .conditions import CORE_FIELDS, CUSTOM_PREFIX
@@ -57,7 +58,9 @@ class CampaignBasicForm(forms.Form):
     channel is given for a per-channel budget type; the service checks they add up."""
 
     name = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     campaign_type = TypeChoiceField(CampaignType.objects.none(), label="Type", empty_label=None)
     budget_type = forms.ModelChoiceField(
         BudgetType.objects.none(), required=False, empty_label="—", label="Budget type"
@@ -147,7 +150,9 @@ class ContentForm(forms.Form):
         min_value=1, max_value=100, initial=1, help_text="Share of the audience (A/B tests)"
     )
     subject = forms.CharField(max_length=300, required=False, help_text="Email only")
-    body = forms.CharField(max_length=50_000, widget=forms.Textarea(attrs={"rows": 7}))
+    body = forms.CharField(
+        max_length=MESSAGE_BODY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 7})
+    )
 
     def __init__(self, *args, channels: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
@@ -380,7 +385,7 @@ class PreviewForm(forms.Form):
     channel = forms.ModelChoiceField(CampaignChannel.objects.none())
     variant = forms.ChoiceField(choices=VARIANT_CHOICES, required=False)
     subject = forms.CharField(required=False, max_length=300)
-    body = forms.CharField(required=False, max_length=50_000)
+    body = forms.CharField(required=False, max_length=MESSAGE_BODY_MAX_LENGTH)
     customer = forms.ModelChoiceField(
         Customer.objects.none(), required=False, empty_label="First in the audience, or a sample"
     )

@@ -26,6 +26,7 @@ from .models import (
 from .selectors.tenancy import members_of
 from .services.customers import CUSTOMER_FIELDS
 from .services.leads import EDITABLE_FIELDS
+from .validators import NOTES_MAX_LENGTH
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Seconds are kept so that an untouched value compares equal to the stored one on edit.
@@ -166,7 +167,10 @@ class LeadForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"}))
+    note = forms.CharField(
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"}),
+    )
 
 
 class LeadIdsField(forms.Field):
@@ -193,7 +197,7 @@ class BulkStatusForm(forms.Form):
 
     lead_ids = LeadIdsField()
     status = forms.ChoiceField(choices=LeadStatus.choices)
-    note = forms.CharField(required=False)
+    note = forms.CharField(required=False, max_length=NOTES_MAX_LENGTH)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "bulk_%s")

@@ -48,6 +48,7 @@ from .selectors.callbacks import (
 from .selectors.leads import leads_visible_to
 from .selectors.sources import parse_date_range
 from .services import callbacks as callback_services
+from .validators import NOTES_MAX_LENGTH
 from .views import PageMixin, error_text
 
 QUEUE_PAGE_SIZE = 50
@@ -97,10 +98,13 @@ class CallLogForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in callback_services.STATUS_ACTIONS])
     note = forms.CharField(
         required=False,
+        max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required to fail or cancel.",
     )
-    resolution = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(
+        required=False, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
     outcome = forms.ChoiceField(required=False, choices=[("", "—"), *CallbackOutcome.choices])
     scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Call at")
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import INDUSTRY_CHOICES, Customer, TenantOwned
+from crm.validators import FIELD_VALUE_MAX_LENGTH, capped_text_field
 
 
 class FieldType(models.TextChoices):
@@ -90,8 +91,8 @@ class FieldHistory(TenantOwned):
     )
     field_key = models.CharField(max_length=64)
     field_label = models.CharField(max_length=200)
-    old_value = models.TextField(null=True, blank=True)
-    new_value = models.TextField(null=True, blank=True)
+    old_value = capped_text_field(FIELD_VALUE_MAX_LENGTH, null=True, blank=True)
+    new_value = capped_text_field(FIELD_VALUE_MAX_LENGTH, null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from crm.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
 from crm.models import Customer
+from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
 
 from ..models import (
     AdMetric,
@@ -205,7 +206,9 @@ class CampaignSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class FromTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
+    )
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
@@ -221,7 +224,9 @@ class PreviewSerializer(StrictFieldsMixin, serializers.Serializer):
     variant = serializers.RegexField(r"^[A-Z]$", required=False, default="A")
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
     subject = serializers.CharField(required=False, allow_blank=True)
-    body = serializers.CharField(required=False, allow_blank=True)
+    body = serializers.CharField(
+        max_length=MESSAGE_BODY_MAX_LENGTH, required=False, allow_blank=True
+    )
 
 
 class ConversionSerializer(StrictFieldsMixin, serializers.Serializer):

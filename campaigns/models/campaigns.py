@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from crm.models import TenantOwned
+from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, capped_text_field
 
 from .catalogue import (
     MONEY,
@@ -21,7 +22,7 @@ variant_validator = RegexValidator(r"^[A-Z]$", "Name variants with one capital l
 
 class Campaign(TenantOwned):
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = capped_text_field(DESCRIPTION_MAX_LENGTH, blank=True)
     campaign_type = models.ForeignKey(
         CampaignType, on_delete=models.PROTECT, related_name="campaigns"
     )
@@ -86,7 +87,7 @@ class CampaignVariant(TenantOwned):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(max_length=50_000)
+    body = capped_text_field(MESSAGE_BODY_MAX_LENGTH)
 
     class Meta:
         ordering = ["channel__display_order", "variant"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from crm.models import Customer, Tenant
 from crm.services.common import assign_fields
+from crm.validators import MESSAGE_BODY_MAX_LENGTH, length_errors
 from customfields.services.values import active_definitions
 
 from ..conditions import compile_condition
@@ -110,6 +111,8 @@ def _check(
             errors.setdefault("contents", []).append(f"{where}: an email needs a subject.")
         if not (content.get("body") or "").strip():
             errors.setdefault("contents", []).append(f"{where}: write the message.")
+        for problem in length_errors(content.get("body"), MESSAGE_BODY_MAX_LENGTH):
+            errors.setdefault("contents", []).append(f"{where}: {problem}")
         for part in ("subject", "body"):
             try:
                 check_tags(content.get(part) or "", definitions=definitions)

@@ -28,6 +28,7 @@ from ..selectors.callbacks import QUEUE_ORDER, callback_queue, priority_of
 from ..selectors.leads import leads_visible_to
 from ..selectors.tenancy import members_of
 from ..services import callbacks as callback_services
+from ..validators import NOTES_MAX_LENGTH
 from .fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
 from .ordering import StrictOrderingFilter
 
@@ -104,21 +105,29 @@ class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class CallbackStatusSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=callback_services.STATUS_ACTIONS)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    resolution = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CallbackCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(max_length=NOTES_MAX_LENGTH)
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class CallbackAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     assigned_to = MemberIdField(allow_null=True, help_text="User id, or null to unassign.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class CallbackAutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -132,7 +141,7 @@ class CallbackAutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CallbackNoteSerializer(StrictFieldsMixin, serializers.Serializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTES_MAX_LENGTH)
 
 
 class CallbackActivitySerializer(serializers.ModelSerializer):

@@ -23,6 +23,7 @@ from ..scoping import TenantModelViewSet
 from ..selectors.leads import lead_statistics, leads_visible_to
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
+from ..validators import NOTES_MAX_LENGTH
 from .customers import CustomerSerializer
 from .fields import StrictFieldsMixin, TenantCodeField, TenantMemberField, TenantRelatedField
 from .ordering import StrictOrderingFilter
@@ -106,7 +107,9 @@ class BulkStatusSerializer(StrictFieldsMixin, serializers.Serializer):
         child=serializers.IntegerField(), allow_empty=False, max_length=1000
     )
     status = serializers.ChoiceField(choices=LeadStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -125,7 +128,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTES_MAX_LENGTH)
 
 
 class ConvertSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -19,7 +19,13 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..validators import normalize_phone, validate_phone
+from ..validators import (
+    ACTIVITY_MESSAGE_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 from .customers import Customer
 from .leads import Lead
 from .tenancy import TenantOwned
@@ -261,7 +267,7 @@ class CallbackRequest(TenantOwned):
     source = models.CharField(
         max_length=20, choices=CallbackSource.choices, default=CallbackSource.MANUAL
     )
-    notes = models.TextField(blank=True)
+    notes = capped_text_field(NOTES_MAX_LENGTH, blank=True)
 
     status = models.CharField(
         max_length=16, choices=CallbackStatus.choices, default=CallbackStatus.PENDING
@@ -277,12 +283,12 @@ class CallbackRequest(TenantOwned):
     )
     assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
     scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution = models.TextField(blank=True, editable=False)
+    resolution = capped_text_field(NOTES_MAX_LENGTH, blank=True, editable=False)
     outcome = models.CharField(
         max_length=16, choices=CallbackOutcome.choices, blank=True, editable=False
     )
     # Why a request failed or was cancelled.
-    close_reason = models.TextField(blank=True, editable=False)
+    close_reason = capped_text_field(NOTES_MAX_LENGTH, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Stored, not computed at read time, because the SLA is a promise made when the request
@@ -396,8 +402,8 @@ class CallbackActivity(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=CallbackActivityKind.choices)
-    message = models.TextField()
-    note = models.TextField(blank=True)
+    message = capped_text_field(ACTIVITY_MESSAGE_MAX_LENGTH)
+    note = capped_text_field(NOTES_MAX_LENGTH, blank=True)
     from_status = models.CharField(max_length=16, choices=CallbackStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=CallbackStatus.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from customfields.indexing import slot_indexes
 
-from ..validators import normalize_phone, validate_phone
+from ..validators import (
+    CUSTOMER_DESCRIPTION_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 from .leads import Tag
 from .tenancy import TenantOwned
 
@@ -54,7 +59,7 @@ class Customer(TenantOwned):
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=32, blank=True, validators=[validate_phone])
     company = models.CharField(max_length=200, blank=True)
-    description = models.TextField(max_length=1000, blank=True)
+    description = capped_text_field(CUSTOMER_DESCRIPTION_MAX_LENGTH, blank=True)
     tags = models.ManyToManyField(Tag, through="CustomerTag", blank=True, related_name="customers")
 
     # CRM metadata (seed 002)

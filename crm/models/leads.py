@@ -11,7 +11,13 @@ from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from ..validators import normalize_phone, validate_phone
+from ..validators import (
+    ACTIVITY_MESSAGE_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 from .sources import LeadChannel, LeadSource, LeadSubSource
 from .tenancy import Membership, TenantOwned
 
@@ -111,7 +117,7 @@ class Lead(TenantOwned):
     next_follow_up_date = models.DateTimeField(null=True, blank=True)
     call_attempts = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField(Tag, through="LeadTag", blank=True, related_name="leads")
-    notes = models.TextField(blank=True)
+    notes = capped_text_field(NOTES_MAX_LENGTH, blank=True)
     customer = models.ForeignKey(
         "Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
@@ -281,7 +287,7 @@ class LeadActivity(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=ActivityKind.choices)
-    message = models.TextField()
+    message = capped_text_field(ACTIVITY_MESSAGE_MAX_LENGTH)
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..validators import DESCRIPTION_MAX_LENGTH, capped_text_field
 from .tenancy import TenantOwned, TenantQuerySet
 
 code_validator = RegexValidator(
@@ -26,7 +27,7 @@ class LiveQuerySet(TenantQuerySet):
 class ConfigEntry(TenantOwned):
     """Shared shape of code-addressed configuration: order, active flag, soft delete."""
 
-    description = models.TextField(blank=True)
+    description = capped_text_field(DESCRIPTION_MAX_LENGTH, blank=True)
     display_order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     metadata = models.JSONField(default=dict, blank=True)

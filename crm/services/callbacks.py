@@ -43,6 +43,7 @@ from ..selectors.callbacks import (
     with_priority,
 )
 from ..selectors.leads import leads_visible_to
+from ..validators import NOTES_MAX_LENGTH, length_errors
 from .common import assign_fields, save_validated
 
 # What clients may set on a request, in display order (the API, the admin and the forms use it).
@@ -112,6 +113,9 @@ def callback_log_activity(
     to_status: str = "",
     now: datetime | None = None,
 ) -> CallbackActivity:
+    # The callers write in a transaction: a refused note undoes what they changed before.
+    if problems := length_errors(note.strip(), NOTES_MAX_LENGTH):
+        raise ValidationError({"note": problems})
     return CallbackActivity.objects.create(
         tenant=callback.tenant,
         callback=callback,
@@ -411,6 +415,9 @@ def _input_errors(
             errors["outcome"] = [f"Choose an outcome: {', '.join(CallbackOutcome.values)}."]
     elif action in (S.FAILED, S.CANCELLED) and not note:
         errors["note"] = ["Say why."]
+    for name, text in (("note", note), ("resolution", resolution.strip())):
+        if problems := length_errors(text, NOTES_MAX_LENGTH):
+            errors[name] = problems
     return errors
 
 

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..selectors.leads import leads_visible_to
 from ..signals import lead_won
+from ..validators import NOTES_MAX_LENGTH, length_errors
 from .common import assign_fields, save_validated
 from .tags import clean_tag_names, set_tags
 
@@ -259,6 +260,8 @@ def lead_add_note(*, lead: Lead, by: Membership | None, note: str) -> LeadActivi
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["Write a note."]})
+    if problems := length_errors(note, NOTES_MAX_LENGTH):
+        raise ValidationError({"note": problems})
     return LeadActivity.objects.create(
         tenant=lead.tenant, lead=lead, actor=_actor(by), kind=ActivityKind.NOTE, message=note
     )
@@ -288,6 +291,8 @@ def lead_bulk_status(
 ) -> list[Lead]:
     if status not in LeadStatus.values:
         raise ValidationError({"status": [f"'{status}' is not a lead status."]})
+    if problems := length_errors(note.strip(), NOTES_MAX_LENGTH):
+        raise ValidationError({"note": problems})
     leads = _resolve_leads(tenant=tenant, by=by, lead_ids=lead_ids)
     now = timezone.now()
     for lead in leads:

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crm.models import Lead, TenantOwned
+from crm.validators import NOTES_MAX_LENGTH, capped_text_field
 
 from .types import MilestoneType
 
@@ -67,7 +68,7 @@ class LeadMilestone(TenantOwned):
     # Days since the lead's previous completed milestone; kept by the services for completed
     # milestones (null for the first one and for any other status).
     days_from_previous = models.IntegerField(null=True, blank=True, editable=False)
-    notes = models.TextField(blank=True)
+    notes = capped_text_field(NOTES_MAX_LENGTH, blank=True)
     location_latitude = models.DecimalField(
         max_digits=9,
         decimal_places=6,
