@@ -233,10 +233,11 @@ class TenantConfig:
 def ensure_tenant(plan: TenantPlan):
     from django.db import transaction
 
-    from crm.models import LeadSource, LeadSubSource, Role, Tag, Tenant
+    from crm.models import LeadSource, LeadSubSource, Tag
     from crm.services import sources as source_services
-    from crm.services.members import OPERATOR, member_add
-    from crm.services.tenancy import tenant_create
+    from tenancy.models import Role, Tenant
+    from tenancy.services.members import OPERATOR, member_add
+    from tenancy.services.tenants import tenant_create
 
     tenant = Tenant.objects.filter(slug=plan.slug).first()
     if tenant is not None:
@@ -298,7 +299,8 @@ def ensure_tenant(plan: TenantPlan):
 
 
 def load_config(plan: TenantPlan, tenant, *, anchor: datetime) -> TenantConfig:
-    from crm.models import LeadChannel, LeadSource, LeadSubSource, Membership, Role, Tag
+    from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
+    from tenancy.models import Membership, Role
 
     rng = random.Random(f"{plan.slug}:config")
     sources = list(LeadSource.objects.for_tenant(tenant).live().order_by("display_order"))
@@ -597,7 +599,7 @@ def tenant_stream(cfg: TenantConfig, *, seed: int, anchor: datetime) -> Iterator
 
 
 def bench_tenants():
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     return Tenant.objects.filter(slug__startswith=SLUG_PREFIX)
 
@@ -606,7 +608,7 @@ def reset() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     started = time.perf_counter()
     ids = list(bench_tenants().values_list("pk", flat=True))

@@ -86,9 +86,10 @@ class QueryLog:
 def build_scenarios(*, tenant, membership, iterations: int, seed: int) -> list[Scenario]:
     from django.db.models import Count, Max
 
-    from crm.models import Lead, LeadSource, LeadStatus, Membership, Role, Tag
+    from crm.models import Lead, LeadSource, LeadStatus, Tag
     from crm.selectors.leads import lead_statistics, leads_visible_to
     from crm.selectors.sources import DateRange, source_performance
+    from tenancy.models import Membership, Role
 
     rng = random.Random(seed)
     n = iterations
@@ -363,7 +364,8 @@ def environment() -> dict:
     import rest_framework
     from django.db import connection
 
-    from crm.models import Lead, Tenant
+    from crm.models import Lead
+    from tenancy.models import Tenant
 
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
@@ -406,7 +408,7 @@ def main(argv=None) -> None:
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    from crm.models import Membership, Tenant
+    from tenancy.models import Membership, Tenant
 
     tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
     membership = Membership.objects.filter(tenant=tenant, user__username=USERNAME).first()

@@ -95,7 +95,7 @@ OUTCOMES = ("positive", "positive", "neutral", "negative", "")
 
 
 def bench_tenants():
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     return Tenant.objects.filter(slug__startswith=SLUG_PREFIX).order_by("slug")
 
@@ -257,7 +257,7 @@ def lead_milestones(lead, t: TenantMilestones, rng: random.Random, on_fast_track
 def reset() -> None:
     from django.db import connection, transaction
 
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     ids = list(bench_tenants().values_list("pk", flat=True))
     started = time.perf_counter()
@@ -465,12 +465,13 @@ def table(scenarios: list[Scenario]) -> str:
 def build_scenarios(tenant, *, iterations: int, seed: int) -> list[Scenario]:
     from django.utils import timezone
 
-    from crm.models import Lead, Membership, Role
+    from crm.models import Lead
     from crm.selectors.leads import leads_visible_to
     from milestones.models import MilestoneTemplate, MilestoneType
     from milestones.selectors.analytics import bottlenecks, completion_metrics, time_trends
     from milestones.selectors.overdue import OverdueSteps
     from milestones.selectors.timeline import lead_timeline
+    from tenancy.models import Membership, Role
 
     now = timezone.now()
     templates = MilestoneTemplate.objects.for_tenant(tenant).live()
@@ -586,8 +587,8 @@ def main(argv=None) -> None:
     setup_django(allow_any_database=args.allow_any_database)
     from django.db import connection
 
-    from crm.models import Tenant
     from milestones.models import LeadMilestone
+    from tenancy.models import Tenant
 
     print(f"database: {database_label()}")
     if args.reset:

@@ -1,4 +1,4 @@
-"""The catalogue in the Django admin, scoped to the tenant admin's tenant (crm.scoping) and
+"""The catalogue in the Django admin, scoped to the tenant admin's tenant (tenancy.scoping) and
 saved through the catalogue services. Channel secrets are masked: the list says only whether
 one is set, and the form's password fields never show the stored value (left blank, it stays)."""
 
@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from crm.admin import ServiceSaveMixin
+from tenancy.admin.base import ServiceSaveMixin
 
 from .models import BudgetType, CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
 from .services import catalogue

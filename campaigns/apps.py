@@ -5,7 +5,8 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
 
     def ready(self):
-        from crm.signals import lead_won, tenant_created
+        from crm.signals import lead_won
+        from tenancy.signals import tenant_created
 
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
 

@@ -23,10 +23,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from crm.models import CustomerTag, Tenant
+from crm.models import CustomerTag
 from customfields.models import FieldDefinition
 from customfields.selectors.query import column, custom_field_q
 from customfields.services.values import active_definitions
+from tenancy.models import Tenant
 
 MAX_DEPTH = 6
 MAX_NODES = 200

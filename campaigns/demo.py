@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.test import override_settings
 from django.utils import timezone
 
-from crm.models import Customer, Tenant
+from crm.models import Customer
+from tenancy.models import Tenant
 
 from .models import (
     BudgetType,

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from crm.forms import DATE_WIDGET, DATETIME_WIDGET
-from crm.models import Customer, Tenant
-from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
+from crm.models import Customer
 from customfields.models import FieldDefinition
+from tenancy.models import Tenant
+from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
 
 from .conditions import CORE_FIELDS, CUSTOM_PREFIX
 from .models import (

@@ -1,6 +1,7 @@
 """Receivers of crm's signals."""
 
-from crm.models import Lead, Tenant
+from crm.models import Lead
+from tenancy.models import Tenant
 
 from .defaults import install_default_catalogue
 from .models import BudgetType, CampaignChannel, CampaignStatus, CampaignType

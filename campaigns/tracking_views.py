@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.models import Tenant
+from tenancy.models import Tenant
 
 from .links import read_token
 from .models import CampaignChannel, CampaignExecution

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "tenancy",
     "crm",
     "customfields",
     "milestones",
@@ -37,13 +38,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "crm.security_headers.ContentSecurityPolicyMiddleware",
+    "tenancy.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.middleware.TenantMiddleware",
+    "tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -62,7 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crm.context_processors.tenancy",
+                "tenancy.context_processors.tenancy",
             ],
         },
     },
@@ -94,7 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-# Password guessing (crm.login_throttle): wrong passwords allowed per account (username) and per
+# Password guessing (tenancy.login_throttle): wrong passwords allowed per account (username) and per
 # client address within LOGIN_LOCK_MINUTES, after which that account or address is locked for
 # as long. TRUSTED_PROXY_COUNT: how many proxies of ours add X-Forwarded-For (0: use
 # REMOTE_ADDR only, never the header).
@@ -117,7 +118,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:lead-list"
+LOGIN_REDIRECT_URL = "crm:lead-list"  # where signing in, switching tenant and joining land
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
@@ -126,14 +127,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tenancy.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "tenancy.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

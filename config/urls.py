@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm.views_auth import ThrottledLoginView
+from tenancy.views.auth import ThrottledLoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,16 +14,18 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("milestones.api.urls")),
+    path("api/v1/", include("tenancy.api.urls")),
     path("api/v1/", include("crm.api.urls")),
     path("api/v1/", include("customfields.api.urls")),
     path("api/v1/", include("campaigns.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), not inline, so
-    # the pages' Content-Security-Policy (crm.security_headers) holds for the docs too.
+    # the pages' Content-Security-Policy (tenancy.security_headers) holds for the docs too.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("milestones/", include("milestones.urls")),
     path("settings/fields/", include("customfields.urls")),
     path("t/", include("campaigns.tracking_urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("", include("tenancy.urls")),
     path("", include("crm.urls")),
 ]

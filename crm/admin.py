@@ -6,111 +6,18 @@ validation, so the admin shows the same errors."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from customfields.forms import check_custom_values, custom_values_from, formfield_for
 from customfields.selectors.query import custom_field_q
 from customfields.services.values import active_definitions, read_value, read_values
+from tenancy.admin.base import ServiceSaveMixin
+from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
+from tenancy.selectors import resolve_membership
 
-from .forms import add_service_errors
-from .models import (
-    ALL_SLOTS,
-    Customer,
-    Lead,
-    LeadActivity,
-    LeadChannel,
-    LeadSource,
-    LeadSubSource,
-    Tenant,
-)
-from .scoping import TenantAdminMixin, TenantInlineMixin
-from .selectors.tenancy import resolve_membership
+from .models import ALL_SLOTS, Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
 from .services import customers as customer_services
 from .services import leads as lead_services
 from .services import sources as source_services
-from .services.tenancy import tenant_install_defaults
-
-
-class ServiceSaveMixin(TenantAdminMixin):
-    """Saves through a create/update service with the fields the form changed. The same save
-    runs once during form validation in a savepoint that is rolled back, so a rule only the
-    service knows (one default source, a free slot, …) shows as a form error instead of
-    failing after the form said yes."""
-
-    def form_tenant(self, request, form, obj):
-        if not self._is_global(request):
-            return request.tenant
-        return form.cleaned_data.get("tenant") or obj.tenant
-
-    def service_save(self, request, form, obj, change):
-        tenant = self.form_tenant(request, form, obj)
-        names = form.changed_data if change else list(form.cleaned_data)
-        data = {name: form.cleaned_data[name] for name in names if name in self.service_fields}
-        if change:
-            return self.service_update(request, type(obj).objects.get(pk=obj.pk), data)
-        return self.service_create(request, tenant, data)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        model_admin = self
-
-        class ServiceCheckedForm(form_class):
-            def full_clean(self):
-                super().full_clean()
-                # After the form's own and the model's checks, so an error is not shown twice.
-                if self.is_bound and not self._errors:
-                    model_admin.check_with_service(request, self, obj)
-
-        return ServiceCheckedForm
-
-    def check_with_service(self, request, form, obj):
-        try:
-            with transaction.atomic():
-                self.service_save(request, form, obj or form.instance, change=obj is not None)
-                transaction.set_rollback(True)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-
-    def save_model(self, request, obj, form, change):
-        saved = self.service_save(request, form, obj, change)
-        obj.pk, obj.tenant = saved.pk, saved.tenant
-        obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        # The service has saved the object's relations (tags); only the inlines are left.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    def delete_model(self, request, obj):
-        self.service_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.service_delete(obj)
-
-
-@admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
-    """Tenants themselves are managed by superusers."""
-
-    list_display = ["name", "slug", "industry", "timezone", "currency", "is_active", "created_at"]
-    list_filter = ["industry", "is_active"]
-    search_fields = ["name", "slug"]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    has_view_permission = has_add_permission = has_change_permission = (
-        lambda self, request, obj=None: self.has_module_permission(request)
-    )
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: a tenant's history stays
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            tenant_install_defaults(tenant=obj)
 
 
 class SubSourceInline(TenantInlineMixin, admin.TabularInline):
@@ -408,4 +315,4 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
         queryset.delete()
 
 
-from . import admin_callbacks, admin_members, admin_security  # noqa: E402,F401
+from . import admin_callbacks  # noqa: E402,F401

@@ -5,11 +5,12 @@ log. Scoped like the rest of the admin; writes go through crm.services.callbacks
 from django import forms
 from django.contrib import admin
 
-from .admin import ServiceSaveMixin
+from tenancy.admin.base import ServiceSaveMixin
+from tenancy.scoping import TenantInlineMixin
+from tenancy.selectors import resolve_membership
+
 from .models import BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
 from .models.callbacks import WEEKDAYS
-from .scoping import TenantInlineMixin
-from .selectors.tenancy import resolve_membership
 from .services import callbacks as callback_services
 
 

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = "CRM"
+
+    def ready(self):
+        from tenancy.signals import tenant_created
+
+        from .services.sources import install_default_lead_configuration
+
+        tenant_created.connect(
+            install_default_lead_configuration, dispatch_uid="crm-default-lead-configuration"
+        )

@@ -10,22 +10,14 @@ from django.utils import timezone
 from campaigns.demo import seed_demo_campaigns
 from customfields.services.definitions import industry_template_apply
 from milestones.demo import seed_demo_milestones
+from tenancy.models import Role, Tenant
+from tenancy.services.members import OPERATOR, member_add
+from tenancy.services.tenants import tenant_create
 
 from .demo_callbacks import seed_demo_callbacks
-from .models import (
-    Lead,
-    LeadActivity,
-    LeadChannel,
-    LeadSource,
-    LeadStatus,
-    LeadSubSource,
-    Role,
-    Tenant,
-)
+from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
-from .services.members import OPERATOR, member_add
-from .services.tenancy import tenant_create
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-pass-123"

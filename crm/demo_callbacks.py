@@ -8,7 +8,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from .models import CallbackOutcome, CallbackReason, CallbackSource, Customer, Lead, Membership
+from tenancy.models import Membership
+
+from .models import CallbackOutcome, CallbackReason, CallbackSource, Customer, Lead
 from .services.callbacks import (
     callback_assign,
     callback_change_status,

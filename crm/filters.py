@@ -8,6 +8,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from tenancy.selectors import members_of
+
 from .models import (
     CustomerTag,
     LeadChannel,
@@ -17,7 +19,6 @@ from .models import (
     LeadTag,
     hot_lead_q,
 )
-from .selectors.tenancy import members_of
 
 
 def _tenant(request):

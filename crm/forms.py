@@ -11,40 +11,20 @@ from customfields.forms import PREFIX, add_custom_fields, check_custom_values, c
 from customfields.models import FieldDefinition, FieldType
 from customfields.selectors.query import ALLOWED
 from customfields.services.values import read_values
+from tenancy.models import Membership, Tenant
+from tenancy.selectors import members_of
+from tenancy.validators import NOTES_MAX_LENGTH
 
 from .filters import TagsField
-from .models import (
-    Customer,
-    Lead,
-    LeadChannel,
-    LeadSource,
-    LeadStatus,
-    LeadSubSource,
-    Membership,
-    Tenant,
-)
-from .selectors.tenancy import members_of
+from .models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import CUSTOMER_FIELDS
 from .services.leads import EDITABLE_FIELDS
-from .validators import NOTES_MAX_LENGTH
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Seconds are kept so that an untouched value compares equal to the stored one on edit.
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
 )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: a field's errors on that field, the rest
-    ("detail", "__all__", fields the form does not show) above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        if name.startswith("custom_fields."):  # a customer's custom value: its cf_<key> field
-            name = "cf_" + name.removeprefix("custom_fields.")
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _offered(entries: QuerySet, current_pk: int | None) -> QuerySet:

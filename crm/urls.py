@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_callbacks, views_customers, views_invitations
+from . import views, views_callbacks, views_customers
 
 app_name = "crm"
 urlpatterns = [
@@ -57,11 +57,5 @@ urlpatterns = [
         "sources/performance/",
         views.SourcePerformanceView.as_view(),
         name="source-performance",
-    ),
-    path("tenant/switch/", views.switch_tenant, name="switch-tenant"),
-    path(
-        "invitations/<str:token>/",
-        views_invitations.InvitationAcceptView.as_view(),
-        name="invitation-accept",
     ),
 ]

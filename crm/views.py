@@ -6,18 +6,18 @@ Every view stands on TenantPageMixin (sign-in and a tenant required). Leads are 
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
+
+from tenancy.forms import add_service_errors
+from tenancy.scoping import TenantPageMixin
 
 from .filters import LEAD_ORDERING_FIELDS, LeadFilterSet
 from .forms import (
@@ -26,15 +26,11 @@ from .forms import (
     LeadForm,
     NoteForm,
     SourcePerformanceForm,
-    add_service_errors,
     sub_source_label,
 )
-from .middleware import SESSION_KEY
 from .models import Lead, LeadSource, LeadStatus
-from .scoping import TenantPageMixin
 from .selectors.leads import leads_visible_to
 from .selectors.sources import parse_date_range, source_performance, source_trends
-from .selectors.tenancy import resolve_membership
 from .services.leads import (
     lead_add_note,
     lead_archive,
@@ -475,19 +471,3 @@ class SourcePerformanceView(PageMixin, TemplateView):
 
 # ---------------------------------------------------------------------------------------------
 # Tenant switcher
-
-
-@require_POST
-@login_required
-def switch_tenant(request):
-    """Remember the chosen tenant in the session; a tenant the user is not in is a 404."""
-    slug = request.POST.get("tenant", "")
-    try:
-        membership = resolve_membership(request.user, slug) if slug else None
-    except PermissionDenied:
-        membership = None
-    if membership is None:
-        raise Http404("No such tenant.")
-    request.session[SESSION_KEY] = membership.tenant.slug
-    messages.success(request, f"Now working in {membership.tenant.name}.")
-    return redirect("crm:lead-list")

@@ -23,8 +23,11 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from tenancy.forms import add_service_errors
+from tenancy.validators import NOTES_MAX_LENGTH
+
 from .filters import customer_search, lead_search
-from .forms import DATETIME_WIDGET, MemberChoiceField, NoteForm, add_service_errors
+from .forms import DATETIME_WIDGET, MemberChoiceField, NoteForm
 from .models import (
     OPEN_CALLBACK_STATUSES,
     CallbackOutcome,
@@ -48,7 +51,6 @@ from .selectors.callbacks import (
 from .selectors.leads import leads_visible_to
 from .selectors.sources import parse_date_range
 from .services import callbacks as callback_services
-from .validators import NOTES_MAX_LENGTH
 from .views import PageMixin, error_text
 
 QUEUE_PAGE_SIZE = 50

@@ -26,9 +26,10 @@ from customfields.selectors.query import (
     split_param,
 )
 from customfields.services.values import active_definitions, read_values
+from tenancy.forms import add_service_errors
 
 from .filters import CustomerFilterSet
-from .forms import CustomerForm, CustomFilterForm, CustomValuesForm, add_service_errors
+from .forms import CustomerForm, CustomFilterForm, CustomValuesForm
 from .models import Customer, LeadActivity
 from .selectors.leads import leads_visible_to
 from .services.customers import customer_create, customer_update, lead_convert

@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from crm.admin import ServiceSaveMixin
-from crm.models import INDUSTRY_CHOICES, Tenant
+from tenancy.admin.base import ServiceSaveMixin
+from tenancy.models import INDUSTRY_CHOICES, Tenant
 
 from .forms import OptionsField
 from .models import FieldDefinition, IndustryFieldTemplate

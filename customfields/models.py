@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import INDUSTRY_CHOICES, Customer, TenantOwned
-from crm.validators import FIELD_VALUE_MAX_LENGTH, capped_text_field
+from crm.models import Customer
+from tenancy.models import INDUSTRY_CHOICES, TenantOwned
+from tenancy.validators import FIELD_VALUE_MAX_LENGTH, capped_text_field
 
 
 class FieldType(models.TextChoices):

@@ -15,9 +15,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from crm.forms import DATE_WIDGET, CustomerForm, add_service_errors
-from crm.models import INDUSTRY_CHOICES, Tenant
+from crm.forms import DATE_WIDGET, CustomerForm
 from crm.views import PageMixin, error_text
+from tenancy.forms import add_service_errors
+from tenancy.models import INDUSTRY_CHOICES, Tenant
 
 from .forms import OptionsField
 from .models import FieldDefinition, FieldType, key_validator

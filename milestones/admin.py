@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
-from crm.admin import ServiceSaveMixin
-from crm.scoping import TenantInlineMixin
-from crm.selectors.tenancy import resolve_membership
+from tenancy.admin.base import ServiceSaveMixin
+from tenancy.scoping import TenantInlineMixin
+from tenancy.selectors import resolve_membership
 
 from .models import LeadMilestone, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 from .services import config as config_services

@@ -5,7 +5,7 @@ class MilestonesConfig(AppConfig):
     name = "milestones"
 
     def ready(self):
-        from crm.signals import tenant_created
+        from tenancy.signals import tenant_created
 
         from .signals import install_defaults_for_new_tenant
 

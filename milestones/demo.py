@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from crm.models import ActivityKind, Lead, LeadActivity, LeadStatus, Membership, Role, Tenant
+from crm.models import ActivityKind, Lead, LeadActivity, LeadStatus
+from tenancy.models import Membership, Role, Tenant
 
 from .models import LeadMilestone, MilestoneType
 from .services.lead_milestones import milestone_record, milestone_set_status

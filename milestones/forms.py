@@ -4,7 +4,7 @@ rules (which type takes a location, notes or documents, the status graph) are th
 from django import forms
 
 from crm.forms import DATE_WIDGET
-from crm.models import Tenant
+from tenancy.models import Tenant
 
 from .models import (
     INITIAL_STATUSES,

@@ -1,6 +1,6 @@
 """Receivers of crm's signals."""
 
-from crm.models import Tenant
+from tenancy.models import Tenant
 
 from .defaults import install_default_configuration
 from .models import MilestoneTemplate, MilestoneTemplateStep, MilestoneType

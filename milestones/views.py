@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from crm.forms import add_service_errors
 from crm.models import CLOSED_STATUSES
 from crm.selectors.leads import leads_visible_to
 from crm.views import PageMixin, VisibleLeadsMixin, error_text
+from tenancy.forms import add_service_errors
 
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
 from .models import LeadMilestone, MilestoneStatus, MilestoneTemplate

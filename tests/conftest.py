@@ -5,7 +5,7 @@ from aiosmtpd.controller import Controller
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from crm.models import Role
+from tenancy.models import Role
 from tests.factories import make_member, make_tenant
 
 

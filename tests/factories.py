@@ -5,8 +5,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from crm.models import Lead, LeadSource, LeadStatus, Membership, Role
-from crm.services.tenancy import tenant_create
+from crm.models import Lead, LeadSource, LeadStatus
+from tenancy.models import Membership, Role
+from tenancy.services.tenants import tenant_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -56,10 +56,10 @@ def migrate() -> None:
 def ensure_tenant():
     from django.db import transaction
 
-    from crm.models import Tenant
-    from crm.services.tenancy import tenant_create
     from customfields.models import FieldDefinition
     from customfields.services.definitions import definition_create
+    from tenancy.models import Tenant
+    from tenancy.services.tenants import tenant_create
 
     tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
     if tenant is None:
@@ -84,7 +84,7 @@ def reset() -> None:
     """Remove the bench tenant's campaigns, executions, opt-outs and customers (raw SQL)."""
     from django.db import connection, transaction
 
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
     if tenant is None:

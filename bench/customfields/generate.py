@@ -49,11 +49,11 @@ def ensure_tenant(plan):
     from django.db import transaction
     from django.test import override_settings
 
-    from crm.models import Role, Tenant
-    from crm.services.members import OPERATOR, member_add
-    from crm.services.tenancy import tenant_create
     from customfields.models import FieldDefinition
     from customfields.services.definitions import definition_create, industry_template_apply
+    from tenancy.models import Role, Tenant
+    from tenancy.services.members import OPERATOR, member_add
+    from tenancy.services.tenants import tenant_create
 
     tenant = Tenant.objects.filter(slug=plan.slug).first()
     if tenant is not None:
@@ -364,7 +364,7 @@ def reset() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from crm.models import Tenant
+    from tenancy.models import Tenant
 
     with transaction.atomic(), connection.cursor() as cur:
         for statement in bl.drop_tables():

@@ -103,9 +103,9 @@ class Context:
 def build_context(*, iterations: int, seed: int) -> Context:
     from django.db import connection
 
-    from crm.models import Membership, Tenant
     from customfields.models import FieldDefinition
     from customfields.services.values import active_definitions
+    from tenancy.models import Membership, Tenant
 
     from .generate import enum_value_ids
 
@@ -762,8 +762,9 @@ def _service_worker(args):
 
     connections.close_all()
     ctx_ids, n, seed, k = args
-    from crm.models import Customer, Membership, Tenant
+    from crm.models import Customer
     from crm.services.customers import customer_update
+    from tenancy.models import Membership, Tenant
 
     tenant = Tenant.objects.get(slug=TENANT_SLUG)
     membership = Membership.objects.get(tenant=tenant, user__username=USERNAME)

@@ -4,9 +4,9 @@ Channel secrets are write-only: responses only say whether one is set."""
 
 from rest_framework import serializers
 
-from crm.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
 from crm.models import Customer
-from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
+from tenancy.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
+from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
 
 from ..models import (
     AdMetric,

@@ -9,11 +9,11 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api.ordering import StrictOrderingFilter
 from crm.api.sources import ConfigViewSet
-from crm.models import Role
-from crm.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 from crm.selectors.sources import parse_date_range
+from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.models import Role
+from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 
 from ..models import (
     BudgetType,

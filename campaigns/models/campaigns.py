@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from crm.models import TenantOwned
-from crm.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, capped_text_field
+from tenancy.models import TenantOwned
+from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, capped_text_field
 
 from .catalogue import (
     MONEY,

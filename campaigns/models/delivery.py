@@ -7,7 +7,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from crm.models import Customer, Lead, Tenant, TenantOwned
+from crm.models import Customer, Lead
+from tenancy.models import Tenant, TenantOwned
 
 from .campaigns import Campaign
 from .catalogue import MONEY, CampaignChannel

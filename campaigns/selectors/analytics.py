@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from crm.models import Lead, Tenant
+from crm.models import Lead
 from crm.selectors.sources import DateRange, rate, tenant_today
+from tenancy.models import Tenant
 
 from ..models import (
     AdMetric,

@@ -16,10 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Customer, Tenant
-from crm.services.common import assign_fields
-from crm.validators import MESSAGE_BODY_MAX_LENGTH, length_errors
+from crm.models import Customer
 from customfields.services.values import active_definitions
+from tenancy.models import Tenant
+from tenancy.services.common import assign_fields
+from tenancy.validators import MESSAGE_BODY_MAX_LENGTH, length_errors
 
 from ..conditions import compile_condition
 from ..models import (

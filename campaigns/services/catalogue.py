@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
 
-from crm.models import Tenant
-from crm.services.common import assign_fields, save_validated
 from customfields.services.values import active_definitions
+from tenancy.models import Tenant
+from tenancy.services.common import assign_fields, save_validated
 
 from ..conditions import compile_condition
 from ..models import (

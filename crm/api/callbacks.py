@@ -11,6 +11,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from tenancy.api.fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
+from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.scoping import TenantViewSetMixin
+from tenancy.selectors import members_of
+from tenancy.validators import NOTES_MAX_LENGTH
+
 from ..models import (
     OPEN_CALLBACK_STATUSES,
     CallbackActivity,
@@ -23,14 +29,9 @@ from ..models import (
     Lead,
     PriorityCategory,
 )
-from ..scoping import TenantViewSetMixin
 from ..selectors.callbacks import QUEUE_ORDER, callback_queue, priority_of
 from ..selectors.leads import leads_visible_to
-from ..selectors.tenancy import members_of
 from ..services import callbacks as callback_services
-from ..validators import NOTES_MAX_LENGTH
-from .fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
-from .ordering import StrictOrderingFilter
 
 
 class VisibleLeadField(serializers.PrimaryKeyRelatedField):

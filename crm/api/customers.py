@@ -18,13 +18,13 @@ from customfields.selectors.query import (
     order_by_custom_field,
 )
 from customfields.services.values import active_definitions, clean_values, read_values
+from tenancy.api.fields import StrictFieldsMixin
+from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.scoping import TenantModelViewSet
 
 from ..filters import CustomerFilterSet
 from ..models import Customer
-from ..scoping import TenantModelViewSet
 from ..services import customers as customer_services
-from .fields import StrictFieldsMixin
-from .ordering import StrictOrderingFilter
 
 CORE_ORDERING = [
     "created_at",

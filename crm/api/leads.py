@@ -8,6 +8,15 @@ from rest_framework.response import Response
 
 from campaigns.models import Campaign
 from customfields.services.values import active_definitions
+from tenancy.api.fields import (
+    StrictFieldsMixin,
+    TenantCodeField,
+    TenantMemberField,
+    TenantRelatedField,
+)
+from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.scoping import TenantModelViewSet
+from tenancy.validators import NOTES_MAX_LENGTH
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
 from ..models import (
@@ -19,14 +28,10 @@ from ..models import (
     LeadStatus,
     LeadSubSource,
 )
-from ..scoping import TenantModelViewSet
 from ..selectors.leads import lead_statistics, leads_visible_to
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
-from ..validators import NOTES_MAX_LENGTH
 from .customers import CustomerSerializer
-from .fields import StrictFieldsMixin, TenantCodeField, TenantMemberField, TenantRelatedField
-from .ordering import StrictOrderingFilter
 
 
 class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -8,11 +8,13 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ..models import LeadChannel, LeadSource, LeadSubSource, Role
-from ..scoping import TenantModelViewSet
+from tenancy.api.fields import StrictFieldsMixin
+from tenancy.models import Role
+from tenancy.scoping import TenantModelViewSet
+
+from ..models import LeadChannel, LeadSource, LeadSubSource
 from ..selectors import sources as source_selectors
 from ..services import sources as source_services
-from .fields import StrictFieldsMixin
 
 CODE_REGEX = "[A-Z0-9_]+"
 CONFIG_WRITE_ROLES = (Role.ADMIN,)

@@ -1,11 +1,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .auth import ThrottledObtainAuthToken
 from .callbacks import CallbackViewSet
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
-from .members import MemberViewSet, MeViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 
 router = DefaultRouter()
@@ -14,12 +12,9 @@ router.register("customization/lead-channels", LeadChannelViewSet, basename="lea
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("callbacks", CallbackViewSet, basename="callback")
-router.register("members", MemberViewSet, basename="member")
-router.register("me", MeViewSet, basename="me")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [
-    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="auth-token"),
     path(
         sub_sources,
         LeadSubSourceViewSet.as_view({"get": "list", "post": "create"}),

@@ -1,4 +1,3 @@
-from .access import Invitation, LoginLock, LoginLockKind, MembershipAction, MembershipEvent
 from .callbacks import (
     CLOSED_CALLBACK_STATUSES,
     OPEN_CALLBACK_STATUSES,
@@ -28,14 +27,8 @@ from .leads import (
     hot_lead_q,
 )
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
-from .tenancy import INDUSTRY_CHOICES, Membership, Role, Tenant, TenantOwned, TenantQuerySet
 
 __all__ = [
-    "Invitation",
-    "LoginLock",
-    "LoginLockKind",
-    "MembershipAction",
-    "MembershipEvent",
     "ALL_SLOTS",
     "BusinessHoliday",
     "CLOSED_CALLBACK_STATUSES",
@@ -57,7 +50,6 @@ __all__ = [
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",
     "HOT_LEAD_SCORE",
-    "INDUSTRY_CHOICES",
     "Lead",
     "LeadActivity",
     "LeadChannel",
@@ -65,14 +57,9 @@ __all__ = [
     "LeadStatus",
     "LeadSubSource",
     "LeadTag",
-    "Membership",
     "QUALIFIED_STATUSES",
-    "Role",
     "SourceType",
     "Tag",
-    "Tenant",
-    "TenantOwned",
-    "TenantQuerySet",
     "code_validator",
     "hot_lead_q",
 ]

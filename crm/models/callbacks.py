@@ -19,16 +19,12 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..validators import (
-    ACTIVITY_MESSAGE_MAX_LENGTH,
-    NOTES_MAX_LENGTH,
-    capped_text_field,
-    normalize_phone,
-    validate_phone,
-)
+from tenancy.models.tenants import TenantOwned
+from tenancy.validators import ACTIVITY_MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH, capped_text_field
+
+from ..validators import normalize_phone, validate_phone
 from .customers import Customer
 from .leads import Lead
-from .tenancy import TenantOwned
 
 
 class CallbackStatus(models.TextChoices):

@@ -11,15 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customfields.indexing import slot_indexes
+from tenancy.models.tenants import TenantOwned
+from tenancy.validators import CUSTOMER_DESCRIPTION_MAX_LENGTH, capped_text_field
 
-from ..validators import (
-    CUSTOMER_DESCRIPTION_MAX_LENGTH,
-    capped_text_field,
-    normalize_phone,
-    validate_phone,
-)
+from ..validators import normalize_phone, validate_phone
 from .leads import Tag
-from .tenancy import TenantOwned
 
 # How many slot columns each field type has: custom_text_1..30, custom_number_1..15, …
 SLOT_LAYOUT = {

@@ -11,15 +11,11 @@ from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from ..validators import (
-    ACTIVITY_MESSAGE_MAX_LENGTH,
-    NOTES_MAX_LENGTH,
-    capped_text_field,
-    normalize_phone,
-    validate_phone,
-)
+from tenancy.models.tenants import Membership, TenantOwned
+from tenancy.validators import ACTIVITY_MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH, capped_text_field
+
+from ..validators import normalize_phone, validate_phone
 from .sources import LeadChannel, LeadSource, LeadSubSource
-from .tenancy import Membership, TenantOwned
 
 # A hot lead: open and scored at least this high. One definition, used by the property,
 # the filter and the statistics.

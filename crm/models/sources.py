@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ..validators import DESCRIPTION_MAX_LENGTH, capped_text_field
-from .tenancy import TenantOwned, TenantQuerySet
+from tenancy.models.tenants import TenantOwned, TenantQuerySet
+from tenancy.validators import DESCRIPTION_MAX_LENGTH, capped_text_field
 
 code_validator = RegexValidator(
     r"^[A-Z0-9_]+$", "Use upper-case letters, digits and underscores only (e.g. GOOGLE_ADS)."

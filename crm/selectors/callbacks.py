@@ -28,6 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Floor, Greatest, Least
 
+from tenancy.models import Membership, Role, Tenant
+
 from ..businesstime import BusinessCalendar
 from ..models import (
     OPEN_CALLBACK_STATUSES,
@@ -36,10 +38,7 @@ from ..models import (
     CallbackSettings,
     CallbackStatus,
     CustomerTag,
-    Membership,
     PriorityCategory,
-    Role,
-    Tenant,
 )
 from .sources import DateRange, rate
 

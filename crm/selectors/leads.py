@@ -4,7 +4,9 @@ from collections import Counter
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from ..models import Lead, LeadStatus, Membership, Tenant, hot_lead_q
+from tenancy.models import Membership, Tenant
+
+from ..models import Lead, LeadStatus, hot_lead_q
 
 
 def leads_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[Lead]:

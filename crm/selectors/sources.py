@@ -23,7 +23,9 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ..models import Lead, LeadSource, LeadStatus, LeadSubSource, Tenant
+from tenancy.models import Tenant
+
+from ..models import Lead, LeadSource, LeadStatus, LeadSubSource
 
 MAX_TREND_DAYS = 366
 DEFAULT_RANGE_DAYS = 30

@@ -19,6 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from tenancy.models import Membership, Role, Tenant
+from tenancy.services.common import assign_fields, save_validated
+from tenancy.validators import NOTES_MAX_LENGTH, length_errors
+
 from ..models import (
     CLOSED_CALLBACK_STATUSES,
     BusinessHoliday,
@@ -28,9 +32,6 @@ from ..models import (
     CallbackRequest,
     CallbackSettings,
     CallbackStatus,
-    Membership,
-    Role,
-    Tenant,
 )
 from ..selectors.callbacks import (
     ASSIGNABLE_ROLES,
@@ -43,8 +44,6 @@ from ..selectors.callbacks import (
     with_priority,
 )
 from ..selectors.leads import leads_visible_to
-from ..validators import NOTES_MAX_LENGTH, length_errors
-from .common import assign_fields, save_validated
 
 # What clients may set on a request, in display order (the API, the admin and the forms use it).
 EDITABLE_FIELDS = (

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from customfields.models import FieldHistory
 from customfields.services.values import active_definitions, clean_values, write_values
+from tenancy.models import Membership, Tenant
+from tenancy.services.common import assign_fields
 
-from ..models import ActivityKind, Customer, CustomerTag, Lead, Membership, Tenant
-from .common import assign_fields
+from ..models import ActivityKind, Customer, CustomerTag, Lead
 from .leads import lead_log_activity
 from .tags import clean_tag_names, set_tags
 

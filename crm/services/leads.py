@@ -11,6 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tenancy.models import Membership, Tenant
+from tenancy.services.common import assign_fields, save_validated
+from tenancy.validators import NOTES_MAX_LENGTH, length_errors
+
 from ..models import (
     CONTACTED_STATUSES,
     QUALIFIED_STATUSES,
@@ -20,13 +24,9 @@ from ..models import (
     LeadSource,
     LeadStatus,
     LeadTag,
-    Membership,
-    Tenant,
 )
 from ..selectors.leads import leads_visible_to
 from ..signals import lead_won
-from ..validators import NOTES_MAX_LENGTH, length_errors
-from .common import assign_fields, save_validated
 from .tags import clean_tag_names, set_tags
 
 BASE_SCORE = 50

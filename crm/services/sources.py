@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import LeadChannel, LeadSource, LeadSubSource, Tenant
-from .common import assign_fields, save_validated
+from tenancy.models import Tenant
+from tenancy.services.common import assign_fields, save_validated
+
+from ..models import LeadChannel, LeadSource, LeadSubSource, SourceType
 
 # Seed 004's source bonuses; a new source whose code matches one starts with that bonus.
 SEED_SCORE_BONUS = {"REFERRAL": 20, "WEBSITE": 15, "FACEBOOK": 10, "INSTAGRAM": 10, "WHATSAPP": 5}
@@ -141,3 +143,47 @@ def entry_deactivate(*, entry: LeadSubSource | LeadChannel) -> None:
 def entry_delete(*, entry: LeadSubSource | LeadChannel) -> None:
     entry.mark_deleted()
     entry.save(update_fields=["deleted_at", "is_active", "updated_at"])
+
+
+# The seed's sample configuration (seed 001 "Sample Data"); score bonuses from seed 004's
+# auto-scoring (REFERRAL +20, WEBSITE +15, social +10).
+DEFAULT_SOURCES = [
+    # code, name, type, score bonus, default
+    ("WEBSITE", "Website", SourceType.WEBSITE, 15, True),
+    ("EMAIL", "Email", SourceType.EMAIL, 0, False),
+    ("SOCIAL", "Social media", SourceType.SOCIAL, 10, False),
+    ("REFERRAL", "Referral", SourceType.REFERRAL, 20, False),
+]
+DEFAULT_SUB_SOURCES = {"SOCIAL": [("FACEBOOK", "Facebook"), ("LINKEDIN", "LinkedIn")]}
+DEFAULT_CHANNELS = [
+    ("DIRECT", "Direct"),
+    ("ORGANIC", "Organic"),
+    ("PAID", "Paid"),
+    ("REFERRAL", "Referral"),
+]
+
+
+def install_default_lead_configuration(*, tenant: Tenant, **signal_kwargs) -> None:
+    """The lead sources and channels a new tenant starts with (a tenant_created receiver)."""
+    for order, (code, name, source_type, bonus, is_default) in enumerate(DEFAULT_SOURCES):
+        source = LeadSource.objects.create(
+            tenant=tenant,
+            source_code=code,
+            source_name=name,
+            source_type=source_type,
+            score_bonus=bonus,
+            is_default=is_default,
+            display_order=order,
+        )
+        for sub_order, (sub_code, sub_name) in enumerate(DEFAULT_SUB_SOURCES.get(code, [])):
+            LeadSubSource.objects.create(
+                tenant=tenant,
+                source=source,
+                sub_source_code=sub_code,
+                sub_source_name=sub_name,
+                display_order=sub_order,
+            )
+    LeadChannel.objects.bulk_create(
+        LeadChannel(tenant=tenant, channel_code=code, channel_name=name, display_order=order)
+        for order, (code, name) in enumerate(DEFAULT_CHANNELS)
+    )

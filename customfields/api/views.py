@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from crm.api.fields import StrictFieldsMixin
-from crm.models import INDUSTRY_CHOICES, Role
-from crm.scoping import TenantModelViewSet, TenantViewSetMixin
+from tenancy.api.fields import StrictFieldsMixin
+from tenancy.models import INDUSTRY_CHOICES, Role
+from tenancy.scoping import TenantModelViewSet, TenantViewSetMixin
 
 from ..models import FieldDefinition, IndustryFieldTemplate
 from ..services import definitions as definition_services

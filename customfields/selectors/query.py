@@ -10,7 +10,7 @@ from django.db.models import F, OrderBy, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils.functional import cached_property
 
-from crm.models import Tenant
+from tenancy.models import Tenant
 
 from ..models import FieldDefinition, FieldType
 from ..services.values import active_definitions, coerce_value, to_json_value

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Func, JSONField
 
-from crm.models import Customer, Tenant, slot_names
-from crm.services.common import assign_fields, save_validated
+from crm.models import Customer, slot_names
+from tenancy.models import Tenant
+from tenancy.services.common import assign_fields, save_validated
 
 from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern

@@ -15,8 +15,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
-from crm.models import Customer, Tenant
+from crm.models import Customer
 from crm.validators import normalize_phone
+from tenancy.models import Tenant
 
 from ..models import FieldDefinition, FieldHistory, FieldType
 from ..patterns import pattern_matches

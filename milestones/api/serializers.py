@@ -3,7 +3,7 @@ travel as `sequence`, the seed's list of type codes."""
 
 from rest_framework import serializers
 
-from crm.api.fields import StrictFieldsMixin, TenantCodeField
+from tenancy.api.fields import StrictFieldsMixin, TenantCodeField
 
 from ..models import (
     LeadMilestone,

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.api.sources import ConfigViewSet
-from crm.scoping import TenantViewSetMixin
 from crm.selectors.leads import leads_visible_to
+from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
 from ..selectors import analytics

@@ -8,8 +8,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from crm.models import Lead, TenantOwned
-from crm.validators import NOTES_MAX_LENGTH, capped_text_field
+from crm.models import Lead
+from tenancy.models import TenantOwned
+from tenancy.validators import NOTES_MAX_LENGTH, capped_text_field
 
 from .types import MilestoneType
 

@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import Lead, TenantOwned
+from crm.models import Lead
 from crm.models.sources import ConfigEntry
+from tenancy.models import TenantOwned
 
 from .types import MilestoneType
 

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
-from crm.models import CLOSED_STATUSES, Lead, Tenant
+from crm.models import CLOSED_STATUSES, Lead
 from crm.selectors.sources import rate
+from tenancy.models import Tenant
 
 from ..models import (
     OPEN_STATUSES,

@@ -23,7 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from crm.models import CLOSED_STATUSES, Lead, Tenant
+from crm.models import CLOSED_STATUSES, Lead
+from tenancy.models import Tenant
 
 from ..models import (
     OPEN_STATUSES,

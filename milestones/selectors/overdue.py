@@ -8,7 +8,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from crm.models import CLOSED_STATUSES, Lead, Tenant
+from crm.models import CLOSED_STATUSES, Lead
+from tenancy.models import Tenant
 
 from ..models import OPEN_STATUSES, LeadMilestone, MilestoneType
 from .open_steps import OpenStep, open_step_from_row, open_steps_sql

@@ -14,7 +14,8 @@ from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from crm.models import Lead, Tenant
+from crm.models import Lead
+from tenancy.models import Tenant
 
 from ..models import (
     LeadMilestone,

@@ -18,9 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import ActivityKind, Lead, Membership, Tenant
-from crm.services.common import assign_fields, save_validated
+from crm.models import ActivityKind, Lead
 from crm.services.leads import lead_log_activity
+from tenancy.models import Membership, Tenant
+from tenancy.services.common import assign_fields, save_validated
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 

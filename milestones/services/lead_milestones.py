@@ -17,9 +17,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import ActivityKind, Lead, Membership
-from crm.services.common import assign_fields, save_validated
+from crm.models import ActivityKind, Lead
 from crm.services.leads import lead_log_activity
+from tenancy.models import Membership
+from tenancy.services.common import assign_fields, save_validated
 
 from ..models import (
     INITIAL_STATUSES,

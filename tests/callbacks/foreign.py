@@ -5,7 +5,7 @@ them; the writes and filters that point at them."""
 from datetime import date
 
 from crm.api.callbacks import CallbackViewSet
-from crm.models import BusinessHoliday, CallbackRequest, CallbackSettings, Role
+from crm.models import BusinessHoliday, CallbackRequest, CallbackSettings
 from crm.services.callbacks import (
     callback_add_note,
     callback_assign,
@@ -15,6 +15,7 @@ from crm.services.callbacks import (
 )
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
+from tenancy.models import Role
 from tests.factories import make_member
 
 

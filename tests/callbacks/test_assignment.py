@@ -9,13 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from crm.models import CallbackActivity, CallbackRequest, Role
+from crm.models import CallbackActivity, CallbackRequest
 from crm.services.callbacks import (
     callback_assign,
     callback_auto_assign,
     callback_change_status,
     callback_claim_next,
 )
+from tenancy.models import Role
 from tests.factories import make_member
 
 from .conftest import NOW, valuable_customer

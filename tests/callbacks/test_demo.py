@@ -3,7 +3,8 @@
 from django.core.management import call_command
 from django.db.models import F
 
-from crm.models import BusinessHoliday, CallbackActivity, CallbackRequest, Tenant
+from crm.models import BusinessHoliday, CallbackActivity, CallbackRequest
+from tenancy.models import Tenant
 
 
 def test_seed_demo_makes_a_callback_queue_and_its_history(db):

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.models import Role
 from crm.selectors.callbacks import agent_load, sla_figures
 from crm.selectors.sources import DateRange
 from crm.services.callbacks import callback_assign, callback_change_status
+from tenancy.models import Role
 from tests.factories import make_member
 
 from .conftest import NOW

@@ -2,20 +2,12 @@
 them, and the writes and filters that point at them."""
 
 from crm.api.leads import LeadViewSet
-from crm.api.members import MemberViewSet, MeViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
-from crm.models import (
-    Invitation,
-    Lead,
-    LeadChannel,
-    LeadSource,
-    LeadSubSource,
-    Membership,
-    MembershipEvent,
-    Role,
-)
+from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.leads import lead_add_note, lead_create
-from crm.services.members import OPERATOR, invitation_create
+from tenancy.api.members import MemberViewSet, MeViewSet
+from tenancy.models import Invitation, Membership, MembershipEvent, Role
+from tenancy.services.members import OPERATOR, invitation_create
 from tests.factories import make_member
 
 

@@ -4,8 +4,9 @@ refused on save, writes through the services, members, and the superuser's view.
 import pytest
 from django.urls import reverse
 
-from crm.models import Lead, LeadSource, Membership, Tenant
+from crm.models import Lead, LeadSource
 from crm.services.leads import lead_add_note
+from tenancy.models import Membership, Tenant
 from tests.factories import LeadFactory, UserFactory
 from tests.tenancy.registry import MARKER, build_world
 

@@ -1,6 +1,6 @@
 """Token auth, me/, the tenant header, and the OpenAPI schema and docs."""
 
-from crm.models import Role
+from tenancy.models import Role
 from tests.factories import LeadFactory, UserFactory, make_member
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from crm.models import Customer, Lead, LeadChannel, LeadSource, LeadSubSource, Membership, Tenant
+from crm.models import Customer, Lead, LeadChannel, LeadSource, LeadSubSource
+from tenancy.models import Membership, Tenant
 
 
 def run(*args):

@@ -10,12 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.models import Customer, LeadActivity, Membership, Role
+from crm.models import Customer, LeadActivity
 from crm.services.customers import customer_create, customer_update
 from crm.services.leads import lead_add_note
 from crm.views_customers import VIEW_SESSION_KEY
 from customfields.models import FieldHistory
 from customfields.services.definitions import definition_create, definition_set_active
+from tenancy.models import Membership, Role
 from tests.factories import LeadFactory, UserFactory
 
 
@@ -229,7 +230,7 @@ def test_a_user_in_two_tenants_sees_the_chosen_tenants_customers(client, tenant_
     customer(tenant_b, "Betty")
     client.force_login(user)
     assert names(client.get(reverse("crm:customer-list"))) == ["Alphonse"]
-    client.post(reverse("crm:switch-tenant"), {"tenant": "beta"})
+    client.post(reverse("tenancy:switch-tenant"), {"tenant": "beta"})
     assert names(client.get(reverse("crm:customer-list"))) == ["Betty"]
 
 
@@ -407,7 +408,7 @@ def test_the_column_choice_is_remembered_per_tenant(client, tenant_a, tenant_b, 
     ]
     assert client.session[VIEW_SESSION_KEY][str(tenant_a.pk)]["columns"] == ["phone", "cf_points"]
     # Another tenant keeps its own (default) view.
-    client.post(reverse("crm:switch-tenant"), {"tenant": "beta"})
+    client.post(reverse("tenancy:switch-tenant"), {"tenant": "beta"})
     other = client.get(reverse("crm:customer-list"))
     assert [c["name"] for c in other.context["columns"]][:3] == ["name", "email", "company"]
 

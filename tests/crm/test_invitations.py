@@ -14,12 +14,12 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from crm.middleware import SESSION_KEY as TENANT_SESSION_KEY
-from crm.models import Invitation, Membership, MembershipAction, MembershipEvent, Role
-from crm.services import members as member_services
+from tenancy.middleware import SESSION_KEY as TENANT_SESSION_KEY
+from tenancy.models import Invitation, Membership, MembershipAction, MembershipEvent, Role
+from tenancy.services import members as member_services
 
-INVITE = "/admin/crm/invitation/add/"
-INVITATIONS = "/admin/crm/invitation/"
+INVITE = "/admin/tenancy/invitation/add/"
+INVITATIONS = "/admin/tenancy/invitation/"
 PASSWORD = "pass-word-1"  # tests.factories.UserFactory's
 INVALID = "This invitation cannot be used"
 LINK = re.compile(r"https?://\S+/invitations/[^\s/]+/")

@@ -10,8 +10,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 from django.urls import reverse
 
-from crm import login_throttle
-from crm.models import LoginLock
+from tenancy import login_throttle
+from tenancy.models import LoginLock
 from tests.factories import UserFactory
 
 PASSWORD = "pass-word-1"  # tests.factories.UserFactory's
@@ -192,13 +192,13 @@ def lock_alice(client):
 def test_a_superuser_sees_the_locks_and_lifts_one(client, alice, root):
     lock = lock_alice(client)
     client.force_login(root)
-    changelist = reverse("admin:crm_loginlock_changelist")
+    changelist = reverse("admin:tenancy_loginlock_changelist")
     response = client.get(changelist)
     assert response.status_code == 200
     assert "alice" in response.content.decode()
     assert "Lift selected locks" in response.content.decode()
-    assert client.get(reverse("admin:crm_loginlock_change", args=[lock.pk])).status_code == 200
-    assert client.get(reverse("admin:crm_loginlock_add")).status_code == 403
+    assert client.get(reverse("admin:tenancy_loginlock_change", args=[lock.pk])).status_code == 200
+    assert client.get(reverse("admin:tenancy_loginlock_add")).status_code == 403
     response = client.post(
         changelist, {"action": "lift_selected", "_selected_action": [lock.pk]}, follow=True
     )
@@ -215,7 +215,7 @@ def test_a_tenant_admin_gets_no_lock_admin(client, alice, admin_a):
     index = client.get(reverse("admin:index"))
     assert index.status_code == 200 and "Login lock" not in index.content.decode()
     for view, args in [("changelist", []), ("change", [LoginLock.objects.get().pk])]:
-        assert client.get(reverse(f"admin:crm_loginlock_{view}", args=args)).status_code == 403
+        assert client.get(reverse(f"admin:tenancy_loginlock_{view}", args=args)).status_code == 403
 
 
 def test_the_schema_documents_the_lock(client):

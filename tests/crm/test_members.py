@@ -1,7 +1,7 @@
 """Regression tests for the account takeover through the members admin: a tenant admin adding a
 "member" with another tenant's admin's (or a superuser's) username plus a new password and
 email used to reset that account. Every attack goes through the door it used: a real POST to
-/admin/crm/membership/add/ as tenant A's admin. Also the membership log, the operator's
+/admin/tenancy/membership/add/ as tenant A's admin. Also the membership log, the operator's
 command, role changes, and the admin's guard on their own role."""
 
 import pytest
@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 
-from crm.models import Membership, MembershipAction, MembershipEvent, Role
-from crm.services import members as member_services
+from tenancy.models import Membership, MembershipAction, MembershipEvent, Role
+from tenancy.services import members as member_services
 
-ADD = "/admin/crm/membership/add/"
-EVENTS = "/admin/crm/membershipevent/"
+ADD = "/admin/tenancy/membership/add/"
+EVENTS = "/admin/tenancy/membershipevent/"
 # tests.factories.UserFactory gives every user this password.
 PASSWORD = "pass-word-1"
 ROOT_PASSWORD = "root-pass-word-1"
@@ -22,7 +22,7 @@ ATTACK = {"password": "Attacker-chosen-9", "email": "mallory@evil.example", "rol
 
 
 def change_url(membership):
-    return f"/admin/crm/membership/{membership.pk}/change/"
+    return f"/admin/tenancy/membership/{membership.pk}/change/"
 
 
 @pytest.fixture
@@ -291,7 +291,7 @@ def test_an_admin_cannot_deactivate_their_own_membership(alpha, tenant_a, admin_
 
 
 def test_an_admin_cannot_remove_themselves(alpha, tenant_a, admin_a):
-    response = alpha.post(f"/admin/crm/membership/{admin_a.pk}/delete/", {"post": "yes"})
+    response = alpha.post(f"/admin/tenancy/membership/{admin_a.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert Membership.objects.filter(pk=admin_a.pk, role=Role.ADMIN, is_active=True).exists()
@@ -303,13 +303,13 @@ def test_another_tenants_members_cannot_be_changed(alpha, admin_b):
     assert alpha.post(change_url(admin_b), {"role": "agent"}).status_code == 404
     admin_b.refresh_from_db()
     assert admin_b.role == Role.ADMIN
-    listed = alpha.get("/admin/crm/membership/").context["cl"].result_list
+    listed = alpha.get("/admin/tenancy/membership/").context["cl"].result_list
     assert admin_b not in listed
 
 
 def test_removing_a_member_keeps_the_account_and_records_it(alpha, tenant_a, admin_a, agent_a):
     user = agent_a.user
-    response = alpha.post(f"/admin/crm/membership/{agent_a.pk}/delete/", {"post": "yes"})
+    response = alpha.post(f"/admin/tenancy/membership/{agent_a.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=agent_a.pk).exists()
@@ -333,7 +333,7 @@ def test_a_look_alike_of_an_existing_username_is_refused(client, admin_a, admin_
     client.force_login(admin_a.user)
     look_alike = admin_b.user.username.upper()
     response = client.post(
-        "/admin/crm/membership/add/",
+        "/admin/tenancy/membership/add/",
         {"username": look_alike, "password": "a-long-enough-pass", "role": "agent"},
     )
     assert response.status_code == 200
@@ -344,7 +344,8 @@ def test_a_look_alike_of_an_existing_username_is_refused(client, admin_a, admin_
 def test_a_new_account_is_held_to_the_password_rules(client, admin_a):
     client.force_login(admin_a.user)
     response = client.post(
-        "/admin/crm/membership/add/", {"username": "newbie", "password": "short", "role": "agent"}
+        "/admin/tenancy/membership/add/",
+        {"username": "newbie", "password": "short", "role": "agent"},
     )
     assert response.status_code == 200
     assert "This password is too short" in response.content.decode()

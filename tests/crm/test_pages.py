@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.forms import LeadForm
-from crm.middleware import SESSION_KEY
 from crm.models import (
     ActivityKind,
     Lead,
@@ -19,10 +18,10 @@ from crm.models import (
     LeadSource,
     LeadStatus,
     LeadSubSource,
-    Membership,
-    Role,
 )
 from crm.services.leads import EDITABLE_FIELDS, lead_create
+from tenancy.middleware import SESSION_KEY
+from tenancy.models import Membership, Role
 from tests.factories import LeadFactory, make_tenant
 
 
@@ -530,12 +529,12 @@ def test_the_switcher_moves_between_own_tenants_and_refuses_others(
     LeadFactory(tenant=tenant_b, first_name="Betty")
     assert "Betty" not in client.get(reverse("crm:lead-list")).content.decode()
 
-    refused = client.post(reverse("crm:switch-tenant"), {"tenant": "gamma"})
+    refused = client.post(reverse("tenancy:switch-tenant"), {"tenant": "gamma"})
     assert refused.status_code == 404
-    assert client.post(reverse("crm:switch-tenant"), {"tenant": "nope"}).status_code == 404
+    assert client.post(reverse("tenancy:switch-tenant"), {"tenant": "nope"}).status_code == 404
     assert SESSION_KEY not in client.session
 
-    response = client.post(reverse("crm:switch-tenant"), {"tenant": "beta"}, follow=True)
+    response = client.post(reverse("tenancy:switch-tenant"), {"tenant": "beta"}, follow=True)
     assert client.session[SESSION_KEY] == "beta"
     assert "Betty" in response.content.decode()
     assert "Now working in Beta." in response.content.decode()
@@ -551,7 +550,7 @@ def test_the_switcher_lists_only_the_users_tenants(client, tenant_a, tenant_b, a
 
 
 def test_the_switcher_needs_a_post(login, agent_a):
-    assert login(agent_a).get(reverse("crm:switch-tenant")).status_code == 405
+    assert login(agent_a).get(reverse("tenancy:switch-tenant")).status_code == 405
 
 
 # ---------------------------------------------------------------------------------------------

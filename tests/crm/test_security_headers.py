@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from campaigns.links import make_token
 from campaigns.views import TABS
-from crm.security_headers import CONTENT_SECURITY_POLICY, HEADER
+from tenancy.security_headers import CONTENT_SECURITY_POLICY, HEADER
 from tests.tenancy.registry import build_world, merged
 
 POLICY = (
@@ -63,7 +63,9 @@ PAGES = {
         reverse("campaigns:campaign-edit", args=[w.draft.pk, tab]) for tab in TABS
     ],
     # Open to anyone holding a link; an unknown one gets the page's own 404.
-    "crm:invitation-accept": lambda w: [reverse("crm:invitation-accept", args=["not-a-token"])],
+    "tenancy:invitation-accept": lambda w: [
+        reverse("tenancy:invitation-accept", args=["not-a-token"])
+    ],
     "campaigns-tracking:unsubscribe": lambda w: [
         reverse(
             "campaigns-tracking:unsubscribe",
@@ -71,7 +73,7 @@ PAGES = {
         )
     ],
 }
-STATUS = {"crm:invitation-accept": 404}
+STATUS = {"tenancy:invitation-accept": 404}
 # Routes that take no GET (the forms and buttons of the pages above post to them), or answer
 # with something other than a page.
 NOT_PAGES = {
@@ -84,7 +86,7 @@ NOT_PAGES = {
     "crm:callback-auto-assign",
     "crm:callback-status",
     "crm:callback-assign",
-    "crm:switch-tenant",
+    "tenancy:switch-tenant",
     "customfields:field-preview",
     "customfields:field-reorder",
     "customfields:apply-template",
@@ -101,7 +103,14 @@ NOT_PAGES = {
     "campaigns-tracking:click",  # a redirect
     "campaigns-tracking:webhook",  # a provider's POST
 }
-PAGE_NAMESPACES = {"crm", "customfields", "milestones", "campaigns", "campaigns-tracking"}
+PAGE_NAMESPACES = {
+    "tenancy",
+    "crm",
+    "customfields",
+    "milestones",
+    "campaigns",
+    "campaigns-tracking",
+}
 
 
 def route_names(patterns=None, namespace=""):
@@ -177,7 +186,7 @@ def test_the_check_finds_what_the_policy_blocks():
 
 def test_the_policy_is_the_agreed_one():
     assert CONTENT_SECURITY_POLICY == POLICY
-    assert "crm.security_headers.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
+    assert "tenancy.security_headers.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
 
 
 def test_every_page_route_is_walked_here():
@@ -245,7 +254,7 @@ def test_the_browsable_api_sends_the_policy(alpha, world):
 def test_a_view_may_set_its_own_policy(rf, settings):
     from django.http import HttpResponse
 
-    from crm.security_headers import ContentSecurityPolicyMiddleware
+    from tenancy.security_headers import ContentSecurityPolicyMiddleware
 
     def view(request):
         response = HttpResponse("<p>hi</p>")

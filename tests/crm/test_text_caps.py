@@ -14,13 +14,9 @@ from campaigns.services.campaigns import campaign_create
 from crm.models import CallbackActivity, CallbackRequest, Lead, LeadActivity, LeadSource
 from crm.services.callbacks import callback_add_note, callback_change_status, callback_create
 from crm.services.leads import lead_add_note, lead_create, lead_update
-from crm.validators import (
-    DESCRIPTION_MAX_LENGTH,
-    MESSAGE_BODY_MAX_LENGTH,
-    NOTES_MAX_LENGTH,
-)
 from milestones.models import LeadMilestone, MilestoneType
 from milestones.services.lead_milestones import milestone_record
+from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, NOTES_MAX_LENGTH
 from tests.factories import LeadFactory
 
 MEGABYTE = "x" * 1_000_000

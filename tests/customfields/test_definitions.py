@@ -4,8 +4,8 @@ and who may change them."""
 import pytest
 from django.core.management import call_command
 
-from crm.models import Tenant
 from customfields.models import FieldDefinition, IndustryFieldTemplate
+from tenancy.models import Tenant
 
 URL = "/api/v1/custom-fields/"
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import Invitation, Membership, Role
+from tenancy.models import Invitation, Membership, Role
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_invite_by_email_then_accept_as_an_existing_user(
     bob = admin_b.user
 
     log_in(admin_a)
-    page.goto("/admin/crm/invitation/add/")
+    page.goto("/admin/tenancy/invitation/add/")
     page.get_by_label("Email").fill(bob.email)
     page.get_by_label("Role").select_option("agent")
     page.get_by_role("button", name="Save", exact=True).click()

@@ -2,7 +2,6 @@
 template, lead with a milestone and a plan; how to address them; the writes and filters that point
 at them."""
 
-from crm.models import Role
 from crm.services.leads import lead_create
 from milestones.api.viewsets import (
     LeadMilestoneViewSet,
@@ -13,6 +12,7 @@ from milestones.api.viewsets import (
 from milestones.models import LeadMilestone, LeadMilestonePlan, MilestoneTemplate, MilestoneType
 from milestones.services.config import lead_template_set, milestone_type_create, template_create
 from milestones.services.lead_milestones import milestone_record
+from tenancy.models import Role
 from tests.factories import make_member
 
 

@@ -20,10 +20,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from crm.models import Customer, LoginLock, Tenant
+from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.models import FieldDefinition, FieldType
 from customfields.services.definitions import definition_create
+from tenancy.models import LoginLock, Tenant
 from tests.tenancy.registry import build_world
 
 SCRIPT = '<script>alert("xss-ATRIUM")</script>'

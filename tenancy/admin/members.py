@@ -1,0 +1,228 @@
+"""Members, invitations and the membership log in the admin. Every write goes through the
+member services, which decide what a tenant admin may do; the admin only shows their errors.
+
+The user picker is never shown, so no other tenant's users are listed; a tenant admin creates
+a new user here or invites an existing person by email."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from ..forms import add_service_errors
+from ..models import Invitation, Membership, MembershipEvent, Role
+from ..scoping import TenantAdminMixin
+from ..services import members as member_services
+
+
+def actor_for(request, tenant) -> Membership:
+    """Who acts: the request's membership, or for a superuser outside any membership of this
+    tenant, an unsaved admin membership carrying the superuser (an operator)."""
+    membership = getattr(request, "membership", None)
+    if request.user.is_superuser or membership is None or membership.tenant_id != tenant.pk:
+        return Membership(tenant=tenant, user=request.user, role=Role.ADMIN)
+    return membership
+
+
+class ServiceCheckedAdminForm(forms.ModelForm):
+    """Runs the admin's service call in a savepoint that is rolled back during validation, so
+    the service's refusals show as form errors instead of failing after the form said yes."""
+
+    request = None
+    model_admin = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.is_bound and not self._errors:
+            try:
+                with transaction.atomic():
+                    self.model_admin.run_service(self.request, self, self.instance)
+                    transaction.set_rollback(True)
+            except ValidationError as exc:
+                add_service_errors(self, exc)
+            except PermissionDenied as exc:
+                self.add_error(None, str(exc))
+
+
+class MemberAddForm(ServiceCheckedAdminForm):
+    username = forms.CharField(max_length=150, help_text="A new account for this person.")
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class MemberChangeForm(ServiceCheckedAdminForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
+class ServiceAdminBase(TenantAdminMixin, admin.ModelAdmin):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return type(form_class.__name__, (form_class,), {"request": request, "model_admin": self})
+
+    def form_tenant(self, request, form, obj):
+        if obj.pk:
+            return obj.tenant
+        return form.cleaned_data.get("tenant") or request.tenant
+
+    def save_model(self, request, obj, form, change):
+        saved = self.run_service(request, form, obj)
+        for field in saved._meta.concrete_fields:  # the admin logs and redirects with obj
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service saved everything there is
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceAdminBase):
+    list_display = ["username", "email", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+
+    @admin.display(ordering="user__username")
+    def username(self, obj):
+        return obj.user.username
+
+    @admin.display(ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = MemberChangeForm if obj else MemberAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj:
+            return ["role", "is_active"]
+        head = ["tenant"] if self._is_global(request) else []
+        return [*head, "username", "email", "password", "role"]
+
+    def run_service(self, request, form, obj):
+        tenant = self.form_tenant(request, form, obj)
+        by = actor_for(request, tenant)
+        if obj.pk:
+            current = Membership.objects.select_related("tenant", "user").get(pk=obj.pk)
+            return member_services.membership_update(
+                membership=current,
+                by=by,
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        return member_services.member_add(
+            tenant=tenant,
+            username=form.cleaned_data["username"],
+            role=form.cleaned_data["role"],
+            password=form.cleaned_data["password"],
+            email=form.cleaned_data["email"],
+            by=by,
+        )
+
+    def delete_model(self, request, obj):
+        try:
+            member_services.membership_remove(membership=obj, by=actor_for(request, obj.tenant))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user", "tenant"):
+            self.delete_model(request, obj)
+
+
+class InvitationForm(ServiceCheckedAdminForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ServiceAdminBase):
+    """Invite a person by email: they accept after signing in with their own account (or
+    creating one), so no account is ever changed from here."""
+
+    form = InvitationForm
+    list_display = ["email", "role", "status", "invited_by", "created_at", "expires_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    actions = ["revoke_selected"]
+
+    def get_fields(self, request, obj=None):
+        if obj:
+            return ["email", "role", "status", "invited_by", "created_at", "expires_at"]
+        head = ["tenant"] if self._is_global(request) else []
+        return [*head, "email", "role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj:
+            return self.get_fields(request, obj)
+        return []
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the record stays
+
+    def run_service(self, request, form, obj):
+        tenant = self.form_tenant(request, form, obj)
+        return member_services.invitation_create(
+            tenant=tenant,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            by=actor_for(request, tenant),
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        messages.success(request, f"Invitation sent to {obj.email}.")
+        return super().response_add(request, obj, post_url_continue)
+
+    def message_user(self, request, message, *args, **kwargs):
+        # The admin's "was added successfully" would repeat our own message.
+        if "was added successfully" not in str(message):
+            super().message_user(request, message, *args, **kwargs)
+
+    @admin.action(description="Revoke selected invitations")
+    def revoke_selected(self, request, queryset):
+        revoked = 0
+        for invitation in queryset.select_related("tenant"):
+            try:
+                member_services.invitation_revoke(
+                    invitation=invitation, by=actor_for(request, invitation.tenant)
+                )
+                revoked += 1
+            except ValidationError as exc:
+                messages.error(request, f"{invitation.email}: {' '.join(exc.messages)}")
+        if revoked:
+            messages.success(request, f"Revoked {revoked} invitation(s).")
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Who changed membership, what and when: read-only for the tenant's admins."""
+
+    list_display = ["created_at", "action", "subject", "detail", "actor_name"]
+    list_filter = ["action"]
+    search_fields = ["subject", "detail"]
+    list_select_related = ["actor"]
+    fields = ["created_at", "action", "subject", "detail", "actor_name"]
+    readonly_fields = fields
+
+    @admin.display(description="By", ordering="actor__username")
+    def actor_name(self, obj):
+        return obj.actor.get_username() if obj.actor else "operator (command line)"
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

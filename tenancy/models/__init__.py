@@ -1,0 +1,27 @@
+from .access import Invitation, LoginLock, LoginLockKind, MembershipAction, MembershipEvent
+from .tenants import (
+    INDUSTRY_CHOICES,
+    Membership,
+    Role,
+    Tenant,
+    TenantOwned,
+    TenantQuerySet,
+    validate_currency,
+    validate_timezone,
+)
+
+__all__ = [
+    "INDUSTRY_CHOICES",
+    "Invitation",
+    "LoginLock",
+    "LoginLockKind",
+    "Membership",
+    "MembershipAction",
+    "MembershipEvent",
+    "Role",
+    "Tenant",
+    "TenantOwned",
+    "TenantQuerySet",
+    "validate_currency",
+    "validate_timezone",
+]

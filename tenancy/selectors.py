@@ -1,0 +1,55 @@
+"""Which tenant a request acts in, and as whom."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import Membership, Role, Tenant
+
+
+def members_of(tenant: Tenant) -> QuerySet:
+    """Users who are active members of the tenant: whom a lead can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__tenant=tenant, memberships__is_active=True)
+        .order_by("username")
+    )
+
+
+def switchable_tenants(user: AbstractBaseUser) -> list[Tenant]:
+    """The tenants the user may switch to: their own, or every active one for a superuser."""
+    if user.is_superuser:
+        return list(Tenant.objects.filter(is_active=True))
+    return [membership.tenant for membership in memberships_of(user)]
+
+
+def memberships_of(user: AbstractBaseUser):
+    return (
+        Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("created_at", "pk")
+    )
+
+
+def resolve_membership(user: AbstractBaseUser, requested_slug: str | None) -> Membership | None:
+    """The membership a request acts under.
+
+    `requested_slug` (the X-Tenant-ID header or the tenant switcher) picks among the user's
+    memberships; a slug the user is not a member of is refused. Without one, the user's first
+    membership applies. A superuser may act in any active tenant, as its admin (an unsaved
+    membership carries the role).
+    """
+    if not user.is_authenticated:
+        return None
+    memberships = memberships_of(user)
+    if requested_slug:
+        membership = memberships.filter(tenant__slug=requested_slug).first()
+        if membership is None and user.is_superuser:
+            tenant = Tenant.objects.filter(slug=requested_slug, is_active=True).first()
+            if tenant is not None:
+                membership = Membership(tenant=tenant, user=user, role=Role.ADMIN)
+        if membership is None:
+            raise PermissionDenied(f"You are not a member of tenant '{requested_slug}'.")
+        return membership
+    return memberships.first()
