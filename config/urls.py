@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("milestones.api.urls")),
     path("api/v1/", include("tenancy.api.urls")),
     path("api/v1/", include("crm.api.urls")),
+    path("api/v1/", include("callbacks.api_urls")),
     path("api/v1/", include("customfields.api.urls")),
     path("api/v1/", include("campaigns.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -27,5 +28,6 @@ urlpatterns = [
     path("t/", include("campaigns.tracking_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("tenancy.urls")),
+    path("callbacks/", include("callbacks.urls")),
     path("", include("crm.urls")),
 ]

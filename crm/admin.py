@@ -313,6 +313,3 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         queryset.delete()
-
-
-from . import admin_callbacks  # noqa: E402,F401

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from callbacks.demo import seed_demo_callbacks
 from campaigns.demo import seed_demo_campaigns
 from customfields.services.definitions import industry_template_apply
 from milestones.demo import seed_demo_milestones
@@ -14,7 +15,6 @@ from tenancy.models import Role, Tenant
 from tenancy.services.members import OPERATOR, member_add
 from tenancy.services.tenants import tenant_create
 
-from .demo_callbacks import seed_demo_callbacks
 from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update

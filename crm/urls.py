@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_callbacks, views_customers
+from . import views, views_customers
 
 app_name = "crm"
 urlpatterns = [
@@ -25,33 +25,6 @@ urlpatterns = [
     ),
     path(
         "customers/<int:pk>/edit/", views_customers.CustomerEditView.as_view(), name="customer-edit"
-    ),
-    path("callbacks/", views_callbacks.CallbackQueueView.as_view(), name="callback-queue"),
-    path("callbacks/new/", views_callbacks.CallbackCreateView.as_view(), name="callback-create"),
-    path(
-        "callbacks/contacts/<str:kind>/",
-        views_callbacks.CallbackContactSearchView.as_view(),
-        name="callback-contacts",
-    ),
-    path("callbacks/claim/", views_callbacks.CallbackClaimView.as_view(), name="callback-claim"),
-    path(
-        "callbacks/auto-assign/",
-        views_callbacks.CallbackAutoAssignView.as_view(),
-        name="callback-auto-assign",
-    ),
-    path("callbacks/sla/", views_callbacks.CallbackSlaView.as_view(), name="callback-sla"),
-    path(
-        "callbacks/<int:pk>/", views_callbacks.CallbackDetailView.as_view(), name="callback-detail"
-    ),
-    path(
-        "callbacks/<int:pk>/status/",
-        views_callbacks.CallbackStatusView.as_view(),
-        name="callback-status",
-    ),
-    path(
-        "callbacks/<int:pk>/assign/",
-        views_callbacks.CallbackAssignView.as_view(),
-        name="callback-assign",
     ),
     path(
         "sources/performance/",

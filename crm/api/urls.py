@@ -1,7 +1,6 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .callbacks import CallbackViewSet
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
@@ -11,7 +10,6 @@ router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-
 router.register("customization/lead-channels", LeadChannelViewSet, basename="lead-channel")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
-router.register("callbacks", CallbackViewSet, basename="callback")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

@@ -1,17 +1,3 @@
-from .callbacks import (
-    CLOSED_CALLBACK_STATUSES,
-    OPEN_CALLBACK_STATUSES,
-    BusinessHoliday,
-    CallbackActivity,
-    CallbackActivityKind,
-    CallbackOutcome,
-    CallbackReason,
-    CallbackRequest,
-    CallbackSettings,
-    CallbackSource,
-    CallbackStatus,
-    PriorityCategory,
-)
 from .customers import ALL_SLOTS, SLOT_LAYOUT, Customer, CustomerTag, slot_names
 from .leads import (
     CLOSED_STATUSES,
@@ -30,18 +16,6 @@ from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_va
 
 __all__ = [
     "ALL_SLOTS",
-    "BusinessHoliday",
-    "CLOSED_CALLBACK_STATUSES",
-    "CallbackActivity",
-    "CallbackActivityKind",
-    "CallbackOutcome",
-    "CallbackReason",
-    "CallbackRequest",
-    "CallbackSettings",
-    "CallbackSource",
-    "CallbackStatus",
-    "OPEN_CALLBACK_STATUSES",
-    "PriorityCategory",
     "Customer",
     "CustomerTag",
     "SLOT_LAYOUT",

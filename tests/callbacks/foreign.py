@@ -4,9 +4,9 @@ them; the writes and filters that point at them."""
 
 from datetime import date
 
-from crm.api.callbacks import CallbackViewSet
-from crm.models import BusinessHoliday, CallbackRequest, CallbackSettings
-from crm.services.callbacks import (
+from callbacks.api import CallbackViewSet
+from callbacks.models import BusinessHoliday, CallbackRequest, CallbackSettings
+from callbacks.services import (
     callback_add_note,
     callback_assign,
     callback_create,

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from crm.models import BusinessHoliday, CallbackRequest, CallbackSettings
-from crm.services.callbacks import callback_settings_ensure
+from callbacks.models import BusinessHoliday, CallbackRequest, CallbackSettings
+from callbacks.services import callback_settings_ensure
 
 SETTINGS_FORM = {
     "customer_value_points": 30,

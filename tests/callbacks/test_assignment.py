@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from crm.models import CallbackActivity, CallbackRequest
-from crm.services.callbacks import (
+from callbacks.models import CallbackActivity, CallbackRequest
+from callbacks.services import (
     callback_assign,
     callback_auto_assign,
     callback_change_status,

@@ -1,12 +1,12 @@
 """Business-time arithmetic on its own: nights, weekends, holidays, time zones and clock
-changes (crm.businesstime)."""
+changes (callbacks.businesstime)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.businesstime import BusinessCalendar
+from callbacks.businesstime import BusinessCalendar
 
 NINE_TO_FIVE = {day: (time(9), time(17)) for day in range(5)}  # Monday to Friday
 BERLIN = ZoneInfo("Europe/Berlin")

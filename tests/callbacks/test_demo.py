@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django.db.models import F
 
-from crm.models import BusinessHoliday, CallbackActivity, CallbackRequest
+from callbacks.models import BusinessHoliday, CallbackActivity, CallbackRequest
 from tenancy.models import Tenant
 
 

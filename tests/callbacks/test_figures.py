@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from crm.selectors.callbacks import agent_load, sla_figures
+from callbacks.selectors import agent_load, sla_figures
+from callbacks.services import callback_assign, callback_change_status
 from crm.selectors.sources import DateRange
-from crm.services.callbacks import callback_assign, callback_change_status
 from tenancy.models import Role
 from tests.factories import make_member
 

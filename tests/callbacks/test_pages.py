@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from crm.models import CallbackRequest
-from crm.services.callbacks import callback_assign, callback_change_status
+from callbacks.models import CallbackRequest
+from callbacks.services import callback_assign, callback_change_status
 
 from .conftest import NOW, valuable_customer
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import CallbackRequest, CallbackSettings
-from crm.selectors.callbacks import callback_queue, priority_of, with_priority
-from crm.services.callbacks import callback_settings_ensure, callback_settings_update
+from callbacks.models import CallbackRequest, CallbackSettings
+from callbacks.selectors import callback_queue, priority_of, with_priority
+from callbacks.services import callback_settings_ensure, callback_settings_update
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
 

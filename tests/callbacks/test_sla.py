@@ -4,9 +4,9 @@ tenant's business hours and holidays in its time zone; breached requests flagged
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from crm.models import CallbackRequest
-from crm.selectors.callbacks import with_priority
-from crm.services.callbacks import (
+from callbacks.models import CallbackRequest
+from callbacks.selectors import with_priority
+from callbacks.services import (
     callback_change_status,
     callback_settings_ensure,
     callback_settings_update,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from crm.models import CallbackRequest
-from crm.services.callbacks import (
+from callbacks.models import CallbackRequest
+from callbacks.services import (
     callback_assign,
     callback_change_status,
     callback_settings_ensure,

@@ -34,13 +34,16 @@ PAGES = {
     "crm:customer-create": lambda w: [reverse("crm:customer-create")],
     "crm:customer-detail": lambda w: [reverse("crm:customer-detail", args=[w.customer.pk])],
     "crm:customer-edit": lambda w: [reverse("crm:customer-edit", args=[w.customer.pk])],
-    "crm:callback-queue": lambda w: [reverse("crm:callback-queue")],
-    "crm:callback-create": lambda w: [reverse("crm:callback-create")],
-    "crm:callback-contacts": lambda w: [
-        reverse("crm:callback-contacts", args=[kind]) + "?q=zq" for kind in ("customer", "lead")
+    "callbacks:callback-queue": lambda w: [reverse("callbacks:callback-queue")],
+    "callbacks:callback-create": lambda w: [reverse("callbacks:callback-create")],
+    "callbacks:callback-contacts": lambda w: [
+        reverse("callbacks:callback-contacts", args=[kind]) + "?q=zq"
+        for kind in ("customer", "lead")
     ],
-    "crm:callback-sla": lambda w: [reverse("crm:callback-sla")],
-    "crm:callback-detail": lambda w: [reverse("crm:callback-detail", args=[w.callback.pk])],
+    "callbacks:callback-sla": lambda w: [reverse("callbacks:callback-sla")],
+    "callbacks:callback-detail": lambda w: [
+        reverse("callbacks:callback-detail", args=[w.callback.pk])
+    ],
     "crm:source-performance": lambda w: [reverse("crm:source-performance")],
     "customfields:field-list": lambda w: [reverse("customfields:field-list")],
     "customfields:field-create": lambda w: [reverse("customfields:field-create")],
@@ -82,10 +85,10 @@ NOT_PAGES = {
     "crm:lead-archive",
     "crm:lead-restore",
     "crm:customer-columns",
-    "crm:callback-claim",
-    "crm:callback-auto-assign",
-    "crm:callback-status",
-    "crm:callback-assign",
+    "callbacks:callback-claim",
+    "callbacks:callback-auto-assign",
+    "callbacks:callback-status",
+    "callbacks:callback-assign",
     "tenancy:switch-tenant",
     "customfields:field-preview",
     "customfields:field-reorder",
@@ -106,6 +109,7 @@ NOT_PAGES = {
 PAGE_NAMESPACES = {
     "tenancy",
     "crm",
+    "callbacks",
     "customfields",
     "milestones",
     "campaigns",

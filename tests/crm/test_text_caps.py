@@ -9,10 +9,11 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
+from callbacks.models import CallbackActivity, CallbackRequest
+from callbacks.services import callback_add_note, callback_change_status, callback_create
 from campaigns.models import Campaign, CampaignChannel
 from campaigns.services.campaigns import campaign_create
-from crm.models import CallbackActivity, CallbackRequest, Lead, LeadActivity, LeadSource
-from crm.services.callbacks import callback_add_note, callback_change_status, callback_create
+from crm.models import Lead, LeadActivity, LeadSource
 from crm.services.leads import lead_add_note, lead_create, lead_update
 from milestones.models import LeadMilestone, MilestoneType
 from milestones.services.lead_milestones import milestone_record
@@ -20,7 +21,7 @@ from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, 
 from tests.factories import LeadFactory
 
 MEGABYTE = "x" * 1_000_000
-CAPPED_APPS = ("crm", "customfields", "milestones", "campaigns")
+CAPPED_APPS = ("tenancy", "crm", "callbacks", "customfields", "milestones", "campaigns")
 
 
 def text_fields():

@@ -4,8 +4,8 @@ no-answer, calls again and completes it."""
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import CallbackRequest
-from crm.services.callbacks import callback_create
+from callbacks.models import CallbackRequest
+from callbacks.services import callback_create
 from crm.services.customers import customer_create
 
 pytestmark = pytest.mark.browser

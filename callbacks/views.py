@@ -1,7 +1,7 @@
 """The callback pages: the queue with its priority tabs and "claim next", a request with its call
 log form, a form for new requests, and the managers' SLA view with each agent's load.
 
-Thin views on crm.selectors.callbacks and crm.services.callbacks: callbacks are fetched through
+Thin views on crm.selectors.callbacks and callbacks.services: callbacks are fetched through
 `callback_queue` (so another tenant's request, or another agent's, is a 404 like a missing one)
 with the priority computed at the moment of the request; which actions a page offers comes from
 the service's own rules (`callback_actions_for`).
@@ -23,21 +23,25 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from crm.filters import customer_search, lead_search
+from crm.forms import DATETIME_WIDGET, MemberChoiceField, NoteForm
+from crm.models import Customer
+from crm.selectors.leads import leads_visible_to
+from crm.selectors.sources import parse_date_range
+from crm.views import PageMixin, error_text
 from tenancy.forms import add_service_errors
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from .filters import customer_search, lead_search
-from .forms import DATETIME_WIDGET, MemberChoiceField, NoteForm
+from . import services as callback_services
 from .models import (
     OPEN_CALLBACK_STATUSES,
     CallbackOutcome,
     CallbackRequest,
     CallbackSource,
     CallbackStatus,
-    Customer,
     PriorityCategory,
 )
-from .selectors.callbacks import (
+from .selectors import (
     ASSIGNABLE_ROLES,
     PRIORITY_PARTS,
     agent_load,
@@ -48,10 +52,6 @@ from .selectors.callbacks import (
     priority_of,
     sla_figures,
 )
-from .selectors.leads import leads_visible_to
-from .selectors.sources import parse_date_range
-from .services import callbacks as callback_services
-from .views import PageMixin, error_text
 
 QUEUE_PAGE_SIZE = 50
 # The call log form's buttons, in this order, one per action the callback accepts from the
@@ -156,12 +156,12 @@ class ContactPicker(forms.Widget):
         if value not in (None, ""):
             selected = self.choices.queryset.filter(pk=value).first()
         return render_to_string(
-            "crm/callbacks/_contact_picker.html",
+            "callbacks/_contact_picker.html",
             {
                 "name": name,
                 "id": (attrs or {}).get("id") or f"id_{name}",
                 "kind": self.kind,
-                "search_url": reverse("crm:callback-contacts", args=[self.kind]),
+                "search_url": reverse("callbacks:callback-contacts", args=[self.kind]),
                 "selected": selected and {"pk": selected.pk, "label": contact_label(selected)},
             },
         )
@@ -217,8 +217,8 @@ class CallbackQueueView(CallbacksMixin, TemplateView):
     """Open callbacks the member sees (an agent: theirs and the pool), highest priority first,
     with a tab per category. An htmx request (a tab, a page link) gets only the results."""
 
-    template_name = "crm/callbacks/queue.html"
-    results_template_name = "crm/callbacks/_queue.html"
+    template_name = "callbacks/queue.html"
+    results_template_name = "callbacks/_queue.html"
 
     def get_template_names(self):
         headers = self.request.headers
@@ -269,7 +269,7 @@ class CallbackClaimView(CallbacksMixin, View):
             )
         except ValidationError as exc:
             messages.info(request, error_text(exc))
-            return redirect("crm:callback-queue")
+            return redirect("callbacks:callback-queue")
         messages.success(request, f"Claimed: call {callback.contact_name} now.")
         return redirect(callback)
 
@@ -289,7 +289,7 @@ class CallbackAutoAssignView(CallbacksMixin, View):
         else:
             plural = "s" if len(assigned) != 1 else ""
             messages.success(request, f"Assigned {len(assigned)} waiting callback{plural}.")
-        return redirect("crm:callback-queue")
+        return redirect("callbacks:callback-queue")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ class CallbackDetailView(CallbacksMixin, TemplateView):
     """The request, its priority parts and SLA, the actions the member may take, the activity
     log. POST here adds a note."""
 
-    template_name = "crm/callbacks/detail.html"
+    template_name = "callbacks/detail.html"
 
     def get_context_data(self, **kwargs):
         callback = self.callback
@@ -392,7 +392,7 @@ class CallbackAssignView(CallbackDetailView):
 
 class CallbackCreateView(PageMixin, FormView):
     form_class = CallbackForm
-    template_name = "crm/callbacks/form.html"
+    template_name = "callbacks/form.html"
 
     def get_initial(self):
         """`?customer=` or `?lead=` picks the contact (from a customer's or a lead's page)."""
@@ -434,7 +434,7 @@ class CallbackContactSearchView(PageMixin, View):
             found, more = found[:CONTACT_RESULTS], len(found) > CONTACT_RESULTS
         return render(
             request,
-            "crm/callbacks/_contact_options.html",
+            "callbacks/_contact_options.html",
             {"name": kind, "query": query, "found": found, "more": more},
         )
 
@@ -455,7 +455,7 @@ class PeriodForm(forms.Form):
 class CallbackSlaView(CallbacksMixin, TemplateView):
     """SLA breach figures over a period and each agent's load, for managers and admins."""
 
-    template_name = "crm/callbacks/sla.html"
+    template_name = "callbacks/sla.html"
 
     def dispatch(self, request, *args, **kwargs):
         membership = getattr(request, "membership", None)
@@ -487,6 +487,6 @@ class CallbackSlaView(CallbacksMixin, TemplateView):
                 (PriorityCategory(value).label, count)
                 for value, count in category_counts(open_).items()
             ],
-            queue_url=reverse("crm:callback-queue"),
+            queue_url=reverse("callbacks:callback-queue"),
             **kwargs,
         )

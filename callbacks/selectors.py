@@ -28,19 +28,19 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Floor, Greatest, Least
 
+from crm.models import CustomerTag
+from crm.selectors.sources import DateRange, rate
 from tenancy.models import Membership, Role, Tenant
 
-from ..businesstime import BusinessCalendar
-from ..models import (
+from .businesstime import BusinessCalendar
+from .models import (
     OPEN_CALLBACK_STATUSES,
     BusinessHoliday,
     CallbackRequest,
     CallbackSettings,
     CallbackStatus,
-    CustomerTag,
     PriorityCategory,
 )
-from .sources import DateRange, rate
 
 PRIORITY_PARTS = ("customer_value", "lead_score", "reason", "vip", "waiting")
 # Members a callback can be assigned to (and who may claim one).

@@ -19,12 +19,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.models.customers import Customer
+from crm.models.leads import Lead
+from crm.validators import normalize_phone, validate_phone
 from tenancy.models.tenants import TenantOwned
 from tenancy.validators import ACTIVITY_MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH, capped_text_field
-
-from ..validators import normalize_phone, validate_phone
-from .customers import Customer
-from .leads import Lead
 
 
 class CallbackStatus(models.TextChoices):
@@ -332,7 +331,7 @@ class CallbackRequest(TenantOwned):
         return f"Callback #{self.pk} for {self.contact_name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("crm:callback-detail", args=[self.pk])
+        return reverse("callbacks:callback-detail", args=[self.pk])
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}

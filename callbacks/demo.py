@@ -8,15 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from crm.models import Customer, Lead
 from tenancy.models import Membership
 
-from .models import CallbackOutcome, CallbackReason, CallbackSource, Customer, Lead
-from .services.callbacks import (
-    callback_assign,
-    callback_change_status,
-    callback_create,
-    holiday_create,
-)
+from .models import CallbackOutcome, CallbackReason, CallbackSource
+from .services import callback_assign, callback_change_status, callback_create, holiday_create
 
 REASONS = {
     CallbackReason.SALES_INQUIRY: 30,

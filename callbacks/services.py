@@ -19,11 +19,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from crm.selectors.leads import leads_visible_to
 from tenancy.models import Membership, Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
-from ..models import (
+from .models import (
     CLOSED_CALLBACK_STATUSES,
     BusinessHoliday,
     CallbackActivity,
@@ -33,7 +34,7 @@ from ..models import (
     CallbackSettings,
     CallbackStatus,
 )
-from ..selectors.callbacks import (
+from .selectors import (
     ASSIGNABLE_ROLES,
     QUEUE_ORDER,
     UNASSIGNED_PENDING,
@@ -43,7 +44,6 @@ from ..selectors.callbacks import (
     open_load,
     with_priority,
 )
-from ..selectors.leads import leads_visible_to
 
 # What clients may set on a request, in display order (the API, the admin and the forms use it).
 EDITABLE_FIELDS = (

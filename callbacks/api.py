@@ -11,13 +11,16 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crm.models import Customer, Lead
+from crm.selectors.leads import leads_visible_to
 from tenancy.api.fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.scoping import TenantViewSetMixin
 from tenancy.selectors import members_of
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from ..models import (
+from . import services as callback_services
+from .models import (
     OPEN_CALLBACK_STATUSES,
     CallbackActivity,
     CallbackOutcome,
@@ -25,13 +28,9 @@ from ..models import (
     CallbackRequest,
     CallbackSource,
     CallbackStatus,
-    Customer,
-    Lead,
     PriorityCategory,
 )
-from ..selectors.callbacks import QUEUE_ORDER, callback_queue, priority_of
-from ..selectors.leads import leads_visible_to
-from ..services import callbacks as callback_services
+from .selectors import QUEUE_ORDER, callback_queue, priority_of
 
 
 class VisibleLeadField(serializers.PrimaryKeyRelatedField):

@@ -1,6 +1,6 @@
 """The callback admin: the tenant's callback settings (priority weights, category thresholds, SLA
 hours, attempts, business hours), its holidays, and the callback requests with their activity
-log. Scoped like the rest of the admin; writes go through crm.services.callbacks."""
+log. Scoped like the rest of the admin; writes go through callbacks.services."""
 
 from django import forms
 from django.contrib import admin
@@ -9,9 +9,8 @@ from tenancy.admin.base import ServiceSaveMixin
 from tenancy.scoping import TenantInlineMixin
 from tenancy.selectors import resolve_membership
 
-from .models import BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
-from .models.callbacks import WEEKDAYS
-from .services import callbacks as callback_services
+from . import services as callback_services
+from .models import WEEKDAYS, BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
 
 
 @admin.register(CallbackSettings)
