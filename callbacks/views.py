@@ -28,8 +28,8 @@ from crm.forms import DATETIME_WIDGET, MemberChoiceField, NoteForm
 from crm.models import Customer
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.sources import parse_date_range
-from crm.views import PageMixin, error_text
-from tenancy.forms import add_service_errors
+from tenancy.forms import add_service_errors, error_text
+from tenancy.scoping import TenantPageMixin
 from tenancy.validators import NOTES_MAX_LENGTH
 
 from . import services as callback_services
@@ -73,7 +73,7 @@ PART_LABELS = {
 }
 
 
-class CallbacksMixin(PageMixin):
+class CallbacksMixin(TenantPageMixin):
     @cached_property
     def now(self):
         return timezone.now()
@@ -390,7 +390,7 @@ class CallbackAssignView(CallbackDetailView):
         return self.render_to_response(self.get_context_data(assign_form=form))
 
 
-class CallbackCreateView(PageMixin, FormView):
+class CallbackCreateView(TenantPageMixin, FormView):
     form_class = CallbackForm
     template_name = "callbacks/form.html"
 
@@ -417,7 +417,7 @@ class CallbackCreateView(PageMixin, FormView):
         return redirect(callback)
 
 
-class CallbackContactSearchView(PageMixin, View):
+class CallbackContactSearchView(TenantPageMixin, View):
     """The picker's results: up to 20 contacts of the kind matching every word typed (name,
     email, phone or company), as radio options named like the form field."""
 

@@ -17,10 +17,11 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from crm.views import CHART_COLOURS, PageMixin
+from crm.views import CHART_COLOURS
 from crm.views_customers import HtmxPartialMixin
 from customfields.services.values import active_definitions
 from tenancy.forms import add_service_errors
+from tenancy.scoping import TenantPageMixin
 
 from .api.viewsets import CAMPAIGN_WRITE_ROLES
 from .forms import (
@@ -68,7 +69,7 @@ ACTIONS = {
 }
 
 
-class CampaignsMixin(PageMixin):
+class CampaignsMixin(TenantPageMixin):
     def get_queryset(self):
         return Campaign.objects.for_tenant(self.tenant).select_related(
             "campaign_type", "status", "budget_type"

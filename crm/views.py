@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from tenancy.forms import add_service_errors
+from tenancy.forms import add_service_errors, error_text
 from tenancy.scoping import TenantPageMixin
 
 from .filters import LEAD_ORDERING_FIELDS, LeadFilterSet
@@ -73,10 +73,6 @@ TREND_DAYS = 30
 CHART_COLOURS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
 
 
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 def safe_next(request, fallback: str) -> str:
     """The `next` URL posted with a form when it points back into this site."""
     url = request.POST.get("next", "")
@@ -87,20 +83,7 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class PageMixin(TenantPageMixin):
-    """TenantPageMixin with the request's tenant and membership at hand (times are already in
-    the tenant's zone: the tenant middleware activates it)."""
-
-    @property
-    def tenant(self):
-        return self.request.tenant
-
-    @property
-    def membership(self):
-        return self.request.membership
-
-
-class VisibleLeadsMixin(PageMixin):
+class VisibleLeadsMixin(TenantPageMixin):
     def get_queryset(self):
         return leads_visible_to(tenant=self.tenant, membership=self.membership).select_related(
             "source", "sub_source", "channel", "assigned_to"
@@ -220,7 +203,7 @@ class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
         )
 
 
-class BulkActionView(PageMixin, View):
+class BulkActionView(TenantPageMixin, View):
     """POST the ticked leads to a service, then go back to the list with a message. A refusal
     by the service (PermissionDenied) is a 403."""
 
@@ -324,7 +307,7 @@ class LeadFormMixin:
         return {**super().get_form_kwargs(), "tenant": self.tenant, "membership": self.membership}
 
 
-class LeadCreateView(LeadFormMixin, PageMixin, FormView):
+class LeadCreateView(LeadFormMixin, TenantPageMixin, FormView):
     def form_valid(self, form):
         try:
             lead = lead_create(
@@ -432,7 +415,7 @@ def line_chart(trends: dict, *, width: int = 900, plot_height: int = 140) -> dic
     }
 
 
-class SourcePerformanceView(PageMixin, TemplateView):
+class SourcePerformanceView(TenantPageMixin, TemplateView):
     template_name = "crm/sources/performance.html"
 
     def get_context_data(self, **kwargs):

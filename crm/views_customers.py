@@ -27,6 +27,7 @@ from customfields.selectors.query import (
 )
 from customfields.services.values import active_definitions, read_values
 from tenancy.forms import add_service_errors
+from tenancy.scoping import TenantPageMixin
 
 from .filters import CustomerFilterSet
 from .forms import CustomerForm, CustomFilterForm, CustomValuesForm
@@ -36,7 +37,6 @@ from .services.customers import customer_create, customer_update, lead_convert
 from .views import (
     PAGE_SIZES,
     HtmxPartialMixin,
-    PageMixin,
     VisibleLeadsMixin,
     page_size,
     safe_next,
@@ -73,7 +73,7 @@ TAB_PAGE_SIZE = 50
 EDIT_REASON = "edited"
 
 
-class CustomersMixin(PageMixin):
+class CustomersMixin(TenantPageMixin):
     def get_queryset(self):
         return Customer.objects.for_tenant(self.tenant)
 

@@ -16,9 +16,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from crm.forms import DATE_WIDGET, CustomerForm
-from crm.views import PageMixin, error_text
-from tenancy.forms import add_service_errors
+from tenancy.forms import add_service_errors, error_text
 from tenancy.models import INDUSTRY_CHOICES, Tenant
+from tenancy.scoping import TenantPageMixin
 
 from .forms import OptionsField
 from .models import FieldDefinition, FieldType, key_validator
@@ -196,7 +196,7 @@ def preview_form(tenant: Tenant, unsaved: FieldDefinition | None = None) -> Cust
 
 
 class TenantAdminRequiredMixin:
-    """After PageMixin (sign-in and tenant are checked first): only the tenant's admins."""
+    """After TenantPageMixin (sign-in and tenant are checked first): only the tenant's admins."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.membership.is_admin:
@@ -204,7 +204,7 @@ class TenantAdminRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class BuilderMixin(PageMixin, TenantAdminRequiredMixin):
+class BuilderMixin(TenantPageMixin, TenantAdminRequiredMixin):
     """The tenant's fields, addressed by key: another tenant's is a 404 like a missing one."""
 
     def get_queryset(self):

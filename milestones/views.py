@@ -14,8 +14,9 @@ from django.views.generic import TemplateView
 
 from crm.models import CLOSED_STATUSES
 from crm.selectors.leads import leads_visible_to
-from crm.views import PageMixin, VisibleLeadsMixin, error_text
-from tenancy.forms import add_service_errors
+from crm.views import VisibleLeadsMixin
+from tenancy.forms import add_service_errors, error_text
+from tenancy.scoping import TenantPageMixin
 
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
 from .models import LeadMilestone, MilestoneStatus, MilestoneTemplate
@@ -275,7 +276,7 @@ def trend_chart(series: list[dict], *, width: int = 900, plot_height: int = 110)
     }
 
 
-class BottleneckDashboardView(PageMixin, TemplateView):
+class BottleneckDashboardView(TenantPageMixin, TemplateView):
     template_name = "milestones/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -306,7 +307,7 @@ class BottleneckDashboardView(PageMixin, TemplateView):
         )
 
 
-class OverdueListView(PageMixin, TemplateView):
+class OverdueListView(TenantPageMixin, TemplateView):
     """Open steps past their due day on the leads you may see, oldest first."""
 
     template_name = "milestones/overdue.html"

@@ -14,3 +14,8 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         if name.startswith("custom_fields."):  # a customer's custom value: its cf_<key> field
             name = "cf_" + name.removeprefix("custom_fields.")
         form.add_error(name if name in form.fields else None, errors)
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's error as one line, for a page's message."""
+    return " ".join(error.messages)

@@ -255,7 +255,9 @@ class TenantInlineMixin:
 
 
 class TenantPageMixin:
-    """Class-based page views: sign-in required, a tenant required, queryset scoped."""
+    """Class-based page views: sign-in required, a tenant required, queryset scoped; the
+    request's tenant and membership at hand (times are already in the tenant's zone: the
+    tenant middleware activates it)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -265,6 +267,14 @@ class TenantPageMixin:
                 return TemplateResponse(request, "tenancy/choose_tenant.html")
             raise Http404("You are not a member of any tenant.")
         return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def tenant(self):
+        return self.request.tenant
+
+    @property
+    def membership(self):
+        return self.request.membership
 
     def get_queryset(self):
         return super().get_queryset().for_tenant(self.request.tenant)
