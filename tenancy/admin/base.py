@@ -1,6 +1,6 @@
 """The admin's bases: scoping (tenancy.scoping.TenantAdminMixin) and saving through services."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ..forms import add_service_errors
@@ -46,10 +46,13 @@ class ServiceSaveMixin(TenantAdminMixin):
                 transaction.set_rollback(True)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
 
     def save_model(self, request, obj, form, change):
         saved = self.service_save(request, form, obj, change)
-        obj.pk, obj.tenant = saved.pk, saved.tenant
+        for field in saved._meta.concrete_fields:  # the admin logs and redirects with obj
+            setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):

@@ -7,12 +7,11 @@ a new user here or invites an existing person by email."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
-from ..forms import add_service_errors
 from ..models import Invitation, Membership, MembershipEvent, Role
 from ..scoping import TenantAdminMixin
 from ..services import members as member_services
+from .base import ServiceSaveMixin
 
 
 def actor_for(request, tenant) -> Membership:
@@ -24,27 +23,7 @@ def actor_for(request, tenant) -> Membership:
     return membership
 
 
-class ServiceCheckedAdminForm(forms.ModelForm):
-    """Runs the admin's service call in a savepoint that is rolled back during validation, so
-    the service's refusals show as form errors instead of failing after the form said yes."""
-
-    request = None
-    model_admin = None
-
-    def _post_clean(self):
-        super()._post_clean()
-        if self.is_bound and not self._errors:
-            try:
-                with transaction.atomic():
-                    self.model_admin.run_service(self.request, self, self.instance)
-                    transaction.set_rollback(True)
-            except ValidationError as exc:
-                add_service_errors(self, exc)
-            except PermissionDenied as exc:
-                self.add_error(None, str(exc))
-
-
-class MemberAddForm(ServiceCheckedAdminForm):
+class MemberAddForm(forms.ModelForm):
     username = forms.CharField(max_length=150, help_text="A new account for this person.")
     email = forms.EmailField(required=False)
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
@@ -54,38 +33,19 @@ class MemberAddForm(ServiceCheckedAdminForm):
         fields = ["role"]
 
 
-class MemberChangeForm(ServiceCheckedAdminForm):
+class MemberChangeForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "is_active"]
 
 
-class ServiceAdminBase(TenantAdminMixin, admin.ModelAdmin):
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        return type(form_class.__name__, (form_class,), {"request": request, "model_admin": self})
-
-    def form_tenant(self, request, form, obj):
-        if obj.pk:
-            return obj.tenant
-        return form.cleaned_data.get("tenant") or request.tenant
-
-    def save_model(self, request, obj, form, change):
-        saved = self.run_service(request, form, obj)
-        for field in saved._meta.concrete_fields:  # the admin logs and redirects with obj
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        pass  # the service saved everything there is
-
-
 @admin.register(Membership)
-class MembershipAdmin(ServiceAdminBase):
+class MembershipAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["username", "email", "role", "is_active", "created_at"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user"]
+    service_fields = {"username", "email", "password", "role", "is_active"}
 
     @admin.display(ordering="user__username")
     def username(self, obj):
@@ -105,24 +65,12 @@ class MembershipAdmin(ServiceAdminBase):
         head = ["tenant"] if self._is_global(request) else []
         return [*head, "username", "email", "password", "role"]
 
-    def run_service(self, request, form, obj):
-        tenant = self.form_tenant(request, form, obj)
-        by = actor_for(request, tenant)
-        if obj.pk:
-            current = Membership.objects.select_related("tenant", "user").get(pk=obj.pk)
-            return member_services.membership_update(
-                membership=current,
-                by=by,
-                role=form.cleaned_data["role"],
-                is_active=form.cleaned_data["is_active"],
-            )
-        return member_services.member_add(
-            tenant=tenant,
-            username=form.cleaned_data["username"],
-            role=form.cleaned_data["role"],
-            password=form.cleaned_data["password"],
-            email=form.cleaned_data["email"],
-            by=by,
+    def service_create(self, request, tenant, data):
+        return member_services.member_add(tenant=tenant, by=actor_for(request, tenant), **data)
+
+    def service_update(self, request, membership, data):
+        return member_services.membership_update(
+            membership=membership, by=actor_for(request, membership.tenant), **data
         )
 
     def delete_model(self, request, obj):
@@ -136,14 +84,14 @@ class MembershipAdmin(ServiceAdminBase):
             self.delete_model(request, obj)
 
 
-class InvitationForm(ServiceCheckedAdminForm):
+class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "role"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ServiceAdminBase):
+class InvitationAdmin(ServiceSaveMixin, admin.ModelAdmin):
     """Invite a person by email: they accept after signing in with their own account (or
     creating one), so no account is ever changed from here."""
 
@@ -152,6 +100,7 @@ class InvitationAdmin(ServiceAdminBase):
     list_filter = ["role"]
     search_fields = ["email"]
     actions = ["revoke_selected"]
+    service_fields = {"email", "role"}
 
     def get_fields(self, request, obj=None):
         if obj:
@@ -170,13 +119,9 @@ class InvitationAdmin(ServiceAdminBase):
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the record stays
 
-    def run_service(self, request, form, obj):
-        tenant = self.form_tenant(request, form, obj)
+    def service_create(self, request, tenant, data):
         return member_services.invitation_create(
-            tenant=tenant,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            by=actor_for(request, tenant),
+            tenant=tenant, by=actor_for(request, tenant), **data
         )
 
     def response_add(self, request, obj, post_url_continue=None):

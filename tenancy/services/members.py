@@ -45,6 +45,7 @@ USERNAME_UNAVAILABLE = (
     "This username cannot be used here. Choose another one, or invite the person by email "
     "(Invitations) so they join with their own account."
 )
+USERNAME_UNAVAILABLE_SIGNUP = "This username cannot be used. Choose another one."
 
 
 def is_operator(by: Actor) -> bool:
@@ -361,9 +362,6 @@ def invitation_accept_as_new_user(*, token: str, username: str, password: str) -
         raise ValidationError({"username": [USERNAME_UNAVAILABLE_SIGNUP]})
     user = _new_user(username=username, email=invitation.email, password=password)
     return invitation_accept(token=token, user=user)
-
-
-USERNAME_UNAVAILABLE_SIGNUP = "This username cannot be used. Choose another one."
 
 
 @transaction.atomic
