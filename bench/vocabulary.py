@@ -65,7 +65,7 @@ Finance Director|HR Manager|Facilities Manager|Engineering Manager|Consultant|An
 Account Executive|Business Development Manager|Director|Buyer|Administrator
 """.replace("\n", "").split("|")
 
-# (calling code, national number length) — normalised E.164 like crm.validators.normalize_phone.
+# (calling code, national number length) — normalised E.164 like tenancy.validators.normalize_phone.
 PHONE_FORMATS = [
     ("+1", 10, 38),
     ("+44", 10, 14),

@@ -21,9 +21,14 @@ from django.utils import timezone
 
 from crm.models.customers import Customer
 from crm.models.leads import Lead
-from crm.validators import normalize_phone, validate_phone
 from tenancy.models.tenants import TenantOwned
-from tenancy.validators import ACTIVITY_MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH, capped_text_field
+from tenancy.validators import (
+    ACTIVITY_MESSAGE_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 
 
 class CallbackStatus(models.TextChoices):

@@ -118,6 +118,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# The model whose rows carry custom values (customfields never imports it, as with
+# AUTH_USER_MODEL), and its form, which the form builder previews as the model's pages show it.
+CUSTOMFIELDS_HOST_MODEL = "crm.Customer"
+CUSTOMFIELDS_HOST_FORM = "crm.forms.CustomerForm"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:lead-list"  # where signing in, switching tenant and joining land
 LOGOUT_REDIRECT_URL = "login"

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from customfields.forms import check_custom_values, custom_values_from, formfield_for
 from customfields.selectors.query import custom_field_q
 from customfields.services.values import active_definitions, read_value, read_values
+from customfields.slots import ALL_SLOTS
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
 from tenancy.selectors import resolve_membership
 
-from .models import ALL_SLOTS, Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
+from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
 from .services import customers as customer_services
 from .services import leads as lead_services
 from .services import sources as source_services

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from customfields.forms import PREFIX, add_custom_fields, check_custom_values, custom_values_from
+from customfields.forms import DATE_WIDGET, PREFIX, CustomValuesForm
 from customfields.models import FieldDefinition, FieldType
 from customfields.selectors.query import ALLOWED
 from customfields.services.values import read_values
@@ -20,7 +20,6 @@ from .models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSub
 from .services.customers import CUSTOMER_FIELDS
 from .services.leads import EDITABLE_FIELDS
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Seconds are kept so that an untouched value compares equal to the stored one on edit.
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
@@ -215,35 +214,6 @@ class SourcePerformanceForm(forms.Form):
 # Customers
 
 
-class CustomValuesForm(forms.Form):
-    """One `cf_<key>` field per definition given; the value service judges the values, and its
-    errors land on their fields together with the form's own."""
-
-    def __init__(self, *args, definitions: dict[str, FieldDefinition], values=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.definitions = definitions
-        add_custom_fields(self, definitions.values(), values)
-
-    def clean(self):
-        cleaned = super().clean()
-        # A field that failed its own check (required, not an option) has nothing to judge.
-        checked = {k: d for k, d in self.definitions.items() if PREFIX + k not in self.errors}
-        check_custom_values(self, checked, creating=self.creating)
-        return cleaned
-
-    @property
-    def creating(self) -> bool:
-        """The values make a new customer (as converting a lead does): required fields must be
-        given."""
-        return True
-
-    def custom_values(self) -> dict:
-        return custom_values_from(self, self.definitions)
-
-    def custom_fields(self) -> list[forms.BoundField]:
-        return [self[PREFIX + key] for key in self.definitions]
-
-
 def _customer_field(name: str, **kwargs) -> forms.Field:
     """The form field Django derives from the Customer model (lengths, required)."""
     return Customer._meta.get_field(name).formfield(**kwargs)
@@ -252,7 +222,10 @@ def _customer_field(name: str, **kwargs) -> forms.Field:
 class CustomerForm(CustomValuesForm):
     """Create or edit a customer: core fields, tags, CRM metadata and the custom fields of the
     definitions given (the tenant's active ones; the form builder previews unsaved ones). Pass
-    `customer` to edit; the service gets the changed core fields and every custom value."""
+    `customer` to edit; the service gets the changed core fields and every custom value. It is
+    the host form (CUSTOMFIELDS_HOST_FORM) the form builder previews, in `fields_template`."""
+
+    fields_template = "crm/customers/_form_fields.html"
 
     first_name = _customer_field("first_name")
     last_name = _customer_field("last_name")

@@ -13,6 +13,7 @@ from .models import FieldDefinition, FieldType
 from .services.values import clean_values
 
 PREFIX = "cf_"
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BOOLEAN_CHOICES = [("", "—"), ("true", "Yes"), ("false", "No")]
 
 
@@ -81,6 +82,35 @@ def add_custom_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         key = key.removeprefix("custom_fields.")
         name = PREFIX + key
         form.add_error(name if name in form.fields else None, messages)
+
+
+class CustomValuesForm(forms.Form):
+    """One `cf_<key>` field per definition given; the value service judges the values, and its
+    errors land on their fields together with the form's own."""
+
+    def __init__(self, *args, definitions: dict[str, FieldDefinition], values=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.definitions = definitions
+        add_custom_fields(self, definitions.values(), values)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A field that failed its own check (required, not an option) has nothing to judge.
+        checked = {k: d for k, d in self.definitions.items() if PREFIX + k not in self.errors}
+        check_custom_values(self, checked, creating=self.creating)
+        return cleaned
+
+    @property
+    def creating(self) -> bool:
+        """The values make a new customer (as converting a lead does): required fields must be
+        given."""
+        return True
+
+    def custom_values(self) -> dict:
+        return custom_values_from(self, self.definitions)
+
+    def custom_fields(self) -> list[forms.BoundField]:
+        return [self[PREFIX + key] for key in self.definitions]
 
 
 class OptionsField(forms.CharField):

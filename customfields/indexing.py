@@ -1,5 +1,6 @@
-"""Which custom-field slots of crm.Customer are indexed, and how. Decided by the benchmark in
-bench/customfields (figures and reasons: docs/benchmarks.md, "Customers and custom fields").
+"""Which custom-field slots of the host model (crm.Customer) are indexed, and how. Decided by
+the benchmark in bench/customfields (figures and reasons: docs/benchmarks.md, "Customers and
+custom fields").
 
 One partial B-tree per slot of the types that are filtered by value or range and sorted —
 text, number, date, boolean and select, 75 slots:
@@ -24,14 +25,16 @@ mostly `__contains`, which no B-tree serves; an exact match on them reads the te
 customers instead (190–280 ms for 200K). Fields that overflowed into `custom_fields_extra` are
 not indexed either.
 
-Works the same on SQLite (partial indexes are standard there). Customer.Meta declares the
-indexes from `slot_indexes()`; crm's migration 0008_customer_slot_indexes creates them.
+Works the same on SQLite (partial indexes are standard there). The host model's Meta declares
+the indexes from `slot_indexes()`; the host app's migrations create them.
 """
 
 from collections.abc import Mapping
 
 from django.db import models
 from django.db.models import Q
+
+from .slots import SLOT_LAYOUT
 
 INDEXED_TYPES = ("text", "number", "date", "boolean", "select")
 
@@ -49,7 +52,7 @@ def slot_index(slot: str) -> models.Index:
     )
 
 
-def slot_indexes(layout: Mapping[str, int]) -> list[models.Index]:
+def slot_indexes(layout: Mapping[str, int] = SLOT_LAYOUT) -> list[models.Index]:
     """The indexes for a slot layout ({field type: number of slots})."""
     return [
         slot_index(f"custom_{field_type}_{n}")

@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import Customer
 from tenancy.models import INDUSTRY_CHOICES, TenantOwned
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH, capped_text_field
 
@@ -47,8 +46,8 @@ class FieldShape(models.Model):
 
 
 class FieldDefinition(FieldShape, TenantOwned):
-    """A tenant's customer field, stored in one slot column of its type (`mapped_field_name`),
-    or in `Customer.custom_fields_extra` when every slot of the type is taken."""
+    """A tenant's customer field, stored in one slot column of its type (`mapped_field_name`)
+    of the host model, or in its `custom_fields_extra` when every slot of the type is taken."""
 
     mapped_field_name = models.CharField(max_length=32, null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
@@ -86,7 +85,9 @@ class FieldDefinition(FieldShape, TenantOwned):
 class FieldHistory(TenantOwned):
     """Every change of a custom value: old, new, who, when and why."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="field_history")
+    customer = models.ForeignKey(
+        settings.CUSTOMFIELDS_HOST_MODEL, on_delete=models.CASCADE, related_name="field_history"
+    )
     definition = models.ForeignKey(
         FieldDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="history"
     )

@@ -15,12 +15,12 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from crm.forms import DATE_WIDGET, CustomerForm
 from tenancy.forms import add_service_errors, error_text
 from tenancy.models import INDUSTRY_CHOICES, Tenant
 from tenancy.scoping import TenantPageMixin
 
-from .forms import OptionsField
+from .forms import DATE_WIDGET, CustomValuesForm, OptionsField
+from .host import host_form
 from .models import FieldDefinition, FieldType, key_validator
 from .services.definitions import (
     definition_create,
@@ -183,16 +183,17 @@ class IndustryForm(forms.Form):
     industry = forms.ChoiceField(choices=INDUSTRY_CHOICES)
 
 
-def preview_form(tenant: Tenant, unsaved: FieldDefinition | None = None) -> CustomerForm:
-    """The customer form the edit page would show, with `unsaved` in place of the saved field of
-    its key (or added, for a new one; left out when inactive)."""
+def preview_form(tenant: Tenant, unsaved: FieldDefinition | None = None) -> CustomValuesForm:
+    """The host's form (CUSTOMFIELDS_HOST_FORM: the customer form) as its create page would show
+    it, with `unsaved` in place of the saved field of its key (or added, for a new one; left out
+    when inactive)."""
     definitions = active_definitions(tenant)
     if unsaved is not None:
         definitions.pop(unsaved.field_key, None)
         if unsaved.is_active:
             definitions[unsaved.field_key] = unsaved
     ordered = sorted(definitions.values(), key=lambda d: (d.order, d.pk is None, d.pk or 0))
-    return CustomerForm(definitions={d.field_key: d for d in ordered}, auto_id="preview_%s")
+    return host_form()(definitions={d.field_key: d for d in ordered}, auto_id="preview_%s")
 
 
 class TenantAdminRequiredMixin:

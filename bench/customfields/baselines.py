@@ -137,7 +137,7 @@ def core_indexes(table: str) -> list[tuple[str, str]]:
 
 def create_indexes() -> list[tuple[str, str]]:
     """(name, statement) pairs, built after loading (faster than row by row)."""
-    from crm.models import ALL_SLOTS
+    from customfields.slots import ALL_SLOTS
 
     pairs = [
         (f"{NAIVE}_pkey", f"ALTER TABLE {NAIVE} ADD CONSTRAINT {NAIVE}_pkey PRIMARY KEY (id)"),

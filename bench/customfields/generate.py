@@ -181,7 +181,7 @@ def _json_value(definition, value):
 def copy_rows(cur, rows, *, enum_ids: dict[str, int], layouts=("ours", "jsonb", "eav")) -> None:
     """COPY customers [(id, core row, {definition: value})] into each layout's tables:
     "ours" (crm_customer), "naive" (same columns, its own table), "jsonb", "eav"."""
-    from crm.models import ALL_SLOTS
+    from customfields.slots import ALL_SLOTS
 
     slot_index = {slot: i for i, slot in enumerate(ALL_SLOTS)}
     core_columns = ", ".join(bl.CORE_COLUMNS)
@@ -328,7 +328,7 @@ def load_eav_catalogue(definitions) -> dict[str, int]:
 def build_naive_and_indexes() -> None:
     from django.db import connection
 
-    from crm.models import ALL_SLOTS
+    from customfields.slots import ALL_SLOTS
 
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {bl.NAIVE}")

@@ -30,7 +30,7 @@ def _index_sql(indexes) -> list[str]:
 
 def _slot_indexes(cur) -> list[str]:
     """Every slot index on crm_customer, whichever strategy made it."""
-    from crm.models import ALL_SLOTS
+    from customfields.slots import ALL_SLOTS
 
     cur.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
@@ -49,9 +49,9 @@ def drop_all(cur) -> None:
 
 
 def statements(strategy: str) -> list[str]:
-    from crm.models import ALL_SLOTS, SLOT_LAYOUT
     from customfields import indexing
     from customfields.models import FieldDefinition
+    from customfields.slots import ALL_SLOTS, SLOT_LAYOUT
 
     if strategy == "none":
         return []

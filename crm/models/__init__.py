@@ -1,4 +1,4 @@
-from .customers import ALL_SLOTS, SLOT_LAYOUT, Customer, CustomerTag, slot_names
+from .customers import Customer, CustomerTag
 from .leads import (
     CLOSED_STATUSES,
     CONTACTED_STATUSES,
@@ -15,11 +15,8 @@ from .leads import (
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 
 __all__ = [
-    "ALL_SLOTS",
     "Customer",
     "CustomerTag",
-    "SLOT_LAYOUT",
-    "slot_names",
     "ActivityKind",
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",

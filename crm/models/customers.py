@@ -1,5 +1,5 @@
-"""Customers (seed 002): core fields, CRM metadata, tags, and the 90 typed slot columns that
-tenants map their own fields to (customfields.FieldDefinition), plus JSON for overflow."""
+"""Customers: core fields, CRM metadata, tags, and the custom-field columns (customfields.slots:
+the 90 typed slots tenants map their own fields to, plus JSON for overflow)."""
 
 from decimal import Decimal
 
@@ -11,42 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customfields.indexing import slot_indexes
+from customfields.slots import add_custom_field_columns
 from tenancy.models.tenants import TenantOwned
-from tenancy.validators import CUSTOMER_DESCRIPTION_MAX_LENGTH, capped_text_field
+from tenancy.validators import (
+    CUSTOMER_DESCRIPTION_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 
-from ..validators import normalize_phone, validate_phone
 from .leads import Tag
-
-# How many slot columns each field type has: custom_text_1..30, custom_number_1..15, …
-SLOT_LAYOUT = {
-    "text": 30,
-    "number": 15,
-    "date": 10,
-    "boolean": 10,
-    "email": 5,
-    "phone": 5,
-    "url": 5,
-    "select": 10,
-}
-
-
-def slot_names(field_type: str) -> list[str]:
-    return [f"custom_{field_type}_{n}" for n in range(1, SLOT_LAYOUT[field_type] + 1)]
-
-
-ALL_SLOTS = [name for field_type in SLOT_LAYOUT for name in slot_names(field_type)]
-
-
-def _slot_field(field_type: str) -> models.Field:
-    """The column for one slot; values are validated by customfields' value service."""
-    if field_type == "number":
-        return models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
-    if field_type == "date":
-        return models.DateField(null=True, blank=True)
-    if field_type == "boolean":
-        return models.BooleanField(null=True, blank=True)
-    length = {"text": 500, "email": 254, "phone": 32, "url": 500, "select": 200}[field_type]
-    return models.CharField(max_length=length, null=True, blank=True)
 
 
 class Customer(TenantOwned):
@@ -67,9 +41,6 @@ class Customer(TenantOwned):
         max_digits=20, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
 
-    # Values of custom fields that found no free slot of their type, keyed by field_key.
-    custom_fields_extra = models.JSONField(default=dict, blank=True)
-
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,7 +55,7 @@ class Customer(TenantOwned):
             models.Index(fields=["tenant", "crm_score"], name="customer_tenant_score"),
             models.Index(fields=["tenant", "last_contacted_at"], name="customer_tenant_contacted"),
             # Partial (tenant, slot) indexes on the filterable slot types: customfields.indexing.
-            *slot_indexes(SLOT_LAYOUT),
+            *slot_indexes(),
         ]
 
     def __str__(self) -> str:
@@ -108,10 +79,8 @@ class Customer(TenantOwned):
         return sorted(tag.name for tag in self.tags.all())
 
 
-# The 90 slots, generated rather than written out 90 times.
-for _type in SLOT_LAYOUT:
-    for _name in slot_names(_type):
-        Customer.add_to_class(_name, _slot_field(_type))
+# custom_fields_extra and the 90 slots, custom_text_1 … custom_select_10.
+add_custom_field_columns(Customer)
 
 
 class CustomerTag(TenantOwned):

@@ -12,9 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.models.tenants import Membership, TenantOwned
-from tenancy.validators import ACTIVITY_MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH, capped_text_field
+from tenancy.validators import (
+    ACTIVITY_MESSAGE_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    capped_text_field,
+    normalize_phone,
+    validate_phone,
+)
 
-from ..validators import normalize_phone, validate_phone
 from .sources import LeadChannel, LeadSource, LeadSubSource
 
 # A hot lead: open and scored at least this high. One definition, used by the property,

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Func, JSONField
 
-from crm.models import Customer, slot_names
 from tenancy.models import Tenant
 from tenancy.services.common import assign_fields, save_validated
 
+from ..host import host_model
 from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern
+from ..slots import slot_names
 
 MAX_FIELDS = 200  # per tenant: the 90 slots are a fast path, the JSON overflow takes the rest
 DEFINITION_FIELDS = (
@@ -156,7 +157,7 @@ class JSONWithoutKey(Func):
 def definition_delete(*, definition: FieldDefinition) -> None:
     """Clear the tenant's values first, so a field created later in the same slot (or under the
     same key) never shows old data; the field's history stays, detached."""
-    customers = Customer.objects.for_tenant(definition.tenant)
+    customers = host_model().objects.for_tenant(definition.tenant)
     if definition.in_slot:
         column = definition.mapped_field_name
         customers.filter(**{f"{column}__isnull": False}).update(**{column: None})

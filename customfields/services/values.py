@@ -14,10 +14,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db.models import Model
 
-from crm.models import Customer
-from crm.validators import normalize_phone
 from tenancy.models import Tenant
+from tenancy.validators import normalize_phone
 
 from ..models import FieldDefinition, FieldHistory, FieldType
 from ..patterns import pattern_matches
@@ -223,13 +223,13 @@ def _from_json(definition: FieldDefinition, value: Any) -> Any:
     return value
 
 
-def read_value(customer: Customer, definition: FieldDefinition) -> Any:
+def read_value(customer: Model, definition: FieldDefinition) -> Any:
     if definition.in_slot:
         return getattr(customer, definition.mapped_field_name)
     return _from_json(definition, (customer.custom_fields_extra or {}).get(definition.field_key))
 
 
-def read_values(customer: Customer, definitions: Iterable[FieldDefinition]) -> dict[str, Any]:
+def read_values(customer: Model, definitions: Iterable[FieldDefinition]) -> dict[str, Any]:
     return {d.field_key: read_value(customer, d) for d in definitions}
 
 
@@ -243,7 +243,7 @@ def _as_text(value: Any) -> str | None:
 
 def write_values(
     *,
-    customer: Customer,
+    customer: Model,
     definitions: Mapping[str, FieldDefinition],
     cleaned: Mapping[str, Any],
     changed_by: AbstractBaseUser | None,
