@@ -4,47 +4,16 @@ one is set, and the form's password fields never show the stored value (left bla
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
-from tenancy.admin.base import ServiceSaveMixin
+from tenancy.admin.config import ConfigEntryAdmin
 
 from .models import BudgetType, CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
 from .services import catalogue
 
 
-class CatalogueAdmin(ServiceSaveMixin, admin.ModelAdmin):
-    exclude = ["created_by"]
-    actions = ["deactivate_selected"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
-
-    @property
-    def service_fields(self):
-        return catalogue.SPECS[self.model].fields
-
-    def service_create(self, request, tenant, data):
-        return catalogue.entry_create(
-            model=self.model, tenant=tenant, data=data, created_by=request.user
-        )
-
-    def service_update(self, request, entry, data):
-        return catalogue.entry_update(entry=entry, data=data)
-
-    def service_delete(self, obj):
-        catalogue.entry_delete(entry=obj)
-
-    @admin.action(description="Deactivate selected entries")
-    def deactivate_selected(self, request, queryset):
-        for entry in queryset:
-            try:
-                catalogue.entry_deactivate(entry=entry)
-            except ValidationError as exc:
-                self.message_user(request, f"{entry}: {' '.join(exc.messages)}", "error")
-
-
 @admin.register(CampaignType)
-class CampaignTypeAdmin(CatalogueAdmin):
+class CampaignTypeAdmin(ConfigEntryAdmin):
+    spec = catalogue.TYPES
     list_display = [
         "type_code",
         "type_name",
@@ -75,7 +44,7 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = CampaignChannel
-        fields = ["tenant", *sorted(catalogue.CHANNEL_FIELDS)]
+        fields = ["tenant", *catalogue.CHANNELS.fields]
 
     def _keep(self, name: str) -> str:
         value = self.cleaned_data.get(name) or ""
@@ -89,7 +58,8 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(CampaignChannel)
-class CampaignChannelAdmin(CatalogueAdmin):
+class CampaignChannelAdmin(ConfigEntryAdmin):
+    spec = catalogue.CHANNELS
     form = ChannelForm
     list_display = ["channel_code", "channel_name", "kind", "key", "is_active", "is_default"]
     list_filter = ["kind", "is_active"]
@@ -101,7 +71,8 @@ class CampaignChannelAdmin(CatalogueAdmin):
 
 
 @admin.register(CampaignStatus)
-class CampaignStatusAdmin(CatalogueAdmin):
+class CampaignStatusAdmin(ConfigEntryAdmin):
+    spec = catalogue.STATUSES
     list_display = [
         "status_code",
         "status_name",
@@ -117,14 +88,16 @@ class CampaignStatusAdmin(CatalogueAdmin):
 
 
 @admin.register(BudgetType)
-class BudgetTypeAdmin(CatalogueAdmin):
+class BudgetTypeAdmin(ConfigEntryAdmin):
+    spec = catalogue.BUDGET_TYPES
     list_display = ["budget_type_code", "budget_type_name", "per_channel", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["budget_type_code", "budget_type_name"]
 
 
 @admin.register(CampaignTemplate)
-class CampaignTemplateAdmin(CatalogueAdmin):
+class CampaignTemplateAdmin(ConfigEntryAdmin):
+    spec = catalogue.TEMPLATES
     list_display = ["template_name", "campaign_type", "default_budget", "is_active", "is_default"]
     list_filter = ["is_active", "campaign_type"]
     search_fields = ["template_name"]

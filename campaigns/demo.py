@@ -15,7 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from crm.models import Customer
+from tenancy.actors import OPERATOR
 from tenancy.models import Tenant
+from tenancy.services.config_entries import config_entry_create, spec_for
 
 from .models import (
     BudgetType,
@@ -25,8 +27,8 @@ from .models import (
     CampaignTemplate,
     CampaignType,
 )
+from .services import catalogue  # noqa: F401  (registers the catalogue specs)
 from .services.campaigns import campaign_create, campaign_create_from_template
-from .services.catalogue import entry_create
 from .services.launch import campaign_launch
 from .services.metrics import ad_metric_record
 from .services.sending import send_campaign
@@ -48,8 +50,9 @@ def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
     by_code = {c.channel_code: c for c in CampaignChannel.objects.for_tenant(tenant)}
     email, facebook = by_code["EMAIL"], by_code["FACEBOOK"]
     types = {t.type_code: t for t in CampaignType.objects.for_tenant(tenant)}
-    template = entry_create(
-        model=CampaignTemplate,
+    template = config_entry_create(
+        spec_for(CampaignTemplate),
+        by=OPERATOR,
         tenant=tenant,
         data={
             "template_name": "Monthly listings newsletter",

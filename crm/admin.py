@@ -5,15 +5,21 @@ validation, so the admin shows the same errors."""
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from customfields.forms import check_custom_values, custom_values_from, formfield_for
 from customfields.selectors.query import custom_field_q
 from customfields.services.values import active_definitions, read_value, read_values
 from customfields.slots import ALL_SLOTS
+from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
+from tenancy.admin.config import ConfigEntryAdmin
 from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
 from tenancy.selectors import resolve_membership
+from tenancy.services.config_entries import (
+    config_entry_create,
+    config_entry_delete,
+    config_entry_update,
+)
 
 from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
 from .services import customers as customer_services
@@ -40,7 +46,8 @@ class SubSourceInline(TenantInlineMixin, admin.TabularInline):
 
 
 @admin.register(LeadSource)
-class LeadSourceAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class LeadSourceAdmin(ConfigEntryAdmin):
+    spec = source_services.SOURCES
     list_display = [
         "source_code",
         "source_name",
@@ -52,51 +59,49 @@ class LeadSourceAdmin(ServiceSaveMixin, admin.ModelAdmin):
     ]
     list_filter = ["source_type", "is_active", "is_default"]
     search_fields = ["source_code", "source_name"]
-    exclude = ["created_by"]
     inlines = [SubSourceInline]
-    service_fields = source_services.SOURCE_FIELDS
-    actions = ["deactivate_selected"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
-
-    def service_create(self, request, tenant, data):
-        return source_services.source_create(tenant=tenant, data=data, created_by=request.user)
-
-    def service_update(self, request, source, data):
-        return source_services.source_update(source=source, data=data)
-
-    def service_delete(self, obj):
-        source_services.source_delete(source=obj)
-
-    @admin.action(description="Deactivate selected sources")
-    def deactivate_selected(self, request, queryset):
-        for source in queryset:
-            try:
-                source_services.source_deactivate(source=source)
-            except ValidationError as exc:
-                self.message_user(request, f"{source}: {' '.join(exc.messages)}", "error")
+    def save_formset(self, request, form, formset, change):
+        """Sub-sources are config entries too: created, changed and (softly) deleted through
+        the same service as the API's."""
+        if formset.model is not LeadSubSource:
+            return super().save_formset(request, form, formset, change)
+        source = form.instance
+        by = actor_for_request(request, source.tenant)
+        # What the admin's change message reads.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            sub = inline_form.instance
+            if inline_form in formset.deleted_forms:
+                if sub.pk:
+                    config_entry_delete(LeadSubSource.objects.get(pk=sub.pk), by=by)
+                    formset.deleted_objects.append(sub)
+                continue
+            fields = [
+                n for n in inline_form.changed_data if n in source_services.SUB_SOURCES.writable
+            ]
+            data = {name: inline_form.cleaned_data[name] for name in fields}
+            if sub.pk:
+                if data:
+                    config_entry_update(LeadSubSource.objects.get(pk=sub.pk), data=data, by=by)
+                    formset.changed_objects.append((sub, list(data)))
+            elif data:
+                created = config_entry_create(
+                    source_services.SUB_SOURCES,
+                    tenant=source.tenant,
+                    data=data,
+                    by=by,
+                    source=source,
+                )
+                formset.new_objects.append(created)
 
 
 @admin.register(LeadChannel)
-class LeadChannelAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class LeadChannelAdmin(ConfigEntryAdmin):
+    spec = source_services.CHANNELS
     list_display = ["channel_code", "channel_name", "is_active", "display_order"]
     list_filter = ["is_active"]
     search_fields = ["channel_code", "channel_name"]
-    exclude = ["created_by"]
-    service_fields = source_services.CHANNEL_FIELDS
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
-
-    def service_create(self, request, tenant, data):
-        return source_services.channel_create(tenant=tenant, data=data, created_by=request.user)
-
-    def service_update(self, request, channel, data):
-        return source_services.channel_update(channel=channel, data=data)
-
-    def service_delete(self, obj):
-        source_services.entry_delete(entry=obj)
 
 
 class ActivityInline(TenantInlineMixin, admin.TabularInline):

@@ -2,12 +2,14 @@
 to the tenant admin's tenant (superusers see every tenant); writes go through the services, and
 the forms show the services' refusals as form errors before anything is saved."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 
+from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
+from tenancy.admin.config import ConfigEntryAdmin
 from tenancy.scoping import TenantInlineMixin
 from tenancy.selectors import resolve_membership
 
@@ -16,33 +18,9 @@ from .services import config as config_services
 from .services import lead_milestones as milestone_services
 
 
-class ConfigAdmin(ServiceSaveMixin, admin.ModelAdmin):
-    """Live rows only; a refused deactivation or deletion is a message, not an error page."""
-
-    exclude = ["created_by"]
-    actions = ["deactivate_selected"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted_at__isnull=True)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            try:
-                self.service_delete(obj)
-            except ValidationError as exc:
-                self.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
-
-    @admin.action(description="Deactivate selected entries")
-    def deactivate_selected(self, request, queryset):
-        for obj in queryset:
-            try:
-                self.service_deactivate(obj)
-            except ValidationError as exc:
-                self.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
-
-
 @admin.register(MilestoneType)
-class MilestoneTypeAdmin(ConfigAdmin):
+class MilestoneTypeAdmin(ConfigEntryAdmin):
+    spec = config_services.TYPES
     list_display = [
         "type_code",
         "type_name",
@@ -56,25 +34,6 @@ class MilestoneTypeAdmin(ConfigAdmin):
     ]
     list_filter = ["category", "is_active", "is_mandatory"]
     search_fields = ["type_code", "type_name"]
-    service_fields = config_services.TYPE_FIELDS
-
-    def has_delete_permission(self, request, obj=None):
-        in_use = obj is not None and bool(config_services.templates_using(obj))
-        return super().has_delete_permission(request, obj) and not in_use
-
-    def service_create(self, request, tenant, data):
-        return config_services.milestone_type_create(
-            tenant=tenant, data=data, created_by=request.user
-        )
-
-    def service_update(self, request, milestone_type, data):
-        return config_services.milestone_type_update(milestone_type=milestone_type, data=data)
-
-    def service_deactivate(self, obj):
-        config_services.milestone_type_deactivate(milestone_type=obj)
-
-    def service_delete(self, obj):
-        config_services.milestone_type_delete(milestone_type=obj)
 
 
 class StepFormSet(BaseInlineFormSet):
@@ -98,7 +57,8 @@ class StepFormSet(BaseInlineFormSet):
         template = self.instance
         if any(self.errors) or template.tenant_id is None:
             return
-        data = {name: getattr(template, name) for name in config_services.TEMPLATE_FIELDS}
+        data = {name: getattr(template, name) for name in config_services.TEMPLATES.fields}
+        by = actor_for_request(self.request, template.tenant)
         try:
             with transaction.atomic():
                 if template.pk:
@@ -106,14 +66,17 @@ class StepFormSet(BaseInlineFormSet):
                         template=MilestoneTemplate.objects.get(pk=template.pk),
                         data=data,
                         sequence=self.sequence(),
+                        by=by,
                     )
                 else:
                     config_services.template_create(
-                        tenant=template.tenant, data=data, sequence=self.sequence()
+                        tenant=template.tenant, data=data, sequence=self.sequence(), by=by
                     )
                 transaction.set_rollback(True)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class StepInline(TenantInlineMixin, admin.TabularInline):
@@ -125,9 +88,15 @@ class StepInline(TenantInlineMixin, admin.TabularInline):
     verbose_name = "step"
     verbose_name_plural = "steps (in order of position; they are renumbered 1, 2, 3… on save)"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request  # the template service takes the admin's membership as actor
+        return formset
+
 
 @admin.register(MilestoneTemplate)
-class MilestoneTemplateAdmin(ConfigAdmin):
+class MilestoneTemplateAdmin(ConfigEntryAdmin):
+    spec = config_services.TEMPLATES
     list_display = [
         "template_name",
         "template_type",
@@ -139,7 +108,6 @@ class MilestoneTemplateAdmin(ConfigAdmin):
     list_filter = ["template_type", "is_active", "is_default"]
     search_fields = ["template_name", "description"]
     inlines = [StepInline]
-    service_fields = config_services.TEMPLATE_FIELDS
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("steps__milestone_type")
@@ -147,9 +115,6 @@ class MilestoneTemplateAdmin(ConfigAdmin):
     @admin.display(description="Steps")
     def sequence(self, obj):
         return " → ".join(obj.type_codes())
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_default)
 
     def check_with_service(self, request, form, obj):
         """The steps' formset checks the template with its steps (StepFormSet.clean)."""
@@ -167,21 +132,21 @@ class MilestoneTemplateAdmin(ConfigAdmin):
         data = {name: form.cleaned_data[name] for name in names if name in self.service_fields}
         if change:
             saved = config_services.template_update(
-                template=MilestoneTemplate.objects.get(pk=obj.pk), data=data, sequence=sequence
+                template=MilestoneTemplate.objects.get(pk=obj.pk),
+                data=data,
+                sequence=sequence,
+                by=actor_for_request(request, obj.tenant),
             )
         else:
             tenant = obj.tenant if self._is_global(request) else request.tenant
             saved = config_services.template_create(
-                tenant=tenant, data=data, sequence=sequence, created_by=request.user
+                tenant=tenant,
+                data=data,
+                sequence=sequence,
+                by=actor_for_request(request, tenant),
             )
         obj.pk, obj.tenant = saved.pk, saved.tenant
         obj._state.adding = False
-
-    def service_deactivate(self, obj):
-        config_services.template_deactivate(template=obj)
-
-    def service_delete(self, obj):
-        config_services.template_delete(template=obj)
 
 
 @admin.register(LeadMilestone)

@@ -13,7 +13,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 
 from .models import Role, Tenant
-from .selectors import resolve_membership
+from .selectors import membership_for_request
 
 # ---------------------------------------------------------------------------------------------
 # API
@@ -32,9 +32,7 @@ class TenantViewSetMixin:
     def check_permissions(self, request):
         super().check_permissions(request)
         try:
-            membership = resolve_membership(
-                request.user, request.headers.get("X-Tenant-ID") or None
-            )
+            membership = membership_for_request(request)
         except PermissionDenied as exc:
             raise drf_exceptions.PermissionDenied(str(exc)) from exc
         if membership is None:

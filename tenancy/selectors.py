@@ -53,3 +53,31 @@ def resolve_membership(user: AbstractBaseUser, requested_slug: str | None) -> Me
             raise PermissionDenied(f"You are not a member of tenant '{requested_slug}'.")
         return membership
     return memberships.first()
+
+
+TENANT_HEADER = "X-Tenant-ID"
+SESSION_KEY = "tenant_slug"
+
+
+def membership_for_request(request) -> Membership | None:
+    """The one resolver of the membership a request acts under, for pages, the admin and the
+    API alike (session or token sign-in).
+
+    The X-Tenant-ID header (a tenant slug) picks among several memberships and is refused
+    (PermissionDenied) when the user is not a member. Without it, the tenant the user chose with
+    the switcher (kept in the session) applies while the user is still a member there; else the
+    user's first membership."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    header = request.headers.get(TENANT_HEADER) or None
+    if header:
+        return resolve_membership(user, header)
+    session = getattr(request, "session", None)
+    chosen = session.get(SESSION_KEY) if session is not None else None
+    if chosen:
+        try:
+            return resolve_membership(user, chosen)
+        except PermissionDenied:
+            session.pop(SESSION_KEY, None)
+    return resolve_membership(user, None)

@@ -21,6 +21,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_tenant(slug: str, **kwargs):
+    """A tenant with every app's defaults but no custom fields (tests define their own)."""
+    kwargs.setdefault("industry_template", False)
     return tenant_create(slug=slug, name=kwargs.pop("name", slug.title()), **kwargs)
 
 

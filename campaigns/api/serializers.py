@@ -1,10 +1,11 @@
 """Serializers of the campaign API. Related entries are addressed by code among the request's
-tenant's live rows (crm.api.fields), so a client can never point at another tenant's row.
+tenant's live rows (tenancy.api.fields), so a client can never point at another tenant's row.
 Channel secrets are write-only: responses only say whether one is set."""
 
 from rest_framework import serializers
 
 from crm.models import Customer
+from tenancy.api.config import serializer_fields
 from tenancy.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
 from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH
 
@@ -19,25 +20,13 @@ from ..models import (
     CampaignType,
     CampaignVariant,
 )
-
-_ENTRY = ["description", "display_order", "is_active", "metadata", "created_at", "updated_at"]
+from ..services import catalogue
 
 
 class CampaignTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = CampaignType
-        fields = [
-            "type_code",
-            "type_name",
-            "icon",
-            "color_hex",
-            "is_default",
-            "typical_duration_days",
-            "min_budget",
-            "max_budget",
-            "recommended_budget",
-            *_ENTRY,
-        ]
+        fields = serializer_fields(catalogue.TYPES)
         validators = []  # uniqueness among live rows is checked by the service
 
 
@@ -53,23 +42,7 @@ class CampaignChannelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CampaignChannel
-        fields = [
-            "channel_code",
-            "channel_name",
-            "kind",
-            "icon",
-            "is_default",
-            "average_cpl",
-            "average_cpm",
-            "average_roi",
-            "cost_per_message",
-            "integration_key",
-            "webhook_secret",
-            "has_integration_key",
-            "has_webhook_secret",
-            "integration_data",
-            *_ENTRY,
-        ]
+        fields = serializer_fields(catalogue.CHANNELS, "has_integration_key", "has_webhook_secret")
         validators = []
 
     def get_has_integration_key(self, obj) -> bool:
@@ -86,24 +59,14 @@ class CampaignStatusSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CampaignStatus
-        fields = [
-            "status_code",
-            "status_name",
-            "color_hex",
-            "phase",
-            "is_initial",
-            "is_final",
-            "allows_editing",
-            "next_statuses",
-            *_ENTRY,
-        ]
+        fields = serializer_fields(catalogue.STATUSES)
         validators = []
 
 
 class BudgetTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = BudgetType
-        fields = ["budget_type_code", "budget_type_name", "per_channel", *_ENTRY]
+        fields = serializer_fields(catalogue.BUDGET_TYPES)
         validators = []
 
 
@@ -114,18 +77,13 @@ class CampaignTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
 
     class Meta:
         model = CampaignTemplate
+        # The template's campaign type travels by code.
         fields = [
             "id",
-            "template_name",
-            "campaign_type_code",
-            "default_channels",
-            "default_budget",
-            "default_duration_days",
-            "target_audience",
-            "kpis",
-            "content",
-            "is_default",
-            *_ENTRY,
+            *(
+                "campaign_type_code" if name == "campaign_type" else name
+                for name in serializer_fields(catalogue.TEMPLATES)
+            ),
         ]
 
 

@@ -9,8 +9,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api.sources import ConfigViewSet
 from crm.selectors.sources import parse_date_range
+from tenancy.api.config import ConfigViewSet
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.models import Role
 from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
@@ -33,50 +33,37 @@ from . import serializers as s
 CAMPAIGN_WRITE_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
-class CatalogueViewSet(ConfigViewSet):
-    """Code-addressed catalogue entries: everyone reads, tenant admins write; DELETE is soft."""
-
-    def create_entry(self, data):
-        return catalogue.entry_create(
-            model=self.queryset.model, tenant=self.tenant, data=data, created_by=self.request.user
-        )
-
-    def update_entry(self, entry, data):
-        return catalogue.entry_update(entry=entry, data=data)
-
-    def deactivate_entry(self, entry):
-        catalogue.entry_deactivate(entry=entry)
-
-    def perform_destroy(self, instance):
-        catalogue.entry_delete(entry=instance)
-
-
-class CampaignTypeViewSet(CatalogueViewSet):
+class CampaignTypeViewSet(ConfigViewSet):
+    spec = catalogue.TYPES
     queryset = CampaignType.objects.all()
     serializer_class = s.CampaignTypeSerializer
     lookup_field = "type_code"
 
 
-class CampaignChannelViewSet(CatalogueViewSet):
+class CampaignChannelViewSet(ConfigViewSet):
+    spec = catalogue.CHANNELS
     queryset = CampaignChannel.objects.all()
     serializer_class = s.CampaignChannelSerializer
     lookup_field = "channel_code"
     filterset_fields = ["is_active", "kind"]
 
 
-class CampaignStatusViewSet(CatalogueViewSet):
+class CampaignStatusViewSet(ConfigViewSet):
+    spec = catalogue.STATUSES
     queryset = CampaignStatus.objects.all()
     serializer_class = s.CampaignStatusSerializer
     lookup_field = "status_code"
 
 
-class BudgetTypeViewSet(CatalogueViewSet):
+class BudgetTypeViewSet(ConfigViewSet):
+    spec = catalogue.BUDGET_TYPES
     queryset = BudgetType.objects.all()
     serializer_class = s.BudgetTypeSerializer
     lookup_field = "budget_type_code"
 
 
-class CampaignTemplateViewSet(CatalogueViewSet):
+class CampaignTemplateViewSet(ConfigViewSet):
+    spec = catalogue.TEMPLATES
     """customization/campaign-templates/ by id."""
 
     queryset = CampaignTemplate.objects.select_related("campaign_type")

@@ -1,6 +1,6 @@
 """The campaign catalogue of seed 000 §3: types (with budget guidelines), channels (with their
 sending integration), statuses (the tenant's workflow), budget types and templates. Every entry
-is code-addressed configuration (crm's ConfigEntry: order, active flag, soft delete)."""
+is code-addressed configuration (tenancy's ConfigEntry: order, active flag, soft delete)."""
 
 from decimal import Decimal
 
@@ -9,8 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from crm.models import code_validator
-from crm.models.sources import ConfigEntry, color_validator
+from tenancy.models.config import ConfigEntry, code_validator, color_validator
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -25,6 +24,8 @@ def _live_unique(field: str, name: str, message: str) -> models.UniqueConstraint
 
 
 class CampaignType(ConfigEntry):
+    flag_field = "is_default"
+
     type_code = models.CharField(max_length=50, validators=[code_validator])
     type_name = models.CharField(max_length=100)
     icon = models.CharField(max_length=50, blank=True)
@@ -82,6 +83,8 @@ MESSAGE_KINDS = (ChannelKind.EMAIL, ChannelKind.SMS, ChannelKind.WHATSAPP)
 
 
 class CampaignChannel(ConfigEntry):
+    flag_field = "is_default"
+
     channel_code = models.CharField(max_length=50, validators=[code_validator])
     channel_name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=ChannelKind.choices, default=ChannelKind.OTHER)
@@ -130,6 +133,8 @@ class StatusPhase(models.TextChoices):
 
 
 class CampaignStatus(ConfigEntry):
+    flag_field = "is_initial"
+
     status_code = models.CharField(max_length=50, validators=[code_validator])
     status_name = models.CharField(max_length=100)
     color_hex = models.CharField(max_length=7, blank=True, validators=[color_validator])
@@ -167,10 +172,6 @@ class CampaignStatus(ConfigEntry):
         if self.is_initial and self.is_final:
             raise ValidationError({"is_final": ["The initial status cannot be final."]})
 
-    def validate_constraints(self, exclude=None):
-        # The service moves the initial flag from the old status to the new one when it saves.
-        super().validate_constraints(exclude={*(exclude or ()), "is_initial"})
-
 
 class BudgetType(ConfigEntry):
     budget_type_code = models.CharField(max_length=50, validators=[code_validator])
@@ -196,6 +197,8 @@ class BudgetType(ConfigEntry):
 
 class CampaignTemplate(ConfigEntry):
     """A reusable campaign: default channels, budget, duration, audience, KPIs and content."""
+
+    flag_field = "is_default"
 
     template_name = models.CharField(max_length=200)
     campaign_type = models.ForeignKey(CampaignType, on_delete=models.PROTECT, related_name="+")

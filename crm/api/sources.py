@@ -8,16 +8,12 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from tenancy.api.config import ConfigViewSet, serializer_fields
 from tenancy.api.fields import StrictFieldsMixin
-from tenancy.models import Role
-from tenancy.scoping import TenantModelViewSet
 
 from ..models import LeadChannel, LeadSource, LeadSubSource
 from ..selectors import sources as source_selectors
 from ..services import sources as source_services
-
-CODE_REGEX = "[A-Z0-9_]+"
-CONFIG_WRITE_ROLES = (Role.ADMIN,)
 
 
 class CountersMixin(serializers.Serializer):
@@ -43,24 +39,9 @@ class CountersMixin(serializers.Serializer):
 class LeadSourceSerializer(StrictFieldsMixin, CountersMixin, serializers.ModelSerializer):
     class Meta:
         model = LeadSource
-        fields = [
-            "source_code",
-            "source_name",
-            "source_type",
-            "description",
-            "icon",
-            "color_hex",
-            "display_order",
-            "is_active",
-            "is_default",
-            "score_bonus",
-            "metadata",
-            "leads_generated",
-            "conversion_count",
-            "conversion_rate",
-            "created_at",
-            "updated_at",
-        ]
+        fields = serializer_fields(
+            source_services.SOURCES, "leads_generated", "conversion_count", "conversion_rate"
+        )
         validators = []  # uniqueness among live rows is checked by the service
 
 
@@ -73,77 +54,22 @@ class LeadSubSourceSerializer(StrictFieldsMixin, CountersMixin, serializers.Mode
 
     class Meta:
         model = LeadSubSource
-        fields = [
+        fields = serializer_fields(
+            source_services.SUB_SOURCES,
             "source_code",
-            "sub_source_code",
-            "sub_source_name",
-            "description",
-            "icon",
-            "display_order",
-            "is_active",
-            "cost_per_lead",
-            "total_cost",
-            "metadata",
             "leads_generated",
             "conversion_count",
             "conversion_rate",
             "last_activity_date",
-            "created_at",
-            "updated_at",
-        ]
+        )
         validators = []
 
 
 class LeadChannelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = LeadChannel
-        fields = [
-            "channel_code",
-            "channel_name",
-            "description",
-            "display_order",
-            "is_active",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ]
+        fields = serializer_fields(source_services.CHANNELS)
         validators = []
-
-
-class ConfigViewSet(TenantModelViewSet):
-    """Code-addressed configuration: everyone reads, tenant admins write; DELETE is soft."""
-
-    write_roles = CONFIG_WRITE_ROLES
-    lookup_value_regex = CODE_REGEX
-    filterset_fields = ["is_active"]
-    ordering_fields = ["display_order", "created_at"]
-    ordering = ["display_order"]
-
-    def get_queryset(self):
-        return super().get_queryset().live()
-
-    def reload(self, obj):
-        return self.get_queryset().get(pk=obj.pk)
-
-    def perform_create(self, serializer):
-        serializer.instance = self.reload(self.create_entry(serializer.validated_data))
-
-    def perform_update(self, serializer):
-        serializer.instance = self.reload(
-            self.update_entry(serializer.instance, serializer.validated_data)
-        )
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def deactivate(self, request, **kwargs):
-        self.deactivate_entry(self.get_object())
-        return Response(self.get_serializer(self.reload(self.get_object())).data)
-
-    def deactivate_entry(self, entry):
-        source_services.entry_deactivate(entry=entry)
-
-    def perform_destroy(self, instance):
-        source_services.entry_delete(entry=instance)
 
 
 class CountersViewMixin:
@@ -158,6 +84,7 @@ class CountersViewMixin:
 
 
 class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
+    spec = source_services.SOURCES
     queryset = LeadSource.objects.all()
     serializer_class = LeadSourceSerializer
     lookup_field = "source_code"
@@ -165,20 +92,6 @@ class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
 
     def counters(self):
         return source_selectors.source_counters(tenant=self.tenant)
-
-    def create_entry(self, data):
-        return source_services.source_create(
-            tenant=self.tenant, data=data, created_by=self.request.user
-        )
-
-    def update_entry(self, source, data):
-        return source_services.source_update(source=source, data=data)
-
-    def deactivate_entry(self, entry):
-        source_services.source_deactivate(source=entry)
-
-    def perform_destroy(self, instance):
-        source_services.source_delete(source=instance)
 
     @extend_schema(
         parameters=[
@@ -210,6 +123,7 @@ class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
 
 
 class LeadSubSourceViewSet(CountersViewMixin, ConfigViewSet):
+    spec = source_services.SUB_SOURCES
     queryset = LeadSubSource.objects.all()
     serializer_class = LeadSubSourceSerializer
     lookup_field = "sub_source_code"
@@ -235,27 +149,15 @@ class LeadSubSourceViewSet(CountersViewMixin, ConfigViewSet):
         self.get_source()  # 404 before validating the body when the source is not ours
         return super().create(request, *args, **kwargs)
 
-    def create_entry(self, data):
-        return source_services.sub_source_create(
-            source=self.get_source(), data=data, created_by=self.request.user
-        )
-
-    def update_entry(self, sub_source, data):
-        return source_services.sub_source_update(sub_source=sub_source, data=data)
+    def parents(self):
+        return {"source": self.get_source()}
 
 
 class LeadChannelViewSet(ConfigViewSet):
+    spec = source_services.CHANNELS
     queryset = LeadChannel.objects.all()
     serializer_class = LeadChannelSerializer
     lookup_field = "channel_code"
-
-    def create_entry(self, data):
-        return source_services.channel_create(
-            tenant=self.tenant, data=data, created_by=self.request.user
-        )
-
-    def update_entry(self, channel, data):
-        return source_services.channel_update(channel=channel, data=data)
 
 
 __all__ = ["LeadChannelViewSet", "LeadSourceViewSet", "LeadSubSourceViewSet"]

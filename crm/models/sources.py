@@ -1,55 +1,12 @@
-"""Lead sources, sub-sources and channels (seed 000 §1), addressed by code."""
+"""Lead sources, sub-sources and channels, addressed by code (tenancy.models.config)."""
 
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
-from tenancy.models.tenants import TenantOwned, TenantQuerySet
-from tenancy.validators import DESCRIPTION_MAX_LENGTH, capped_text_field
-
-code_validator = RegexValidator(
-    r"^[A-Z0-9_]+$", "Use upper-case letters, digits and underscores only (e.g. GOOGLE_ADS)."
-)
-color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a colour like #3498db.")
-
-
-class LiveQuerySet(TenantQuerySet):
-    def live(self) -> "LiveQuerySet":
-        """Rows not soft-deleted (active or not)."""
-        return self.filter(deleted_at__isnull=True)
-
-
-class ConfigEntry(TenantOwned):
-    """Shared shape of code-addressed configuration: order, active flag, soft delete."""
-
-    description = capped_text_field(DESCRIPTION_MAX_LENGTH, blank=True)
-    display_order = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = LiveQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    def mark_deleted(self) -> None:
-        self.deleted_at = timezone.now()
-        self.is_active = False
+from tenancy.models.config import ConfigEntry, code_validator, color_validator
 
 
 class SourceType(models.TextChoices):
@@ -65,6 +22,8 @@ class SourceType(models.TextChoices):
 
 
 class LeadSource(ConfigEntry):
+    flag_field = "is_default"
+
     source_code = models.CharField(max_length=50, validators=[code_validator])
     source_name = models.CharField(max_length=100)
     source_type = models.CharField(
@@ -96,24 +55,6 @@ class LeadSource(ConfigEntry):
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.source_code})"
-
-    def clean(self) -> None:
-        if self.is_default and not self.is_active:
-            raise ValidationError({"is_active": ["The default source cannot be inactive."]})
-        if (
-            self.pk
-            and not self.is_default
-            and LeadSource.objects.filter(pk=self.pk, is_default=True).exists()
-        ):
-            raise ValidationError(
-                {"is_default": ["Make another source the default instead of unsetting this one."]}
-            )
-
-    def validate_constraints(self, exclude=None):
-        # One default per tenant: the services move the flag from the old default to the new one
-        # when they save, so the check before saving would refuse every switch. The database
-        # constraint still guards against two defaults.
-        super().validate_constraints(exclude={*(exclude or ()), "is_default"})
 
 
 class LeadSubSource(ConfigEntry):

@@ -1,152 +1,72 @@
-"""Writes for lead sources, sub-sources and channels.
+"""Lead sources, sub-sources and channels: their config-entry specs and the defaults a new
+tenant starts with.
 
-Codes are unique per tenant among live rows; deactivating hides an entry from new leads,
-deleting is soft (the row stays for history, so leads keep their source and the code can be
-created again). Exactly one live source is the tenant's default; it cannot be deactivated or
-deleted until another source becomes the default.
+Each is a config entry (tenancy.services.config_entries): codes unique per tenant among live
+rows, deactivating hides an entry from new leads, deleting is soft (leads keep their source and
+the code can be created again). Exactly one live source is the tenant's default; deleting a
+source deletes its sub-sources.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from tenancy.models import Tenant
-from tenancy.services.common import assign_fields, save_validated
+from tenancy.services.config_entries import ConfigSpec, register
 
 from ..models import LeadChannel, LeadSource, LeadSubSource, SourceType
 
-# Seed 004's source bonuses; a new source whose code matches one starts with that bonus.
-SEED_SCORE_BONUS = {"REFERRAL": 20, "WEBSITE": 15, "FACEBOOK": 10, "INSTAGRAM": 10, "WHATSAPP": 5}
-
-_COMMON = {"description", "display_order", "is_active", "metadata"}
-SOURCE_FIELDS = _COMMON | {
-    "source_code",
-    "source_name",
-    "source_type",
-    "icon",
-    "color_hex",
-    "is_default",
-    "score_bonus",
+# A new source whose code is one of these starts with that score bonus (referrals and the
+# website bring the warmest leads).
+DEFAULT_SCORE_BONUS = {
+    "REFERRAL": 20,
+    "WEBSITE": 15,
+    "FACEBOOK": 10,
+    "INSTAGRAM": 10,
+    "WHATSAPP": 5,
 }
-SUB_SOURCE_FIELDS = _COMMON | {
-    "sub_source_code",
-    "sub_source_name",
-    "icon",
-    "cost_per_lead",
-    "total_cost",
-}
-CHANNEL_FIELDS = _COMMON | {"channel_code", "channel_name"}
 
 
-def _clear_other_defaults(source: LeadSource) -> None:
-    LeadSource.objects.for_tenant(source.tenant).live().filter(is_default=True).exclude(
-        pk=source.pk
-    ).update(is_default=False)
+def _with_score_bonus(data: dict) -> dict:
+    return {"score_bonus": DEFAULT_SCORE_BONUS.get(data.get("source_code"), 0), **data}
 
 
-@transaction.atomic
-def source_create(
-    *, tenant: Tenant, data: dict, created_by: AbstractBaseUser | None = None
-) -> LeadSource:
-    source = LeadSource(tenant=tenant, created_by=created_by)
-    data = dict(data)
-    data.setdefault("score_bonus", SEED_SCORE_BONUS.get(data.get("source_code"), 0))
-    assign_fields(source, data, allowed=SOURCE_FIELDS)
-    if not LeadSource.objects.for_tenant(tenant).live().filter(is_default=True).exists():
-        source.is_default = True
-    if source.is_default:
-        _clear_other_defaults(source)
-    save_validated(source)
-    return source
-
-
-@transaction.atomic
-def source_update(*, source: LeadSource, data: dict) -> LeadSource:
-    was_default = source.is_default
-    assign_fields(source, data, allowed=SOURCE_FIELDS)
-    if source.is_default and not was_default:
-        _clear_other_defaults(source)
-    save_validated(source)
-    return source
-
-
-def _refuse_if_default(source: LeadSource, action: str) -> None:
-    if source.is_default:
-        raise ValidationError(
-            {
-                "is_default": [
-                    f"The default source cannot be {action}; make another source the default first."
-                ]
-            }
-        )
-
-
-@transaction.atomic
-def source_deactivate(*, source: LeadSource) -> LeadSource:
-    _refuse_if_default(source, "deactivated")
-    source.is_active = False
-    source.save(update_fields=["is_active", "updated_at"])
-    return source
-
-
-@transaction.atomic
-def source_delete(*, source: LeadSource) -> None:
-    _refuse_if_default(source, "deleted")
+def _delete_sub_sources(source: LeadSource) -> None:
     now = timezone.now()
     source.sub_sources.filter(deleted_at__isnull=True).update(
         deleted_at=now, is_active=False, updated_at=now
     )
-    source.mark_deleted()
-    source.save(update_fields=["deleted_at", "is_active", "updated_at"])
 
 
-@transaction.atomic
-def sub_source_create(
-    *, source: LeadSource, data: dict, created_by: AbstractBaseUser | None = None
-) -> LeadSubSource:
-    sub = LeadSubSource(tenant=source.tenant, source=source, created_by=created_by)
-    assign_fields(sub, data, allowed=SUB_SOURCE_FIELDS)
-    save_validated(sub)
-    return sub
+SOURCES = register(
+    ConfigSpec(
+        LeadSource,
+        fields=(
+            "source_code",
+            "source_name",
+            "source_type",
+            "icon",
+            "color_hex",
+            "is_default",
+            "score_bonus",
+        ),
+        noun="source",
+        flag_noun="default source",
+        initial=_with_score_bonus,
+        on_delete=_delete_sub_sources,
+    )
+)
+SUB_SOURCES = register(
+    ConfigSpec(
+        LeadSubSource,
+        fields=("sub_source_code", "sub_source_name", "icon", "cost_per_lead", "total_cost"),
+        noun="sub-source",
+    )
+)
+CHANNELS = register(
+    ConfigSpec(LeadChannel, fields=("channel_code", "channel_name"), noun="channel")
+)
 
 
-@transaction.atomic
-def sub_source_update(*, sub_source: LeadSubSource, data: dict) -> LeadSubSource:
-    assign_fields(sub_source, data, allowed=SUB_SOURCE_FIELDS)
-    save_validated(sub_source)
-    return sub_source
-
-
-@transaction.atomic
-def channel_create(
-    *, tenant: Tenant, data: dict, created_by: AbstractBaseUser | None = None
-) -> LeadChannel:
-    channel = LeadChannel(tenant=tenant, created_by=created_by)
-    assign_fields(channel, data, allowed=CHANNEL_FIELDS)
-    save_validated(channel)
-    return channel
-
-
-@transaction.atomic
-def channel_update(*, channel: LeadChannel, data: dict) -> LeadChannel:
-    assign_fields(channel, data, allowed=CHANNEL_FIELDS)
-    save_validated(channel)
-    return channel
-
-
-def entry_deactivate(*, entry: LeadSubSource | LeadChannel) -> None:
-    entry.is_active = False
-    entry.save(update_fields=["is_active", "updated_at"])
-
-
-def entry_delete(*, entry: LeadSubSource | LeadChannel) -> None:
-    entry.mark_deleted()
-    entry.save(update_fields=["deleted_at", "is_active", "updated_at"])
-
-
-# The seed's sample configuration (seed 001 "Sample Data"); score bonuses from seed 004's
-# auto-scoring (REFERRAL +20, WEBSITE +15, social +10).
+# What a new tenant starts with; the score bonuses follow DEFAULT_SCORE_BONUS's reasoning.
 DEFAULT_SOURCES = [
     # code, name, type, score bonus, default
     ("WEBSITE", "Website", SourceType.WEBSITE, 15, True),

@@ -3,6 +3,7 @@ travel as `sequence`, the seed's list of type codes."""
 
 from rest_framework import serializers
 
+from tenancy.api.config import serializer_fields
 from tenancy.api.fields import StrictFieldsMixin, TenantCodeField
 
 from ..models import (
@@ -11,32 +12,14 @@ from ..models import (
     MilestoneTemplate,
     MilestoneType,
 )
+from ..services.config import TEMPLATES, TYPES
 from ..services.lead_milestones import RECORD_FIELDS
 
 
 class MilestoneTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = MilestoneType
-        fields = [
-            "type_code",
-            "type_name",
-            "description",
-            "icon",
-            "color_hex",
-            "display_order",
-            "is_active",
-            "is_required",
-            "is_mandatory",
-            "category",
-            "typical_duration_days",
-            "sla_days",
-            "allows_attachment",
-            "allows_location",
-            "allows_notes",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ]
+        fields = serializer_fields(TYPES)
         validators = []  # uniqueness among live rows is checked by the service
 
 
@@ -49,20 +32,7 @@ class MilestoneTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer
 
     class Meta:
         model = MilestoneTemplate
-        fields = [
-            "id",
-            "template_name",
-            "template_type",
-            "description",
-            "display_order",
-            "is_active",
-            "is_default",
-            "sequence",
-            "estimated_days",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *serializer_fields(TEMPLATES, "sequence")]
         validators = []
 
 

@@ -8,8 +8,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.api.sources import ConfigViewSet
 from crm.selectors.leads import leads_visible_to
+from tenancy.api.config import ConfigViewSet
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
@@ -33,29 +33,17 @@ from .serializers import (
 class MilestoneTypeViewSet(ConfigViewSet):
     """Milestone types by code: everyone reads, tenant admins write; DELETE is soft."""
 
+    spec = config_services.TYPES
     queryset = MilestoneType.objects.all()
     serializer_class = MilestoneTypeSerializer
     lookup_field = "type_code"
     filterset_fields = ["is_active", "category"]
 
-    def create_entry(self, data):
-        return config_services.milestone_type_create(
-            tenant=self.tenant, data=data, created_by=self.request.user
-        )
-
-    def update_entry(self, milestone_type, data):
-        return config_services.milestone_type_update(milestone_type=milestone_type, data=data)
-
-    def deactivate_entry(self, entry):
-        config_services.milestone_type_deactivate(milestone_type=entry)
-
-    def perform_destroy(self, instance):
-        config_services.milestone_type_delete(milestone_type=instance)
-
 
 class MilestoneTemplateViewSet(ConfigViewSet):
     """Milestone templates by id, with their steps as `sequence` (type codes in order)."""
 
+    spec = config_services.TEMPLATES
     queryset = MilestoneTemplate.objects.prefetch_related("steps__milestone_type")
     serializer_class = MilestoneTemplateSerializer
     lookup_value_regex = "[0-9]+"
@@ -65,19 +53,15 @@ class MilestoneTemplateViewSet(ConfigViewSet):
         data = dict(data)
         sequence = data.pop("type_codes")
         return config_services.template_create(
-            tenant=self.tenant, data=data, sequence=sequence, created_by=self.request.user
+            tenant=self.tenant, data=data, sequence=sequence, by=self.membership
         )
 
     def update_entry(self, template, data):
         data = dict(data)
         sequence = data.pop("type_codes", None)
-        return config_services.template_update(template=template, data=data, sequence=sequence)
-
-    def deactivate_entry(self, entry):
-        config_services.template_deactivate(template=entry)
-
-    def perform_destroy(self, instance):
-        config_services.template_delete(template=instance)
+        return config_services.template_update(
+            template=template, data=data, sequence=sequence, by=self.membership
+        )
 
 
 class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):

@@ -1,15 +1,14 @@
 """Milestone templates (seed 000 §2 MilestoneTemplate): ordered steps of milestone types. A lead
 follows its tenant's default template unless a plan gives it another."""
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from crm.models import Lead
-from crm.models.sources import ConfigEntry
 from tenancy.models import TenantOwned
+from tenancy.models.config import ConfigEntry
 
 from .types import MilestoneType
 
@@ -24,6 +23,8 @@ class TemplateType(models.TextChoices):
 
 
 class MilestoneTemplate(ConfigEntry):
+    flag_field = "is_default"
+
     template_name = models.CharField(max_length=100)
     template_type = models.CharField(
         max_length=20, choices=TemplateType.choices, default=TemplateType.STANDARD
@@ -52,23 +53,6 @@ class MilestoneTemplate(ConfigEntry):
 
     def __str__(self) -> str:
         return self.template_name
-
-    def clean(self) -> None:
-        if self.is_default and not self.is_active:
-            raise ValidationError({"is_active": ["The default template cannot be inactive."]})
-        if (
-            self.pk
-            and not self.is_default
-            and MilestoneTemplate.objects.filter(pk=self.pk, is_default=True).exists()
-        ):
-            raise ValidationError(
-                {"is_default": ["Make another template the default instead of unsetting this one."]}
-            )
-
-    def validate_constraints(self, exclude=None):
-        # As for lead sources: the services move the default flag when they save, and the
-        # database constraint still guards against two defaults.
-        super().validate_constraints(exclude={*(exclude or ()), "is_default"})
 
     def type_codes(self) -> list[str]:
         """The seed's `sequence`: the steps' type codes in order."""

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from crm.models.sources import ConfigEntry, code_validator, color_validator
+from tenancy.models.config import ConfigEntry, code_validator, color_validator
 
 # A year is the longest SLA or typical duration a stage can have.
 MAX_DAYS = 366

@@ -1,46 +1,34 @@
 """Writes for milestone types, templates and which template a lead follows.
 
-Types are addressed by code, unique per tenant among live rows; deactivating hides a type from new
-milestones and templates, deleting is soft (recorded milestones keep their type, the code can be
-created again). A type that is a step of a live template can be neither deactivated nor deleted:
-take it out of the template first.
+Types and templates are config entries (tenancy.services.config_entries): addressed by code or
+name, unique per tenant among live rows, deactivating hides one from new milestones and
+templates, deleting is soft (recorded milestones keep their type). A type that is a step of a
+live template can be neither deactivated nor deleted: take it out of the template first.
 
-Templates are ordered steps of active types. Exactly one live template is the tenant's default;
-it cannot be deactivated or deleted until another becomes the default. A lead follows the default
-unless a plan (LeadMilestonePlan) gives it another template; deleting a template removes its
-plans, so those leads follow the default again.
+Templates are ordered steps of active types. Exactly one live template is the tenant's default.
+A lead follows the default unless a plan (LeadMilestonePlan) gives it another template;
+deleting a template removes its plans, so those leads follow the default again.
 """
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import ActivityKind, Lead
 from crm.services.leads import lead_log_activity
+from tenancy.actors import Actor
 from tenancy.models import Membership, Tenant
-from tenancy.services.common import assign_fields, save_validated
+from tenancy.services.config_entries import (
+    ConfigSpec,
+    config_entry_create,
+    config_entry_update,
+    register,
+)
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 
-_COMMON = {"description", "display_order", "is_active", "metadata"}
-TYPE_FIELDS = _COMMON | {
-    "type_code",
-    "type_name",
-    "icon",
-    "color_hex",
-    "category",
-    "is_required",
-    "is_mandatory",
-    "typical_duration_days",
-    "sla_days",
-    "allows_attachment",
-    "allows_location",
-    "allows_notes",
-}
-TEMPLATE_FIELDS = _COMMON | {"template_name", "template_type", "is_default", "estimated_days"}
 MAX_STEPS = 30
 
 
@@ -70,38 +58,43 @@ def refuse_if_in_template(milestone_type: MilestoneType, action: str) -> None:
         )
 
 
-@transaction.atomic
-def milestone_type_create(
-    *, tenant: Tenant, data: dict, created_by: AbstractBaseUser | None = None
-) -> MilestoneType:
-    milestone_type = MilestoneType(tenant=tenant, created_by=created_by)
-    assign_fields(milestone_type, data, allowed=TYPE_FIELDS)
-    save_validated(milestone_type)
-    return milestone_type
+TYPES = register(
+    ConfigSpec(
+        MilestoneType,
+        fields=(
+            "type_code",
+            "type_name",
+            "icon",
+            "color_hex",
+            "category",
+            "is_required",
+            "is_mandatory",
+            "typical_duration_days",
+            "sla_days",
+            "allows_attachment",
+            "allows_location",
+            "allows_notes",
+        ),
+        noun="milestone type",
+        guard=refuse_if_in_template,
+    )
+)
 
 
-@transaction.atomic
-def milestone_type_update(*, milestone_type: MilestoneType, data: dict) -> MilestoneType:
-    changes = assign_fields(milestone_type, data, allowed=TYPE_FIELDS)
-    if "is_active" in changes and not milestone_type.is_active:
-        refuse_if_in_template(milestone_type, "deactivated")
-    save_validated(milestone_type)
-    return milestone_type
+def _delete_plans(template: MilestoneTemplate) -> None:
+    """Leads that followed a deleted template follow the default again."""
+    template.lead_plans.all().delete()
 
 
-@transaction.atomic
-def milestone_type_deactivate(*, milestone_type: MilestoneType) -> MilestoneType:
-    refuse_if_in_template(milestone_type, "deactivated")
-    milestone_type.is_active = False
-    milestone_type.save(update_fields=["is_active", "updated_at"])
-    return milestone_type
-
-
-@transaction.atomic
-def milestone_type_delete(*, milestone_type: MilestoneType) -> None:
-    refuse_if_in_template(milestone_type, "deleted")
-    milestone_type.mark_deleted()
-    milestone_type.save(update_fields=["deleted_at", "is_active", "updated_at"])
+TEMPLATES = register(
+    ConfigSpec(
+        MilestoneTemplate,
+        fields=("template_name", "template_type", "is_default", "estimated_days"),
+        noun="template",
+        flag_noun="default template",
+        on_delete=_delete_plans,
+    )
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,74 +139,26 @@ def _set_steps(template: MilestoneTemplate, types: list[MilestoneType]) -> None:
     )
 
 
-def _clear_other_defaults(template: MilestoneTemplate) -> None:
-    MilestoneTemplate.objects.for_tenant(template.tenant).live().filter(is_default=True).exclude(
-        pk=template.pk
-    ).update(is_default=False)
-
-
 @transaction.atomic
 def template_create(
-    *,
-    tenant: Tenant,
-    data: dict,
-    sequence: Sequence[str],
-    created_by: AbstractBaseUser | None = None,
+    *, tenant: Tenant, data: dict, sequence: Sequence[str], by: Actor
 ) -> MilestoneTemplate:
-    template = MilestoneTemplate(tenant=tenant, created_by=created_by)
-    assign_fields(template, data, allowed=TEMPLATE_FIELDS)
+    """A template with its ordered steps (the other rules are every config entry's)."""
     types = resolve_sequence(tenant=tenant, codes=sequence)
-    if not MilestoneTemplate.objects.for_tenant(tenant).live().filter(is_default=True).exists():
-        template.is_default = True
-    if template.is_default:
-        _clear_other_defaults(template)
-    save_validated(template)
+    template = config_entry_create(TEMPLATES, tenant=tenant, data=data, by=by)
     _set_steps(template, types)
     return template
 
 
 @transaction.atomic
 def template_update(
-    *, template: MilestoneTemplate, data: dict, sequence: Sequence[str] | None = None
+    *, template: MilestoneTemplate, data: dict, by: Actor, sequence: Sequence[str] | None = None
 ) -> MilestoneTemplate:
-    was_default = template.is_default
-    assign_fields(template, data, allowed=TEMPLATE_FIELDS)
     types = None if sequence is None else resolve_sequence(tenant=template.tenant, codes=sequence)
-    if template.is_default and not was_default:
-        _clear_other_defaults(template)
-    save_validated(template)
+    config_entry_update(template, data=data, by=by)
     if types is not None:
         _set_steps(template, types)
     return template
-
-
-def _refuse_if_default(template: MilestoneTemplate, action: str) -> None:
-    if template.is_default:
-        raise ValidationError(
-            {
-                "is_default": [
-                    f"The default template cannot be {action}; make another template the "
-                    "default first."
-                ]
-            }
-        )
-
-
-@transaction.atomic
-def template_deactivate(*, template: MilestoneTemplate) -> MilestoneTemplate:
-    """Inactive templates cannot be given to more leads; leads already on it keep it."""
-    _refuse_if_default(template, "deactivated")
-    template.is_active = False
-    template.save(update_fields=["is_active", "updated_at"])
-    return template
-
-
-@transaction.atomic
-def template_delete(*, template: MilestoneTemplate) -> None:
-    _refuse_if_default(template, "deleted")
-    template.lead_plans.all().delete()
-    template.mark_deleted()
-    template.save(update_fields=["deleted_at", "is_active", "updated_at"])
 
 
 # ---------------------------------------------------------------------------------------------

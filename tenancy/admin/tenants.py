@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from ..models import Tenant
-from ..services.tenants import tenant_install_defaults
+from ..services.tenants import TENANT_EDITABLE_FIELDS, tenant_create, tenant_update
 
 
 @admin.register(Tenant)
@@ -22,7 +22,26 @@ class TenantAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: a tenant's history stays
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj else []  # a tenant's address does not change
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:  # the industry chosen on the form brings its customer fields
-            tenant_install_defaults(tenant=obj, industry_template=True)
+        """Through the tenant services: a new tenant gets every app's defaults and its
+        industry's customer fields, as from the create_tenant command."""
+        if change:
+            data = {
+                n: form.cleaned_data[n] for n in form.changed_data if n in TENANT_EDITABLE_FIELDS
+            }
+            tenant_update(tenant=Tenant.objects.get(pk=obj.pk), data=data)
+            return
+        saved = tenant_create(
+            slug=form.cleaned_data["slug"],
+            name=form.cleaned_data["name"],
+            **{
+                name: form.cleaned_data[name]
+                for name in ("industry", "timezone", "currency")
+                if name in form.cleaned_data
+            },
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False

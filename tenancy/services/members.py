@@ -7,7 +7,6 @@ may never set anything on an account that already exists, whoever it belongs to.
 operator (the `add_member` command, a superuser) may do that."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,24 +20,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ..actors import OPERATOR, Actor, Operator, actor_user, is_operator  # noqa: F401
 from ..models import Invitation, Membership, MembershipAction, MembershipEvent, Role, Tenant
 from .common import save_validated
 
 INVITATION_SALT = "atrium.invitation"
 
-
-@dataclass(frozen=True)
-class Operator:
-    """The actor of a change made from the command line, outside any tenant's membership."""
-
-    name: str = "operator"
-
-
-OPERATOR = Operator()
-
-# What an actor passes as `by`: a membership (a superuser's carries is_superuser on its user),
-# or the command line's OPERATOR.
-Actor = Membership | Operator
 
 # One wording whatever the reason, so the add form does not tell which usernames exist.
 USERNAME_UNAVAILABLE = (
@@ -46,14 +33,6 @@ USERNAME_UNAVAILABLE = (
     "(Invitations) so they join with their own account."
 )
 USERNAME_UNAVAILABLE_SIGNUP = "This username cannot be used. Choose another one."
-
-
-def is_operator(by: Actor) -> bool:
-    return isinstance(by, Operator) or bool(by.user.is_superuser and by.user.is_active)
-
-
-def _actor_user(by: Actor):
-    return None if isinstance(by, Operator) else by.user
 
 
 def _check_admin(by: Actor, tenant: Tenant) -> None:
@@ -74,7 +53,7 @@ def record_membership_event(
     return MembershipEvent.objects.create(
         tenant=tenant,
         action=action,
-        actor=_actor_user(by),
+        actor=actor_user(by),
         user=user,
         subject=subject or (user.get_username() if user else ""),
         detail=detail[:300],
@@ -261,7 +240,7 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, by: Actor) -> In
         email=(email or "").strip(),
         role=role,
         nonce=secrets.token_urlsafe(24),
-        invited_by=_actor_user(by),
+        invited_by=actor_user(by),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     save_validated(invitation)

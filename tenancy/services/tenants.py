@@ -5,7 +5,7 @@ from django.db import transaction
 
 from ..models import Tenant
 from ..signals import tenant_created
-from .common import save_validated
+from .common import assign_fields, save_validated
 
 
 @transaction.atomic
@@ -16,20 +16,27 @@ def tenant_create(
     industry: str = "other",
     timezone: str = "UTC",
     currency: str = "USD",
-    industry_template: bool = False,
+    industry_template: bool = True,
 ) -> Tenant:
-    """A new tenant with every app's default configuration; with `industry_template`, also the
-    customer fields of its industry's template. `tenant.setup_report` holds what the apps said
-    they installed (lines for the operator)."""
+    """A new tenant with every app's default configuration, its industry's customer fields
+    included: the command, the admin and every other caller get the same. (Tests that need a
+    tenant without custom fields pass `industry_template=False`.) `tenant.setup_report` holds
+    what the apps said they installed (lines for the operator)."""
     tenant = Tenant(slug=slug, name=name, industry=industry, timezone=timezone, currency=currency)
     save_validated(tenant)
-    tenant_install_defaults(tenant=tenant, industry_template=industry_template)
-    return tenant
-
-
-def tenant_install_defaults(*, tenant: Tenant, industry_template: bool = False) -> None:
-    """The configuration every new tenant starts with; each app adds its part on the signal."""
     responses = tenant_created.send(
         sender=Tenant, tenant=tenant, industry_template=industry_template
     )
     tenant.setup_report = [line for _, line in responses if line]
+    return tenant
+
+
+TENANT_EDITABLE_FIELDS = ("name", "industry", "timezone", "currency", "is_active")
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, data: dict) -> Tenant:
+    """Change a tenant's settings (an operator's act: the slug is its address and stays)."""
+    assign_fields(tenant, data, allowed=TENANT_EDITABLE_FIELDS)
+    save_validated(tenant)
+    return tenant

@@ -138,10 +138,13 @@ def http_provider():
 
 @pytest.fixture
 def sms_channel(tenant_a, http_provider):
-    from campaigns.services.catalogue import entry_create
+    from campaigns.services.catalogue import CHANNELS
+    from tenancy.actors import OPERATOR
+    from tenancy.services.config_entries import config_entry_create
 
-    return entry_create(
-        model=CampaignChannel,
+    return config_entry_create(
+        CHANNELS,
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "channel_code": "SMS",

@@ -22,19 +22,22 @@ from campaigns.models import (
     CampaignType,
 )
 from campaigns.services.campaigns import campaign_create
-from campaigns.services.catalogue import entry_create
 from campaigns.services.launch import create_executions
 from crm.models import Customer
+from tenancy.actors import OPERATOR
+from tenancy.services.config_entries import config_entry_create, spec_for
 
 
 def build(world, tenant) -> None:
-    world.campaign_type = entry_create(
-        model=CampaignType,
+    world.campaign_type = config_entry_create(
+        spec_for(CampaignType),
+        by=OPERATOR,
         tenant=tenant,
         data={"type_code": "ZQXBETA_TYPE", "type_name": "Zqxbeta type"},
     )
-    world.campaign_channel = entry_create(
-        model=CampaignChannel,
+    world.campaign_channel = config_entry_create(
+        spec_for(CampaignChannel),
+        by=OPERATOR,
         tenant=tenant,
         data={
             "channel_code": "ZQXBETA_MAIL",
@@ -43,18 +46,21 @@ def build(world, tenant) -> None:
             "integration_key": "zqxbeta-key",
         },
     )
-    world.campaign_status = entry_create(
-        model=CampaignStatus,
+    world.campaign_status = config_entry_create(
+        spec_for(CampaignStatus),
+        by=OPERATOR,
         tenant=tenant,
         data={"status_code": "ZQXBETA_ST", "status_name": "Zqxbeta status", "phase": "paused"},
     )
-    world.budget_type = entry_create(
-        model=BudgetType,
+    world.budget_type = config_entry_create(
+        spec_for(BudgetType),
+        by=OPERATOR,
         tenant=tenant,
         data={"budget_type_code": "ZQXBETA_BT", "budget_type_name": "Zqxbeta budget"},
     )
-    world.campaign_template = entry_create(
-        model=CampaignTemplate,
+    world.campaign_template = config_entry_create(
+        spec_for(CampaignTemplate),
+        by=OPERATOR,
         tenant=tenant,
         data={
             "template_name": "Zqxbeta template",

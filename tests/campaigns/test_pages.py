@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignExecution, CampaignTemplate, CampaignType
 from campaigns.selectors.analytics import campaign_analytics, campaign_summaries
-from campaigns.services.catalogue import entry_create
 from campaigns.services.launch import create_executions
 from campaigns.services.tracking import record_click, record_conversion
+from tenancy.actors import OPERATOR
+from tenancy.services.config_entries import config_entry_create, spec_for
 from tests.campaigns.foreign import build
 
 from .conftest import channel
@@ -45,8 +46,9 @@ def as_agent(client, agent_a):
 
 @pytest.fixture
 def template_a(tenant_a):
-    return entry_create(
-        model=CampaignTemplate,
+    return config_entry_create(
+        spec_for(CampaignTemplate),
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "template_name": "Welcome offer",

@@ -4,6 +4,7 @@ and who may change them."""
 import pytest
 from django.core.management import call_command
 
+from customfields.industry_data import INDUSTRY_FIELDS
 from customfields.models import FieldDefinition, IndustryFieldTemplate
 from tenancy.models import Tenant
 
@@ -184,4 +185,8 @@ def test_create_tenant_with_industry_applies_its_template(db):
         "--admin-password",
         "pw-123456",
     )
-    assert not FieldDefinition.objects.filter(tenant__slug="plain").exists()
+    # Without --industry a tenant is "other" and, as from the admin, gets that template.
+    plain = set(
+        FieldDefinition.objects.filter(tenant__slug="plain").values_list("field_key", flat=True)
+    )
+    assert plain == {key for key, *_ in INDUSTRY_FIELDS["other"]}

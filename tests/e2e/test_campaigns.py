@@ -17,10 +17,11 @@ from campaigns.models import (
     CampaignType,
     ExecutionStatus,
 )
-from campaigns.services.catalogue import entry_create
 from campaigns.services.tracking import record_conversion
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
+from tenancy.services.config_entries import config_entry_create, spec_for
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +49,9 @@ def welcome_template(tenant_a):
             data={"first_name": first, "last_name": "Tester", "email": email},
             custom_fields={"loyalty_points": points},
         )
-    return entry_create(
-        model=CampaignTemplate,
+    return config_entry_create(
+        spec_for(CampaignTemplate),
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "template_name": "Welcome offer",

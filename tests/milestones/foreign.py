@@ -10,14 +10,18 @@ from milestones.api.viewsets import (
     MilestoneTypeViewSet,
 )
 from milestones.models import LeadMilestone, LeadMilestonePlan, MilestoneTemplate, MilestoneType
-from milestones.services.config import lead_template_set, milestone_type_create, template_create
+from milestones.services.config import TYPES, lead_template_set, template_create
 from milestones.services.lead_milestones import milestone_record
+from tenancy.actors import OPERATOR
 from tenancy.models import Role
+from tenancy.services.config_entries import config_entry_create
 from tests.factories import make_member
 
 
 def build(world, tenant) -> None:
-    world.ms_type = milestone_type_create(
+    world.ms_type = config_entry_create(
+        TYPES,
+        by=OPERATOR,
         tenant=tenant,
         data={
             "type_code": "ZQXBETA_STEP",
@@ -27,6 +31,7 @@ def build(world, tenant) -> None:
         },
     )
     world.ms_template = template_create(
+        by=OPERATOR,
         tenant=tenant,
         data={"template_name": "Zqxbeta pipeline", "description": "zqxbeta"},
         sequence=["LEAD_GENERATED", "ZQXBETA_STEP"],

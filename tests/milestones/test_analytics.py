@@ -29,6 +29,7 @@ from crm.models import LeadStatus
 from milestones.selectors.analytics import bottlenecks, completion_metrics, time_trends
 from milestones.services.config import lead_template_set, template_create
 from milestones.services.lead_milestones import milestone_set_status
+from tenancy.actors import OPERATOR
 from tests.milestones.conftest import MILESTONES, NOW
 
 ANALYTICS = f"{MILESTONES}analytics/"
@@ -41,7 +42,10 @@ def D(month, day):
 @pytest.fixture
 def dataset(tenant, make_lead, record):
     short = template_create(
-        tenant=tenant, data={"template_name": "Short"}, sequence=["CONTACTED", "CONVERTED"]
+        by=OPERATOR,
+        tenant=tenant,
+        data={"template_name": "Short"},
+        sequence=["CONTACTED", "CONVERTED"],
     )
 
     def lead(*steps, template=None, **fields):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from crm.models import ActivityKind, LeadActivity
 from milestones.models import LeadMilestone, LeadMilestonePlan
 from milestones.services.config import template_create
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory
 
 
@@ -129,7 +130,10 @@ def test_a_mandatory_step_offers_no_skip(login, manager_a, make_lead, record, to
 
 def test_choose_the_leads_template_on_its_page(login, manager_a, lead, tenant):
     short = template_create(
-        tenant=tenant, data={"template_name": "Short"}, sequence=["CONTACTED", "CONVERTED"]
+        by=OPERATOR,
+        tenant=tenant,
+        data={"template_name": "Short"},
+        sequence=["CONTACTED", "CONVERTED"],
     )
     client = login(manager_a)
     response = client.post(f"/milestones/leads/{lead.pk}/template/", {"template": short.pk})
@@ -171,7 +175,10 @@ def test_the_dashboard_charts_bottlenecks_completion_and_trend(login, manager_a,
     assert 'data-type="CONTACTED"' in page
     assert "<script" not in page.split("<main")[1]  # no chart library
     short = template_create(
-        tenant=tenant, data={"template_name": "Short"}, sequence=["CONTACTED", "CONVERTED"]
+        by=OPERATOR,
+        tenant=tenant,
+        data={"template_name": "Short"},
+        sequence=["CONTACTED", "CONVERTED"],
     )
     page = login(manager_a).get(
         "/milestones/bottlenecks/", {"template": short.pk, "type_code": "CONTACTED"}

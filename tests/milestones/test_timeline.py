@@ -12,6 +12,7 @@ from milestones.selectors.overdue import OverdueSteps
 from milestones.selectors.timeline import SlaState, lead_timeline
 from milestones.services.config import lead_template_set, template_create
 from milestones.services.lead_milestones import milestone_set_status
+from tenancy.actors import OPERATOR
 from tests.milestones.conftest import MILESTONES, NOW
 
 D = date
@@ -139,7 +140,10 @@ def test_every_required_step_completed_makes_the_template_complete(tenant, make_
 
 def test_a_lead_follows_its_plan_template(tenant, make_lead, record):
     short = template_create(
-        tenant=tenant, data={"template_name": "Short"}, sequence=["CONTACTED", "CONVERTED"]
+        by=OPERATOR,
+        tenant=tenant,
+        data={"template_name": "Short"},
+        sequence=["CONTACTED", "CONVERTED"],
     )
     lead = make_lead(created=D(2026, 3, 1))
     lead_template_set(lead=lead, by=None, template=short)
@@ -297,7 +301,10 @@ def test_timeline_api(api, manager_a, tenant, make_lead, record):
 
 def test_choose_a_template_for_a_lead(api, manager_a, tenant, make_lead):
     short = template_create(
-        tenant=tenant, data={"template_name": "Short"}, sequence=["CONTACTED", "CONVERTED"]
+        by=OPERATOR,
+        tenant=tenant,
+        data={"template_name": "Short"},
+        sequence=["CONTACTED", "CONVERTED"],
     )
     lead = make_lead()
     client = api(manager_a)

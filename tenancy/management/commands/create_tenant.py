@@ -33,7 +33,6 @@ class Command(BaseCommand):
                     industry=options["industry"] or "other",
                     timezone=options["timezone"],
                     currency=options["currency"],
-                    industry_template=bool(options["industry"]),
                 )
                 member_add(
                     by=OPERATOR,

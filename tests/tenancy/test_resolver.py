@@ -1,0 +1,46 @@
+"""One resolver decides which membership a request acts under (tenancy.selectors
+.membership_for_request): pages, the admin and the API agree, whether the user signed in with
+a session or a token."""
+
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tenancy.models import Membership, Role
+
+
+def _in_both(admin_a, tenant_b):
+    Membership.objects.create(tenant=tenant_b, user=admin_a.user, role=Role.AGENT)
+    return admin_a.user
+
+
+def test_the_tenant_chosen_with_the_switcher_applies_to_pages_and_the_api(admin_a, tenant_b):
+    user = _in_both(admin_a, tenant_b)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/api/v1/me/").json()["tenant"]["slug"] == "alpha"
+    client.post("/tenant/switch/", {"tenant": "beta"})
+    me = client.get("/api/v1/me/").json()
+    assert (me["tenant"]["slug"], me["role"]) == ("beta", Role.AGENT)
+    # The header still picks explicitly, over the session's choice.
+    assert client.get("/api/v1/me/", HTTP_X_TENANT_ID="alpha").json()["tenant"]["slug"] == "alpha"
+
+
+def test_a_token_request_is_resolved_by_the_same_rules(admin_a, tenant_b, tenant_a):
+    user = _in_both(admin_a, tenant_b)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    assert api.get("/api/v1/me/").json()["tenant"]["slug"] == "alpha"
+    assert api.get("/api/v1/me/", HTTP_X_TENANT_ID="beta").json()["role"] == Role.AGENT
+    refused = api.get("/api/v1/me/", HTTP_X_TENANT_ID="gamma")
+    assert refused.status_code == 403
+
+
+def test_a_session_choice_that_no_longer_applies_falls_back_and_is_forgotten(admin_a, tenant_b):
+    user = _in_both(admin_a, tenant_b)
+    client = Client()
+    client.force_login(user)
+    client.post("/tenant/switch/", {"tenant": "beta"})
+    Membership.objects.filter(tenant=tenant_b, user=user).delete()
+    assert client.get("/api/v1/me/").json()["tenant"]["slug"] == "alpha"
+    assert "tenant_slug" not in client.session
