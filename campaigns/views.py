@@ -17,10 +17,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from crm.views import CHART_COLOURS
-from crm.views_customers import HtmxPartialMixin
+from crm.views.sources import CHART_COLOURS
 from customfields.services.values import active_definitions
 from tenancy.forms import add_service_errors
+from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
 from .api.viewsets import CAMPAIGN_WRITE_ROLES

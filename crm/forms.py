@@ -360,3 +360,26 @@ class CustomFilterForm(forms.Form):
                 self.add_error(name, errors)
             else:
                 self.add_error(None, [f"{name}: {message}" for message in errors])
+
+
+class ListViewForm(forms.Form):
+    """Which columns the customer list shows (`core_columns`: name -> label, then one per custom
+    field) and which custom fields it offers filters for."""
+
+    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    filters = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Filter by"
+    )
+
+    def __init__(
+        self,
+        *args,
+        core_columns: dict[str, str],
+        definitions: dict[str, FieldDefinition],
+        **kwargs,
+    ):
+        kwargs.setdefault("auto_id", "view_%s")
+        super().__init__(*args, **kwargs)
+        custom = [(PREFIX + key, d.field_label) for key, d in definitions.items()]
+        self.fields["columns"].choices = [*core_columns.items(), *custom]
+        self.fields["filters"].choices = [(key, d.field_label) for key, d in definitions.items()]

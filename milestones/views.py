@@ -5,7 +5,6 @@ fetched through `leads_visible_to`, so another tenant's or another agent's lead 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,8 +13,9 @@ from django.views.generic import TemplateView
 
 from crm.models import CLOSED_STATUSES
 from crm.selectors.leads import leads_visible_to
-from crm.views import VisibleLeadsMixin
+from crm.views.base import VisibleLeadsMixin
 from tenancy.forms import add_service_errors, error_text
+from tenancy.htmx import htmx_redirect, is_htmx
 from tenancy.scoping import TenantPageMixin
 
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
@@ -76,16 +76,10 @@ def timeline_context(request, lead, *, form: MilestoneRecordForm | None = None) 
     }
 
 
-def is_htmx(request) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def back_to_lead(request, lead):
     """After a write: htmx reloads the whole lead page (timeline and activity log alike)."""
     if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = lead.get_absolute_url()
-        return response
+        return htmx_redirect(lead.get_absolute_url())
     return redirect(lead)
 
 
