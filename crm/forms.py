@@ -198,7 +198,8 @@ class BulkAssignForm(forms.Form):
 
 
 class SourcePerformanceForm(forms.Form):
-    """Which source and period to report. The dates stay text: `parse_date_range` reads them."""
+    """Which source and period to report. The dates stay text: `parse_date_range` (tenancy.dates)
+    reads them."""
 
     source = forms.ModelChoiceField(
         LeadSource.objects.none(), to_field_name="source_code", empty_label=None

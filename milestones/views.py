@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from crm.models import CLOSED_STATUSES
 from crm.selectors.leads import leads_visible_to
 from crm.views.base import VisibleLeadsMixin
+from tenancy.dates import DEFAULT_DAYS
 from tenancy.forms import add_service_errors, error_text
 from tenancy.htmx import htmx_redirect, is_htmx
 from tenancy.scoping import TenantPageMixin
@@ -26,7 +27,6 @@ from .selectors.timeline import lead_timeline, local_today
 from .services.config import lead_template_set
 from .services.lead_milestones import milestone_record, milestone_set_status
 
-TREND_DAYS = 30
 OVERDUE_PAGE_SIZE = 50
 # What each move of the status graph is called on the buttons.
 MOVE_LABELS = {
@@ -283,7 +283,7 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
         milestone_type = chosen.get("type_code")
         rows = bottlenecks(tenant=self.tenant, template=template, now=now) if template else []
         series = time_trends(
-            tenant=self.tenant, milestone_type=milestone_type, days=TREND_DAYS, now=now
+            tenant=self.tenant, milestone_type=milestone_type, days=DEFAULT_DAYS, now=now
         )
         return super().get_context_data(
             form=form,
@@ -296,7 +296,7 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
             completion=completion_metrics(tenant=self.tenant),
             trend=trend_chart(series),
             trend_total=sum(p["completed_count"] for p in series),
-            trend_days=TREND_DAYS,
+            trend_days=DEFAULT_DAYS,
             **kwargs,
         )
 

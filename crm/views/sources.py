@@ -4,14 +4,14 @@ sub-source, and every source's leads per day over the last 30 days."""
 from django.core.exceptions import ValidationError
 from django.views.generic import TemplateView
 
+from tenancy.dates import DEFAULT_DAYS, parse_date_range
 from tenancy.forms import add_service_errors
 from tenancy.scoping import TenantPageMixin
 
 from ..forms import SourcePerformanceForm
 from ..models import LeadSource
-from ..selectors.sources import parse_date_range, source_performance, source_trends
+from ..selectors.sources import source_performance, source_trends
 
-TREND_DAYS = 30
 CHART_COLOURS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
 
 
@@ -115,7 +115,7 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
                 for sub in performance["sub_sources"]
             ]
             chart = bar_chart(groups)
-        trends = line_chart(source_trends(tenant=self.tenant, days=TREND_DAYS))
+        trends = line_chart(source_trends(tenant=self.tenant, days=DEFAULT_DAYS))
         return super().get_context_data(
             form=form, performance=performance, chart=chart, trends=trends, **kwargs
         )

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from crm.api.sources import ConfigViewSet
 from crm.selectors.leads import leads_visible_to
+from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_days
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
@@ -153,13 +154,6 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         return Response(TimelineSerializer(self._timeline(lead)).data)
 
 
-def _days(request) -> int:
-    raw = request.query_params.get("days", str(analytics.DEFAULT_TREND_DAYS))
-    if not raw.isdigit():
-        raise serializers.ValidationError({"days": ["Give a whole number of days."]})
-    return int(raw)
-
-
 class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     """Analytics over the tenant's milestones, and the overdue steps of the leads you may see."""
 
@@ -191,7 +185,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("type_code", str, description="one type; default: all types"),
-            OpenApiParameter("days", int, description=f"1–{analytics.MAX_TREND_DAYS}, default 30"),
+            OpenApiParameter("days", int, description=f"1–{MAX_DAYS}, default {DEFAULT_DAYS}"),
         ],
         responses=dict,
     )
@@ -202,7 +196,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
             analytics.time_trends(
                 tenant=self.tenant,
                 milestone_type=milestone_type,
-                days=_days(request),
+                days=parse_days(request.query_params.get("days")),
                 now=timezone.now(),
             )
         )
