@@ -172,7 +172,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         templates = MilestoneTemplate.objects.for_tenant(self.tenant).live()
         if not raw:
             return templates.filter(is_default=True).first()
-        found = templates.filter(pk=raw).first() if raw.isdigit() else None
+        found = templates.filter(pk=raw).first() if raw.isascii() and raw.isdigit() else None
         if found is None:
             raise serializers.ValidationError({"template_id": [f"Unknown template '{raw}'."]})
         return found
