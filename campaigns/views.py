@@ -17,10 +17,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from crm.views import CHART_COLOURS
-from crm.views_customers import HtmxPartialMixin
 from customfields.services.values import active_definitions
+from tenancy.charts import day_lines, peak_of, row_bars
 from tenancy.forms import add_service_errors
+from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
 from .api.viewsets import CAMPAIGN_WRITE_ROLES
@@ -128,8 +128,8 @@ class CampaignListView(HtmxPartialMixin, CampaignsMixin, TemplateView):
 
 
 def funnel_chart(figures: dict, *, width: int = 640) -> dict:
-    """Geometry of the delivered → opened → clicked → converted funnel: one bar per stage,
-    as long as its share of the delivered messages."""
+    """The delivered → opened → clicked → converted funnel: one bar per stage, as long as its
+    share of the delivered messages."""
     label_width, bar_height, gap, top = 96, 30, 12, 6
     stages = [
         ("Delivered", figures["delivered"], figures["delivery_rate"], "of sent"),
@@ -137,69 +137,43 @@ def funnel_chart(figures: dict, *, width: int = 640) -> dict:
         ("Clicked", figures["clicked"], figures["click_rate"], "of delivered"),
         ("Converted", figures["converted"], figures["conversion_rate"], "of delivered"),
     ]
-    peak = max(figures["delivered"], figures["converted"], 1)
-    plot = width - label_width - 150
-    bars = []
-    for i, (label, value, rate, basis) in enumerate(stages):
-        length = round(min(value, peak) / peak * plot, 1)
-        y = top + i * (bar_height + gap)
-        bars.append(
-            {
-                "label": label,
-                "value": value,
-                "rate": rate,
-                "basis": basis,
-                "x": label_width,
-                "y": y,
-                "width": max(length, 2),
-                "height": bar_height,
-                "text_y": y + bar_height / 2 + 4,
-                "value_x": label_width + max(length, 2) + 8,
-                "kind": label.lower(),
-            }
+    bars = row_bars(
+        [value for _, value, _, _ in stages],
+        peak=peak_of([figures["delivered"], figures["converted"]]),
+        track=width - label_width - 150,
+        left=label_width,
+        top=top,
+        pitch=bar_height + gap,
+        bar_height=bar_height,
+        min_width=2,
+    )
+    for (label, value, rate, basis), bar in zip(stages, bars, strict=True):
+        bar.update(
+            label=label,
+            value=value,
+            rate=rate,
+            basis=basis,
+            kind=label.lower(),
+            value_x=bar["end"] + 8,
         )
     return {"width": width, "height": top + len(stages) * (bar_height + gap), "bars": bars}
 
 
-def daily_chart(daily: list[dict], *, width: int = 900, plot_height: int = 150) -> dict | None:
-    """Geometry of an SVG line per series (sent, opened, clicked, converted) over the
-    campaign's days."""
+def daily_chart(daily: list[dict]) -> dict | None:
+    """A line per series (sent, opened, clicked, converted) over the campaign's days."""
     if not daily:
         return None
-    left, top, right = 40, 12, 12
-    peak = max([1, *(day[key] for day in daily for key, _ in SERIES)])
-    step = (width - left - right) / max(len(daily) - 1, 1)
-    baseline = top + plot_height
+    chart = day_lines([[day[key] for day in daily] for key, _ in SERIES], plot_height=150, right=12)
     lines = []
-    for i, (key, label) in enumerate(SERIES):
+    for (key, label), line in zip(SERIES, chart["lines"], strict=True):
         points = [
-            {
-                "x": round(left + d * step, 1),
-                "y": round(baseline - day[key] / peak * plot_height, 1),
-                "date": day["date"],
-                "value": day[key],
-            }
-            for d, day in enumerate(daily)
+            {**point, "date": day["date"], "value": day[key]}
+            for point, day in zip(line["points"], daily, strict=True)
         ]
-        lines.append(
-            {
-                "key": key,
-                "label": label,
-                "colour": CHART_COLOURS[i],
-                "total": sum(day[key] for day in daily),
-                "points": points,
-                "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
-            }
-        )
+        total = sum(day[key] for day in daily)
+        lines.append({**line, "key": key, "label": label, "total": total, "points": points})
     return {
-        "width": width,
-        "height": baseline + 24,
-        "left": left,
-        "right_x": width - right,
-        "top": top,
-        "baseline": baseline,
-        "label_y": baseline + 16,
-        "peak": peak,
+        **chart,
         "lines": lines,
         "start_date": daily[0]["date"],
         "end_date": daily[-1]["date"],

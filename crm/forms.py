@@ -197,7 +197,8 @@ class BulkAssignForm(forms.Form):
 
 
 class SourcePerformanceForm(forms.Form):
-    """Which source and period to report. The dates stay text: `parse_date_range` reads them."""
+    """Which source and period to report. The dates stay text: `parse_date_range` (tenancy.dates)
+    reads them."""
 
     source = forms.ModelChoiceField(
         LeadSource.objects.none(), to_field_name="source_code", empty_label=None
@@ -333,3 +334,26 @@ class CustomFilterForm(forms.Form):
                 self.add_error(name, errors)
             else:
                 self.add_error(None, [f"{name}: {message}" for message in errors])
+
+
+class ListViewForm(forms.Form):
+    """Which columns the customer list shows (`core_columns`: name -> label, then one per custom
+    field) and which custom fields it offers filters for."""
+
+    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    filters = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Filter by"
+    )
+
+    def __init__(
+        self,
+        *args,
+        core_columns: dict[str, str],
+        definitions: dict[str, FieldDefinition],
+        **kwargs,
+    ):
+        kwargs.setdefault("auto_id", "view_%s")
+        super().__init__(*args, **kwargs)
+        custom = [(PREFIX + key, d.field_label) for key, d in definitions.items()]
+        self.fields["columns"].choices = [*core_columns.items(), *custom]
+        self.fields["filters"].choices = [(key, d.field_label) for key, d in definitions.items()]

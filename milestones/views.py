@@ -5,7 +5,6 @@ fetched through `leads_visible_to`, so another tenant's or another agent's lead 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,8 +13,11 @@ from django.views.generic import TemplateView
 
 from crm.models import CLOSED_STATUSES
 from crm.selectors.leads import leads_visible_to
-from crm.views import VisibleLeadsMixin
+from crm.views.base import VisibleLeadsMixin
+from tenancy.charts import day_bars, grouped_bars, peak_of, row_bars
+from tenancy.dates import DEFAULT_DAYS
 from tenancy.forms import add_service_errors, error_text
+from tenancy.htmx import htmx_redirect, is_htmx
 from tenancy.scoping import TenantPageMixin
 
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
@@ -26,7 +28,6 @@ from .selectors.timeline import lead_timeline, local_today
 from .services.config import lead_template_set
 from .services.lead_milestones import milestone_record, milestone_set_status
 
-TREND_DAYS = 30
 OVERDUE_PAGE_SIZE = 50
 # What each move of the status graph is called on the buttons.
 MOVE_LABELS = {
@@ -76,16 +77,10 @@ def timeline_context(request, lead, *, form: MilestoneRecordForm | None = None) 
     }
 
 
-def is_htmx(request) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def back_to_lead(request, lead):
     """After a write: htmx reloads the whole lead page (timeline and activity log alike)."""
     if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = lead.get_absolute_url()
-        return response
+        return htmx_redirect(lead.get_absolute_url())
     return redirect(lead)
 
 
@@ -162,77 +157,59 @@ class LeadTemplateView(VisibleLeadsMixin, View):
 
 
 # ---------------------------------------------------------------------------------------------
-# Charts (inline SVG geometry)
+# Charts (their geometry: tenancy.charts)
 
 
-def days_chart(rows: list[dict], *, plot_height: int = 170) -> dict:
+def days_chart(rows: list[dict]) -> dict:
     """Two bars per transition (average and median days) and a dashed line at its SLA."""
-    left, top, group_width, bar_width = 40, 16, 120, 34
-    values = [r[k] or 0 for r in rows for k in ("average_days", "median_days")]
-    values += [r["sla_days"] for r in rows if r["sla_days"] is not None]
-    peak = max([1, *values])
-    baseline = top + plot_height
+    chart = grouped_bars(
+        [[row["average_days"], row["median_days"]] for row in rows],
+        plot_height=170,
+        group_width=120,
+        bar_width=34,
+        inset=12,
+        peak=peak_of(
+            row[key] for row in rows for key in ("average_days", "median_days", "sla_days")
+        ),
+    )
     groups = []
-    for i, row in enumerate(rows):
-        x = left + i * group_width + 12
-        bars = []
-        for j, (key, kind) in enumerate((("average_days", "average"), ("median_days", "median"))):
-            value = row[key]
-            height = round((value or 0) / peak * plot_height, 1)
-            bar_x = x + j * (bar_width + 4)
-            bars.append(
-                {
-                    "x": bar_x,
-                    "y": baseline - height,
-                    "width": bar_width,
-                    "height": height,
-                    "centre": bar_x + bar_width / 2,
-                    "value_y": baseline - height - 4,
-                    "value": "—" if value is None else value,
-                    "kind": kind,
-                }
-            )
+    for i, (row, group) in enumerate(zip(rows, chart["groups"], strict=True)):
         sla = row["sla_days"]
         groups.append(
             {
                 "label": f"{row['from_milestone']} → {row['to_milestone']}",
                 "short": f"{i + 1}",
-                "bars": bars,
-                "label_x": x + bar_width + 2,
-                "sla_y": None if sla is None else round(baseline - sla / peak * plot_height, 1),
-                "sla_x1": x - 6,
-                "sla_x2": x + 2 * bar_width + 10,
+                "bars": [
+                    {**bar, "kind": kind, "value": "—" if bar["value"] is None else bar["value"]}
+                    for bar, kind in zip(group["bars"], ("average", "median"), strict=True)
+                ],
+                "label_x": group["centre"],
+                "sla_y": None if sla is None else chart["scale"].y(sla),
+                "sla_x1": group["x"] - 6,
+                "sla_x2": group["end"] + 6,
                 "sla_days": sla,
             }
         )
-    return {
-        "width": left + max(len(rows), 1) * group_width + 8,
-        "height": baseline + 28,
-        "left": left,
-        "top": top,
-        "baseline": baseline,
-        "label_y": baseline + 18,
-        "peak": peak,
-        "groups": groups,
-    }
+    return {**chart, "groups": groups}
 
 
 def breach_chart(rows: list[dict], *, width: int = 200, label_width: int = 230) -> dict:
     """One horizontal bar per transition: the share of its leads that breached the SLA."""
     row_height, bar_height = 26, 16
-    bars = []
-    for i, row in enumerate(rows):
+    bars = row_bars(
+        [row["sla_breach_percent"] for row in rows],
+        peak=100,
+        track=width,
+        left=label_width,
+        top=8,
+        pitch=row_height,
+        bar_height=bar_height,
+    )
+    for i, (row, bar) in enumerate(zip(rows, bars, strict=True)):
         percent = row["sla_breach_percent"]
-        bars.append(
-            {
-                "y": 8 + i * row_height,
-                "text_y": 8 + i * row_height + bar_height - 4,
-                "width": round((percent or 0) / 100 * width, 1),
-                "label": f"{i + 1}. {row['from_milestone']} → {row['to_milestone']}",
-                "value": "no SLA" if percent is None else f"{percent}%",
-                "value_x": label_width + width + 6,
-            }
-        )
+        bar["label"] = f"{i + 1}. {row['from_milestone']} → {row['to_milestone']}"
+        bar["value"] = "no SLA" if percent is None else f"{percent}%"
+        bar["value_x"] = label_width + width + 6
     return {
         "width": label_width + width + 70,
         "height": 16 + max(len(rows), 1) * row_height,
@@ -243,34 +220,12 @@ def breach_chart(rows: list[dict], *, width: int = 200, label_width: int = 230) 
     }
 
 
-def trend_chart(series: list[dict], *, width: int = 900, plot_height: int = 110) -> dict:
+def trend_chart(series: list[dict]) -> dict:
     """A bar per day: milestones completed that day."""
-    left, top, right = 40, 12, 8
-    peak = max([1, *(p["completed_count"] for p in series)])
-    step = (width - left - right) / max(len(series), 1)
-    baseline = top + plot_height
-    bars = []
-    for i, point in enumerate(series):
-        height = round(point["completed_count"] / peak * plot_height, 1)
-        bars.append(
-            {
-                "x": round(left + i * step + 1, 1),
-                "y": baseline - height,
-                "width": max(round(step - 2, 1), 1),
-                "height": height,
-                "point": point,
-            }
-        )
+    chart = day_bars([point["completed_count"] for point in series], plot_height=110)
     return {
-        "width": width,
-        "height": baseline + 24,
-        "left": left,
-        "right_x": width - right,
-        "top": top,
-        "baseline": baseline,
-        "label_y": baseline + 16,
-        "peak": peak,
-        "bars": bars,
+        **chart,
+        "bars": [{**bar, "point": point} for bar, point in zip(chart["bars"], series, strict=True)],
         "start_date": series[0]["date"] if series else None,
         "end_date": series[-1]["date"] if series else None,
     }
@@ -289,7 +244,7 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
         milestone_type = chosen.get("type_code")
         rows = bottlenecks(tenant=self.tenant, template=template, now=now) if template else []
         series = time_trends(
-            tenant=self.tenant, milestone_type=milestone_type, days=TREND_DAYS, now=now
+            tenant=self.tenant, milestone_type=milestone_type, days=DEFAULT_DAYS, now=now
         )
         return super().get_context_data(
             form=form,
@@ -302,7 +257,7 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
             completion=completion_metrics(tenant=self.tenant),
             trend=trend_chart(series),
             trend_total=sum(p["completed_count"] for p in series),
-            trend_days=TREND_DAYS,
+            trend_days=DEFAULT_DAYS,
             **kwargs,
         )
 

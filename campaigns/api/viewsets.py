@@ -9,9 +9,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.selectors.sources import parse_date_range
 from tenancy.api.config import ConfigViewSet
 from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.dates import parse_date_range, parse_days
 from tenancy.models import Role
 from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 
@@ -326,13 +326,6 @@ class ExecutionViewSet(TenantReadOnlyViewSet):
     ordering = ["id"]
 
 
-def _days(request) -> int:
-    raw = request.query_params.get("days", "30")
-    if not raw.isdigit():
-        raise serializers.ValidationError({"days": ["Give a whole number of days."]})
-    return int(raw)
-
-
 class CampaignAnalyticsViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     """customization/campaigns/analytics/…: type performance, channel performance, trends."""
 
@@ -368,4 +361,5 @@ class CampaignAnalyticsViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("days", int)], responses=dict)
     def trends(self, request):
-        return Response(analytics.campaign_trends(tenant=self.tenant, days=_days(request)))
+        days = parse_days(request.query_params.get("days"))
+        return Response(analytics.campaign_trends(tenant=self.tenant, days=days))

@@ -8,12 +8,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from crm.models import Lead
-from crm.selectors.sources import DateRange, rate, tenant_today
+from crm.selectors.sources import rate
+from tenancy.dates import MAX_DAYS, DateRange, last_days, tenant_today
 from tenancy.models import Tenant
 
 from ..models import (
@@ -29,7 +29,6 @@ from ..models import (
 )
 
 ZERO = Decimal("0")
-MAX_TREND_DAYS = 366
 SIGNIFICANCE = 0.05  # two-sided
 CENTS = Decimal("0.01")
 
@@ -211,7 +210,7 @@ def _day_range(campaign: Campaign) -> DateRange | None:
         if campaign.completed_at
         else tenant_today(campaign.tenant)
     )
-    end = max(start, min(end, start + timedelta(days=MAX_TREND_DAYS - 1)))
+    end = max(start, min(end, start + timedelta(days=MAX_DAYS - 1)))
     return DateRange(start, end)
 
 
@@ -484,10 +483,7 @@ def channel_performance(*, tenant: Tenant, channel: CampaignChannel, period: Dat
 def campaign_trends(*, tenant: Tenant, days: int) -> dict:
     """Per day over the last `days` days (tenant time): campaigns launched, messages sent,
     opens, clicks, conversions, revenue and spend; with the same per channel."""
-    if not 1 <= days <= MAX_TREND_DAYS:
-        raise ValidationError({"days": [f"Choose between 1 and {MAX_TREND_DAYS} days."]})
-    end_day = tenant_today(tenant)
-    period = DateRange(end_day - timedelta(days=days - 1), end_day)
+    period = last_days(tenant=tenant, days=days)
     start, end = period.bounds(tenant)
     tz = tenant.tzinfo
     executions = CampaignExecution.objects.for_tenant(tenant)
@@ -528,7 +524,7 @@ def campaign_trends(*, tenant: Tenant, days: int) -> dict:
     channels = CampaignChannel.objects.for_tenant(tenant).filter(
         Q(deleted_at__isnull=True) | Q(pk__in=channel_ids)
     )
-    day_list = [period.start + timedelta(days=i) for i in range(days)]
+    day_list = period.dates()
 
     def total(table: dict, day: date, field: str, channel_id=None):
         return sum(

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from tenancy.api.config import ConfigViewSet, serializer_fields
 from tenancy.api.fields import StrictFieldsMixin
+from tenancy.dates import parse_date_range, parse_days
 
 from ..models import LeadChannel, LeadSource, LeadSubSource
 from ..selectors import sources as source_selectors
@@ -102,7 +103,7 @@ class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
     )
     @action(detail=True, methods=["get"])
     def performance(self, request, **kwargs):
-        period = source_selectors.parse_date_range(
+        period = parse_date_range(
             tenant=self.tenant,
             start_date=request.query_params.get("start_date"),
             end_date=request.query_params.get("end_date"),
@@ -116,10 +117,8 @@ class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
     @extend_schema(parameters=[OpenApiParameter("days", int)], responses=dict)
     @action(detail=False, methods=["get"])
     def trends(self, request):
-        raw = request.query_params.get("days", "30")
-        if not raw.isdigit():
-            raise serializers.ValidationError({"days": ["Give a whole number of days."]})
-        return Response(source_selectors.source_trends(tenant=self.tenant, days=int(raw)))
+        days = parse_days(request.query_params.get("days"))
+        return Response(source_selectors.source_trends(tenant=self.tenant, days=days))
 
 
 class LeadSubSourceViewSet(CountersViewMixin, ConfigViewSet):

@@ -5,10 +5,9 @@ every figure. Definitions: docs/metrics.md.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     DecimalField,
@@ -21,14 +20,15 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from tenancy.dates import (
+    DateRange,
+    last_days,
+    parse_date_range,  # noqa: F401  (callbacks reads it from here)
+)
 from tenancy.models import Tenant
 
 from ..models import Lead, LeadSource, LeadStatus, LeadSubSource
-
-MAX_TREND_DAYS = 366
-DEFAULT_RANGE_DAYS = 30
 
 
 def rate(part: int, whole: int) -> float:
@@ -77,43 +77,6 @@ def sub_source_counters(*, tenant: Tenant, source: LeadSource) -> dict[int, Coun
         )
     )
     return {row["sub_source_id"]: Counters(row["n"], row["won"], row["last"]) for row in rows}
-
-
-@dataclass(frozen=True)
-class DateRange:
-    start: date
-    end: date
-
-    def bounds(self, tenant: Tenant) -> tuple[datetime, datetime]:
-        """[start 00:00, day after end 00:00) in the tenant's time zone."""
-        tz = tenant.tzinfo
-        return (
-            datetime.combine(self.start, time.min, tzinfo=tz),
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
-        )
-
-
-def tenant_today(tenant: Tenant) -> date:
-    return timezone.now().astimezone(tenant.tzinfo).date()
-
-
-def parse_date_range(*, tenant: Tenant, start_date: str | None, end_date: str | None) -> DateRange:
-    """Inclusive dates in the tenant's time zone; defaults to the last 30 days."""
-    errors = {}
-    parsed = {}
-    for name, raw in (("start_date", start_date), ("end_date", end_date)):
-        if raw:
-            try:
-                parsed[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = ["Use a date in YYYY-MM-DD form."]
-    if errors:
-        raise ValidationError(errors)
-    end = parsed.get("end_date") or tenant_today(tenant)
-    start = parsed.get("start_date") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
-    if start > end:
-        raise ValidationError({"start_date": ["The start date is after the end date."]})
-    return DateRange(start, end)
 
 
 def _group_metrics(leads: QuerySet[Lead], group_by: str) -> dict:
@@ -227,10 +190,7 @@ def source_performance(*, tenant: Tenant, source: LeadSource, period: DateRange)
 
 def source_trends(*, tenant: Tenant, days: int) -> dict:
     """Leads generated and converted per source per day over the last `days` days (tenant time)."""
-    if not 1 <= days <= MAX_TREND_DAYS:
-        raise ValidationError({"days": [f"Choose between 1 and {MAX_TREND_DAYS} days."]})
-    end_day = tenant_today(tenant)
-    period = DateRange(end_day - timedelta(days=days - 1), end_day)
+    period = last_days(tenant=tenant, days=days)
     start, end = period.bounds(tenant)
     tz = tenant.tzinfo
     leads = Lead.objects.for_tenant(tenant).filter(archived_at__isnull=True).order_by()
@@ -250,7 +210,7 @@ def source_trends(*, tenant: Tenant, days: int) -> dict:
     sources = LeadSource.objects.for_tenant(tenant).filter(
         Q(deleted_at__isnull=True) | Q(pk__in=source_ids)
     )
-    day_list = [period.start + timedelta(days=i) for i in range(days)]
+    day_list = period.dates()
     series = []
     for source in sources:
         points = [

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from crm.selectors.leads import leads_visible_to
 from tenancy.api.config import ConfigViewSet
+from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_days
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
@@ -137,13 +138,6 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         return Response(TimelineSerializer(self._timeline(lead)).data)
 
 
-def _days(request) -> int:
-    raw = request.query_params.get("days", str(analytics.DEFAULT_TREND_DAYS))
-    if not raw.isdigit():
-        raise serializers.ValidationError({"days": ["Give a whole number of days."]})
-    return int(raw)
-
-
 class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     """Analytics over the tenant's milestones, and the overdue steps of the leads you may see."""
 
@@ -162,7 +156,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         templates = MilestoneTemplate.objects.for_tenant(self.tenant).live()
         if not raw:
             return templates.filter(is_default=True).first()
-        found = templates.filter(pk=raw).first() if raw.isdigit() else None
+        found = templates.filter(pk=raw).first() if raw.isascii() and raw.isdigit() else None
         if found is None:
             raise serializers.ValidationError({"template_id": [f"Unknown template '{raw}'."]})
         return found
@@ -175,7 +169,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("type_code", str, description="one type; default: all types"),
-            OpenApiParameter("days", int, description=f"1–{analytics.MAX_TREND_DAYS}, default 30"),
+            OpenApiParameter("days", int, description=f"1–{MAX_DAYS}, default {DEFAULT_DAYS}"),
         ],
         responses=dict,
     )
@@ -186,7 +180,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
             analytics.time_trends(
                 tenant=self.tenant,
                 milestone_type=milestone_type,
-                days=_days(request),
+                days=parse_days(request.query_params.get("days")),
                 now=timezone.now(),
             )
         )

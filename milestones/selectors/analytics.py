@@ -5,14 +5,14 @@ at read time; milestones of archived leads are left out. Definitions: docs/metri
 """
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
 from crm.models import CLOSED_STATUSES, Lead
 from crm.selectors.sources import rate
+from tenancy.dates import last_days
 from tenancy.models import Tenant
 
 from ..models import (
@@ -26,9 +26,6 @@ from ..models import (
 )
 from .sql import days_between, in_list, is_postgresql
 from .timeline import local_today
-
-MAX_TREND_DAYS = 366
-DEFAULT_TREND_DAYS = 30
 
 
 def _live_milestones(tenant: Tenant) -> QuerySet[LeadMilestone]:
@@ -99,10 +96,7 @@ def time_trends(
 ) -> list[dict]:
     """One point per day for the last `days` days ending today (tenant time): milestones of the
     type (of every type when None) completed that day, and their mean `days_from_previous`."""
-    if not 1 <= days <= MAX_TREND_DAYS:
-        raise ValidationError({"days": [f"Choose between 1 and {MAX_TREND_DAYS} days."]})
-    end = local_today(tenant, now)
-    start = end - timedelta(days=days - 1)
+    period = last_days(tenant=tenant, days=days, now=now)
     # By type first (every type of the tenant when none is given), so the index's (type,
     # status, date) ranges are read.
     types = (
@@ -113,8 +107,8 @@ def time_trends(
     rows = _live_milestones(tenant).filter(
         milestone_type__in=types,
         status=MilestoneStatus.COMPLETED,
-        achieved_date__gte=start,
-        achieved_date__lte=end,
+        achieved_date__gte=period.start,
+        achieved_date__lte=period.end,
     )
     per_day = {
         row["achieved_date"]: row
@@ -124,8 +118,7 @@ def time_trends(
     }
     code = milestone_type.type_code if milestone_type else None
     series = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
+    for day in period.dates():
         row = per_day.get(day)
         series.append(
             {

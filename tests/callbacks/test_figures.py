@@ -8,7 +8,7 @@ import pytest
 
 from callbacks.selectors import agent_load, sla_figures
 from callbacks.services import callback_assign, callback_change_status
-from crm.selectors.sources import DateRange
+from tenancy.dates import DateRange
 from tenancy.models import Role
 from tests.factories import make_member
 

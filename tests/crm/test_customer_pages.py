@@ -13,7 +13,7 @@ from django.urls import reverse
 from crm.models import Customer, LeadActivity
 from crm.services.customers import customer_create, customer_update
 from crm.services.leads import lead_add_note
-from crm.views_customers import VIEW_SESSION_KEY
+from crm.views.customers import VIEW_SESSION_KEY
 from customfields.models import FieldHistory
 from customfields.services.definitions import definition_create, definition_set_active
 from tenancy.models import Membership, Role

@@ -255,6 +255,8 @@ def test_analytics_api(api, manager_a, tenant, standard, dataset):
         ("trends/", {"days": "ten"}, "days"),
         ("bottlenecks/", {"template_id": "999999"}, "template_id"),
         ("bottlenecks/", {"template_id": "x"}, "template_id"),
+        ("bottlenecks/", {"template_id": "²"}, "template_id"),  # a digit to isdigit, not to int
+        ("trends/", {"days": "²"}, "days"),
     ],
 )
 def test_bad_analytics_parameters_are_400(api, manager_a, tenant, path, params, field):

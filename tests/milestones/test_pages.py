@@ -104,6 +104,18 @@ def test_a_success_with_htmx_reloads_the_lead_page(login, manager_a, lead):
     assert response["HX-Redirect"] == lead.get_absolute_url()
 
 
+def test_a_history_restore_is_answered_with_whole_pages(login, manager_a, lead):
+    """htmx asks for the whole page when it restores history: no fragment, no HX-Redirect."""
+    restore = {"HTTP_HX_REQUEST": "true", "HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
+    client = login(manager_a)
+    url = f"/milestones/leads/{lead.pk}/record/"
+    refused = client.post(url, record_form(type_code="CONTACTED"), **restore)
+    assert refused.status_code == 200 and "<html" in refused.content.decode()
+    done = client.post(url, record_form(), **restore)
+    assert done.status_code == 302 and "HX-Redirect" not in done
+    assert done["Location"] == lead.get_absolute_url()
+
+
 def test_status_buttons_walk_the_graph(login, manager_a, lead, record, today):
     visit = record(lead, "SITE_VISIT", today, status="pending", now=timezone.now())
     client = login(manager_a)

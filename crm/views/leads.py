@@ -1,37 +1,27 @@
-"""The pages: thin views that read through the selectors and write through the services.
+"""The lead pages: the list (filters, search, sorting, paging, bulk actions), one lead with its
+activity log and notes, archive and restore, create and edit.
 
-Every view stands on TenantPageMixin (sign-in and a tenant required). Leads are fetched through
-`leads_visible_to`, so another tenant's lead, or another agent's, is a 404 like a missing one.
+Leads are fetched through `leads_visible_to`, so another tenant's lead, or another agent's, is a
+404 like a missing one.
 """
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tenancy.forms import add_service_errors, error_text
+from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
-from .filters import LEAD_ORDERING_FIELDS, LeadFilterSet
-from .forms import (
-    BulkAssignForm,
-    BulkStatusForm,
-    LeadForm,
-    NoteForm,
-    SourcePerformanceForm,
-    sub_source_label,
-)
-from .models import Lead, LeadSource, LeadStatus
-from .selectors.leads import leads_visible_to
-from .selectors.sources import parse_date_range, source_performance, source_trends
-from .services.leads import (
+from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
+from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, NoteForm, sub_source_label
+from ..models import Lead, LeadStatus
+from ..services.leads import (
     lead_add_note,
     lead_archive,
     lead_assign,
@@ -40,9 +30,9 @@ from .services.leads import (
     lead_restore,
     lead_update,
 )
+from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
 
 DEFAULT_ORDERING = "-created_at"
-PAGE_SIZES = (25, 50, 100)
 # Table columns in display order; the second item is the `ordering` field when sortable.
 LEAD_COLUMNS = [
     ("Name", "last_name"),
@@ -69,29 +59,6 @@ PAGE_FILTERS = {
     "is_hot_leads_only": "Hot leads only",
     "include_archived": "Include archived",
 }
-TREND_DAYS = 30
-CHART_COLOURS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777"]
-
-
-def safe_next(request, fallback: str) -> str:
-    """The `next` URL posted with a form when it points back into this site."""
-    url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return fallback
-
-
-class VisibleLeadsMixin(TenantPageMixin):
-    def get_queryset(self):
-        return leads_visible_to(tenant=self.tenant, membership=self.membership).select_related(
-            "source", "sub_source", "channel", "assigned_to"
-        )
-
-    @cached_property
-    def lead(self) -> Lead:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,29 +108,6 @@ def prepare_filter_form(form: forms.Form) -> None:
     search = form.fields["search"].widget
     search.input_type = "search"
     search.attrs["placeholder"] = "Search name, email, phone or company"
-
-
-def page_size(raw: str | None) -> int:
-    return int(raw) if raw in {str(size) for size in PAGE_SIZES} else PAGE_SIZES[0]
-
-
-class HtmxPartialMixin:
-    """An htmx request (not a history restore) gets `partial_template_name` only."""
-
-    partial_template_name: str
-
-    def is_partial(self) -> bool:
-        headers = self.request.headers
-        return bool(headers.get("HX-Request") and not headers.get("HX-History-Restore-Request"))
-
-    def get_template_names(self):
-        return [self.partial_template_name if self.is_partial() else self.template_name]
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        # The same URL answers with a page or a fragment: caches must tell them apart.
-        patch_vary_headers(response, ["HX-Request"])
-        return response
 
 
 class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
@@ -340,117 +284,3 @@ class LeadEditView(LeadFormMixin, VisibleLeadsMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Lead saved.")
         return redirect(self.lead)
-
-
-# ---------------------------------------------------------------------------------------------
-# Source performance
-
-
-def bar_chart(groups: list[tuple[str, int, int]], *, plot_height: int = 160) -> dict:
-    """Geometry of an SVG chart with two bars per group (generated, converted)."""
-    left, top, group_width, bar_width = 40, 16, 96, 30
-    peak = max([1, *(value for _, *values in groups for value in values)])
-    baseline = top + plot_height
-    bars, labels = [], []
-    for i, (label, *values) in enumerate(groups):
-        x = left + i * group_width + 14
-        for j, (value, kind) in enumerate(zip(values, ("generated", "converted"), strict=True)):
-            height = round(value / peak * plot_height, 1)
-            bar_x = x + j * (bar_width + 4)
-            bars.append(
-                {
-                    "x": bar_x,
-                    "y": baseline - height,
-                    "centre": bar_x + bar_width / 2,
-                    "value_y": baseline - height - 4,
-                    "width": bar_width,
-                    "height": height,
-                    "value": value,
-                    "kind": kind,
-                    "label": label,
-                }
-            )
-        labels.append({"x": x + bar_width + 2, "text": label})
-    return {
-        "width": left + max(len(groups), 1) * group_width + 8,
-        "height": baseline + 28,
-        "left": left,
-        "top": top,
-        "baseline": baseline,
-        "label_y": baseline + 18,
-        "peak": peak,
-        "bars": bars,
-        "labels": labels,
-    }
-
-
-def line_chart(trends: dict, *, width: int = 900, plot_height: int = 140) -> dict:
-    """Geometry of an SVG line per source: leads generated per day."""
-    left, top, right = 40, 12, 8
-    sources = trends["sources"]
-    days = trends["days"]
-    peak = max([1, *(p["leads_generated"] for s in sources for p in s["series"])])
-    step = (width - left - right) / max(days - 1, 1)
-    baseline = top + plot_height
-    lines = []
-    for i, source in enumerate(sources):
-        points = " ".join(
-            f"{left + d * step:.1f},{baseline - p['leads_generated'] / peak * plot_height:.1f}"
-            for d, p in enumerate(source["series"])
-        )
-        lines.append({**source, "points": points, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]})
-    return {
-        "days": days,
-        "width": width,
-        "height": baseline + 24,
-        "left": left,
-        "right_x": width - right,
-        "top": top,
-        "baseline": baseline,
-        "label_y": baseline + 16,
-        "peak": peak,
-        "lines": lines,
-        "start_date": trends["start_date"],
-        "end_date": trends["end_date"],
-    }
-
-
-class SourcePerformanceView(TenantPageMixin, TemplateView):
-    template_name = "crm/sources/performance.html"
-
-    def get_context_data(self, **kwargs):
-        data = self.request.GET.copy()
-        if not data.get("source"):
-            default = LeadSource.objects.for_tenant(self.tenant).live().filter(is_default=True)
-            data["source"] = default.values_list("source_code", flat=True).first() or ""
-        form = SourcePerformanceForm(data, tenant=self.tenant)
-        performance = None
-        if form.is_valid():
-            try:
-                period = parse_date_range(
-                    tenant=self.tenant,
-                    start_date=form.cleaned_data["start_date"],
-                    end_date=form.cleaned_data["end_date"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                performance = source_performance(
-                    tenant=self.tenant, source=form.cleaned_data["source"], period=period
-                )
-        chart = None
-        if performance is not None:
-            groups = [("All", performance["leads_generated"], performance["leads_converted"])]
-            groups += [
-                (sub["sub_source_code"], sub["leads_generated"], sub["leads_converted"])
-                for sub in performance["sub_sources"]
-            ]
-            chart = bar_chart(groups)
-        trends = line_chart(source_trends(tenant=self.tenant, days=TREND_DAYS))
-        return super().get_context_data(
-            form=form, performance=performance, chart=chart, trends=trends, **kwargs
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Tenant switcher

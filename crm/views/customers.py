@@ -7,7 +7,6 @@ read by customfields' value service, filtered and sorted through its one key-to-
 translation, and written by crm.services.customers.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -27,20 +26,15 @@ from customfields.selectors.query import (
 )
 from customfields.services.values import active_definitions, read_values
 from tenancy.forms import add_service_errors
+from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
-from .filters import CustomerFilterSet
-from .forms import CustomerForm, CustomFilterForm, CustomValuesForm
-from .models import Customer, LeadActivity
-from .selectors.leads import leads_visible_to
-from .services.customers import customer_create, customer_update, lead_convert
-from .views import (
-    PAGE_SIZES,
-    HtmxPartialMixin,
-    VisibleLeadsMixin,
-    page_size,
-    safe_next,
-)
+from ..filters import CustomerFilterSet
+from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
+from ..models import Customer, LeadActivity
+from ..selectors.leads import leads_visible_to
+from ..services.customers import customer_create, customer_update, lead_convert
+from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
 
 # Core columns the list can show: name -> (label, `ordering` field, how its value shows).
 # The name column is always first.
@@ -86,28 +80,13 @@ class CustomersMixin(TenantPageMixin):
         """The tenant's active custom fields, in their order."""
         return active_definitions(self.tenant)
 
-
-# ---------------------------------------------------------------------------------------------
-# Forms
-
-
-class ListViewForm(forms.Form):
-    """Which columns the customer list shows and which custom fields it offers filters for."""
-
-    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    filters = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Filter by"
-    )
-
-    def __init__(self, *args, definitions: dict[str, FieldDefinition], **kwargs):
-        kwargs.setdefault("auto_id", "view_%s")
-        super().__init__(*args, **kwargs)
-        custom = [(PREFIX + key, d.field_label) for key, d in definitions.items()]
-        self.fields["columns"].choices = [
-            *((name, label) for name, (label, _, _) in CORE_COLUMNS.items()),
-            *custom,
-        ]
-        self.fields["filters"].choices = [(key, d.field_label) for key, d in definitions.items()]
+    def list_view_form(self, *args, **kwargs) -> ListViewForm:
+        return ListViewForm(
+            *args,
+            core_columns={name: label for name, (label, _, _) in CORE_COLUMNS.items()},
+            definitions=self.definitions,
+            **kwargs,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +227,7 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
             custom_filter_form=custom_form,
             filter_forms=[form, custom_form],
             filters_valid=not (form.errors or custom_form.errors),
-            view_form=ListViewForm(definitions=definitions, initial=view),
+            view_form=self.list_view_form(initial=view),
             columns=columns,
             rows=[{"customer": c, "cells": row_cells(c, columns)} for c in page.object_list],
             ordering=params.get("ordering", ""),
@@ -265,7 +244,7 @@ class CustomerColumnsView(CustomersMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        form = ListViewForm(request.POST, definitions=self.definitions)
+        form = self.list_view_form(request.POST)
         if form.is_valid():
             views = request.session.get(VIEW_SESSION_KEY, {})
             views[str(self.tenant.pk)] = form.cleaned_data
