@@ -1,20 +1,48 @@
 """The callback admin: the tenant's callback settings (priority weights, category thresholds, SLA
 hours, attempts, business hours), its holidays, and the callback requests with their activity
-log. Scoped like the rest of the admin; writes go through callbacks.services."""
+log. Scoped like the rest of the admin; a request is fetched through the members' visible
+queryset (callbacks.selectors), and writes go through callbacks.services, which check the
+acting membership's role."""
 
 from django import forms
 from django.contrib import admin
 
 from tenancy.admin.base import ServiceSaveMixin
-from tenancy.scoping import TenantInlineMixin
+from tenancy.scoping import TenantInlineMixin, is_tenant_admin
 from tenancy.selectors import resolve_membership
 
-from . import services as callback_services
 from .models import WEEKDAYS, BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
+from .selectors import callbacks_visible_to
+from .services.requests import EDITABLE_FIELDS, callback_create, callback_update
+from .services.settings import (
+    HOLIDAY_FIELDS,
+    SETTINGS_FIELDS,
+    callback_settings_create,
+    callback_settings_delete,
+    callback_settings_update,
+    holiday_create,
+    holiday_delete,
+    holiday_update,
+)
+
+
+class ActingMemberMixin:
+    """The membership the admin acts as in the object's tenant (a superuser acts as its admin),
+    passed to the services as their `by`."""
+
+    def acting_member(self, request, tenant):
+        return resolve_membership(request.user, tenant.slug)
+
+    def delete_model(self, request, obj):
+        self.service_delete(obj, by=self.acting_member(request, obj.tenant))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(CallbackSettings)
-class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class CallbackSettingsAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
     """One row per tenant: created with the defaults by the tenant's first callback, or here."""
 
     list_display = [
@@ -66,7 +94,7 @@ class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
             {"fields": [(f"{day}_open", f"{day}_close") for day in WEEKDAYS]},
         ),
     ]
-    service_fields = callback_services.SETTINGS_FIELDS
+    service_fields = SETTINGS_FIELDS
 
     @admin.display(description="Old requests overtake fresh ones after")
     def overtake(self, obj):
@@ -78,30 +106,34 @@ class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
         return self._is_global(request) or not self.get_queryset(request).exists()
 
     def service_create(self, request, tenant, data):
-        return callback_services.callback_settings_create(tenant=tenant, data=data)
+        by = self.acting_member(request, tenant)
+        return callback_settings_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, settings, data):
-        return callback_services.callback_settings_update(settings=settings, data=data)
+        by = self.acting_member(request, settings.tenant)
+        return callback_settings_update(settings=settings, by=by, data=data)
 
-    def service_delete(self, obj):
-        obj.delete()  # the defaults apply again
+    def service_delete(self, obj, *, by):
+        callback_settings_delete(settings=obj, by=by)
 
 
 @admin.register(BusinessHoliday)
-class BusinessHolidayAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class BusinessHolidayAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["date", "name"]
     search_fields = ["name"]
     date_hierarchy = "date"
-    service_fields = callback_services.HOLIDAY_FIELDS
+    service_fields = HOLIDAY_FIELDS
 
     def service_create(self, request, tenant, data):
-        return callback_services.holiday_create(tenant=tenant, data=data)
+        by = self.acting_member(request, tenant)
+        return holiday_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, holiday, data):
-        return callback_services.holiday_update(holiday=holiday, data=data)
+        by = self.acting_member(request, holiday.tenant)
+        return holiday_update(holiday=holiday, by=by, data=data)
 
-    def service_delete(self, obj):
-        callback_services.holiday_delete(holiday=obj)
+    def service_delete(self, obj, *, by):
+        holiday_delete(holiday=obj, by=by)
 
 
 class CallbackActivityInline(TenantInlineMixin, admin.TabularInline):
@@ -121,7 +153,7 @@ class CallbackActivityInline(TenantInlineMixin, admin.TabularInline):
 class CallbackRequestAdminForm(forms.ModelForm):
     class Meta:
         model = CallbackRequest
-        fields = ["tenant", *callback_services.EDITABLE_FIELDS]
+        fields = ["tenant", *EDITABLE_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,7 +163,7 @@ class CallbackRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(CallbackRequest)
-class CallbackRequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class CallbackRequestAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
     """Requests are created and edited here; they are worked (status, assignment) in the pages
     and the API. Closed requests keep their history: cancel instead of deleting."""
 
@@ -172,20 +204,23 @@ class CallbackRequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
         "closed_at",
     ]
     inlines = [CallbackActivityInline]
-    service_fields = callback_services.EDITABLE_FIELDS
+    service_fields = EDITABLE_FIELDS
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _by(self, request, tenant):
-        return resolve_membership(request.user, tenant.slug)
+    def get_queryset(self, request):
+        """A tenant admin's requests are the ones its membership sees, as in the pages and the
+        API (an admin sees every one of the tenant's)."""
+        queryset = super().get_queryset(request)
+        if self._is_global(request) or not is_tenant_admin(request):
+            return queryset
+        return queryset & callbacks_visible_to(tenant=request.tenant, membership=request.membership)
 
     def service_create(self, request, tenant, data):
-        return callback_services.callback_create(
-            tenant=tenant, by=self._by(request, tenant), data=data
-        )
+        by = self.acting_member(request, tenant)
+        return callback_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, callback, data):
-        return callback_services.callback_update(
-            callback=callback, by=self._by(request, callback.tenant), data=data
-        )
+        by = self.acting_member(request, callback.tenant)
+        return callback_update(callback=callback, by=by, data=data)

@@ -1,5 +1,7 @@
-"""callbacks/ and its actions (seed 003): the request list with its filters, ordered by
-priority; status, assignment, completion, the activity log; claim-next and auto-assign."""
+"""callbacks/ and its actions: the request list with its filters, ordered by priority; status,
+assignment, completion, the activity log; claim-next and auto-assign. A request is fetched
+through `callback_for` and every write goes through callbacks.services, which checks the role:
+this module only turns input into values and errors into responses."""
 
 import django_filters
 from django.utils import timezone
@@ -19,7 +21,6 @@ from tenancy.scoping import TenantViewSetMixin
 from tenancy.selectors import members_of
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from . import services as callback_services
 from .models import (
     OPEN_CALLBACK_STATUSES,
     CallbackActivity,
@@ -30,7 +31,16 @@ from .models import (
     CallbackStatus,
     PriorityCategory,
 )
-from .selectors import QUEUE_ORDER, callback_queue, priority_of
+from .rules import STATUS_ACTIONS
+from .selectors import QUEUE_ORDER, callback_for, callback_queue, priority_of
+from .services.assignment import callback_assign, callback_auto_assign, callback_claim_next
+from .services.requests import (
+    EDITABLE_FIELDS,
+    callback_add_note,
+    callback_create,
+    callback_update,
+)
+from .services.status import callback_change_status, callback_complete
 
 
 class VisibleLeadField(serializers.PrimaryKeyRelatedField):
@@ -76,7 +86,7 @@ class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = CallbackRequest
         fields = [
             "id",
-            *callback_services.EDITABLE_FIELDS,
+            *EDITABLE_FIELDS,
             "contact_name",
             "status",
             "attempts",
@@ -104,7 +114,7 @@ class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class CallbackStatusSerializer(StrictFieldsMixin, serializers.Serializer):
-    status = serializers.ChoiceField(choices=callback_services.STATUS_ACTIONS)
+    status = serializers.ChoiceField(choices=STATUS_ACTIONS)
     note = serializers.CharField(
         max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
@@ -243,25 +253,29 @@ class CallbackViewSet(
             tenant=self.tenant, membership=self.membership, now=self.now
         ).select_related("customer", "lead")
 
-    def filter_queryset(self, queryset):
-        if self.action == "list":
-            return super().filter_queryset(queryset)
-        return queryset
+    def get_object(self):
+        callback = callback_for(
+            tenant=self.tenant, membership=self.membership, pk=self.kwargs["pk"], now=self.now
+        )
+        self.check_object_permissions(self.request, callback)
+        return callback
 
     def _reload(self, callback):
-        return self.get_queryset().get(pk=callback.pk)
+        return callback_for(
+            tenant=self.tenant, membership=self.membership, pk=callback.pk, now=self.now
+        )
 
     def _respond(self, callback, code=status.HTTP_200_OK):
         return Response(self.get_serializer(self._reload(callback)).data, status=code)
 
     def perform_create(self, serializer):
-        callback = callback_services.callback_create(
+        callback = callback_create(
             tenant=self.tenant, by=self.membership, data=serializer.validated_data, now=self.now
         )
         serializer.instance = self._reload(callback)
 
     def perform_update(self, serializer):
-        callback = callback_services.callback_update(
+        callback = callback_update(
             callback=serializer.instance, by=self.membership, data=serializer.validated_data
         )
         serializer.instance = self._reload(callback)
@@ -274,7 +288,7 @@ class CallbackViewSet(
         callback = self.get_object()
         body = CallbackStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        callback = callback_services.callback_change_status(
+        callback = callback_change_status(
             callback=callback, by=self.membership, now=self.now, **body.validated_data
         )
         return self._respond(callback)
@@ -285,7 +299,7 @@ class CallbackViewSet(
         callback = self.get_object()
         body = CallbackCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        callback = callback_services.callback_complete(
+        callback = callback_complete(
             callback=callback, by=self.membership, now=self.now, **body.validated_data
         )
         return self._respond(callback)
@@ -297,7 +311,7 @@ class CallbackViewSet(
         body = CallbackAssignSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         assignee = body.validated_data["assigned_to"]
-        callback = callback_services.callback_assign(
+        callback = callback_assign(
             callback=callback,
             by=self.membership,
             assignee_id=assignee.pk if assignee else None,
@@ -313,7 +327,7 @@ class CallbackViewSet(
         if request.method == "POST":
             body = CallbackNoteSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            activity = callback_services.callback_add_note(
+            activity = callback_add_note(
                 callback=callback, by=self.membership, note=body.validated_data["note"]
             )
             return Response(
@@ -327,9 +341,7 @@ class CallbackViewSet(
     def claim_next(self, request):
         """Take the highest-priority waiting callback (pending, unassigned, window open): it
         becomes yours and in progress. 400 when none is waiting."""
-        callback = callback_services.callback_claim_next(
-            tenant=self.tenant, by=self.membership, now=self.now
-        )
+        callback = callback_claim_next(tenant=self.tenant, by=self.membership, now=self.now)
         return self._respond(callback)
 
     @extend_schema(request=CallbackAutoAssignSerializer, responses=dict)
@@ -339,7 +351,7 @@ class CallbackViewSet(
         priority first, goes to the agent with the fewest open callbacks."""
         body = CallbackAutoAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        assigned = callback_services.callback_auto_assign(
+        assigned = callback_auto_assign(
             tenant=self.tenant,
             by=self.membership,
             callback_ids=body.validated_data.get("callback_ids"),

@@ -12,7 +12,10 @@ from crm.models import Customer, Lead
 from tenancy.models import Membership
 
 from .models import CallbackOutcome, CallbackReason, CallbackSource
-from .services import callback_assign, callback_change_status, callback_create, holiday_create
+from .services.assignment import callback_assign
+from .services.requests import callback_create
+from .services.settings import holiday_create
+from .services.status import callback_change_status
 
 REASONS = {
     CallbackReason.SALES_INQUIRY: 30,
@@ -57,11 +60,11 @@ def _next_holidays(today: date) -> list[tuple[date, str]]:
 
 
 def seed_demo_callbacks(*, tenant, members: dict[str, Membership], rng: random.Random) -> None:
-    manager = members["demo-manager"]
+    admin, manager = members["demo-admin"], members["demo-manager"]
     agents = [members["demo-agent"], members["demo-agent2"]]
     now = timezone.now()
     for day, name in _next_holidays(timezone.localtime(now, tenant.tzinfo).date()):
-        holiday_create(tenant=tenant, data={"date": day, "name": name})
+        holiday_create(tenant=tenant, by=admin, data={"date": day, "name": name})
     customers = list(Customer.objects.for_tenant(tenant).exclude(phone="").order_by("pk"))
     leads = list(
         Lead.objects.for_tenant(tenant)

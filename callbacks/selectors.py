@@ -1,4 +1,5 @@
-"""Reads for callbacks: who sees which, the priority (computed at read time from a `now` passed
+"""Reads for callbacks: who sees which (and the one way to fetch a request), the actions a member
+may take on one, the priority (computed at read time from a `now` passed
 in), the claimable pool, agents' load, and the SLA figures of the manager view.
 
 The priority is one set of SQL expressions over the request, its customer and lead, and the
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -27,10 +29,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Floor, Greatest, Least
+from django.http import Http404
+from django.utils import timezone
 
-from crm.models import CustomerTag
-from crm.selectors.sources import DateRange, rate
-from tenancy.models import Membership, Role, Tenant
+from crm.models import Customer, CustomerTag
+from crm.selectors.leads import leads_visible_to
+from tenancy.dates import DateRange
+from tenancy.figures import rate
+from tenancy.models import Membership, Tenant
 
 from .businesstime import BusinessCalendar
 from .models import (
@@ -41,10 +47,9 @@ from .models import (
     CallbackStatus,
     PriorityCategory,
 )
+from .rules import ASSIGNABLE_ROLES, allowed_actions, check_worker
 
 PRIORITY_PARTS = ("customer_value", "lead_score", "reason", "vip", "waiting")
-# Members a callback can be assigned to (and who may claim one).
-ASSIGNABLE_ROLES = (Role.AGENT, Role.MANAGER)
 # The queue's order: highest score first; among equals the one waiting longest.
 QUEUE_ORDER = ("-priority_score", "created_at", "id")
 
@@ -68,6 +73,51 @@ def callbacks_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[
             Q(assigned_to=membership.user_id) | Q(assigned_to__isnull=True)
         )
     return callbacks
+
+
+def callback_for(
+    *, tenant: Tenant, membership: Membership, pk: object, now: datetime | None = None
+) -> CallbackRequest:
+    """The callback `pk` as the member sees it, with its priority at `now` (its contacts and
+    assignee loaded), or Http404: the same for a missing request, another tenant's and one
+    the member may not see. The API, the pages and the admin fetch a request through this."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such callback.") from None
+    queue = callback_queue(tenant=tenant, membership=membership, now=now or timezone.now())
+    callback = queue.select_related("customer", "lead", "assigned_to").filter(pk=pk).first()
+    if callback is None:
+        raise Http404("No such callback.")
+    return callback
+
+
+def callback_actions_for(*, callback: CallbackRequest, membership: Membership) -> list[str]:
+    """The actions the member may take on the callback now — what the pages offer, by the same
+    rules `callback_change_status` enforces."""
+    actions = []
+    for action in allowed_actions(callback.status):
+        try:
+            check_worker(callback, membership, action)
+        except (PermissionDenied, ValidationError):
+            continue
+        actions.append(action)
+    return actions
+
+
+CONTACT_KINDS = ("customer", "lead")
+
+
+def contact_choices(kind: str, *, tenant: Tenant, membership: Membership) -> QuerySet:
+    """Whom a new callback may be for: any customer of the tenant, or a lead the member sees
+    that is not archived. The form validates against it and the picker searches it."""
+    if kind == "customer":
+        return Customer.objects.for_tenant(tenant).order_by("last_name", "first_name", "pk")
+    return (
+        leads_visible_to(tenant=tenant, membership=membership)
+        .filter(archived_at__isnull=True)
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,64 +1,59 @@
 """The callback pages: the queue with its priority tabs and "claim next", a request with its call
 log form, a form for new requests, and the managers' SLA view with each agent's load.
 
-Thin views on crm.selectors.callbacks and callbacks.services: callbacks are fetched through
-`callback_queue` (so another tenant's request, or another agent's, is a 404 like a missing one)
-with the priority computed at the moment of the request; which actions a page offers comes from
-the service's own rules (`callback_actions_for`).
+Thin views on callbacks.selectors and callbacks.services: a request is fetched through
+`callback_for` (so another tenant's request, or another agent's, is a 404 like a missing one)
+with the priority computed at the moment of the request; which actions and forms a page offers
+comes from callbacks.rules, which the services enforce. A refusal from a service shows as form
+errors (ValidationError) or a 403 (PermissionDenied).
 """
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from crm.filters import customer_search, lead_search
-from crm.forms import DATETIME_WIDGET, MemberChoiceField, NoteForm
-from crm.models import Customer
-from crm.selectors.leads import leads_visible_to
-from crm.selectors.sources import parse_date_range
+from crm.forms import NoteForm
+from tenancy.dates import parse_date_range
 from tenancy.forms import add_service_errors, error_text
+from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
-from tenancy.validators import NOTES_MAX_LENGTH
 
-from . import services as callback_services
-from .models import (
-    OPEN_CALLBACK_STATUSES,
-    CallbackOutcome,
-    CallbackRequest,
-    CallbackSource,
-    CallbackStatus,
-    PriorityCategory,
-)
+from .forms import AssignForm, CallbackForm, CallLogForm, PeriodForm, contact_label
+from .models import OPEN_CALLBACK_STATUSES, CallbackRequest, CallbackStatus, PriorityCategory
+from .rules import NO_ANSWER, check_sees_figures, may_assign, may_claim, may_see_figures
 from .selectors import (
-    ASSIGNABLE_ROLES,
+    CONTACT_KINDS,
     PRIORITY_PARTS,
     agent_load,
-    assignable_members,
+    callback_actions_for,
+    callback_for,
     callback_queue,
     callback_settings_of,
     category_counts,
+    contact_choices,
     priority_of,
     sla_figures,
 )
+from .services.assignment import callback_assign, callback_auto_assign, callback_claim_next
+from .services.requests import callback_add_note, callback_create
+from .services.status import callback_change_status
 
 QUEUE_PAGE_SIZE = 50
+# The contact picker's results at most.
+CONTACT_RESULTS = 20
 # The call log form's buttons, in this order, one per action the callback accepts from the
 # member (scheduling has its own button beside the time).
 ACTION_LABELS = {
     CallbackStatus.IN_PROGRESS: "Start call",
-    callback_services.NO_ANSWER: "No answer",
+    NO_ANSWER: "No answer",
     CallbackStatus.COMPLETED: "Complete",
     CallbackStatus.FAILED: "Failed",
     CallbackStatus.PENDING: "Unschedule",
@@ -83,152 +78,21 @@ class CallbacksMixin(TenantPageMixin):
 
     @cached_property
     def callback(self) -> CallbackRequest:
-        return get_object_or_404(
-            self.get_queryset().select_related("customer", "lead", "assigned_to"),
-            pk=self.kwargs["pk"],
+        return callback_for(
+            tenant=self.tenant, membership=self.membership, pk=self.kwargs["pk"], now=self.now
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# Forms
-
-
-class CallLogForm(forms.Form):
-    """The result of a call or another move; which button was pressed is the `action`. The
-    service judges whether the move is allowed and what it needs."""
-
-    action = forms.ChoiceField(choices=[(a, a) for a in callback_services.STATUS_ACTIONS])
-    note = forms.CharField(
-        required=False,
-        max_length=NOTES_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required to fail or cancel.",
-    )
-    resolution = forms.CharField(
-        required=False, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    outcome = forms.ChoiceField(required=False, choices=[("", "—"), *CallbackOutcome.choices])
-    scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Call at")
-
-
-class AssignForm(forms.Form):
-    assignee = MemberChoiceField(
-        get_user_model().objects.none(), required=False, empty_label="Nobody (back to the pool)"
-    )
-
-    def __init__(self, *args, tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_members(tenant)
-
-
-CONTACT_KINDS = ("customer", "lead")
-CONTACT_RESULTS = 20
-
-
-def contact_choices(kind: str, *, tenant, membership) -> QuerySet:
-    """Whom a new callback may be for: any customer of the tenant, or a lead the member sees
-    that is not archived. The form validates against it and the picker searches it."""
-    if kind == "customer":
-        return Customer.objects.for_tenant(tenant).order_by("last_name", "first_name", "pk")
-    return (
-        leads_visible_to(tenant=tenant, membership=membership)
-        .filter(archived_at__isnull=True)
-        .order_by("last_name", "first_name", "pk")
-    )
-
-
-def contact_label(obj) -> str:
-    detail = obj.email or obj.phone
-    return f"{obj.full_name} ({detail})" if detail else obj.full_name
-
-
-class ContactPicker(forms.Widget):
-    """A search box that fetches matching contacts as you type (htmx), instead of a select with
-    every customer of the tenant in it (200,000 options at scale). Renders only the contact
-    already chosen, if any; the choices' queryset judges what is posted."""
-
-    def __init__(self, kind: str):
-        super().__init__()
-        self.kind = kind
-
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = None
-        if value not in (None, ""):
-            selected = self.choices.queryset.filter(pk=value).first()
-        return render_to_string(
-            "callbacks/_contact_picker.html",
-            {
-                "name": name,
-                "id": (attrs or {}).get("id") or f"id_{name}",
-                "kind": self.kind,
-                "search_url": reverse("callbacks:callback-contacts", args=[self.kind]),
-                "selected": selected and {"pk": selected.pk, "label": contact_label(selected)},
-            },
-        )
-
-    def value_from_datadict(self, data, files, name):
-        return data.get(name)
-
-
-class ContactChoiceField(forms.ModelChoiceField):
-    def __init__(self, kind: str, **kwargs):
-        super().__init__(Customer.objects.none(), widget=ContactPicker(kind), **kwargs)
-
-    def label_from_instance(self, obj) -> str:
-        return contact_label(obj)
-
-
-def _callback_field(name: str, **kwargs) -> forms.Field:
-    return CallbackRequest._meta.get_field(name).formfield(**kwargs)
-
-
-class CallbackForm(forms.Form):
-    customer = ContactChoiceField("customer", required=False)
-    lead = ContactChoiceField("lead", required=False)
-    phone = _callback_field(
-        "phone", required=False, help_text="Leave empty for the customer's (or lead's) phone."
-    )
-    reason = _callback_field("reason")
-    source = _callback_field("source", initial=CallbackSource.MANUAL)
-    preferred_start = _callback_field(
-        "preferred_start", widget=DATETIME_WIDGET, label="Preferred window from"
-    )
-    preferred_end = _callback_field("preferred_end", widget=DATETIME_WIDGET, label="until")
-    notes = _callback_field("notes", widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, tenant, membership, **kwargs):
-        super().__init__(*args, **kwargs)
-        for kind in CONTACT_KINDS:
-            self.fields[kind].queryset = contact_choices(kind, tenant=tenant, membership=membership)
-
-    def callback_data(self) -> dict:
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if value not in (None, "") and name in callback_services.EDITABLE_FIELDS
-        }
 
 
 # ---------------------------------------------------------------------------------------------
 # The queue
 
 
-class CallbackQueueView(CallbacksMixin, TemplateView):
+class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
     """Open callbacks the member sees (an agent: theirs and the pool), highest priority first,
     with a tab per category. An htmx request (a tab, a page link) gets only the results."""
 
     template_name = "callbacks/queue.html"
-    results_template_name = "callbacks/_queue.html"
-
-    def get_template_names(self):
-        headers = self.request.headers
-        partial = headers.get("HX-Request") and not headers.get("HX-History-Restore-Request")
-        return [self.results_template_name if partial else self.template_name]
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+    partial_template_name = "callbacks/_queue.html"
 
     def get_context_data(self, **kwargs):
         queue = self.get_queryset().filter(status__in=OPEN_CALLBACK_STATUSES)
@@ -252,7 +116,9 @@ class CallbackQueueView(CallbacksMixin, TemplateView):
             page_obj=page,
             callbacks=page.object_list,
             now=self.now,
-            can_claim=self.membership.role in ASSIGNABLE_ROLES,
+            can_claim=may_claim(self.membership),
+            can_assign=may_assign(self.membership),
+            can_see_figures=may_see_figures(self.membership),
             **kwargs,
         )
 
@@ -264,9 +130,7 @@ class CallbackClaimView(CallbacksMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            callback = callback_services.callback_claim_next(
-                tenant=self.tenant, by=self.membership, now=self.now
-            )
+            callback = callback_claim_next(tenant=self.tenant, by=self.membership, now=self.now)
         except ValidationError as exc:
             messages.info(request, error_text(exc))
             return redirect("callbacks:callback-queue")
@@ -281,9 +145,7 @@ class CallbackAutoAssignView(CallbacksMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            assigned = callback_services.callback_auto_assign(
-                tenant=self.tenant, by=self.membership, now=self.now
-            )
+            assigned = callback_auto_assign(tenant=self.tenant, by=self.membership, now=self.now)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -304,10 +166,10 @@ class CallbackDetailView(CallbacksMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         callback = self.callback
-        actions = callback_services.callback_actions_for(callback, self.membership)
+        actions = callback_actions_for(callback=callback, membership=self.membership)
         kwargs.setdefault("log_form", CallLogForm())
         kwargs.setdefault("note_form", NoteForm())
-        if self.membership.can_manage and callback.status in callback_services.ASSIGNABLE_STATUSES:
+        if may_assign(self.membership, callback):
             kwargs.setdefault(
                 "assign_form",
                 AssignForm(tenant=self.tenant, initial={"assignee": callback.assigned_to}),
@@ -328,7 +190,7 @@ class CallbackDetailView(CallbacksMixin, TemplateView):
         form = NoteForm(request.POST)
         if form.is_valid():
             try:
-                callback_services.callback_add_note(
+                callback_add_note(
                     callback=self.callback, by=self.membership, note=form.cleaned_data["note"]
                 )
             except ValidationError as exc:
@@ -349,7 +211,7 @@ class CallbackStatusView(CallbackDetailView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                callback = callback_services.callback_change_status(
+                callback = callback_change_status(
                     callback=self.callback,
                     by=self.membership,
                     status=data["action"],
@@ -375,7 +237,7 @@ class CallbackAssignView(CallbackDetailView):
         if form.is_valid():
             assignee = form.cleaned_data["assignee"]
             try:
-                callback = callback_services.callback_assign(
+                callback = callback_assign(
                     callback=self.callback,
                     by=self.membership,
                     assignee_id=assignee.pk if assignee else None,
@@ -407,7 +269,7 @@ class CallbackCreateView(TenantPageMixin, FormView):
 
     def form_valid(self, form):
         try:
-            callback = callback_services.callback_create(
+            callback = callback_create(
                 tenant=self.tenant, by=self.membership, data=form.callback_data()
             )
         except ValidationError as exc:
@@ -443,15 +305,6 @@ class CallbackContactSearchView(TenantPageMixin, View):
 # Managers
 
 
-class PeriodForm(forms.Form):
-    start_date = forms.CharField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
-    )
-    end_date = forms.CharField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until"
-    )
-
-
 class CallbackSlaView(CallbacksMixin, TemplateView):
     """SLA breach figures over a period and each agent's load, for managers and admins."""
 
@@ -459,8 +312,8 @@ class CallbackSlaView(CallbacksMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         membership = getattr(request, "membership", None)
-        if membership is not None and not membership.can_manage:
-            raise PermissionDenied("The SLA view is for managers and admins.")
+        if membership is not None:
+            check_sees_figures(membership)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

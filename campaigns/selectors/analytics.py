@@ -12,8 +12,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from crm.models import Lead
-from crm.selectors.sources import rate
 from tenancy.dates import MAX_DAYS, DateRange, last_days, tenant_today
+from tenancy.figures import rate
 from tenancy.models import Tenant
 
 from ..models import (

@@ -21,19 +21,11 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from tenancy.dates import (
-    DateRange,
-    last_days,
-    parse_date_range,  # noqa: F401  (callbacks reads it from here)
-)
+from tenancy.dates import DateRange, last_days
+from tenancy.figures import rate
 from tenancy.models import Tenant
 
 from ..models import Lead, LeadSource, LeadStatus, LeadSubSource
-
-
-def rate(part: int, whole: int) -> float:
-    """part / whole as a percentage, 2 decimals; 0 when there is nothing to divide."""
-    return round(100 * part / whole, 2) if whole else 0.0
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
 from crm.models import CLOSED_STATUSES, Lead
-from crm.selectors.sources import rate
 from tenancy.dates import last_days
+from tenancy.figures import rate
 from tenancy.models import Tenant
 
 from ..models import (

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from callbacks.services import callback_create
+from callbacks.services.requests import callback_create
 from crm.services.customers import customer_create
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)

@@ -6,13 +6,9 @@ from datetime import date
 
 from callbacks.api import CallbackViewSet
 from callbacks.models import BusinessHoliday, CallbackRequest, CallbackSettings
-from callbacks.services import (
-    callback_add_note,
-    callback_assign,
-    callback_create,
-    callback_settings_create,
-    holiday_create,
-)
+from callbacks.services.assignment import callback_assign
+from callbacks.services.requests import callback_add_note, callback_create
+from callbacks.services.settings import callback_settings_create, holiday_create
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
 from tenancy.models import Role
@@ -22,11 +18,12 @@ from tests.factories import make_member
 def build(world, tenant) -> None:
     world.cb_manager = make_member(tenant, "zqxbeta-cb-manager", Role.MANAGER)
     world.cb_agent = make_member(tenant, "zqxbeta-cb-agent", Role.AGENT)
+    world.cb_admin = make_member(tenant, "zqxbeta-cb-admin", Role.ADMIN)
     world.cb_settings = callback_settings_create(
-        tenant=tenant, data={"vip_tag": "zqxbeta-vip", "max_attempts": 5}
+        tenant=tenant, by=world.cb_admin, data={"vip_tag": "zqxbeta-vip", "max_attempts": 5}
     )
     world.holiday = holiday_create(
-        tenant=tenant, data={"date": date(2026, 12, 24), "name": "Zqxbeta day"}
+        tenant=tenant, by=world.cb_admin, data={"date": date(2026, 12, 24), "name": "Zqxbeta day"}
     )
     world.cb_customer = customer_create(
         tenant=tenant,

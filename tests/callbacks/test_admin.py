@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from callbacks.models import BusinessHoliday, CallbackRequest, CallbackSettings
-from callbacks.services import callback_settings_ensure
+from callbacks.services.settings import callback_settings_ensure
 
 SETTINGS_FORM = {
     "customer_value_points": 30,

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from callbacks.models import CallbackRequest
-from callbacks.services import callback_assign, callback_change_status, holiday_create
+from callbacks.services.assignment import callback_assign
+from callbacks.services.settings import holiday_create
+from callbacks.services.status import callback_change_status
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
 
@@ -270,8 +272,12 @@ def test_filters_by_assignee_customer_and_lead(
     assert client.get(URL, {"category": "purple"}).status_code == 400
 
 
-def test_the_breach_flag_follows_business_time(api, clock, tenant_a, manager_a, make_callback):
-    holiday_create(tenant=tenant_a, data={"date": NOW.date() + timedelta(days=1), "name": "H"})
+def test_the_breach_flag_follows_business_time(
+    api, clock, tenant_a, admin_a, manager_a, make_callback
+):
+    holiday_create(
+        tenant=tenant_a, by=admin_a, data={"date": NOW.date() + timedelta(days=1), "name": "H"}
+    )
     clock.set(NOW + timedelta(hours=6))  # Wednesday 16:00
     callback = make_callback(
         customer=valuable_customer(tenant_a), reason="complaint", now=clock.now

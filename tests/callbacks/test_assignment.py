@@ -10,12 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from callbacks.models import CallbackActivity, CallbackRequest
-from callbacks.services import (
-    callback_assign,
-    callback_auto_assign,
-    callback_change_status,
-    callback_claim_next,
-)
+from callbacks.services.assignment import callback_assign, callback_auto_assign, callback_claim_next
+from callbacks.services.status import callback_change_status
 from tenancy.models import Role
 from tests.factories import make_member
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from callbacks.selectors import agent_load, sla_figures
-from callbacks.services import callback_assign, callback_change_status
+from callbacks.services.assignment import callback_assign
+from callbacks.services.status import callback_change_status
 from tenancy.dates import DateRange
 from tenancy.models import Role
 from tests.factories import make_member

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from callbacks.models import CallbackRequest
-from callbacks.services import callback_assign, callback_change_status
+from callbacks.services.assignment import callback_assign
+from callbacks.services.status import callback_change_status
 
 from .conftest import NOW, valuable_customer
 

@@ -8,7 +8,7 @@ import pytest
 
 from callbacks.models import CallbackRequest, CallbackSettings
 from callbacks.selectors import callback_queue, priority_of, with_priority
-from callbacks.services import callback_settings_ensure, callback_settings_update
+from callbacks.services.settings import callback_settings_ensure, callback_settings_update
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
 
@@ -102,14 +102,14 @@ def test_reason_points_follow_the_tenants_settings(tenant_a, make_callback):
         assert priority(make_callback(reason=reason), NOW).parts["reason"] == points
 
 
-def test_the_vip_tag_is_the_one_the_tenant_names(tenant_a, make_callback):
+def test_the_vip_tag_is_the_one_the_tenant_names(tenant_a, admin_a, make_callback):
     gold = customer_create(
         tenant=tenant_a, by=None, data={"first_name": "G", "phone": "+15550300002"}, tags=["gold"]
     )
     callback = make_callback(customer=gold)
     assert priority(callback, NOW).parts["vip"] == 0
     settings = callback_settings_update(
-        settings=callback_settings_ensure(tenant_a), data={"vip_tag": " Gold "}
+        settings=callback_settings_ensure(tenant_a), by=admin_a, data={"vip_tag": " Gold "}
     )
     assert settings.vip_tag == "gold"
     assert priority(callback, NOW).parts["vip"] == 20
@@ -189,13 +189,16 @@ def test_the_queue_is_ordered_by_score_then_by_waiting_time(tenant_a, manager_a,
     assert [c.pk for c in later] == [aged.pk, complaint.pk, tie_new.pk, low_old.pk]
 
 
-def test_changing_the_weights_reorders_the_queue_at_once(tenant_a, manager_a, make_callback):
+def test_changing_the_weights_reorders_the_queue_at_once(
+    tenant_a, admin_a, manager_a, make_callback
+):
     complaint = make_callback(reason="complaint")
     billing = make_callback(reason="billing")
     queue = callback_queue(tenant=tenant_a, membership=manager_a, now=NOW)
     assert [c.pk for c in queue] == [complaint.pk, billing.pk]
     callback_settings_update(
         settings=callback_settings_ensure(tenant_a),
+        by=admin_a,
         data={"complaint_points": 5, "billing_points": 40},
     )
     queue = callback_queue(tenant=tenant_a, membership=manager_a, now=NOW)

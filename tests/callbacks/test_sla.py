@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 from callbacks.models import CallbackRequest
 from callbacks.selectors import with_priority
-from callbacks.services import (
-    callback_change_status,
+from callbacks.services.requests import callback_update
+from callbacks.services.settings import (
     callback_settings_ensure,
     callback_settings_update,
-    callback_update,
     holiday_create,
 )
+from callbacks.services.status import callback_change_status
 from crm.services.leads import lead_create
 
 from .conftest import NOW, valuable_customer
@@ -33,8 +33,10 @@ def test_friday_afternoon_high_request_is_due_monday(tenant_a, make_callback):
     assert callback.sla_due_at == datetime(2026, 3, 9, 12, 30, tzinfo=UTC)
 
 
-def test_a_holiday_monday_moves_it_to_tuesday(tenant_a, make_callback):
-    holiday_create(tenant=tenant_a, data={"date": date(2026, 3, 9), "name": "Spring day"})
+def test_a_holiday_monday_moves_it_to_tuesday(tenant_a, admin_a, make_callback):
+    holiday_create(
+        tenant=tenant_a, by=admin_a, data={"date": date(2026, 3, 9), "name": "Spring day"}
+    )
     customer = valuable_customer(tenant_a)
     callback = make_callback(customer=customer, reason="complaint", now=FRIDAY_1630)
     assert callback.sla_due_at == datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
@@ -70,9 +72,10 @@ def test_an_urgent_request_at_night_is_due_an_hour_after_opening(tenant_a, make_
     assert callback.sla_due_at == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
-def test_the_tenants_own_hours_and_sla_times(tenant_a, make_callback):
+def test_the_tenants_own_hours_and_sla_times(tenant_a, admin_a, make_callback):
     callback_settings_update(
         settings=callback_settings_ensure(tenant_a),
+        by=admin_a,
         data={
             "low_sla_hours": 2,
             "saturday_open": time(10),
@@ -94,11 +97,13 @@ def test_the_clock_starts_when_the_preferred_window_opens(make_callback):
     assert callback.sla_due_at == datetime(2026, 3, 18, 14, 0, tzinfo=UTC)
 
 
-def test_settings_changed_later_do_not_move_a_promise(tenant_a, make_callback):
+def test_settings_changed_later_do_not_move_a_promise(tenant_a, admin_a, make_callback):
     callback = make_callback()
     due = callback.sla_due_at
-    callback_settings_update(settings=callback_settings_ensure(tenant_a), data={"low_sla_hours": 1})
-    holiday_create(tenant=tenant_a, data={"date": date(2026, 3, 5), "name": "Closed"})
+    callback_settings_update(
+        settings=callback_settings_ensure(tenant_a), by=admin_a, data={"low_sla_hours": 1}
+    )
+    holiday_create(tenant=tenant_a, by=admin_a, data={"date": date(2026, 3, 5), "name": "Closed"})
     callback.refresh_from_db()
     assert callback.sla_due_at == due
     # A new request gets the new terms.

@@ -7,12 +7,9 @@ from datetime import timedelta
 import pytest
 
 from callbacks.models import CallbackRequest
-from callbacks.services import (
-    callback_assign,
-    callback_change_status,
-    callback_settings_ensure,
-    callback_settings_update,
-)
+from callbacks.services.assignment import callback_assign
+from callbacks.services.settings import callback_settings_ensure, callback_settings_update
+from callbacks.services.status import callback_change_status
 
 from .conftest import NOW
 
@@ -205,9 +202,11 @@ def test_complete_route(api, clock, manager_a, in_status):
 
 
 def test_no_answer_counts_attempts_then_fails_at_the_maximum(
-    api, clock, tenant_a, manager_a, in_status
+    api, clock, tenant_a, admin_a, manager_a, in_status
 ):
-    callback_settings_update(settings=callback_settings_ensure(tenant_a), data={"max_attempts": 2})
+    callback_settings_update(
+        settings=callback_settings_ensure(tenant_a), by=admin_a, data={"max_attempts": 2}
+    )
     callback = in_status("in_progress")
     client = api(manager_a)
     first = put_status(client, callback, "no_answer", note="Voicemail")

@@ -9,8 +9,6 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
-from callbacks.models import CallbackActivity, CallbackRequest
-from callbacks.services import callback_add_note, callback_change_status, callback_create
 from campaigns.models import Campaign, CampaignChannel
 from campaigns.services.campaigns import campaign_create
 from crm.models import Lead, LeadActivity, LeadSource
@@ -178,42 +176,6 @@ def test_the_lead_services_refuse_through_full_clean(tenant_a, manager_a):
     assert set(refused.value.message_dict) == {"notes"}
     lead.refresh_from_db()
     assert lead.notes == "fine"
-
-
-# ---------------------------------------------------------------------------------------------
-# Callbacks
-
-
-def test_callback_notes_and_resolutions_are_capped(manager, tenant_a, manager_a):
-    lead = LeadFactory(tenant=tenant_a, phone="+15550001111")
-    response = manager.post(
-        "/api/v1/callbacks/",
-        {"lead": lead.pk, "reason": "complaint", "notes": MEGABYTE},
-        format="json",
-    )
-    assert response.status_code == 400 and set(response.json()) == {"notes"}
-    assert not CallbackRequest.objects.exists()
-
-    callback = callback_create(
-        tenant=tenant_a, by=manager_a, data={"lead": lead, "reason": "complaint"}
-    )
-    response = manager.post(
-        f"/api/v1/callbacks/{callback.pk}/activities/", {"note": MEGABYTE}, format="json"
-    )
-    assert response.status_code == 400 and set(response.json()) == {"note"}
-    before = CallbackActivity.objects.filter(callback=callback).count()
-    with pytest.raises(ValidationError) as refused:
-        callback_add_note(callback=callback, by=manager_a, note="n" * (NOTES_MAX_LENGTH + 1))
-    assert set(refused.value.message_dict) == {"note"}
-    with pytest.raises(ValidationError) as refused:
-        callback_change_status(
-            callback=callback, by=manager_a, status="cancelled", note="n" * (NOTES_MAX_LENGTH + 1)
-        )
-    assert set(refused.value.message_dict) == {"note"}
-    callback.refresh_from_db()
-    assert callback.status == "pending" and callback.close_reason == ""
-    assert CallbackActivity.objects.filter(callback=callback).count() == before
-    callback_add_note(callback=callback, by=manager_a, note="n" * NOTES_MAX_LENGTH)
 
 
 # ---------------------------------------------------------------------------------------------

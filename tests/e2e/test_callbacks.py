@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from callbacks.models import CallbackRequest
-from callbacks.services import callback_create
+from callbacks.services.requests import callback_create
 from crm.services.customers import customer_create
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,245 @@
+"""Creating and editing callback requests, their notes, and the activity log every write adds
+to.
+
+Any member may request a callback, for any customer of the tenant or a lead they may see; a
+request is edited, and noted on, by the members who see it (callbacks.selectors). `by` is None
+only when the system itself writes (an automation acting for the tenant).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from crm.selectors.leads import leads_visible_to
+from tenancy.models import Membership, Tenant
+from tenancy.services.common import assign_fields, save_validated
+from tenancy.validators import NOTES_MAX_LENGTH, length_errors
+
+from ..models import (
+    CallbackActivity,
+    CallbackActivityKind,
+    CallbackRequest,
+    CallbackSettings,
+)
+from ..rules import check_member
+from ..selectors import business_calendar, callbacks_visible_to, with_priority
+from .settings import callback_settings_ensure
+
+# What clients may set on a request, in display order (the API, the admin and the forms use it).
+EDITABLE_FIELDS = (
+    "customer",
+    "lead",
+    "phone",
+    "preferred_start",
+    "preferred_end",
+    "reason",
+    "source",
+    "notes",
+)
+# A change to one of these re-evaluates the request's SLA promise.
+SLA_INPUTS = frozenset({"customer", "lead", "reason", "preferred_start"})
+
+
+def actor_user(by: Membership | None) -> AbstractBaseUser | None:
+    return by.user if by else None
+
+
+def actor_name(by: Membership | None) -> str:
+    return by.user.get_username() if by else "system"
+
+
+def local_time(moment: datetime, tenant: Tenant) -> str:
+    return timezone.localtime(moment, tenant.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
+def locked(callback: CallbackRequest) -> CallbackRequest:
+    """The request, locked until the transaction ends (on PostgreSQL), so two people acting on
+    it at once take turns and the second sees what the first did."""
+    return CallbackRequest.objects.select_for_update().select_related("tenant").get(pk=callback.pk)
+
+
+def check_sees(callback: CallbackRequest, by: Membership | None) -> None:
+    """`by` works on the request only if it is one they see: an agent's own or the pool's."""
+    if by is None:
+        return
+    check_member(by, callback.tenant)
+    visible = callbacks_visible_to(tenant=callback.tenant, membership=by)
+    if not visible.filter(pk=callback.pk).exists():
+        raise PermissionDenied("Agents work only their own callbacks and the pool's.")
+
+
+def callback_log_activity(
+    callback: CallbackRequest,
+    *,
+    by: Membership | None,
+    kind: str,
+    message: str,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    now: datetime | None = None,
+) -> CallbackActivity:
+    """One entry of the request's log, written by the service that made the change (whose
+    transaction a refused note undoes)."""
+    if problems := length_errors(note.strip(), NOTES_MAX_LENGTH):
+        raise ValidationError({"note": problems})
+    return CallbackActivity.objects.create(
+        tenant=callback.tenant,
+        callback=callback,
+        actor=actor_user(by),
+        kind=kind,
+        message=message,
+        note=note.strip(),
+        from_status=from_status,
+        to_status=to_status,
+        created_at=now or timezone.now(),
+    )
+
+
+def _contact_errors(
+    callback: CallbackRequest, by: Membership | None, changed: set[str]
+) -> dict[str, list[str]]:
+    """A new or changed lead must be live and, for an agent, one they may see; without a phone
+    the contact's applies."""
+    errors: dict[str, list[str]] = {}
+    lead = callback.lead
+    if "lead" in changed and lead is not None and lead.tenant_id == callback.tenant_id:
+        if lead.is_archived:
+            errors["lead"] = ["This lead is archived; restore it first."]
+        elif (
+            by is not None
+            and not leads_visible_to(tenant=callback.tenant, membership=by)
+            .filter(pk=lead.pk)
+            .exists()
+        ):
+            errors["lead"] = [f"Unknown lead {lead.pk}."]
+    contacts = [c for c in (callback.customer, lead) if c is not None]
+    if not callback.phone and contacts:
+        phones = [contact.phone for contact in contacts if contact.phone]
+        if phones:
+            callback.phone = phones[0]
+        else:
+            errors["phone"] = ["Give a phone number: the contact has none."]
+    return errors
+
+
+def _validate(callback: CallbackRequest, by: Membership | None, changed: set[str]) -> None:
+    """Every problem at once: the contact rules, then the model's validation of the fields they
+    did not already fault."""
+    errors = _contact_errors(callback, by, changed)
+    try:
+        callback.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_sla(callback: CallbackRequest, settings: CallbackSettings) -> None:
+    """Promise a due time: the SLA hours of the category the saved request has on arrival
+    (waiting 0), counted in business time from the start of its SLA clock."""
+    arrival = with_priority(
+        CallbackRequest.objects.filter(pk=callback.pk), settings=settings, now=callback.created_at
+    ).get()
+    category = arrival.priority_category
+    due = business_calendar(callback.tenant, settings).add(
+        callback.sla_start, timedelta(hours=settings.sla_hours(category))
+    )
+    callback.sla_category, callback.sla_due_at = category, due
+    CallbackRequest.objects.filter(pk=callback.pk).update(sla_category=category, sla_due_at=due)
+
+
+@transaction.atomic
+def callback_create(
+    *,
+    tenant: Tenant,
+    by: Membership | None,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> CallbackRequest:
+    """A new pending request; without a phone, the customer's (or else the lead's) applies."""
+    if by is not None:
+        check_member(by, tenant)
+    settings = callback_settings_ensure(tenant)
+    callback = CallbackRequest(
+        tenant=tenant, created_by=actor_user(by), created_at=now or timezone.now()
+    )
+    assign_fields(callback, dict(data), allowed=EDITABLE_FIELDS)
+    _validate(callback, by, changed=set(data))
+    save_validated(callback)
+    _set_sla(callback, settings)
+    callback_log_activity(
+        callback,
+        by=by,
+        kind=CallbackActivityKind.CREATED,
+        message=(
+            f"Callback requested ({callback.get_source_display().lower()}, "
+            f"{callback.get_reason_display().lower()}) by {actor_name(by)}; "
+            f"{callback.get_sla_category_display().lower()}, due "
+            f"{local_time(callback.sla_due_at, tenant)}."
+        ),
+        to_status=callback.status,
+        now=callback.created_at,
+    )
+    return callback
+
+
+def _describe(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(getattr(value, "pk", value))
+
+
+@transaction.atomic
+def callback_update(
+    *, callback: CallbackRequest, by: Membership | None, data: dict[str, Any]
+) -> CallbackRequest:
+    """Edit an open request's details; a change to what its SLA rests on renews the promise."""
+    check_sees(callback, by)
+    if not callback.is_open:
+        raise ValidationError(
+            {"detail": [f"This callback is {callback.get_status_display().lower()}; it is closed."]}
+        )
+    try:
+        changes = assign_fields(callback, dict(data), allowed=EDITABLE_FIELDS)
+        _validate(callback, by, changed=set(changes))
+        save_validated(callback)
+    except ValidationError:
+        callback.refresh_from_db()  # the caller's object shows what is saved, not what was refused
+        raise
+    if SLA_INPUTS & set(changes):
+        old_due = callback.sla_due_at
+        _set_sla(callback, callback_settings_ensure(callback.tenant))
+        if callback.sla_due_at != old_due:
+            changes["sla_due_at"] = (old_due, callback.sla_due_at)
+    if changes:
+        with timezone.override(callback.tenant.tzinfo):
+            parts = [
+                "notes changed"
+                if name == "notes"
+                else f"{name}: {_describe(old)} → {_describe(new)}"
+                for name, (old, new) in changes.items()
+            ]
+        callback_log_activity(
+            callback, by=by, kind=CallbackActivityKind.UPDATED, message="; ".join(parts)
+        )
+    return callback
+
+
+@transaction.atomic
+def callback_add_note(
+    *, callback: CallbackRequest, by: Membership | None, note: str
+) -> CallbackActivity:
+    check_sees(callback, by)
+    if not (note or "").strip():
+        raise ValidationError({"note": ["Write a note."]})
+    return callback_log_activity(
+        callback, by=by, kind=CallbackActivityKind.NOTE, message="Note", note=note
+    )
