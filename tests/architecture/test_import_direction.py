@@ -31,10 +31,6 @@ NOT_YET_MOVED = {
     ("customfields/services/definitions.py", "crm"),
     ("customfields/services/values.py", "crm"),
     ("customfields/views.py", "crm"),
-    # the demo moves to demo/, which calls each app's demo module
-    ("crm/demo.py", "callbacks"),
-    ("crm/demo.py", "campaigns"),
-    ("crm/demo.py", "milestones"),
     # a lead's campaign, chosen by code in the lead API
     ("crm/api/leads.py", "campaigns"),
 }
