@@ -1,2 +1,3 @@
-"""Atrium's performance harness (issue 2): a data generator and scenario timings. Not part of
-`make test`; see bench/README.md."""
+"""Atrium's performance harness: lib/ holds what every scenario shares, and each scenario is a
+package with its data generator and its timings (leads, milestones, customfields, campaigns).
+Not part of `make test`; see bench/README.md."""

@@ -1,6 +1,7 @@
-"""Demo campaigns for the demo tenant (crm.demo.seed_demo): a template, an email campaign with
-an A/B test that was launched a week ago and sent, opened, clicked and converted since, a
-social ads campaign with a week of platform figures, and a draft built from the template.
+"""Demo campaigns for the demo tenant (called by the demo app's seed_demo): a template, an email
+campaign with an A/B test that was launched a week ago and sent, opened, clicked and converted
+since, a social ads campaign with a week of platform figures, and a draft built from the
+template.
 
 Everything goes through the services; only the launch time is moved back a week, the way
 crm.demo spreads its leads over time. The emails go to the locmem backend, never to the demo's

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "customfields",
     "milestones",
     "campaigns",
+    "demo",
 ]
 
 MIDDLEWARE = [

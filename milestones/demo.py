@@ -1,6 +1,6 @@
-"""Milestone histories for the demo tenant's leads (called by crm.demo.seed_demo), consistent with
-each lead's status and funnel dates, recorded through the services so the activity log shows
-them."""
+"""Milestone histories for the demo tenant's leads (called by the demo app's seed_demo),
+consistent with each lead's status and funnel dates, recorded through the services so the
+activity log shows them."""
 
 import random
 from dataclasses import dataclass

@@ -33,16 +33,15 @@ CITIES = "Berlin Hamburg Munich Lyon Paris Madrid Milan Vienna Zurich Prague War
 
 
 def setup() -> None:
+    from bench.lib.setup import setup_django
+
+    setup_django(default_url=DEFAULT_DATABASE_URL)
+
+
+def create_database() -> None:
+    """Create the database if missing (bench.lib.createdb); before Django."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    from bench._setup import setup_django
-
-    setup_django()
-
-
-def create_database_and_migrate() -> None:
-    """Create the database if missing (bench.createdb) and apply migrations; before Django."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    from bench import createdb
+    from bench.lib import createdb
 
     createdb.main()
 
@@ -112,7 +111,7 @@ def load_customers(tenant, *, total: int, seed: int) -> None:
     from django.db import connection, transaction
 
     from bench.customfields.baselines import CORE_COLUMNS
-    from bench.vocabulary import COMPANY_NOUNS, COMPANY_PREFIXES, FIRST_NAMES, LAST_NAMES
+    from bench.lib.vocabulary import COMPANY_NOUNS, COMPANY_PREFIXES, FIRST_NAMES, LAST_NAMES
     from campaigns.models import CampaignChannel
     from crm.models import Customer
     from customfields.models import FieldDefinition
@@ -207,11 +206,9 @@ def load_customers(tenant, *, total: int, seed: int) -> None:
 
 
 def vacuum() -> None:
-    from django.db import connection
+    from bench.lib.tables import vacuum_analyze
 
-    with connection.cursor() as cur:
-        for table in ("crm_customer", "campaigns_unsubscribe", "campaigns_campaignexecution"):
-            cur.execute(f"VACUUM (ANALYZE) {table}")
+    vacuum_analyze("crm_customer", "campaigns_unsubscribe", "campaigns_campaignexecution")
 
 
 def ensure_data(*, total: int = CUSTOMERS, seed: int = 5, do_reset: bool = False):
@@ -236,7 +233,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=CUSTOMERS)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    create_database_and_migrate()
+    create_database()
     setup()
     ensure_data(total=args.customers, seed=args.seed, do_reset=args.reset)
 

@@ -6,39 +6,33 @@
 
 Deterministic: the same seed and anchor date give the same rows. Tenants come from
 tenant_create, one manager each from member_add, and every field definition from the
-customfields services (industry_template_apply, then definition_create for the extra fields),
-so slots are allocated exactly as the app does it; tenants cfb-03 and cfb-08 have 17 number
-fields, two of which overflow into custom_fields_extra. Customers are generated once and written
-with COPY (psycopg 3) to crm_customer, to the JSONB table and to the EAV entity and value tables,
-all tenants interleaved in created_at order (as a live database fills up); the naive table is
-then copied from crm_customer in the same order. Baseline indexes are built after loading, and
-the run ends with VACUUM (ANALYZE). `--reset` removes everything first.
-"""
+customfields services (tenant_create applies the industry template, then definition_create for
+the extra fields), so slots are allocated exactly as the app does it; tenants cfb-03 and cfb-08
+have 17 number fields, two of which overflow into custom_fields_extra. Customers are generated
+once and written with COPY (psycopg 3) to crm_customer, to the JSONB table and to the EAV entity
+and value tables, all tenants interleaved in created_at order (as a live database fills up); the
+naive table is then copied from crm_customer in the same order. Baseline indexes are built after
+loading, and the run ends with VACUUM (ANALYZE). `--reset` removes everything first. """
 
 import argparse
-import heapq
-import json
-import os
-import random
 import sys
 import time
 from datetime import UTC, date, datetime
 
+from bench.lib.setup import database_label, setup_django
+from bench.lib.tables import rows_per_tenant, vacuum_analyze
+
 from . import baselines as bl
-from .data import SLUG_PREFIX, plan_tenants, value_generator
+from .data import SLUG_PREFIX, plan_tenants
+from .load import build_naive_and_indexes, load_customers, load_eav_catalogue
+from .stream import TenantStream
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atrium_cfbench"
 BENCH_PASSWORD = "bench-pass-123"
-CHUNK = 50_000
-HISTORY_DAYS = 3 * 365
-DAY = 86_400.0
 
 
 def setup(allow_any_database: bool = False) -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    from bench._setup import setup_django
-
-    setup_django(allow_any_database=allow_any_database)
+    setup_django(allow_any_database=allow_any_database, default_url=DEFAULT_DATABASE_URL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,7 +44,7 @@ def ensure_tenant(plan):
     from django.test import override_settings
 
     from customfields.models import FieldDefinition
-    from customfields.services.definitions import definition_create, industry_template_apply
+    from customfields.services.definitions import definition_create
     from tenancy.models import Role, Tenant
     from tenancy.services.members import OPERATOR, member_add
     from tenancy.services.tenants import tenant_create
@@ -73,7 +67,6 @@ def ensure_tenant(plan):
             password=BENCH_PASSWORD,
             email=f"{plan.slug}-manager@example.com",
         )
-        industry_template_apply(tenant=tenant, industry=plan.industry)
         existing = set(
             FieldDefinition.objects.for_tenant(tenant).values_list("field_key", flat=True)
         )
@@ -93,270 +86,9 @@ def ensure_tenant(plan):
     return tenant
 
 
-# ---------------------------------------------------------------------------------------------
-# Customers
-
-
-class TenantStream:
-    """One tenant's customers, generated in created_at order with the tenant's own RNG."""
-
-    def __init__(self, plan, tenant, definitions, *, seed: int, anchor: datetime):
-        from bench.vocabulary import COMPANY_NOUNS, COMPANY_PREFIXES, FIRST_NAMES, LAST_NAMES
-
-        self.plan = plan
-        self.seed = seed
-        self.tenant_id = tenant.pk
-        self.rng = random.Random(f"{seed}:{plan.slug}:customers")
-        self.anchor = anchor
-        by_key = {d.field_key: d for d in definitions}
-        fields_rng = random.Random(f"{seed}:{plan.slug}:fields")
-        self.fields = [
-            (
-                spec,
-                by_key[spec.key],
-                value_generator(spec, anchor.date(), fields_rng),
-            )
-            for spec in plan.fields
-        ]
-        self.first, self.last = FIRST_NAMES, LAST_NAMES
-        self.prefixes, self.nouns = COMPANY_PREFIXES, COMPANY_NOUNS
-
-    def created_times(self) -> list[float]:
-        rng = random.Random(f"{self.seed}:{self.plan.slug}:created")
-        end = self.anchor.timestamp()
-        span = HISTORY_DAYS * DAY
-        return sorted(
-            end - span * (1 - rng.random() ** (1 / 1.4)) for _ in range(self.plan.customers)
-        )
-
-    def customer(self, created: float) -> tuple[tuple, dict]:
-        """(core row without id, {definition: canonical value})."""
-        r = self.rng
-        first, last = r.choice(self.first), r.choice(self.last)
-        company = f"{r.choice(self.prefixes)} {r.choice(self.nouns)}" if r.random() < 0.3 else ""
-        email = f"{first.lower()}.{last.lower()}{r.randint(1, 9999)}@example.com"
-        phone = f"+49{r.randint(1_000_000_000, 9_999_999_999)}" if r.random() < 0.6 else ""
-        purchases = int(r.expovariate(1 / 6))
-        spent = f"{purchases * r.uniform(20, 120):.2f}"
-        contacted = (
-            datetime.fromtimestamp(
-                created + r.uniform(0, 1) * (self.anchor.timestamp() - created), UTC
-            )
-            if r.random() < 0.7
-            else None
-        )
-        created_dt = datetime.fromtimestamp(created, UTC)
-        updated = contacted or created_dt
-        core = (
-            self.tenant_id,
-            first,
-            last,
-            email,
-            phone,
-            company,
-            "",
-            r.randint(0, 100),
-            contacted,
-            int(r.expovariate(1 / 12)),
-            purchases,
-            spent,
-            None,
-            created_dt,
-            updated,
-        )
-        values = {}
-        person = (first, last)
-        for spec, definition, gen in self.fields:
-            if spec.fill >= 1.0 or r.random() < spec.fill:
-                values[definition] = gen(r, person)
-        return core, values
-
-
-def _json_value(definition, value):
-    if definition.field_type == "number":
-        return float(value)
-    return value
-
-
-def copy_rows(cur, rows, *, enum_ids: dict[str, int], layouts=("ours", "jsonb", "eav")) -> None:
-    """COPY customers [(id, core row, {definition: value})] into each layout's tables:
-    "ours" (crm_customer), "naive" (same columns, its own table), "jsonb", "eav"."""
-    from customfields.slots import ALL_SLOTS
-
-    slot_index = {slot: i for i, slot in enumerate(ALL_SLOTS)}
-    core_columns = ", ".join(bl.CORE_COLUMNS)
-    slot_columns = ", ".join((*bl.CORE_COLUMNS, *ALL_SLOTS, "custom_fields_extra"))
-    empty_slots = [None] * len(ALL_SLOTS)
-    for layout in layouts:
-        if layout in ("ours", "naive"):
-            table = "crm_customer" if layout == "ours" else bl.NAIVE
-            with cur.copy(f"COPY {table} ({slot_columns}) FROM STDIN") as copy:
-                for cid, core, values in rows:
-                    slots = empty_slots.copy()
-                    extra = {}
-                    for d, v in values.items():
-                        if d.mapped_field_name:
-                            slots[slot_index[d.mapped_field_name]] = v
-                        else:
-                            extra[d.field_key] = _json_value(d, v)
-                    copy.write_row((cid, *core, *slots, json.dumps(extra)))
-        elif layout == "jsonb":
-            with cur.copy(f"COPY {bl.JSONB} ({core_columns}, custom) FROM STDIN") as copy:
-                for cid, core, values in rows:
-                    custom = {d.field_key: _json_value(d, v) for d, v in values.items()}
-                    copy.write_row((cid, *core, json.dumps(custom)))
-        elif layout == "eav":
-            with cur.copy(f"COPY {bl.EAV_ENTITY} ({core_columns}) FROM STDIN") as copy:
-                for cid, core, _ in rows:
-                    copy.write_row((cid, *core))
-            value_columns = ", ".join(bl.EAV_VALUE_COLUMNS)
-            with cur.copy(f"COPY {bl.EAV_VALUE} ({value_columns}) FROM STDIN") as copy:
-                for cid, core, values in rows:
-                    stamp = core[-2]
-                    for d, v in values.items():
-                        t = d.field_type
-                        copy.write_row(
-                            (
-                                bl.ENTITY_CT,
-                                d.pk,
-                                cid,
-                                v if t in ("text", "email", "phone", "url") else "",
-                                float(v) if t == "number" else None,
-                                v if t == "date" else None,
-                                v if t == "boolean" else None,
-                                enum_ids[v] if t == "select" else None,
-                                stamp,
-                                stamp,
-                                core[0],
-                            )
-                        )
-        else:
-            raise ValueError(layout)
-
-
-def _tagged(times: list[float], index: int):
-    return ((ts, index) for ts in times)
-
-
-def load_customers(streams, *, total: int, enum_ids: dict[str, int]) -> None:
-    from django.db import connection, transaction
-
-    from crm.models import Customer
-
-    done = Customer.objects.count()
-    if done == total:
-        print(f"customers: all {total:,} already loaded")
-        return
-    if done:
-        raise SystemExit(f"Found {done:,} customers, not {total:,}; run again with --reset.")
-    order = heapq.merge(*(_tagged(stream.created_times(), i) for i, stream in enumerate(streams)))
-    next_id = 1
-    loaded = 0
+def vacuum() -> None:
     started = time.perf_counter()
-    while True:
-        batch = []
-        for ts, i in order:
-            batch.append((ts, i))
-            if len(batch) == CHUNK:
-                break
-        if not batch:
-            break
-        rows = []
-        for ts, i in batch:
-            core, values = streams[i].customer(ts)
-            rows.append((next_id, core, values))
-            next_id += 1
-        with transaction.atomic(), connection.cursor() as cur:
-            copy_rows(cur, rows, enum_ids=enum_ids)
-        loaded += len(rows)
-        rate = loaded / (time.perf_counter() - started)
-        print(f"customers: {loaded:>9,} / {total:,}  ({rate:,.0f} customers/s)", flush=True)
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT setval(pg_get_serial_sequence('crm_customer', 'id'), %s)", [next_id - 1]
-        )
-
-
-def enum_value_ids(definitions) -> dict[str, int]:
-    """eav2's EnumValue ids: every select option of every tenant, numbered in sorted order."""
-    options = sorted({o for d in definitions for o in d.select_options})
-    return {value: i for i, value in enumerate(options, start=1)}
-
-
-def load_eav_catalogue(definitions) -> dict[str, int]:
-    """Attributes (one per field definition, same id) and the global enum values."""
-    from django.db import connection
-
-    datatype = {
-        "text": "text",
-        "email": "text",
-        "phone": "text",
-        "url": "text",
-        "number": "float",
-        "date": "date",
-        "boolean": "bool",
-        "select": "enum",
-    }
-    enum_ids = enum_value_ids(definitions)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {bl.EAV_ATTRIBUTE}")
-        if cur.fetchone()[0]:
-            return enum_ids
-        with cur.copy(f"COPY {bl.EAV_ENUM} (id, value) FROM STDIN") as copy:
-            for value, i in enum_ids.items():
-                copy.write_row((i, value))
-        with cur.copy(
-            f"COPY {bl.EAV_ATTRIBUTE} (id, tenant_id, name, slug, datatype, required, "
-            "display_order, entity_ct_id) FROM STDIN"
-        ) as copy:
-            for d in definitions:
-                copy.write_row(
-                    (
-                        d.pk,
-                        d.tenant_id,
-                        d.field_label[:100],
-                        d.field_key,
-                        datatype[d.field_type],
-                        d.is_required,
-                        d.order,
-                        bl.ENTITY_CT,
-                    )
-                )
-    return enum_ids
-
-
-def build_naive_and_indexes() -> None:
-    from django.db import connection
-
-    from customfields.slots import ALL_SLOTS
-
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {bl.NAIVE}")
-        if cur.fetchone()[0] == 0:
-            step = time.perf_counter()
-            cur.execute(f"INSERT INTO {bl.NAIVE} SELECT * FROM crm_customer ORDER BY id")
-            print(f"naive table copied: {time.perf_counter() - step:.1f} s", flush=True)
-        cur.execute("SELECT relname FROM pg_class UNION SELECT conname FROM pg_constraint")
-        existing = {row[0] for row in cur.fetchall()}
-        step = time.perf_counter()
-        cur.execute("SET maintenance_work_mem = '512MB'")
-        for name, statement in bl.create_indexes():
-            if name not in existing:
-                cur.execute(statement)
-        print(
-            f"baseline indexes ({len(ALL_SLOTS)} on the naive table): "
-            f"{time.perf_counter() - step:.1f} s",
-            flush=True,
-        )
-
-
-def vacuum_analyze() -> None:
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cur:
-        for table in ("crm_customer", "customfields_fielddefinition", *bl.TABLES):
-            cur.execute(f"VACUUM (ANALYZE) {table}")
+    vacuum_analyze("crm_customer", "customfields_fielddefinition", *bl.TABLES)
     print(f"vacuum analyze: {time.perf_counter() - started:.1f} s")
 
 
@@ -392,12 +124,8 @@ def create_tables() -> None:
 def summary() -> None:
     from django.db import connection
 
+    rows = rows_per_tenant("crm_customer", "", empty_too=False)
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT t.slug, count(c.id) FROM crm_tenant t JOIN crm_customer c "
-            "ON c.tenant_id = t.id GROUP BY t.slug ORDER BY 2 DESC"
-        )
-        rows = cur.fetchall()
         cur.execute(f"SELECT count(*) FROM {bl.EAV_VALUE}")
         values = cur.fetchone()[0]
         cur.execute(
@@ -435,7 +163,6 @@ def main(argv=None) -> None:
     setup(args.allow_any_database)
     from django.db import connection
 
-    from bench._setup import database_label
     from crm.models import Customer
     from customfields.models import FieldDefinition
 
@@ -476,7 +203,7 @@ def main(argv=None) -> None:
         strategies.restore()
         print(f"slot indexes as the migrations define them: {time.perf_counter() - step:.1f} s")
     build_naive_and_indexes()
-    vacuum_analyze()
+    vacuum()
     summary()
     print(f"generation took {time.perf_counter() - started:.1f} s")
 

@@ -1,10 +1,10 @@
-"""create_tenant, add_member and seed_demo as CONTRACT.md describes them."""
+"""create_tenant and add_member as CONTRACT.md describes them."""
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from crm.models import Customer, Lead, LeadChannel, LeadSource, LeadSubSource
+from crm.models import LeadChannel, LeadSource, LeadSubSource
 from tenancy.models import Membership, Tenant
 
 
@@ -108,24 +108,3 @@ def test_add_member_errors(tenant_a):
     with pytest.raises(CommandError):
         run("add_member", "alpha", "kim", "--role", "king", "--password", "p")
     assert not get_user_model().objects.filter(username__in=["kim", "newcomer"]).exists()
-
-
-def test_seed_demo_is_idempotent(db):
-    run("seed_demo")
-    tenant = Tenant.objects.get(slug="demo")
-    leads = Lead.objects.filter(tenant=tenant).count()
-    assert leads >= 100
-    assert set(Lead.objects.filter(tenant=tenant).values_list("status", flat=True)) >= {
-        "NEW",
-        "WON",
-        "LOST",
-    }
-    assert authenticate(username="demo-agent", password="demo-pass-123") is not None
-    customers = Customer.objects.filter(tenant=tenant)
-    won = Lead.objects.filter(tenant=tenant, status="WON")
-    assert customers.count() == 60 + won.count()
-    assert not won.filter(customer__isnull=True).exists()
-    assert customers.filter(custom_select_1__isnull=False).count() == customers.count()
-    run("seed_demo")
-    assert Tenant.objects.filter(slug="demo").count() == 1
-    assert Lead.objects.filter(tenant=tenant).count() == leads

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from crm.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from ...seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 
 class Command(BaseCommand):

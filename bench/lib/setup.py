@@ -5,19 +5,21 @@ import sys
 import warnings
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / ".data"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atrium_bench"
 
 
-def setup_django(*, allow_any_database: bool = False) -> None:
+def setup_django(*, allow_any_database: bool = False, default_url: str | None = None) -> None:
     """Configure Django for a bench run.
 
-    DATABASE_URL defaults to the dedicated `atrium_bench` database; DEBUG is off (as in
-    production) unless the caller set it. A database whose name lacks "bench" is refused, so a
-    stray DATABASE_URL never points the generator at someone's development or test database.
+    DATABASE_URL defaults to the scenario's own database (`default_url`, else `atrium_bench`);
+    DEBUG is off (as in production) unless the caller set it. A database whose name lacks
+    "bench" is refused, so a stray DATABASE_URL never points the generator at someone's
+    development or test database.
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("DATABASE_URL", default_url or DEFAULT_DATABASE_URL)
     os.environ.setdefault("DEBUG", "off")
     # WhiteNoise warns when collectstatic has not run; the bench never serves static files.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)

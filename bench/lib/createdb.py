@@ -4,7 +4,7 @@ import os
 import sys
 from urllib.parse import urlsplit
 
-from ._setup import DEFAULT_DATABASE_URL
+from .setup import DEFAULT_DATABASE_URL
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Word lists for realistic lead data: international names, companies, titles, tags."""
+"""Word lists for realistic bench data: international names, companies, titles, tags."""
 
 FIRST_NAMES = """
 Aaliyah Aaron Abigail Adam Adrian Ahmed Aisha Alejandro Alexander Alice Amara Amelia Ana Andrea
