@@ -29,11 +29,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Floor, Greatest, Least
-from django.http import Http404
 from django.utils import timezone
 
 from crm.models import Customer, CustomerTag
 from crm.selectors.leads import leads_visible_to
+from tenancy.access import one_or_404
 from tenancy.dates import DateRange
 from tenancy.figures import rate
 from tenancy.models import Membership, Tenant
@@ -81,15 +81,8 @@ def callback_for(
     """The callback `pk` as the member sees it, with its priority at `now` (its contacts and
     assignee loaded), or Http404: the same for a missing request, another tenant's and one
     the member may not see. The API, the pages and the admin fetch a request through this."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such callback.") from None
     queue = callback_queue(tenant=tenant, membership=membership, now=now or timezone.now())
-    callback = queue.select_related("customer", "lead", "assigned_to").filter(pk=pk).first()
-    if callback is None:
-        raise Http404("No such callback.")
-    return callback
+    return one_or_404(queue.select_related("customer", "lead", "assigned_to"), pk, what="callback")
 
 
 def callback_actions_for(*, callback: CallbackRequest, membership: Membership) -> list[str]:

@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from tenancy.access import one_or_404
 from tenancy.models import Membership, Tenant
 
 from ..models import Lead, LeadStatus, hot_lead_q
@@ -15,6 +16,16 @@ def leads_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[Lead
     if not membership.can_manage:
         leads = leads.filter(Q(assigned_to=membership.user_id) | Q(assigned_to__isnull=True))
     return leads
+
+
+def lead_for(
+    *, tenant: Tenant, membership: Membership, pk: object, queryset: QuerySet[Lead] | None = None
+) -> Lead:
+    """The lead `pk` as the member may see it, or Http404 (the same for a missing lead, another
+    tenant's and another agent's). `queryset` narrows or loads more of the visible leads; it is
+    always intersected with them."""
+    visible = leads_visible_to(tenant=tenant, membership=membership)
+    return one_or_404(visible if queryset is None else queryset & visible, pk, what="lead")
 
 
 def lead_statistics(*, leads: QuerySet[Lead]) -> dict:
