@@ -11,6 +11,7 @@ TRANSITIONS); "no answer" is logged on a call in progress and returns the reques
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from tenancy.actors import Actor, Operator
 from tenancy.models import Membership, Role, Tenant
 
 from .models import CallbackRequest, CallbackStatus
@@ -66,18 +67,20 @@ def check_move(callback: CallbackRequest, action: str) -> None:
     raise ValidationError({"status": [problem]})
 
 
-def check_worker(callback: CallbackRequest, by: Membership | None, action: str) -> None:
+def check_worker(callback: CallbackRequest, by: Actor, action: str) -> None:
     """The call is made by whoever the request is assigned to (starting an unassigned one takes
-    it); otherwise agents act only on their own requests, managers and admins on any."""
+    it); otherwise agents act only on their own requests, managers and admins on any. The
+    operator makes no calls and may take any other action."""
     assignee = callback.assigned_to_id
+    system = isinstance(by, Operator)
     if action == S.IN_PROGRESS:
-        if assignee is None and (by is None or by.role not in ASSIGNABLE_ROLES):
+        if assignee is None and (system or by.role not in ASSIGNABLE_ROLES):
             raise PermissionDenied("Callbacks are called by agents and managers.")
-        if assignee is not None and (by is None or assignee != by.user_id):
+        if assignee is not None and (system or assignee != by.user_id):
             raise ValidationError(
                 {"status": [f"Assigned to {callback.assigned_to}; reassign it to call it."]}
             )
-    elif by is not None and not by.can_manage and assignee != by.user_id:
+    elif not system and not by.can_manage and assignee != by.user_id:
         raise PermissionDenied("Agents work only the callbacks assigned to them.")
 
 

@@ -11,7 +11,6 @@ from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.admin.config import ConfigEntryAdmin
 from tenancy.scoping import TenantInlineMixin
-from tenancy.selectors import resolve_membership
 
 from .models import LeadMilestone, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 from .services import config as config_services
@@ -178,19 +177,22 @@ class LeadMilestoneAdmin(ServiceSaveMixin, admin.ModelAdmin):
         fixed = ["lead", "milestone_type"] if obj is not None else []
         return [*fixed, "days_from_previous", "completed_by", "created_at", "updated_at"]
 
-    def _by(self, request, tenant):
-        return resolve_membership(request.user, tenant.slug)
-
     def service_create(self, request, tenant, data):
         lead = data.pop("lead")
         return milestone_services.milestone_record(
-            lead=lead, by=self._by(request, lead.tenant), data=data
+            lead=lead, by=actor_for_request(request, lead.tenant), data=data
         )
 
     def service_update(self, request, milestone, data):
         return milestone_services.milestone_update(
-            milestone=milestone, by=self._by(request, milestone.tenant), data=data
+            milestone=milestone, by=actor_for_request(request, milestone.tenant), data=data
         )
 
-    def service_delete(self, obj):
-        milestone_services.milestone_delete(milestone=obj, by=None)
+    def delete_model(self, request, obj):
+        milestone_services.milestone_delete(
+            milestone=obj, by=actor_for_request(request, obj.tenant)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,5 +1,5 @@
-"""The milestone configuration every tenant starts with (seed 001 "Sample Data"): five types and
-the default template "Standard Sales Pipeline" that runs through them in order.
+"""The milestone configuration every tenant starts with: five types and the default template
+"Standard Sales Pipeline" that runs through them in order.
 
 `install_default_configuration` takes the model classes as arguments, so the tenant_created
 receiver (with the app's models) and the data migration for tenants that already existed (with

@@ -1,5 +1,6 @@
 """Forms of the milestone pages. They parse what is posted and offer the tenant's choices; the
-rules (which type takes a location, notes or documents, the status graph) are the services'."""
+rules (which type takes a location, notes or documents, the status graph) are milestones.rules',
+enforced by the services."""
 
 from django import forms
 

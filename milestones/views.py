@@ -5,7 +5,7 @@ fetched through `leads_visible_to`, so another tenant's or another agent's lead 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views import View
@@ -21,8 +21,10 @@ from tenancy.htmx import htmx_redirect, is_htmx
 from tenancy.scoping import TenantPageMixin
 
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
-from .models import LeadMilestone, MilestoneStatus, MilestoneTemplate
+from .models import MilestoneStatus, MilestoneTemplate
+from .rules import allowed_moves
 from .selectors.analytics import bottlenecks, completion_metrics, time_trends
+from .selectors.lead_milestones import milestone_for
 from .selectors.overdue import OverdueSteps
 from .selectors.timeline import lead_timeline, local_today
 from .services.config import lead_template_set
@@ -44,11 +46,7 @@ def timeline_context(request, lead, *, form: MilestoneRecordForm | None = None) 
     timeline = lead_timeline(tenant=tenant, lead=lead, now=timezone.now())
     moves = {
         entry.milestone.pk: [
-            (status, MOVE_LABELS[status])
-            for status in entry.milestone.next_statuses()
-            if not (
-                status == MilestoneStatus.SKIPPED and entry.milestone.milestone_type.is_mandatory
-            )
+            (status, MOVE_LABELS[status]) for status in allowed_moves(entry.milestone)
         ]
         for entry in timeline.entries
     }
@@ -115,9 +113,11 @@ class MilestoneStatusView(VisibleLeadsMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        milestone = get_object_or_404(
-            LeadMilestone.objects.for_tenant(self.tenant).filter(lead=self.lead),
+        milestone = milestone_for(
+            tenant=self.tenant,
+            membership=self.membership,
             pk=kwargs["milestone_id"],
+            lead=self.lead,
         )
         form = StatusForm(request.POST)
         if not form.is_valid():

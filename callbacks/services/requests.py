@@ -2,20 +2,21 @@
 to.
 
 Any member may request a callback, for any customer of the tenant or a lead they may see; a
-request is edited, and noted on, by the members who see it (callbacks.selectors). `by` is None
-only when the system itself writes (an automation acting for the tenant).
+request is edited, and noted on, by the members who see it (callbacks.selectors). When the
+system itself writes (the command line, an automation acting for the tenant) `by` is OPERATOR,
+which may act on every request and lead of any tenant and is logged as "system".
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from crm.selectors.leads import leads_visible_to
-from tenancy.models import Membership, Tenant
+from tenancy.actors import Actor, Operator, actor_user
+from tenancy.models import Tenant
 from tenancy.services.common import assign_fields, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
@@ -44,12 +45,9 @@ EDITABLE_FIELDS = (
 SLA_INPUTS = frozenset({"customer", "lead", "reason", "preferred_start"})
 
 
-def actor_user(by: Membership | None) -> AbstractBaseUser | None:
-    return by.user if by else None
-
-
-def actor_name(by: Membership | None) -> str:
-    return by.user.get_username() if by else "system"
+def actor_name(by: Actor) -> str:
+    user = actor_user(by)
+    return "system" if user is None else user.get_username()
 
 
 def local_time(moment: datetime, tenant: Tenant) -> str:
@@ -62,9 +60,10 @@ def locked(callback: CallbackRequest) -> CallbackRequest:
     return CallbackRequest.objects.select_for_update().select_related("tenant").get(pk=callback.pk)
 
 
-def check_sees(callback: CallbackRequest, by: Membership | None) -> None:
-    """`by` works on the request only if it is one they see: an agent's own or the pool's."""
-    if by is None:
+def check_sees(callback: CallbackRequest, by: Actor) -> None:
+    """`by` works on the request only if it is one they see: an agent's own or the pool's (the
+    operator sees every request)."""
+    if isinstance(by, Operator):
         return
     check_member(by, callback.tenant)
     visible = callbacks_visible_to(tenant=callback.tenant, membership=by)
@@ -75,7 +74,7 @@ def check_sees(callback: CallbackRequest, by: Membership | None) -> None:
 def callback_log_activity(
     callback: CallbackRequest,
     *,
-    by: Membership | None,
+    by: Actor,
     kind: str,
     message: str,
     note: str = "",
@@ -101,7 +100,7 @@ def callback_log_activity(
 
 
 def _contact_errors(
-    callback: CallbackRequest, by: Membership | None, changed: set[str]
+    callback: CallbackRequest, by: Actor, changed: set[str]
 ) -> dict[str, list[str]]:
     """A new or changed lead must be live and, for an agent, one they may see; without a phone
     the contact's applies."""
@@ -111,7 +110,7 @@ def _contact_errors(
         if lead.is_archived:
             errors["lead"] = ["This lead is archived; restore it first."]
         elif (
-            by is not None
+            not isinstance(by, Operator)
             and not leads_visible_to(tenant=callback.tenant, membership=by)
             .filter(pk=lead.pk)
             .exists()
@@ -127,7 +126,7 @@ def _contact_errors(
     return errors
 
 
-def _validate(callback: CallbackRequest, by: Membership | None, changed: set[str]) -> None:
+def _validate(callback: CallbackRequest, by: Actor, changed: set[str]) -> None:
     """Every problem at once: the contact rules, then the model's validation of the fields they
     did not already fault."""
     errors = _contact_errors(callback, by, changed)
@@ -158,12 +157,12 @@ def _set_sla(callback: CallbackRequest, settings: CallbackSettings) -> None:
 def callback_create(
     *,
     tenant: Tenant,
-    by: Membership | None,
+    by: Actor,
     data: dict[str, Any],
     now: datetime | None = None,
 ) -> CallbackRequest:
     """A new pending request; without a phone, the customer's (or else the lead's) applies."""
-    if by is not None:
+    if not isinstance(by, Operator):
         check_member(by, tenant)
     settings = callback_settings_ensure(tenant)
     callback = CallbackRequest(
@@ -199,7 +198,7 @@ def _describe(value: Any) -> str:
 
 @transaction.atomic
 def callback_update(
-    *, callback: CallbackRequest, by: Membership | None, data: dict[str, Any]
+    *, callback: CallbackRequest, by: Actor, data: dict[str, Any]
 ) -> CallbackRequest:
     """Edit an open request's details; a change to what its SLA rests on renews the promise."""
     check_sees(callback, by)
@@ -234,9 +233,7 @@ def callback_update(
 
 
 @transaction.atomic
-def callback_add_note(
-    *, callback: CallbackRequest, by: Membership | None, note: str
-) -> CallbackActivity:
+def callback_add_note(*, callback: CallbackRequest, by: Actor, note: str) -> CallbackActivity:
     check_sees(callback, by)
     if not (note or "").strip():
         raise ValidationError({"note": ["Write a note."]})

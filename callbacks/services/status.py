@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tenancy.models import Membership
+from tenancy.actors import Actor, actor_user
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
 from ..models import (
@@ -66,7 +66,7 @@ def _input_errors(
 def callback_change_status(
     *,
     callback: CallbackRequest,
-    by: Membership | None,
+    by: Actor,
     status: str,
     note: str = "",
     scheduled_for: datetime | None = None,
@@ -112,7 +112,7 @@ def callback_change_status(
     else:
         message = f"status: {old} → {new}"
     if new == S.IN_PROGRESS and callback.assigned_to_id is None:
-        callback.assigned_to, callback.assigned_at = by.user, now
+        callback.assigned_to, callback.assigned_at = actor_user(by), now
         message += f", taken by {actor_name(by)}"
     if new == S.SCHEDULED:
         callback.scheduled_for = scheduled_for
@@ -144,7 +144,7 @@ def callback_change_status(
 def callback_complete(
     *,
     callback: CallbackRequest,
-    by: Membership | None,
+    by: Actor,
     resolution: str,
     outcome: str,
     note: str = "",

@@ -1,5 +1,5 @@
 """Serializers of the milestone API. Config entries are addressed by code; a template's steps
-travel as `sequence`, the seed's list of type codes."""
+travel as `sequence`, the list of their type codes in order."""
 
 from rest_framework import serializers
 

@@ -15,6 +15,7 @@ from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
 from ..selectors import analytics
+from ..selectors.lead_milestones import milestone_for
 from ..selectors.overdue import OverdueSteps
 from ..selectors.timeline import lead_timeline
 from ..services import config as config_services
@@ -105,8 +106,8 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     def set_status(self, request, lead_id, milestone_id):
         """Move the milestone pending → in_progress → completed / skipped / failed."""
         lead = self.get_lead()
-        milestone = get_object_or_404(
-            LeadMilestone.objects.for_tenant(self.tenant).filter(lead=lead), pk=milestone_id
+        milestone = milestone_for(
+            tenant=self.tenant, membership=self.membership, pk=milestone_id, lead=lead
         )
         body = StatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)

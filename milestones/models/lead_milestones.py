@@ -1,4 +1,4 @@
-"""Lead milestones (seed 000 §2 LeadMilestone): what a lead achieved, when, and how it went."""
+"""Lead milestones: what a lead achieved, when, and how it went."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Milestone templates (seed 000 §2 MilestoneTemplate): ordered steps of milestone types. A lead
+"""Milestone templates: ordered steps of milestone types. A lead
 follows its tenant's default template unless a plan gives it another."""
 
 from django.core.validators import MaxValueValidator
@@ -55,7 +55,7 @@ class MilestoneTemplate(ConfigEntry):
         return self.template_name
 
     def type_codes(self) -> list[str]:
-        """The seed's `sequence`: the steps' type codes in order."""
+        """The template's `sequence` (as the API shows it): the steps' type codes in order."""
         return [step.milestone_type.type_code for step in self.steps.all()]
 
 

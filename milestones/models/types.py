@@ -1,4 +1,4 @@
-"""Milestone types (seed 000 §2 MilestoneTypeConfig): a tenant's pipeline stages, by code."""
+"""Milestone types: a tenant's pipeline stages, by code."""
 
 from django.core.validators import MaxValueValidator
 from django.db import models

@@ -1,7 +1,7 @@
-"""Milestone analytics with the seed's shapes: completion metrics by type, daily time trends for a
-type, and bottlenecks between consecutive template steps. Every figure is computed by the database
-at read time; milestones of archived leads are left out. Definitions: docs/metrics.md
-("Milestones").
+"""Milestone analytics in the shapes the API returns: completion metrics by type, daily time
+trends for a type, and bottlenecks between consecutive template steps. Every figure is computed
+by the database at read time; milestones of archived leads are left out. Definitions:
+docs/metrics.md ("Milestones").
 """
 
 import itertools

@@ -19,7 +19,7 @@ from django.utils import timezone
 from crm.models import ActivityKind, Lead
 from crm.services.leads import lead_log_activity
 from tenancy.actors import Actor
-from tenancy.models import Membership, Tenant
+from tenancy.models import Tenant
 from tenancy.services.config_entries import (
     ConfigSpec,
     config_entry_create,
@@ -28,6 +28,7 @@ from tenancy.services.config_entries import (
 )
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
+from .lead_milestones import check_works_on_lead, log_actor
 
 MAX_STEPS = 30
 
@@ -171,10 +172,11 @@ def default_template(tenant: Tenant) -> MilestoneTemplate | None:
 
 @transaction.atomic
 def lead_template_set(
-    *, lead: Lead, by: Membership | None, template: MilestoneTemplate | None
+    *, lead: Lead, by: Actor, template: MilestoneTemplate | None
 ) -> MilestoneTemplate | None:
     """Make the lead follow `template`, or its tenant's default when None. Returns the template
-    the lead follows now."""
+    the lead follows now. Whoever may record milestones on the lead may choose it."""
+    check_works_on_lead(by, lead)
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
     if template is not None and (
@@ -200,7 +202,7 @@ def lead_template_set(
     new_name = after.template_name if after else "—"
     lead_log_activity(
         lead,
-        by=by,
+        by=log_actor(by),
         kind=ActivityKind.MILESTONE,
         message=f"Milestone template: {old_name} → {new_name}"
         + (" (the default)" if template is None else ""),

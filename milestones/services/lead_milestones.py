@@ -1,25 +1,30 @@
 """Writes for lead milestones: record one, move its status, edit or remove it (admin).
 
-Recording checks the type's rules — a location only where the type allows one, notes only where
-it allows notes, documents only where it allows attachments, a mandatory type is never skipped —
-and the status graph: a new record starts pending, in progress or completed, and a status moves
-pending → in_progress → completed / skipped / failed and no other way. A lead has at most one
-milestone of a type that is not failed (a failed attempt can be followed by a new one). Every
-refusal is a ValidationError raised before anything is written. Each write recomputes the lead's
+Who may write: members record milestones and move their status on the leads they may see (an
+agent: the leads assigned to them and the unassigned ones); only the tenant's admins edit or
+remove a recorded milestone. A refusal is a PermissionDenied raised before anything is written.
+
+What may be written is milestones.rules': the type's rules (a location, notes or documents only
+where the type allows them, a mandatory type is never skipped) and the status graph (a new
+record starts pending, in progress or completed, and a status moves pending → in_progress →
+completed / skipped / failed and no other way). A lead has at most one milestone of a type that
+is not failed (a failed attempt can be followed by a new one). Every refusal is a
+ValidationError raised before anything is written. Each write recomputes the lead's
 `days_from_previous` and lands in the lead's activity log.
 """
 
 from datetime import date, datetime, time
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import ActivityKind, Lead
+from crm.selectors.leads import leads_visible_to
 from crm.services.leads import lead_log_activity
-from tenancy.models import Membership
+from tenancy.actors import Actor, actor_user, is_operator, require_role
+from tenancy.models import Membership, Role
 from tenancy.services.common import assign_fields, save_validated
 
 from ..models import (
@@ -28,6 +33,7 @@ from ..models import (
     MilestoneStatus,
     MilestoneType,
 )
+from ..rules import STATUS_GRAPH, status_move_error, type_rule_errors
 from ..selectors.timeline import local_today, walk_previous_completed
 
 # What a client may give when recording a milestone; the type is fixed once recorded.
@@ -48,11 +54,35 @@ RECORD_FIELDS = (
     "metadata",
 )
 EDIT_FIELDS = tuple(name for name in RECORD_FIELDS if name != "milestone_type")
-LOCATION_FIELDS = ("location_latitude", "location_longitude", "location_name")
-MAX_DOCUMENTS = 20
-MAX_URL_LENGTH = 500
-STATUS_GRAPH = "pending → in_progress → completed, skipped or failed"
-_url = URLValidator(schemes=["http", "https"])
+# Who records milestones, moves them and chooses a lead's template (on the leads they see).
+LEAD_WORKER_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
+# Who edits or removes a recorded milestone.
+EDITOR_ROLES = (Role.ADMIN,)
+
+
+def check_works_on_lead(by: Actor, lead: Lead) -> None:
+    """`by` may record milestones on the lead, move them and choose its template: a member of
+    its tenant who sees it (an agent: a lead assigned to them or to nobody), or the operator."""
+    require_role(by, tenant=lead.tenant, roles=LEAD_WORKER_ROLES)
+    if is_operator(by):
+        return
+    if not leads_visible_to(tenant=lead.tenant, membership=by).filter(pk=lead.pk).exists():
+        raise PermissionDenied("Agents work only on their own leads and unassigned ones.")
+
+
+def check_edits_recorded(by: Actor, milestone: LeadMilestone) -> None:
+    """Only the tenant's admins (and the operator) edit or remove a recorded milestone."""
+    require_role(
+        by,
+        tenant=milestone.tenant,
+        roles=EDITOR_ROLES,
+        message="Only the tenant's admins edit or remove recorded milestones.",
+    )
+
+
+def log_actor(by: Actor) -> Membership | None:
+    """The actor as crm's lead activity log takes it: the member, or None for the operator."""
+    return by if isinstance(by, Membership) else None
 
 
 def _locked_lead(lead: Lead) -> Lead:
@@ -62,56 +92,6 @@ def _locked_lead(lead: Lead) -> Lead:
     if locked.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
     return locked
-
-
-def _documents_error(urls: Any) -> str | None:
-    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        return "Give the documents as a list of URLs."
-    if len(urls) > MAX_DOCUMENTS:
-        return f"At most {MAX_DOCUMENTS} documents."
-    for url in urls:
-        try:
-            _url(url)
-        except ValidationError:
-            return f"'{url[:80]}' is not an http(s) URL."
-        if len(url) > MAX_URL_LENGTH:
-            return f"URLs are at most {MAX_URL_LENGTH} characters."
-    return None
-
-
-def _rule_errors(milestone: LeadMilestone, *, today: date) -> dict[str, list[str]]:
-    """What the milestone's type and status forbid in it, by field."""
-    errors: dict[str, list[str]] = {}
-    type_ = milestone.milestone_type
-    code = type_.type_code
-    if not type_.allows_location:
-        for name in LOCATION_FIELDS:
-            if getattr(milestone, name) not in (None, ""):
-                errors[name] = [f"{code} milestones do not record a location."]
-    if (milestone.location_latitude is None) != (milestone.location_longitude is None):
-        name = "location_longitude" if milestone.location_longitude is None else "location_latitude"
-        errors.setdefault(name, []).append("Give both latitude and longitude, or neither.")
-    if milestone.notes and not type_.allows_notes:
-        errors["notes"] = [f"{code} milestones do not take notes."]
-    documents = milestone.document_urls
-    if documents and not type_.allows_attachment:
-        errors["document_urls"] = [f"{code} milestones do not take documents."]
-    elif documents is not None and (problem := _documents_error(documents)):
-        errors["document_urls"] = [problem]
-    if not isinstance(milestone.metadata, dict):
-        errors["metadata"] = ["Give metadata as a JSON object."]
-    if milestone.status == MilestoneStatus.SKIPPED and type_.is_mandatory:
-        errors["status"] = [f"{code} is mandatory and cannot be skipped."]
-    if (
-        milestone.status not in (MilestoneStatus.PENDING, MilestoneStatus.IN_PROGRESS)
-        and milestone.achieved_date
-        and milestone.achieved_date > today
-    ):
-        errors["achieved_date"] = [
-            f"A {milestone.get_status_display().lower()} milestone cannot be dated after today "
-            f"({today.isoformat()})."
-        ]
-    return errors
 
 
 def _has_own_type(milestone: LeadMilestone, lead: Lead) -> bool:
@@ -144,17 +124,6 @@ def _type_errors(milestone: LeadMilestone, lead: Lead) -> dict[str, list[str]]:
     return {}
 
 
-def _status_move_error(old: str, new: str) -> str | None:
-    if new not in MilestoneStatus.values:
-        return f"'{new}' is not a milestone status."
-    if new == old:
-        return None
-    allowed = LeadMilestone(status=old).next_statuses()
-    if new not in allowed:
-        return f"A milestone moves {STATUS_GRAPH}; {old} cannot become {new}."
-    return None
-
-
 def milestone_errors(
     milestone: LeadMilestone, *, old_status: str | None, today: date
 ) -> dict[str, list[str]]:
@@ -170,10 +139,10 @@ def milestone_errors(
                 f"A new milestone starts pending, in_progress or completed (it then moves "
                 f"{STATUS_GRAPH}); '{milestone.status}' is not a starting status."
             ]
-    elif problem := _status_move_error(old_status, milestone.status):
+    elif problem := status_move_error(old_status, milestone.status):
         errors["status"] = [problem]
     if _has_own_type(milestone, lead):
-        errors = {**_rule_errors(milestone, today=today), **errors}
+        errors = {**type_rule_errors(milestone, today=today), **errors}
     return errors
 
 
@@ -202,9 +171,9 @@ def _describe(milestone: LeadMilestone) -> str:
     return f"{type_.type_name} ({type_.type_code}), {milestone.get_status_display().lower()} {when}"
 
 
-def _save(milestone: LeadMilestone, by: Membership | None) -> None:
+def _save(milestone: LeadMilestone, by: Actor) -> None:
     if milestone.status == MilestoneStatus.COMPLETED and milestone.completed_by_id is None:
-        milestone.completed_by = by.user if by else None
+        milestone.completed_by = actor_user(by)
     save_validated(milestone)
     recompute_days_from_previous(milestone.lead)
     milestone.refresh_from_db(fields=["days_from_previous"])
@@ -214,12 +183,13 @@ def _save(milestone: LeadMilestone, by: Membership | None) -> None:
 def milestone_record(
     *,
     lead: Lead,
-    by: Membership | None,
+    by: Actor,
     data: dict[str, Any],
     now: datetime | None = None,
 ) -> LeadMilestone:
     """Record a milestone for the lead. Without `status` it is completed; without
     `achieved_date` it happened today (in the tenant's time zone)."""
+    check_works_on_lead(by, lead)
     lead = _locked_lead(lead)
     today = local_today(lead.tenant, now or timezone.now())
     data = {"status": MilestoneStatus.COMPLETED, "achieved_date": today, **data}
@@ -232,7 +202,7 @@ def milestone_record(
     _save(milestone, by)
     lead_log_activity(
         lead,
-        by=by,
+        by=log_actor(by),
         kind=ActivityKind.MILESTONE,
         message=f"Milestone recorded: {_describe(milestone)}.",
         changes={milestone.milestone_type.type_code: ["—", milestone.status]},
@@ -244,7 +214,7 @@ def milestone_record(
 def milestone_set_status(
     *,
     milestone: LeadMilestone,
-    by: Membership | None,
+    by: Actor,
     status: str,
     achieved_date: date | None = None,
     achieved_time: time | None = None,
@@ -252,10 +222,11 @@ def milestone_set_status(
 ) -> LeadMilestone:
     """Move the milestone along the status graph. It is dated `achieved_date` (default: today,
     at the current time) — the day it was started, completed, skipped or failed."""
+    check_works_on_lead(by, milestone.lead)
     lead = _locked_lead(milestone.lead)
     milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
     old = milestone.status
-    problem = _status_move_error(old, status)
+    problem = status_move_error(old, status)
     if problem is None and status == old:
         problem = f"This milestone is already {old}."
     if problem:
@@ -274,7 +245,7 @@ def milestone_set_status(
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
-        by=by,
+        by=log_actor(by),
         kind=ActivityKind.MILESTONE,
         message=f"Milestone {code}: {old} → {status} ({_describe(milestone)}).",
         changes={code: [old, status]},
@@ -286,12 +257,13 @@ def milestone_set_status(
 def milestone_update(
     *,
     milestone: LeadMilestone,
-    by: Membership | None,
+    by: Actor,
     data: dict[str, Any],
     now: datetime | None = None,
 ) -> LeadMilestone:
     """Edit a recorded milestone (the admin's change form): the same rules as recording; a
     status change follows the graph."""
+    check_edits_recorded(by, milestone)
     lead = _locked_lead(milestone.lead)
     milestone = LeadMilestone.objects.select_for_update().get(pk=milestone.pk)
     old_status = milestone.status
@@ -307,7 +279,7 @@ def milestone_update(
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
-        by=by,
+        by=log_actor(by),
         kind=ActivityKind.MILESTONE,
         message=f"Milestone {code} edited: {', '.join(changes)}.",
         changes={name: [str(old), str(new)] for name, (old, new) in changes.items()},
@@ -316,7 +288,9 @@ def milestone_update(
 
 
 @transaction.atomic
-def milestone_delete(*, milestone: LeadMilestone, by: Membership | None) -> None:
+def milestone_delete(*, milestone: LeadMilestone, by: Actor) -> None:
+    """Remove a recorded milestone (the admin's delete)."""
+    check_edits_recorded(by, milestone)
     lead = _locked_lead(milestone.lead)
     description = _describe(milestone)
     code = milestone.milestone_type.type_code
@@ -324,7 +298,7 @@ def milestone_delete(*, milestone: LeadMilestone, by: Membership | None) -> None
     recompute_days_from_previous(lead)
     lead_log_activity(
         lead,
-        by=by,
+        by=log_actor(by),
         kind=ActivityKind.MILESTONE,
         message=f"Milestone removed: {description}.",
         changes={code: [milestone.status, "—"]},

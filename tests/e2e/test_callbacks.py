@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from callbacks.models import CallbackRequest
 from callbacks.services.requests import callback_create
 from crm.services.customers import customer_create
+from tenancy.actors import OPERATOR
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,9 @@ def request_callback(tenant, first_name, reason):
         by=None,
         data={"first_name": first_name, "last_name": "Caller", "phone": "+15550104000"},
     )
-    return callback_create(tenant=tenant, by=None, data={"customer": customer, "reason": reason})
+    return callback_create(
+        tenant=tenant, by=OPERATOR, data={"customer": customer, "reason": reason}
+    )
 
 
 def test_an_agent_claims_logs_a_no_answer_then_completes(page, log_in, agent_a, tenant_a):

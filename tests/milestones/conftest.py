@@ -5,6 +5,7 @@ import pytest
 
 from milestones.models import MilestoneTemplate, MilestoneType
 from milestones.services.lead_milestones import milestone_record
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory
 
 NY = ZoneInfo("America/New_York")
@@ -48,7 +49,7 @@ def make_lead(tenant):
 def record(types):
     """record(lead, code, day, status="completed", **fields) through the service."""
 
-    def record(lead, code, day, status="completed", by=None, now=NOW, **fields):
+    def record(lead, code, day, status="completed", by=OPERATOR, now=NOW, **fields):
         return milestone_record(
             lead=lead,
             by=by,

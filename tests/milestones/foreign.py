@@ -47,7 +47,7 @@ def build(world, tenant) -> None:
             "assigned_to": world.ms_agent.user,
         },
     )
-    lead_template_set(lead=world.ms_lead, by=None, template=world.ms_template)
+    lead_template_set(lead=world.ms_lead, by=OPERATOR, template=world.ms_template)
     world.milestone = milestone_record(
         lead=world.ms_lead,
         by=world.ms_agent,

@@ -52,13 +52,13 @@ def dataset(tenant, make_lead, record):
         created = steps[0][1]
         new = make_lead(created=created, **fields)
         if template is not None:
-            lead_template_set(lead=new, by=None, template=template)
+            lead_template_set(lead=new, by=OPERATOR, template=template)
         for code, day, *status in steps:
             final = status[0] if status else "completed"
             if final in ("skipped", "failed"):
                 started = record(new, code, day, status="in_progress")
                 milestone_set_status(
-                    milestone=started, by=None, status=final, achieved_date=day, now=NOW
+                    milestone=started, by=OPERATOR, status=final, achieved_date=day, now=NOW
                 )
             else:
                 record(new, code, day, status=final)

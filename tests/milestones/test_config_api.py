@@ -6,6 +6,7 @@ import pytest
 
 from milestones.models import LeadMilestonePlan, MilestoneTemplate, MilestoneType
 from milestones.services.config import lead_template_set
+from tenancy.actors import OPERATOR
 from tests.factories import make_tenant
 from tests.milestones.conftest import TEMPLATES, TYPES
 
@@ -200,7 +201,7 @@ def test_deleting_a_template_sends_its_leads_back_to_the_default(admin, tenant_a
         pk=admin.post(TEMPLATES, body, format="json").json()["id"]
     )
     lead = make_lead()
-    lead_template_set(lead=lead, by=None, template=short)
+    lead_template_set(lead=lead, by=OPERATOR, template=short)
     assert admin.post(f"{TEMPLATES}{short.pk}/deactivate/").json()["is_active"] is False
     assert LeadMilestonePlan.objects.filter(lead=lead, template=short).exists()  # kept
     assert admin.delete(f"{TEMPLATES}{short.pk}/").status_code == 204

@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.models import ActivityKind, LeadActivity
 from milestones.models import LeadMilestone, MilestoneType
 from milestones.services.lead_milestones import milestone_set_status
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory, make_tenant
 from tests.milestones.conftest import MILESTONES
 
@@ -209,7 +210,7 @@ def at_status(record, lead, status):
     path = {"pending": [], "in_progress": ["in_progress"], "completed": []}
     path |= {"skipped": ["in_progress", "skipped"], "failed": ["in_progress", "failed"]}
     for step in path[status]:
-        milestone = milestone_set_status(milestone=milestone, by=None, status=step)
+        milestone = milestone_set_status(milestone=milestone, by=OPERATOR, status=step)
     return milestone
 
 
@@ -331,7 +332,7 @@ def test_a_status_change_measures_again(lead, record):
     record(lead, "LEAD_GENERATED", date(2026, 1, 1))
     visit = record(lead, "SITE_VISIT", date(2026, 1, 3), status="in_progress")
     visit = milestone_set_status(
-        milestone=visit, by=None, status="completed", achieved_date=date(2026, 1, 8)
+        milestone=visit, by=OPERATOR, status="completed", achieved_date=date(2026, 1, 8)
     )
     assert visit.days_from_previous == 7
 

@@ -66,7 +66,7 @@ def test_sla_states_on_fixed_dates(tenant, make_lead, record):
     assert not timeline.is_complete
 
     milestone_set_status(
-        milestone=visit, by=None, status="completed", achieved_date=D(2026, 3, 9), now=NOW
+        milestone=visit, by=OPERATOR, status="completed", achieved_date=D(2026, 3, 9), now=NOW
     )
     timeline = timeline_of(tenant, lead)
     assert states(timeline)[2] == (
@@ -101,7 +101,7 @@ def test_a_skipped_step_is_passed_but_not_a_start(tenant, make_lead, record):
     record(lead, "CONTACTED", D(2026, 2, 3))
     visit = record(lead, "SITE_VISIT", D(2026, 2, 4), status="in_progress")
     milestone_set_status(
-        milestone=visit, by=None, status="skipped", achieved_date=D(2026, 2, 5), now=NOW
+        milestone=visit, by=OPERATOR, status="skipped", achieved_date=D(2026, 2, 5), now=NOW
     )
     timeline = timeline_of(tenant, lead)
     assert states(timeline)[2][-1] is None  # a skipped step has no SLA state
@@ -146,14 +146,14 @@ def test_a_lead_follows_its_plan_template(tenant, make_lead, record):
         sequence=["CONTACTED", "CONVERTED"],
     )
     lead = make_lead(created=D(2026, 3, 1))
-    lead_template_set(lead=lead, by=None, template=short)
+    lead_template_set(lead=lead, by=OPERATOR, template=short)
     record(lead, "CONTACTED", D(2026, 3, 2))
     timeline = timeline_of(tenant, lead)
     assert timeline.template == short
     assert [s.milestone_type.type_code for s in timeline.steps] == ["CONTACTED", "CONVERTED"]
     assert timeline.next_step.milestone_type.type_code == "CONVERTED"
     assert timeline.next_step.due_date == D(2026, 4, 1)
-    lead_template_set(lead=lead, by=None, template=None)
+    lead_template_set(lead=lead, by=OPERATOR, template=None)
     # on the default template, CONTACTED is step 2: the visit comes next
     assert timeline_of(tenant, lead).next_step.milestone_type.type_code == "SITE_VISIT"
 
@@ -195,7 +195,7 @@ def overdue_world(tenant, make_lead, record, agent_a2):
     record(lead, "CONTACTED", D(2026, 2, 3))
     visit = record(lead, "SITE_VISIT", D(2026, 2, 4), status="in_progress")
     milestone_set_status(
-        milestone=visit, by=None, status="skipped", achieved_date=D(2026, 2, 5), now=NOW
+        milestone=visit, by=OPERATOR, status="skipped", achieved_date=D(2026, 2, 5), now=NOW
     )
     # archived: left out whatever it holds
     leads["archived"] = make_lead(created=D(2026, 1, 1), archived_at=timezone.now())
