@@ -1,5 +1,6 @@
 """Field definitions for tenant admins: list with order, an options editor, and applying an
-industry template; writes go through the definition services."""
+industry template; writes go through the definition services, acting as the admin's membership
+in the field's tenant (a superuser acts as that tenant's admin)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.models import INDUSTRY_CHOICES, Tenant
 
@@ -57,26 +59,45 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
     actions = ["deactivate_selected", "activate_selected"]
 
     def service_create(self, request, tenant, data):
-        return definition_services.definition_create(tenant=tenant, data=data)
+        return definition_services.definition_create(
+            tenant=tenant, by=actor_for_request(request, tenant), data=data
+        )
 
     def service_update(self, request, definition, data):
-        return definition_services.definition_update(definition=definition, data=data)
+        return definition_services.definition_update(
+            definition=definition, by=actor_for_request(request, definition.tenant), data=data
+        )
 
-    def service_delete(self, obj):
-        definition_services.definition_delete(definition=obj)
+    def delete_model(self, request, obj):
+        definition_services.definition_delete(
+            definition=obj, by=actor_for_request(request, obj.tenant)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for definition in queryset:
+            self.delete_model(request, definition)
 
     def save_related(self, request, form, formsets, change):
         pass  # no relations besides what the service saved
 
+    def _set_active(self, request, queryset, active: bool) -> None:
+        for definition in queryset:
+            try:
+                definition_services.definition_set_active(
+                    definition=definition,
+                    by=actor_for_request(request, definition.tenant),
+                    active=active,
+                )
+            except PermissionDenied as exc:
+                self.message_user(request, f"{definition}: {exc}", messages.ERROR)
+
     @admin.action(description="Deactivate selected fields (values are kept)")
     def deactivate_selected(self, request, queryset):
-        for definition in queryset:
-            definition_services.definition_set_active(definition=definition, active=False)
+        self._set_active(request, queryset, active=False)
 
     @admin.action(description="Reactivate selected fields")
     def activate_selected(self, request, queryset):
-        for definition in queryset:
-            definition_services.definition_set_active(definition=definition, active=True)
+        self._set_active(request, queryset, active=True)
 
     def get_urls(self):
         return [
@@ -100,10 +121,14 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
             tenant = form.cleaned_data["tenant"] if self._is_global(request) else request.tenant
             try:
                 report = definition_services.industry_template_apply(
-                    tenant=tenant, industry=form.cleaned_data["industry"]
+                    tenant=tenant,
+                    by=actor_for_request(request, tenant),
+                    industry=form.cleaned_data["industry"],
                 )
             except ValidationError as exc:
                 form.add_error("industry", exc.messages)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
             else:
                 created, skipped = report["created"], report["skipped"]
                 messages.success(

@@ -1,5 +1,5 @@
-"""The industry templates (seed 002 gives retail and healthcare; the rest follow what a business
-of that kind tracks about its customers). Loaded into IndustryFieldTemplate by migration 0002.
+"""The industry templates: for each industry, the customer fields a business of that kind
+tracks about its customers. Loaded into IndustryFieldTemplate by migration 0002.
 
 Each entry: (field_key, field_label, field_type, extras) where extras may hold is_required,
 select_options, validation_rules, help_text and placeholder.

@@ -1,5 +1,5 @@
-"""Per-tenant customer field definitions (the seed's CustomerFieldMapping), their history, and
-the industry templates new tenants start from."""
+"""Per-tenant customer field definitions (each maps a field key to one slot column of the host
+model), their history, and the industry templates new tenants start from."""
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -62,7 +62,8 @@ class FieldDefinition(FieldShape, TenantOwned):
                 name="fielddefinition_unique_key",
                 violation_error_message="A field with this key already exists.",
             ),
-            # A slot is unique per tenant, not globally (the seed's unique=True is a bug).
+            # A slot is unique per tenant, not globally: the same slot holds different fields
+            # for different tenants.
             models.UniqueConstraint(
                 fields=["tenant", "mapped_field_name"],
                 condition=Q(mapped_field_name__isnull=False),
@@ -113,7 +114,8 @@ class FieldHistory(TenantOwned):
 
 
 class IndustryFieldTemplate(FieldShape):
-    """A field every tenant of an industry is offered (seed 002); loaded by a data migration."""
+    """A field every tenant of an industry is offered; the same for all tenants, loaded by a
+    data migration from customfields.industry_data."""
 
     industry = models.CharField(max_length=32, choices=INDUSTRY_CHOICES)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -22,7 +22,10 @@ from tenancy.scoping import TenantPageMixin
 from .forms import DATE_WIDGET, CustomValuesForm, OptionsField
 from .host import host_form
 from .models import FieldDefinition, FieldType, key_validator
+from .selectors.definitions import definition_for
 from .services.definitions import (
+    DEFINE_REFUSED,
+    DEFINE_ROLES,
     definition_create,
     definition_delete,
     definition_set_active,
@@ -200,8 +203,8 @@ class TenantAdminRequiredMixin:
     """After TenantPageMixin (sign-in and tenant are checked first): only the tenant's admins."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.membership.is_admin:
-            raise PermissionDenied("Only the tenant's admins define its custom fields.")
+        if request.membership.role not in DEFINE_ROLES:
+            raise PermissionDenied(DEFINE_REFUSED)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -213,7 +216,9 @@ class BuilderMixin(TenantPageMixin, TenantAdminRequiredMixin):
 
     @cached_property
     def definition(self) -> FieldDefinition:
-        return get_object_or_404(self.get_queryset(), field_key=self.kwargs["key"])
+        return definition_for(
+            tenant=self.tenant, membership=self.membership, key=self.kwargs["key"]
+        )
 
     def back_to_list(self, message: str = "", *, error: ValidationError | None = None):
         if error is not None:
@@ -248,7 +253,7 @@ class FieldCreateView(FieldFormMixin, FormView):
         # A new field goes last; drag-and-drop or the arrows move it.
         data = {**form.definition_data(), "order": self.get_queryset().count()}
         try:
-            definition = definition_create(tenant=self.tenant, data=data)
+            definition = definition_create(tenant=self.tenant, by=self.membership, data=data)
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
@@ -266,7 +271,9 @@ class FieldEditView(FieldFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            definition_update(definition=self.definition, data=form.definition_data())
+            definition_update(
+                definition=self.definition, by=self.membership, data=form.definition_data()
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
@@ -296,7 +303,7 @@ class FieldActiveView(BuilderMixin, View):
 
     def post(self, request, *args, **kwargs):
         active = request.POST.get("active") == "1"
-        definition_set_active(definition=self.definition, active=active)
+        definition_set_active(definition=self.definition, by=self.membership, active=active)
         label = self.definition.field_label
         if active:
             return self.back_to_list(f"Field “{label}” reactivated.")
@@ -314,7 +321,7 @@ class FieldMoveView(BuilderMixin, View):
         there = here - 1 if request.POST.get("direction") == "up" else here + 1
         if 0 <= there < len(keys):
             keys[here], keys[there] = keys[there], keys[here]
-            definitions_reorder(tenant=self.tenant, keys=keys)
+            definitions_reorder(tenant=self.tenant, by=self.membership, keys=keys)
         return self.back_to_list()
 
 
@@ -325,7 +332,9 @@ class FieldReorderView(BuilderMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            definitions_reorder(tenant=self.tenant, keys=request.POST.getlist("keys"))
+            definitions_reorder(
+                tenant=self.tenant, by=self.membership, keys=request.POST.getlist("keys")
+            )
         except ValidationError as exc:
             return self.back_to_list(error=exc)
         return self.back_to_list("Field order saved.")
@@ -340,7 +349,9 @@ class ApplyTemplateView(BuilderMixin, View):
             return self.back_to_list(error=ValidationError(form.errors["industry"]))
         industry = form.cleaned_data["industry"]
         try:
-            report = industry_template_apply(tenant=self.tenant, industry=industry)
+            report = industry_template_apply(
+                tenant=self.tenant, by=self.membership, industry=industry
+            )
         except ValidationError as exc:
             return self.back_to_list(error=exc)
         created, skipped = report["created"], report["skipped"]
@@ -362,5 +373,5 @@ class FieldDeleteView(BuilderMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         label = self.definition.field_label
-        definition_delete(definition=self.definition)
+        definition_delete(definition=self.definition, by=self.membership)
         return self.back_to_list(f"Field “{label}” deleted and its values cleared.")

@@ -15,7 +15,7 @@ from django.db import models
 # use the same constants.
 NOTES_MAX_LENGTH = 10_000  # notes of leads, callbacks and milestones; activity notes; resolutions
 DESCRIPTION_MAX_LENGTH = 10_000  # descriptions of configuration entries and campaigns
-CUSTOMER_DESCRIPTION_MAX_LENGTH = 1_000  # the customer's short description (seed 002)
+CUSTOMER_DESCRIPTION_MAX_LENGTH = 1_000  # the customer's short description: a line or two
 # An activity's message: generated text, or a note (with the status change it came with).
 ACTIVITY_MESSAGE_MAX_LENGTH = 20_000
 # A campaign message's body (an email's HTML included).

@@ -1,11 +1,15 @@
-"""Factories for tests and the benchmark. Leads are made through the ORM (fast, exact
-timestamps); tests of the lead services call the services directly."""
+"""Factories for tests and the benchmark. Leads and customers are made through the ORM (fast,
+exact timestamps); tests of their services call the services directly. Field definitions are
+made by definition_create (as the operator), so each gets its slot as the app gives it."""
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from crm.models import Lead, LeadSource, LeadStatus
+from crm.models import Customer, Lead, LeadSource, LeadStatus
+from customfields.models import FieldDefinition, FieldType
+from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 from tenancy.models import Membership, Role
 from tenancy.services.tenants import tenant_create
 
@@ -47,3 +51,30 @@ class LeadFactory(factory.django.DjangoModelFactory):
         lambda o: LeadSource.objects.get(tenant=o.tenant, is_default=True, deleted_at__isnull=True)
     )
     created_at = factory.LazyFunction(timezone.now)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer without custom values (give those through customer_create/customer_update)."""
+
+    class Meta:
+        model = Customer
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class FieldDefinitionFactory(factory.django.DjangoModelFactory):
+    """FieldDefinitionFactory(tenant=..., field_key=..., field_type=..., **other fields)."""
+
+    class Meta:
+        model = FieldDefinition
+
+    field_key = factory.Sequence(lambda n: f"field_{n}")
+    field_label = factory.LazyAttribute(lambda d: d.field_key.replace("_", " ").capitalize())
+    field_type = FieldType.TEXT
+
+    @classmethod
+    def _create(cls, model_class, *args, tenant, **data):
+        return definition_create(tenant=tenant, by=OPERATOR, data=data)

@@ -57,6 +57,7 @@ def ensure_tenant():
 
     from customfields.models import FieldDefinition
     from customfields.services.definitions import definition_create
+    from tenancy.actors import OPERATOR
     from tenancy.models import Tenant
     from tenancy.services.tenants import tenant_create
 
@@ -69,6 +70,7 @@ def ensure_tenant():
         if key not in existing:
             definition_create(
                 tenant=tenant,
+                by=OPERATOR,
                 data={
                     "field_key": key,
                     "field_label": label,

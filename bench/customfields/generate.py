@@ -75,6 +75,7 @@ def ensure_tenant(plan):
                 continue
             definition_create(
                 tenant=tenant,
+                by=OPERATOR,
                 data={
                     "field_key": spec.key,
                     "field_label": spec.label,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from customfields.models import FieldHistory
 from customfields.services.values import active_definitions, clean_values, write_values
+from tenancy.actors import OPERATOR
 from tenancy.models import Membership, Tenant
 from tenancy.services.common import assign_fields
 
@@ -69,7 +70,7 @@ def _save(
             customer=customer,
             definitions=definitions,
             cleaned=cleaned,
-            changed_by=by.user if by else None,
+            by=by or OPERATOR,
             reason=reason,
         )
     except ValidationError as exc:

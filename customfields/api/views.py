@@ -8,10 +8,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tenancy.api.fields import StrictFieldsMixin
-from tenancy.models import INDUSTRY_CHOICES, Role
+from tenancy.models import INDUSTRY_CHOICES
 from tenancy.scoping import TenantModelViewSet, TenantViewSetMixin
 
 from ..models import FieldDefinition, IndustryFieldTemplate
+from ..selectors.definitions import definition_for
 from ..services import definitions as definition_services
 
 
@@ -45,25 +46,35 @@ class FieldDefinitionViewSet(TenantModelViewSet):
 
     queryset = FieldDefinition.objects.all()
     serializer_class = FieldDefinitionSerializer
-    write_roles = (Role.ADMIN,)
+    write_roles = definition_services.DEFINE_ROLES
     lookup_field = "field_key"
     lookup_value_regex = "[a-z][a-z0-9_]*"
     filterset_fields = ["field_type", "is_active", "is_required"]
     ordering_fields = ["order", "field_label", "created_at"]
     ordering = ["order", "id"]
 
+    def get_object(self):
+        definition = definition_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            key=self.kwargs[self.lookup_field],
+            queryset=self.filter_queryset(self.get_queryset()),
+        )
+        self.check_object_permissions(self.request, definition)
+        return definition
+
     def perform_create(self, serializer):
         serializer.instance = definition_services.definition_create(
-            tenant=self.tenant, data=serializer.validated_data
+            tenant=self.tenant, by=self.membership, data=serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = definition_services.definition_update(
-            definition=serializer.instance, data=serializer.validated_data
+            definition=serializer.instance, by=self.membership, data=serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        definition_services.definition_delete(definition=instance)
+        definition_services.definition_delete(definition=instance, by=self.membership)
 
     @extend_schema(request=ReorderSerializer, responses=FieldDefinitionSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -71,7 +82,7 @@ class FieldDefinitionViewSet(TenantModelViewSet):
         body = ReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ordered = definition_services.definitions_reorder(
-            tenant=self.tenant, keys=body.validated_data["keys"]
+            tenant=self.tenant, by=self.membership, keys=body.validated_data["keys"]
         )
         return Response(self.get_serializer(ordered, many=True).data)
 
@@ -82,7 +93,7 @@ class FieldDefinitionViewSet(TenantModelViewSet):
         body.is_valid(raise_exception=True)
         return Response(
             definition_services.industry_template_apply(
-                tenant=self.tenant, industry=body.validated_data["industry"]
+                tenant=self.tenant, by=self.membership, industry=body.validated_data["industry"]
             )
         )
 

@@ -1,6 +1,7 @@
 """A tenant's field definitions: create (taking a free slot of the type, or overflowing to
 JSON), update, deactivate/reactivate, delete (clearing the tenant's values first), reorder, and
-applying an industry template."""
+applying an industry template. Only the tenant's admins (or the operator) define fields; every
+service checks its `by` itself."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -10,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Func, JSONField
 
-from tenancy.models import Tenant
+from tenancy.actors import Actor, require_role
+from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 
 from ..host import host_model
@@ -18,6 +20,8 @@ from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern
 from ..slots import slot_names
 
+DEFINE_ROLES = (Role.ADMIN,)  # who may define, change and delete a tenant's fields
+DEFINE_REFUSED = "Only the tenant's admins define its custom fields."
 MAX_FIELDS = 200  # per tenant: the 90 slots are a fast path, the JSON overflow takes the rest
 DEFINITION_FIELDS = (
     "field_key",
@@ -46,6 +50,10 @@ def free_slot(*, tenant: Tenant, field_type: str) -> str | None:
         .values_list("mapped_field_name", flat=True)
     )
     return next((name for name in slot_names(field_type) if name not in taken), None)
+
+
+def _require_definer(by: Actor, tenant: Tenant) -> None:
+    require_role(by, tenant=tenant, roles=DEFINE_ROLES, message=DEFINE_REFUSED)
 
 
 def _check_shape(definition: FieldDefinition) -> None:
@@ -90,7 +98,8 @@ def _check_shape(definition: FieldDefinition) -> None:
 
 
 @transaction.atomic
-def definition_create(*, tenant: Tenant, data: dict[str, Any]) -> FieldDefinition:
+def definition_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> FieldDefinition:
+    _require_definer(by, tenant)
     if FieldDefinition.objects.for_tenant(tenant).count() >= MAX_FIELDS:
         raise ValidationError(
             f"At most {MAX_FIELDS} fields can be defined. Delete a field you no longer use."
@@ -106,7 +115,10 @@ def definition_create(*, tenant: Tenant, data: dict[str, Any]) -> FieldDefinitio
 
 
 @transaction.atomic
-def definition_update(*, definition: FieldDefinition, data: dict[str, Any]) -> FieldDefinition:
+def definition_update(
+    *, definition: FieldDefinition, by: Actor, data: dict[str, Any]
+) -> FieldDefinition:
+    _require_definer(by, definition.tenant)
     data = dict(data)
     if "field_type" in data and data["field_type"] != definition.field_type:
         raise ValidationError(
@@ -128,8 +140,11 @@ def definition_update(*, definition: FieldDefinition, data: dict[str, Any]) -> F
     return definition
 
 
-def definition_set_active(*, definition: FieldDefinition, active: bool) -> FieldDefinition:
+def definition_set_active(
+    *, definition: FieldDefinition, by: Actor, active: bool
+) -> FieldDefinition:
     """Deactivating hides the field but keeps its slot and values, so reactivating restores it."""
+    _require_definer(by, definition.tenant)
     definition.is_active = active
     definition.save(update_fields=["is_active", "updated_at"])
     return definition
@@ -154,9 +169,10 @@ class JSONWithoutKey(Func):
 
 
 @transaction.atomic
-def definition_delete(*, definition: FieldDefinition) -> None:
+def definition_delete(*, definition: FieldDefinition, by: Actor) -> None:
     """Clear the tenant's values first, so a field created later in the same slot (or under the
     same key) never shows old data; the field's history stays, detached."""
+    _require_definer(by, definition.tenant)
     customers = host_model().objects.for_tenant(definition.tenant)
     if definition.in_slot:
         column = definition.mapped_field_name
@@ -170,8 +186,9 @@ def definition_delete(*, definition: FieldDefinition) -> None:
 
 
 @transaction.atomic
-def definitions_reorder(*, tenant: Tenant, keys: list[str]) -> list[FieldDefinition]:
+def definitions_reorder(*, tenant: Tenant, by: Actor, keys: list[str]) -> list[FieldDefinition]:
     """Give the fields the order of `keys`; every one of the tenant's fields must be listed."""
+    _require_definer(by, tenant)
     definitions = {d.field_key: d for d in FieldDefinition.objects.for_tenant(tenant)}
     unknown = [k for k in keys if k not in definitions]
     missing = sorted(set(definitions) - set(keys))
@@ -191,8 +208,10 @@ def definitions_reorder(*, tenant: Tenant, keys: list[str]) -> list[FieldDefinit
 
 
 @transaction.atomic
-def industry_template_apply(*, tenant: Tenant, industry: str) -> dict[str, list[str]]:
-    """Add the industry's fields the tenant does not have yet (by key); idempotent."""
+def industry_template_apply(*, tenant: Tenant, by: Actor, industry: str) -> dict[str, list[str]]:
+    """Add the industry's fields the tenant does not have yet (by key); idempotent. A new
+    tenant's template is applied by the system (`by=OPERATOR`)."""
+    _require_definer(by, tenant)
     templates = list(IndustryFieldTemplate.objects.filter(industry=industry))
     if not templates:
         raise ValidationError({"industry": [f"No template for industry '{industry}'."]})
@@ -207,6 +226,6 @@ def industry_template_apply(*, tenant: Tenant, industry: str) -> dict[str, list[
             name: getattr(template, name) for name in DEFINITION_FIELDS if hasattr(template, name)
         }
         data["order"] = start + template.order
-        definition_create(tenant=tenant, data=data)
+        definition_create(tenant=tenant, by=by, data=data)
         report["created"].append(template.field_key)
     return report

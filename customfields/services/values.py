@@ -3,7 +3,12 @@
 Values arrive as JSON-ish input (API, forms) or as raw text (a chatbot's captured answer); each
 type coerces and checks them against the definition's rules, and errors name the field by its
 label. Writes go to the field's slot column or to `custom_fields_extra`, and every change is
-recorded in FieldHistory.
+recorded in FieldHistory with the actor who made it.
+
+Values change on behalf of whoever edits the host (a customer): the host's own service (crm's
+customer services) decides who may edit which customer. The value service records that actor
+and refuses only one who is neither the operator nor an active member of the customer's tenant
+— every member may edit the tenant's customers, so that is the whole rule here.
 """
 
 from collections.abc import Iterable, Mapping
@@ -11,12 +16,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db.models import Model
 
-from tenancy.models import Tenant
+from tenancy.actors import Actor, actor_user, require_role
+from tenancy.models import Role, Tenant
 from tenancy.validators import normalize_phone
 
 from ..models import FieldDefinition, FieldHistory, FieldType
@@ -246,11 +251,15 @@ def write_values(
     customer: Model,
     definitions: Mapping[str, FieldDefinition],
     cleaned: Mapping[str, Any],
-    changed_by: AbstractBaseUser | None,
+    by: Actor,
     reason: str = "",
 ) -> list[FieldHistory]:
     """Put cleaned values on the customer (not saved: the caller saves once) and return the
-    history rows for those that changed (the caller saves them after the customer)."""
+    history rows for those that changed, naming `by` as the one who changed them (the caller
+    saves them after the customer). PermissionDenied unless `by` may edit the tenant's
+    customers (the operator, or an active member of it)."""
+    require_role(by, tenant=customer.tenant, roles=Role.values)
+    changed_by = actor_user(by)
     history = []
     extra = dict(customer.custom_fields_extra or {})
     for key, new in cleaned.items():

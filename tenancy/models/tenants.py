@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-# The 20 industries of seed 002 (IndustryFieldTemplate.INDUSTRY_CHOICES).
+# The 20 industries a tenant can choose; each may have an industry template of customer fields
+# (customfields.IndustryFieldTemplate).
 INDUSTRY_CHOICES = [
     ("retail", "Retail"),
     ("ecommerce", "E-commerce"),

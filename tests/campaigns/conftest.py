@@ -11,6 +11,7 @@ from campaigns.models import CampaignChannel, CampaignStatus
 from campaigns.services.campaigns import campaign_create
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 def make_customers(tenant, rows):
@@ -30,6 +31,7 @@ def make_customers(tenant, rows):
 def loyalty(tenant_a):
     return definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={
             "field_key": "loyalty_points",
             "field_label": "Loyalty points",

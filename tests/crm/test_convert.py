@@ -2,6 +2,7 @@
 
 from crm.models import Customer
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory
 
 
@@ -25,6 +26,7 @@ def test_convert_a_lead(api, manager_a, tenant_a):
 def test_convert_asks_for_required_custom_values(api, manager_a, tenant_a):
     definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={
             "field_key": "nid",
             "field_label": "National ID",

@@ -16,6 +16,7 @@ from crm.services.leads import lead_add_note
 from crm.views.customers import VIEW_SESSION_KEY
 from customfields.models import FieldHistory
 from customfields.services.definitions import definition_create, definition_set_active
+from tenancy.actors import OPERATOR
 from tenancy.models import Membership, Role
 from tests.factories import LeadFactory, UserFactory
 
@@ -31,7 +32,7 @@ def login(client):
 
 def define(tenant, key, label, field_type, **extra):
     data = {"field_key": key, "field_label": label, "field_type": field_type, **extra}
-    return definition_create(tenant=tenant, data=data)
+    return definition_create(tenant=tenant, by=OPERATOR, data=data)
 
 
 def customer(tenant, first_name, by=None, tags=(), **custom):
@@ -416,7 +417,7 @@ def test_the_column_choice_is_remembered_per_tenant(client, tenant_a, tenant_b, 
 def test_a_chosen_column_of_a_field_since_deactivated_is_dropped(login, manager_a, points):
     client = login(manager_a)
     client.post(reverse("crm:customer-columns"), {"columns": ["cf_points", "email"]})
-    definition_set_active(definition=points, active=False)
+    definition_set_active(definition=points, by=OPERATOR, active=False)
     response = client.get(reverse("crm:customer-list"))
     assert [c["name"] for c in response.context["columns"]] == ["name", "email"]
     assert "Loyalty points" not in response.content.decode()
@@ -476,7 +477,7 @@ def test_the_custom_fields_tab_shows_active_fields_formatted_by_type(
         site="https://ada.example",
         secret="hidden value",
     )
-    definition_set_active(definition=secret, active=False)
+    definition_set_active(definition=secret, by=OPERATOR, active=False)
     response = login(manager_a).get(
         reverse("crm:customer-detail", args=[ada.pk]), {"tab": "custom"}
     )

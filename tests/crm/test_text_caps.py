@@ -1,12 +1,9 @@
-"""Caps on free text: every TextField of crm, customfields, milestones and campaigns has one,
-and the API, the pages, the admin and the services all refuse a longer text, naming the field
-and writing nothing."""
+"""Caps on free text: the API, the pages, the admin and the services all refuse a longer text,
+naming the field and writing nothing (that every TextField has a cap:
+tests/tenancy/test_text_caps.py)."""
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
-from django.db import models
 from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignChannel
@@ -19,40 +16,6 @@ from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, 
 from tests.factories import LeadFactory
 
 MEGABYTE = "x" * 1_000_000
-CAPPED_APPS = ("tenancy", "crm", "callbacks", "customfields", "milestones", "campaigns")
-
-
-def text_fields():
-    for app in CAPPED_APPS:
-        for model in apps.get_app_config(app).get_models():
-            for field in model._meta.concrete_fields:
-                if isinstance(field, models.TextField) and not field.generated:
-                    yield model, field
-
-
-@pytest.mark.parametrize(
-    "model, field",
-    list(text_fields()),
-    ids=lambda v: getattr(v, "__name__", getattr(v, "name", "")),
-)
-def test_every_text_field_has_a_cap_that_model_validation_enforces(model, field):
-    assert field.max_length, f"{model.__name__}.{field.name} has no max_length"
-    limits = [v.limit_value for v in field.validators if isinstance(v, MaxLengthValidator)]
-    assert limits == [field.max_length], f"{model.__name__}.{field.name}: {limits}"
-    field.clean("x" * field.max_length, None)
-    with pytest.raises(ValidationError):
-        field.clean("x" * (field.max_length + 1), None)
-
-
-def test_the_caps_are_chosen_by_meaning():
-    caps = {f"{m.__name__}.{f.name}": f.max_length for m, f in text_fields()}
-    assert caps["Lead.notes"] == caps["CallbackRequest.notes"] == 10_000
-    assert caps["LeadMilestone.notes"] == caps["CallbackActivity.note"] == 10_000
-    assert caps["LeadSource.description"] == caps["Campaign.description"] == 10_000
-    assert caps["Customer.description"] == 1_000
-    assert caps["CampaignVariant.body"] == 50_000
-    # An activity's message may hold a whole note and the status change it came with.
-    assert caps["LeadActivity.message"] > NOTES_MAX_LENGTH
 
 
 # ---------------------------------------------------------------------------------------------

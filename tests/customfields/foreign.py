@@ -8,11 +8,13 @@ from crm.services.customers import customer_create
 from customfields.api.views import FieldDefinitionViewSet, IndustryTemplateViewSet
 from customfields.models import FieldDefinition, FieldHistory
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 def build(world, tenant) -> None:
     world.definition = definition_create(
         tenant=tenant,
+        by=OPERATOR,
         data={"field_key": "zqxbeta_code", "field_label": "Zqxbeta code", "field_type": "text"},
     )
     world.customer = customer_create(

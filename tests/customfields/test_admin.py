@@ -8,6 +8,7 @@ from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.models import FieldDefinition
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def alpha(client, admin_a):
 def tier(tenant_a):
     return definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={
             "field_key": "tier",
             "field_label": "Membership tier",

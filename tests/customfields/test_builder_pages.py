@@ -9,6 +9,7 @@ from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.models import FieldDefinition, FieldHistory
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def login(client):
 
 def define(tenant, key, label, field_type="text", **extra):
     data = {"field_key": key, "field_label": label, "field_type": field_type, **extra}
-    return definition_create(tenant=tenant, data=data)
+    return definition_create(tenant=tenant, by=OPERATOR, data=data)
 
 
 def keys(tenant) -> list[str]:

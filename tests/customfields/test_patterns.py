@@ -13,6 +13,7 @@ from crm.models import Customer
 from customfields.models import FieldDefinition, FieldHistory
 from customfields.patterns import MAX_PATTERN_LENGTH, compile_pattern
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 FIELDS = "/api/v1/custom-fields/"
 CUSTOMERS = "/api/v1/customers/"
@@ -154,6 +155,7 @@ def test_a_hostile_pattern_stored_before_the_check_is_still_checked_safely(
 ):
     definition = definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={"field_key": "code", "field_label": "Code", "field_type": "text"},
     )
     FieldDefinition.objects.filter(pk=definition.pk).update(validation_rules={"pattern": stored})

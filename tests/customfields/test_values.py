@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from crm.models import Customer
 from customfields.models import FieldDefinition, FieldHistory
 from customfields.services.definitions import definition_create, industry_template_apply
+from tenancy.actors import OPERATOR
 
 URL = "/api/v1/customers/"
 
@@ -17,6 +18,7 @@ def define(tenant, key, field_type, **extra):
     label = extra.pop("field_label", key.replace("_", " ").capitalize())
     return definition_create(
         tenant=tenant,
+        by=OPERATOR,
         data={"field_key": key, "field_label": label, "field_type": field_type, **extra},
     )
 
@@ -343,7 +345,7 @@ def test_numbers_keep_two_decimals(client, fields):
 
 
 def test_templates_apply_idempotently(tenant_a):
-    first = industry_template_apply(tenant=tenant_a, industry="healthcare")
+    first = industry_template_apply(tenant=tenant_a, by=OPERATOR, industry="healthcare")
     assert first["created"] == [
         "national_id",
         "insurance_type",
@@ -351,9 +353,9 @@ def test_templates_apply_idempotently(tenant_a):
         "chronic_conditions",
         "emergency_contact_phone",
     ]
-    second = industry_template_apply(tenant=tenant_a, industry="healthcare")
+    second = industry_template_apply(tenant=tenant_a, by=OPERATOR, industry="healthcare")
     assert second == {"created": [], "skipped": first["created"]}
-    retail = industry_template_apply(tenant=tenant_a, industry="retail")
+    retail = industry_template_apply(tenant=tenant_a, by=OPERATOR, industry="retail")
     assert "birth_date" in retail["created"]
     assert FieldDefinition.objects.filter(tenant=tenant_a).count() == 10
 

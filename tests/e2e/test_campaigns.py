@@ -32,6 +32,7 @@ CLICK = re.compile(r'href="([^"]*/t/c/[^"]+)"')
 def welcome_template(tenant_a):
     definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={
             "field_key": "loyalty_points",
             "field_label": "Loyalty points",

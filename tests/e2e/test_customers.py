@@ -10,6 +10,7 @@ from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.models import FieldDefinition
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,7 @@ def field_keys(tenant) -> list[str]:
 def test_build_a_field_reorder_it_fill_it_and_filter_by_it(page, log_in, admin_a, tenant_a):
     definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={
             "field_key": "loyalty_points",
             "field_label": "Loyalty points",
@@ -89,7 +91,9 @@ def test_build_a_field_reorder_it_fill_it_and_filter_by_it(page, log_in, admin_a
 def test_reorder_without_dragging_and_deactivate(page, log_in, admin_a, tenant_a):
     for key, label in (("one", "First field"), ("two", "Second field")):
         definition_create(
-            tenant=tenant_a, data={"field_key": key, "field_label": label, "field_type": "text"}
+            tenant=tenant_a,
+            by=OPERATOR,
+            data={"field_key": key, "field_label": label, "field_type": "text"},
         )
     log_in(admin_a)
     page.goto("/settings/fields/")

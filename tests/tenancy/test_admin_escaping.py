@@ -24,6 +24,7 @@ from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.models import FieldDefinition, FieldType
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 from tenancy.models import LoginLock, Tenant
 from tests.tenancy.registry import build_world
 
@@ -110,7 +111,7 @@ def poisoned(tenant_a, admin_a):
         data = {"field_key": f"xss_{kind}", "field_label": f"Xss {kind}", "field_type": kind}
         if kind == FieldType.SELECT:
             data["select_options"] = ["one"]
-        world.definitions[kind] = definition_create(tenant=tenant_a, data=data)
+        world.definitions[kind] = definition_create(tenant=tenant_a, by=OPERATOR, data=data)
     world.own_customer = customer_create(
         tenant=tenant_a,
         by=admin_a,

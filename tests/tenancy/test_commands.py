@@ -1,4 +1,7 @@
-"""create_tenant and add_member as CONTRACT.md describes them."""
+"""The operator's commands: create_tenant makes a tenant with every app's defaults and its first
+admin, and refuses bad input (slug, time zone, currency, industry, a taken slug) writing
+nothing; add_member adds a member or changes their role, the staff flag following the admin
+role."""
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
