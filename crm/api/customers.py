@@ -221,6 +221,9 @@ class CustomerViewSet(TenantModelViewSet):
         )
         serializer.instance = self._reload(customer)
 
+    def perform_destroy(self, instance):
+        customer_services.customer_delete(customer=instance, by=self.membership)
+
     @extend_schema(request=dict, responses=dict)
     @action(detail=True, methods=["get", "patch"], url_path="custom-fields")
     def custom_fields(self, request, pk=None):

@@ -11,13 +11,14 @@ from campaigns.models import CampaignChannel, CampaignStatus
 from campaigns.services.campaigns import campaign_create
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 def make_customers(tenant, rows):
     return [
         customer_create(
             tenant=tenant,
-            by=None,
+            by=OPERATOR,
             data={k: v for k, v in row.items() if k not in ("tags", "custom")},
             tags=row.get("tags", ()),
             custom_fields=row.get("custom"),

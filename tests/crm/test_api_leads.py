@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory
 
 URL = "/api/v1/leads/"
@@ -382,7 +383,7 @@ def catalogue(tenant_a, agent_a):
     }
     lead_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Tim", "email": "tim@w3.example"},
         tags=["vip", "web"],
     )

@@ -8,6 +8,7 @@ from crm.services.customers import customer_create
 from customfields.api.views import FieldDefinitionViewSet, IndustryTemplateViewSet
 from customfields.models import FieldDefinition, FieldHistory
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 def build(world, tenant) -> None:
@@ -17,7 +18,7 @@ def build(world, tenant) -> None:
     )
     world.customer = customer_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Zqxbeta", "last_name": "Customer", "email": "zqxbeta@b.example"},
         tags=["zqxbeta-vip"],
         custom_fields={"zqxbeta_code": "zqxbeta-secret-value"},
