@@ -28,7 +28,7 @@ from ..models import (
     LeadStatus,
     LeadSubSource,
 )
-from ..selectors.leads import lead_statistics, leads_visible_to
+from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
 from .customers import CustomerSerializer
@@ -160,6 +160,18 @@ class LeadViewSet(TenantModelViewSet):
             .select_related("source", "sub_source", "channel")
             .prefetch_related("tags")
         )
+
+    def get_object(self):
+        """The lead of the URL through the one access selector: a missing lead, another
+        tenant's and another agent's are the same 404."""
+        lead = lead_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
+        self.check_object_permissions(self.request, lead)
+        return lead
 
     def filter_queryset(self, queryset):
         # Filters apply to lists only: a detail URL finds archived leads too (to restore them).
