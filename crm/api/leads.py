@@ -6,7 +6,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from campaigns.models import Campaign
 from customfields.services.values import active_definitions
 from tenancy.api.fields import (
     StrictFieldsMixin,
@@ -44,7 +43,11 @@ class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     assigned_to = TenantMemberField(required=False, allow_null=True)
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
-    campaign = TenantRelatedField(Campaign, required=False, allow_null=True)
+    # The campaign a lead is attributed to, by id; its model is read through the foreign key so
+    # crm never imports campaigns.
+    campaign = TenantRelatedField(
+        Lead._meta.get_field("campaign").related_model, required=False, allow_null=True
+    )
     lead_score = serializers.IntegerField(
         required=False,
         allow_null=True,
