@@ -14,7 +14,6 @@ from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.admin.config import ConfigEntryAdmin
 from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
-from tenancy.selectors import resolve_membership
 from tenancy.services.config_entries import (
     config_entry_create,
     config_entry_delete,
@@ -22,6 +21,8 @@ from tenancy.services.config_entries import (
 )
 
 from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
+from .selectors.customers import customer_for
+from .selectors.leads import lead_for
 from .services import customers as customer_services
 from .services import leads as lead_services
 from .services import sources as source_services
@@ -118,6 +119,23 @@ class ActivityInline(TenantInlineMixin, admin.TabularInline):
         return False
 
 
+class SelectedObjectMixin:
+    """A tenant admin's change, delete and history pages fetch the object through the entity's
+    access selector (`object_for`), like the API and the pages; superusers see every tenant."""
+
+    object_for = None
+
+    def get_object(self, request, object_id, from_field=None):
+        if self._is_global(request) or from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        return self.object_for(
+            tenant=request.tenant,
+            membership=request.membership,
+            pk=object_id,
+            queryset=self.get_queryset(request),
+        )
+
+
 LEAD_FORM_FIELDS = ["tenant", *lead_services.EDITABLE_FIELDS, "tags"]
 
 
@@ -141,7 +159,10 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class LeadAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+    """Deleting a lead here archives it (it leaves the list; the API and pages restore it)."""
+
+    object_for = staticmethod(lead_for)
     form = LeadAdminForm
     list_display = [
         "first_name",
@@ -166,7 +187,7 @@ class LeadAdmin(ServiceSaveMixin, admin.ModelAdmin):
         return super().get_queryset(request).filter(archived_at__isnull=True)
 
     def _by(self, request, tenant):
-        return resolve_membership(request.user, tenant.slug)
+        return actor_for_request(request, tenant)
 
     def service_create(self, request, tenant, data):
         tags = data.pop("tags", [])
@@ -180,8 +201,12 @@ class LeadAdmin(ServiceSaveMixin, admin.ModelAdmin):
             lead=lead, by=self._by(request, lead.tenant), data=data, tags=tags
         )
 
-    def service_delete(self, obj):
-        lead_services.lead_archive(lead=obj, by=None)
+    def delete_model(self, request, obj):
+        lead_services.lead_archive(lead=obj, by=self._by(request, obj.tenant))
+
+    def delete_queryset(self, request, queryset):
+        for lead in queryset:
+            self.delete_model(request, lead)
 
 
 @admin.register(LeadSubSource)
@@ -260,9 +285,11 @@ def _custom_list_filter(definition):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     """The form is built per tenant from its field definitions (labels, help, placeholders,
     required); select and yes/no fields become list columns and sidebar filters."""
+
+    object_for = staticmethod(customer_for)
 
     form = CustomerAdminForm
     list_display = ["first_name", "last_name", "email", "company", "crm_score", "created_at"]
@@ -296,7 +323,7 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def service_save(self, request, form, obj, change):
         tenant = self.form_tenant(request, form, obj)
-        by = resolve_membership(request.user, tenant.slug)
+        by = actor_for_request(request, tenant)
         names = form.changed_data if change else list(form.cleaned_data)
         data = {n: form.cleaned_data[n] for n in names if n in customer_services.CUSTOMER_FIELDS}
         custom = custom_values_from(form, form.definitions)
@@ -315,7 +342,8 @@ class CustomerAdmin(ServiceSaveMixin, admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        obj.delete()
+        customer_services.customer_delete(customer=obj, by=actor_for_request(request, obj.tenant))
 
     def delete_queryset(self, request, queryset):
-        queryset.delete()
+        for customer in queryset:
+            self.delete_model(request, customer)

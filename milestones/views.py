@@ -1,6 +1,7 @@
 """The milestone pages: recording on the lead page (its timeline is the `lead_timeline` tag), the
-bottleneck dashboard and the overdue list. Thin views over the selectors and services; leads are
-fetched through `leads_visible_to`, so another tenant's or another agent's lead is a 404."""
+bottleneck dashboard and the overdue list. Thin views over the selectors and services; a lead is
+fetched through `lead_for` (crm's VisibleLeadsMixin), so another tenant's or another agent's lead
+is a 404."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

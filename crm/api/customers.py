@@ -10,13 +10,7 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
 from customfields.models import FieldHistory
-from customfields.selectors.query import (
-    PREFIX,
-    custom_field_ordering,
-    filter_customers,
-    filtered_keys,
-    order_by_custom_field,
-)
+from customfields.selectors.query import PREFIX, filter_customers, filtered_keys
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin
 from tenancy.api.ordering import StrictOrderingFilter
@@ -24,6 +18,7 @@ from tenancy.scoping import TenantModelViewSet
 
 from ..filters import CustomerFilterSet
 from ..models import Customer
+from ..selectors.customers import customer_for, customers_ordered
 from ..services import customers as customer_services
 
 CORE_ORDERING = [
@@ -109,34 +104,12 @@ class CustomerOrderingFilter(StrictOrderingFilter):
     """Core fields as usual, and `cf_<key>` through the field's slot or JSON key."""
 
     def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view)
-        filtered = filtered_keys(request.query_params)
-        expressions = []
-        for name in ordering:
-            key = name.lstrip("-")
-            if key.startswith(PREFIX):
-                field_key = key[len(PREFIX) :]
-                expressions.append(
-                    custom_field_ordering(
-                        view.definitions[field_key],
-                        descending=name.startswith("-"),
-                        filtered=field_key in filtered,
-                    )
-                )
-            else:
-                expressions.append(name)
-        first = ordering[0].lstrip("-") if ordering else ""
-        if first.startswith(PREFIX):
-            # Led by a custom field: values first and empty last, through the slot's index.
-            field_key = first[len(PREFIX) :]
-            return order_by_custom_field(
-                queryset,
-                view.definitions[field_key],
-                descending=ordering[0].startswith("-"),
-                filtered=field_key in filtered,
-                then=expressions[1:],
-            )
-        return queryset.order_by(*expressions)
+        return customers_ordered(
+            queryset,
+            self.get_ordering(request, queryset, view),
+            definitions=view.definitions,
+            filtered=filtered_keys(request.query_params),
+        )
 
     def get_valid_fields(self, queryset, view, context=None):
         return [
@@ -185,6 +158,18 @@ class CustomerViewSet(TenantModelViewSet):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("tags")
 
+    def get_object(self):
+        """The customer of the URL through the one access selector: a missing customer and
+        another tenant's are the same 404."""
+        customer = customer_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
+        self.check_object_permissions(self.request, customer)
+        return customer
+
     def filter_queryset(self, queryset):
         if self.action == "list":
             return super().filter_queryset(queryset)
@@ -220,6 +205,9 @@ class CustomerViewSet(TenantModelViewSet):
             custom_fields=custom,
         )
         serializer.instance = self._reload(customer)
+
+    def perform_destroy(self, instance):
+        customer_services.customer_delete(customer=instance, by=self.membership)
 
     @extend_schema(request=dict, responses=dict)
     @action(detail=True, methods=["get", "patch"], url_path="custom-fields")

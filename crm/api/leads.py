@@ -6,7 +6,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from campaigns.models import Campaign
 from customfields.services.values import active_definitions
 from tenancy.api.fields import (
     StrictFieldsMixin,
@@ -28,7 +27,7 @@ from ..models import (
     LeadStatus,
     LeadSubSource,
 )
-from ..selectors.leads import lead_statistics, leads_visible_to
+from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
 from .customers import CustomerSerializer
@@ -44,7 +43,11 @@ class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     assigned_to = TenantMemberField(required=False, allow_null=True)
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
-    campaign = TenantRelatedField(Campaign, required=False, allow_null=True)
+    # The campaign a lead is attributed to, by id; its model is read through the foreign key so
+    # crm never imports campaigns.
+    campaign = TenantRelatedField(
+        Lead._meta.get_field("campaign").related_model, required=False, allow_null=True
+    )
     lead_score = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -160,6 +163,18 @@ class LeadViewSet(TenantModelViewSet):
             .select_related("source", "sub_source", "channel")
             .prefetch_related("tags")
         )
+
+    def get_object(self):
+        """The lead of the URL through the one access selector: a missing lead, another
+        tenant's and another agent's are the same 404."""
+        lead = lead_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
+        self.check_object_permissions(self.request, lead)
+        return lead
 
     def filter_queryset(self, queryset):
         # Filters apply to lists only: a detail URL finds archived leads too (to restore them).

@@ -1,5 +1,10 @@
 """Writes for customers: core fields, tags and custom values in one transaction, with the
-custom values validated and recorded by the customfields value service; converting a lead."""
+custom values validated and recorded by the customfields value service; deleting; converting a
+lead.
+
+Who may write: every active member of the customer's tenant (admins, managers, agents) and the
+operator; converting a lead also needs the lead to be one the member may write. Each service
+checks it for its actor `by`."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,13 +14,16 @@ from django.db import transaction
 
 from customfields.models import FieldHistory
 from customfields.services.values import active_definitions, clean_values, write_values
-from tenancy.actors import OPERATOR
-from tenancy.models import Membership, Tenant
+from tenancy.actors import Actor, actor_user, require_role
+from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields
 
 from ..models import ActivityKind, Customer, CustomerTag, Lead
-from .leads import lead_log_activity
+from .leads import lead_log_activity, require_lead_access
 from .tags import clean_tag_names, set_tags
+
+# Who may create, change and delete customers: every member (customers are not per agent).
+CUSTOMER_WRITE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
 
 CUSTOMER_FIELDS = (
     "first_name",
@@ -41,7 +49,7 @@ def nest_custom_errors(exc: ValidationError) -> dict[str, list[str]]:
 def _save(
     customer: Customer,
     *,
-    by: Membership | None,
+    by: Actor,
     tags: Iterable[str] | None,
     custom_fields: Mapping[str, Any] | None,
     require_all: bool,
@@ -70,7 +78,7 @@ def _save(
             customer=customer,
             definitions=definitions,
             cleaned=cleaned,
-            by=by or OPERATOR,
+            by=by,
             reason=reason,
         )
     except ValidationError as exc:
@@ -101,13 +109,14 @@ def _save(
 def customer_create(
     *,
     tenant: Tenant,
-    by: Membership | None,
+    by: Actor,
     data: Mapping[str, Any],
     tags: Iterable[str] = (),
     custom_fields: Mapping[str, Any] | None = None,
 ) -> Customer:
     """Every active required custom field must have a value."""
-    customer = Customer(tenant=tenant, created_by=by.user if by else None)
+    require_role(by, tenant=tenant, roles=CUSTOMER_WRITE_ROLES)
+    customer = Customer(tenant=tenant, created_by=actor_user(by))
     assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
     return _save(
         customer, by=by, tags=tags, custom_fields=custom_fields, require_all=True, reason="created"
@@ -118,13 +127,14 @@ def customer_create(
 def customer_update(
     *,
     customer: Customer,
-    by: Membership | None,
+    by: Actor,
     data: Mapping[str, Any],
     tags: Iterable[str] | None = None,
     custom_fields: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> Customer:
     """Only the custom values given change; a required one cannot be emptied."""
+    require_role(by, tenant=customer.tenant, roles=CUSTOMER_WRITE_ROLES)
     changes = assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
     try:
         return _save(
@@ -141,23 +151,32 @@ def customer_update(
         raise
 
 
-def customer_capture_field(
-    *, customer: Customer, by: Membership | None, field_key: str, text: str
-) -> Customer:
-    """A chatbot step's raw answer, coerced by the field's type and stored as "captured"."""
+def customer_capture_field(*, customer: Customer, by: Actor, field_key: str, text: str) -> Customer:
+    """A chatbot step's raw answer, coerced by the field's type and stored as "captured"
+    (customer_update checks the actor)."""
     return customer_update(
         customer=customer, by=by, data={}, custom_fields={field_key: text}, reason="captured"
     )
 
 
 @transaction.atomic
+def customer_delete(*, customer: Customer, by: Actor) -> None:
+    """Delete the customer; its tags and custom-value history go with it, its leads stay, no
+    longer linked to a customer."""
+    require_role(by, tenant=customer.tenant, roles=CUSTOMER_WRITE_ROLES)
+    customer.delete()
+
+
+@transaction.atomic
 def lead_convert(
     *,
     lead: Lead,
-    by: Membership | None,
+    by: Actor,
     custom_fields: Mapping[str, Any] | None = None,
 ) -> Customer:
     """Make a customer of the lead (its contact details and tags) and link the two."""
+    require_lead_access(lead=lead, by=by)
+    require_role(by, tenant=lead.tenant, roles=CUSTOMER_WRITE_ROLES)
     if lead.customer_id is not None:
         raise ValidationError({"detail": ["This lead has already been converted."]})
     if lead.is_archived:

@@ -1,17 +1,22 @@
 """Writes for leads: create with auto-scoring, update with change tracking, archive/restore,
-bulk status, bulk assignment, notes. Every change lands in the lead's activity log."""
+bulk status, bulk assignment, notes. Every change lands in the lead's activity log.
+
+Who may write: every active member of the lead's tenant (admins, managers, agents) and the
+operator; an agent only on the leads visible to them (assigned to them or unassigned), and only
+managers and admins assign leads to others. Each service checks it for its actor `by`."""
 
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenancy.models import Membership, Tenant
+from tenancy.actors import Actor, Operator, actor_user, is_operator, require_role
+from tenancy.models import Membership, Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
@@ -56,6 +61,10 @@ FREE_EMAIL_DOMAINS = frozenset(
     }
 )
 
+# Who may write leads (an agent only those visible to them), and who may hand leads to others.
+LEAD_WRITE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
+LEAD_ASSIGN_ROLES = (Role.ADMIN, Role.MANAGER)
+
 # What clients may set on a lead, in display order (the API, the admin and the forms use it).
 EDITABLE_FIELDS = (
     "first_name",
@@ -95,9 +104,28 @@ def score_lead(*, source: LeadSource, company: str, email: str, tags: Iterable[s
     return max(0, min(100, score))
 
 
-def _check_assignee(*, by: Membership | None, assignee_id: int | None) -> None:
+def _actionable(*, tenant: Tenant, by: Actor) -> QuerySet[Lead]:
+    """The leads of `tenant` that `by` may act on: every one for the operator, else the ones
+    the member sees."""
+    if isinstance(by, Operator):
+        return Lead.objects.for_tenant(tenant)
+    return leads_visible_to(tenant=tenant, membership=by)
+
+
+def require_lead_access(*, lead: Lead, by: Actor) -> None:
+    """Refuse (PermissionDenied) unless `by` may write `lead`: the operator (or a superuser),
+    or a member of its tenant with a writing role who sees the lead (an agent: assigned to
+    them or unassigned)."""
+    require_role(by, tenant=lead.tenant, roles=LEAD_WRITE_ROLES)
+    if is_operator(by):
+        return
+    if not leads_visible_to(tenant=lead.tenant, membership=by).filter(pk=lead.pk).exists():
+        raise PermissionDenied("This lead is assigned to someone else.")
+
+
+def _check_assignee(*, by: Actor, assignee_id: int | None) -> None:
     """Agents may take a lead or let it go, never hand it to someone else."""
-    if by is not None and not by.can_manage and assignee_id not in (None, by.user_id):
+    if isinstance(by, Membership) and not by.can_manage and assignee_id not in (None, by.user_id):
         raise ValidationError({"assigned_to": ["Agents can only assign leads to themselves."]})
 
 
@@ -125,34 +153,35 @@ def _describe(value: Any) -> str:
 
 
 def lead_log_activity(
-    lead: Lead, *, by: Membership | None, kind: str, message: str, changes: dict | None = None
+    lead: Lead, *, by: Actor | None, kind: str, message: str, changes: dict | None = None
 ) -> LeadActivity:
-    """Add an entry to the lead's activity log (other apps log their events here too)."""
+    """Add an entry to the lead's activity log (other apps log their events here too).
+
+    A helper of the services that made the change, not a way in: it checks no role (the
+    calling service has), it records `by` as the entry's actor (no user for the OPERATOR, or
+    for None from a caller that names no actor)."""
     return LeadActivity.objects.create(
         tenant=lead.tenant,
         lead=lead,
-        actor=by.user if by else None,
+        actor=None if by is None else actor_user(by),
         kind=kind,
         message=message,
         changes=changes or {},
     )
 
 
-def _actor(by: Membership | None) -> AbstractBaseUser | None:
-    return by.user if by else None
-
-
 @transaction.atomic
 def lead_create(
     *,
     tenant: Tenant,
-    by: Membership | None,
+    by: Actor,
     data: dict[str, Any],
     tags: Iterable[str] = (),
 ) -> Lead:
+    require_role(by, tenant=tenant, roles=LEAD_WRITE_ROLES)
     data = dict(data)
     tag_names = clean_tag_names(tags)
-    lead = Lead(tenant=tenant, created_by=_actor(by))
+    lead = Lead(tenant=tenant, created_by=actor_user(by))
     if data.get("source") is None:
         data["source"] = (
             LeadSource.objects.for_tenant(tenant).live().filter(is_default=True).first()
@@ -173,7 +202,7 @@ def lead_create(
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
     set_tags(owner=lead, through=LeadTag, names=tag_names)
-    who = by.user.get_username() if by else "system"
+    who = by.user.get_username() if isinstance(by, Membership) else "system"
     lead_log_activity(
         lead,
         by=by,
@@ -187,10 +216,11 @@ def lead_create(
 def lead_update(
     *,
     lead: Lead,
-    by: Membership | None,
+    by: Actor,
     data: dict[str, Any],
     tags: Iterable[str] | None = None,
 ) -> Lead:
+    require_lead_access(lead=lead, by=by)
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
     try:
@@ -201,7 +231,7 @@ def lead_update(
 
 
 def _lead_update(
-    *, lead: Lead, by: Membership | None, data: dict[str, Any], tags: Iterable[str] | None
+    *, lead: Lead, by: Actor, data: dict[str, Any], tags: Iterable[str] | None
 ) -> Lead:
     old_source_id = lead.source_id
     changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
@@ -236,7 +266,8 @@ def _lead_update(
 
 
 @transaction.atomic
-def lead_archive(*, lead: Lead, by: Membership | None) -> Lead:
+def lead_archive(*, lead: Lead, by: Actor) -> Lead:
+    require_lead_access(lead=lead, by=by)
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is already archived."]})
     lead.archived_at = timezone.now()
@@ -246,7 +277,8 @@ def lead_archive(*, lead: Lead, by: Membership | None) -> Lead:
 
 
 @transaction.atomic
-def lead_restore(*, lead: Lead, by: Membership | None) -> Lead:
+def lead_restore(*, lead: Lead, by: Actor) -> Lead:
+    require_lead_access(lead=lead, by=by)
     if not lead.is_archived:
         raise ValidationError({"detail": ["This lead is not archived."]})
     lead.archived_at = None
@@ -256,24 +288,25 @@ def lead_restore(*, lead: Lead, by: Membership | None) -> Lead:
 
 
 @transaction.atomic
-def lead_add_note(*, lead: Lead, by: Membership | None, note: str) -> LeadActivity:
+def lead_add_note(*, lead: Lead, by: Actor, note: str) -> LeadActivity:
+    require_lead_access(lead=lead, by=by)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["Write a note."]})
     if problems := length_errors(note, NOTES_MAX_LENGTH):
         raise ValidationError({"note": problems})
     return LeadActivity.objects.create(
-        tenant=lead.tenant, lead=lead, actor=_actor(by), kind=ActivityKind.NOTE, message=note
+        tenant=lead.tenant, lead=lead, actor=actor_user(by), kind=ActivityKind.NOTE, message=note
     )
 
 
-def _resolve_leads(*, tenant: Tenant, by: Membership, lead_ids: list[int]) -> list[Lead]:
+def _resolve_leads(*, tenant: Tenant, by: Actor, lead_ids: list[int]) -> list[Lead]:
     """The caller's visible, live leads for these ids; any other id fails the whole request."""
     if not lead_ids:
         raise ValidationError({"lead_ids": ["Give at least one lead id."]})
     wanted = set(lead_ids)
     leads = list(
-        leads_visible_to(tenant=tenant, membership=by)
+        _actionable(tenant=tenant, by=by)
         .filter(pk__in=wanted, archived_at__isnull=True)
         .select_for_update()
         .order_by("pk")
@@ -287,8 +320,10 @@ def _resolve_leads(*, tenant: Tenant, by: Membership, lead_ids: list[int]) -> li
 
 @transaction.atomic
 def lead_bulk_status(
-    *, tenant: Tenant, by: Membership, lead_ids: list[int], status: str, note: str = ""
+    *, tenant: Tenant, by: Actor, lead_ids: list[int], status: str, note: str = ""
 ) -> list[Lead]:
+    """Set the status of several leads; an id the actor may not see fails them all."""
+    require_role(by, tenant=tenant, roles=LEAD_WRITE_ROLES)
     if status not in LeadStatus.values:
         raise ValidationError({"status": [f"'{status}' is not a lead status."]})
     if problems := length_errors(note.strip(), NOTES_MAX_LENGTH):
@@ -316,11 +351,15 @@ def lead_bulk_status(
 
 
 @transaction.atomic
-def lead_assign(
-    *, tenant: Tenant, by: Membership, lead_ids: list[int], agent_id: int
-) -> list[Lead]:
-    if not by.can_manage:
-        raise PermissionDenied("Only managers and admins can assign leads.")
+def lead_assign(*, tenant: Tenant, by: Actor, lead_ids: list[int], agent_id: int) -> list[Lead]:
+    """Assign several leads to one active member of the tenant (managers and admins only)."""
+    require_role(by, tenant=tenant, roles=LEAD_WRITE_ROLES)
+    require_role(
+        by,
+        tenant=tenant,
+        roles=LEAD_ASSIGN_ROLES,
+        message="Only managers and admins can assign leads.",
+    )
     membership = (
         Membership.objects.filter(tenant=tenant, user_id=agent_id, is_active=True)
         .select_related("user")

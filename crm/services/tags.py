@@ -21,7 +21,9 @@ def clean_tag_names(names: Iterable[str]) -> list[str]:
 
 
 def set_tags(*, owner: models.Model, through: type[models.Model], names: list[str]) -> None:
-    """Make `names` (already cleaned) the owner's tags through the tenant-scoped link table."""
+    """Make `names` (already cleaned) the owner's tags through the tenant-scoped link table.
+
+    A helper of the lead and customer services, which have checked their actor; not a way in."""
     tenant = owner.tenant
     owner_field = next(
         f.name for f in through._meta.fields if f.is_relation and isinstance(owner, f.related_model)

@@ -1,13 +1,12 @@
 """What the CRM pages share: the `next` URL check, the lead-scoped mixin and list paging."""
 
-from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tenancy.scoping import TenantPageMixin
 
 from ..models import Lead
-from ..selectors.leads import leads_visible_to
+from ..selectors.leads import lead_for, leads_visible_to
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -28,8 +27,8 @@ def page_size(raw: str | None) -> int:
 
 
 class VisibleLeadsMixin(TenantPageMixin):
-    """Leads through `leads_visible_to`: another tenant's lead, or another agent's, is a 404
-    like a missing one."""
+    """Leads through `leads_visible_to`, one lead through `lead_for`: another tenant's lead, or
+    another agent's, is a 404 like a missing one."""
 
     def get_queryset(self):
         return leads_visible_to(tenant=self.tenant, membership=self.membership).select_related(
@@ -38,4 +37,9 @@ class VisibleLeadsMixin(TenantPageMixin):
 
     @cached_property
     def lead(self) -> Lead:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return lead_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )

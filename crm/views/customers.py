@@ -1,8 +1,8 @@
 """The customer pages: the list (with the columns and custom-field filters each user picks), the
 profile with its tabs, create and edit with the tenant's custom fields, and converting a lead.
 
-Every member of a tenant sees and works its customers (agents included); customers are fetched
-through the tenant, so another tenant's customer is a 404 like a missing one. Custom values are
+Every member of a tenant sees and works its customers (agents included); one customer is fetched
+through `customer_for`, so another tenant's customer is a 404 like a missing one. Custom values are
 read by customfields' value service, filtered and sorted through its one key-to-column
 translation, and written by crm.services.customers.
 """
@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views import View
@@ -19,11 +19,7 @@ from django.views.generic import FormView, TemplateView
 
 from customfields.forms import PREFIX
 from customfields.models import FieldDefinition, FieldHistory, FieldType
-from customfields.selectors.query import (
-    filter_customers,
-    order_by_custom_field,
-    split_param,
-)
+from customfields.selectors.query import filter_customers, split_param
 from customfields.services.values import active_definitions, read_values
 from tenancy.forms import add_service_errors
 from tenancy.htmx import HtmxPartialMixin
@@ -32,6 +28,7 @@ from tenancy.scoping import TenantPageMixin
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
 from ..models import Customer, LeadActivity
+from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.leads import leads_visible_to
 from ..services.customers import customer_create, customer_update, lead_convert
 from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
@@ -73,7 +70,12 @@ class CustomersMixin(TenantPageMixin):
 
     @cached_property
     def customer(self) -> Customer:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return customer_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
 
     @cached_property
     def definitions(self) -> dict[str, FieldDefinition]:
@@ -126,21 +128,15 @@ def order_customers(
     empty last); anything else sorts newest first. `-id` breaks ties so pages never repeat or
     skip rows."""
     value = (raw or "").strip()
-    name, descending = value.removeprefix("-"), value.startswith("-")
+    name = value.removeprefix("-")
     sortable = {NAME_ORDERING, "first_name", *(f for _, f, _ in CORE_COLUMNS.values() if f)}
-    if name.startswith(PREFIX) and name.removeprefix(PREFIX) in definitions:
-        definition = definitions[name.removeprefix(PREFIX)]
-        ordered = order_by_custom_field(
-            customers,
-            definition,
-            descending=descending,
-            filtered=definition.field_key in filtered,
-            then=["-id"],
-        )
-        return value, ordered
-    if name in sortable:
-        return value, customers.order_by(value, "-id")
-    return DEFAULT_ORDERING, customers.order_by(DEFAULT_ORDERING, "-id")
+    custom = name.startswith(PREFIX) and name.removeprefix(PREFIX) in definitions
+    if not (custom or name in sortable):
+        value = DEFAULT_ORDERING
+    ordered = customers_ordered(
+        customers, [value, "-id"], definitions=definitions, filtered=filtered
+    )
+    return value, ordered
 
 
 def list_columns(chosen: list[str], definitions, ordering: str) -> list[dict]:

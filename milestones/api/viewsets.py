@@ -1,14 +1,13 @@
 """customization/milestone-types/, customization/milestone-templates/, a lead's milestones under
 customization/milestones/{lead_id}/, the analytics and the overdue list."""
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.selectors.leads import leads_visible_to
+from crm.selectors.leads import lead_for, leads_visible_to
 from tenancy.api.config import ConfigViewSet
 from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_days
 from tenancy.scoping import TenantViewSetMixin
@@ -74,10 +73,7 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     serializer_class = TimelineEntrySerializer
 
     def get_lead(self):
-        return get_object_or_404(
-            leads_visible_to(tenant=self.tenant, membership=self.membership),
-            pk=self.kwargs["lead_id"],
-        )
+        return lead_for(tenant=self.tenant, membership=self.membership, pk=self.kwargs["lead_id"])
 
     def _timeline(self, lead):
         return lead_timeline(tenant=self.tenant, lead=lead, now=timezone.now())

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from callbacks.services.requests import callback_create
 from crm.services.customers import customer_create
+from tenancy.actors import OPERATOR
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def clock(monkeypatch):
 def customer(tenant_a):
     return customer_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Carla", "last_name": "Client", "phone": "+44 20 7946 0958"},
     )
 
@@ -46,7 +47,7 @@ def valuable_customer(tenant, **data):
     """Total spent at the cap, CRM score 100, VIP: the full customer value and VIP parts."""
     return customer_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={
             "first_name": "Vera",
             "last_name": "Valuable",

@@ -11,6 +11,7 @@ from callbacks.services.requests import callback_add_note, callback_create
 from callbacks.services.settings import callback_settings_create, holiday_create
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 from tenancy.models import Role
 from tests.factories import make_member
 
@@ -27,13 +28,13 @@ def build(world, tenant) -> None:
     )
     world.cb_customer = customer_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Zqxbeta", "last_name": "Caller", "phone": "+1 555 000 1111"},
         tags=["zqxbeta-vip"],
     )
     world.cb_lead = lead_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Zqxbeta", "last_name": "Prospect", "phone": "+15550002222"},
     )
     world.callback = callback_create(

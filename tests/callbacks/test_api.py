@@ -11,6 +11,7 @@ from callbacks.services.settings import holiday_create
 from callbacks.services.status import callback_change_status
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 
 from .conftest import NOW, valuable_customer
 
@@ -59,12 +60,12 @@ def test_create_a_callback(api, clock, agent_a, customer):
 
 def test_the_phone_defaults_to_the_contacts(api, clock, manager_a, tenant_a):
     lead = lead_create(
-        tenant=tenant_a, by=None, data={"first_name": "L", "phone": "0044 20 7946 0000"}
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "L", "phone": "0044 20 7946 0000"}
     )
     response = api(manager_a).post(URL, {"lead": lead.pk, "reason": "other"}, format="json")
     assert response.status_code == 201
     assert response.json()["phone"] == "+442079460000"
-    silent = customer_create(tenant=tenant_a, by=None, data={"first_name": "Mute"})
+    silent = customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "Mute"})
     response = api(manager_a).post(URL, {"customer": silent.pk, "reason": "other"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"phone": ["Give a phone number: the contact has none."]}
@@ -117,9 +118,11 @@ def test_bad_requests_are_400_and_write_nothing(api, clock, manager_a, customer,
 
 
 def test_a_lead_of_another_customer_is_refused(api, clock, manager_a, tenant_a, customer):
-    other = customer_create(tenant=tenant_a, by=None, data={"first_name": "Other"})
+    other = customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "Other"})
     lead = lead_create(
-        tenant=tenant_a, by=None, data={"first_name": "L", "phone": "+15550001", "customer": other}
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={"first_name": "L", "phone": "+15550001", "customer": other},
     )
     response = api(manager_a).post(
         URL, {"customer": customer.pk, "lead": lead.pk, "reason": "support"}, format="json"
@@ -131,7 +134,7 @@ def test_a_lead_of_another_customer_is_refused(api, clock, manager_a, tenant_a, 
 def test_agents_cannot_use_a_lead_they_may_not_see(api, clock, agent_a, agent_a2, tenant_a):
     lead = lead_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "L", "phone": "+15550001", "assigned_to": agent_a2.user},
     )
     response = api(agent_a).post(URL, {"lead": lead.pk, "reason": "support"}, format="json")
@@ -260,7 +263,7 @@ def test_filters(api, clock, manager_a, queue, params, expected):
 def test_filters_by_assignee_customer_and_lead(
     api, clock, tenant_a, manager_a, agent_a, queue, make_callback
 ):
-    lead = lead_create(tenant=tenant_a, by=None, data={"first_name": "L", "phone": "+15550001"})
+    lead = lead_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "L", "phone": "+15550001"})
     with_lead = make_callback(lead=lead)
     client = api(manager_a)
     assert set(ids(client.get(URL, {"assigned_to": agent_a.user_id}))) == {

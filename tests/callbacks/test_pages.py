@@ -8,6 +8,7 @@ import pytest
 from callbacks.models import CallbackRequest
 from callbacks.services.assignment import callback_assign
 from callbacks.services.status import callback_change_status
+from tenancy.actors import OPERATOR
 
 from .conftest import NOW, valuable_customer
 
@@ -206,8 +207,10 @@ def test_the_form_lists_no_contacts_and_the_picker_finds_them(
     from crm.services.customers import customer_create
     from tests.factories import LeadFactory
 
-    customer_create(tenant=tenant_a, by=None, data={"first_name": "Carlos", "last_name": "Cruz"})
-    customer_create(tenant=tenant_b, by=None, data={"first_name": "Carla", "last_name": "Beta"})
+    customer_create(
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Carlos", "last_name": "Cruz"}
+    )
+    customer_create(tenant=tenant_b, by=OPERATOR, data={"first_name": "Carla", "last_name": "Beta"})
     LeadFactory(tenant=tenant_a, first_name="Carl", last_name="Pool")  # unassigned: in the pool
     LeadFactory(tenant=tenant_a, first_name="Carl", last_name="Other", assigned_to=agent_a2.user)
     LeadFactory(tenant=tenant_b, first_name="Carl", last_name="Foreign")
@@ -236,7 +239,7 @@ def test_a_contact_the_member_may_not_pick_is_refused(signed_in, agent_a, agent_
     from tests.factories import LeadFactory
 
     foreign = customer_create(
-        tenant=tenant_b, by=None, data={"first_name": "Fay", "phone": "+15550100"}
+        tenant=tenant_b, by=OPERATOR, data={"first_name": "Fay", "phone": "+15550100"}
     )
     theirs = LeadFactory(tenant=agent_a2.tenant, phone="+442079460958", assigned_to=agent_a2.user)
     client = signed_in(agent_a)

@@ -11,6 +11,7 @@ from callbacks.selectors import callback_queue, priority_of, with_priority
 from callbacks.services.settings import callback_settings_ensure, callback_settings_update
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 
 from .conftest import NOW, valuable_customer
 
@@ -26,7 +27,7 @@ def priority(callback, now, settings=None):
 def a_lead(tenant, score, tags=(), **data):
     return lead_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Lee", "phone": "+15550200000", "lead_score": score, **data},
         tags=tags,
     )
@@ -52,7 +53,7 @@ def test_every_part_at_its_fullest(tenant_a, make_callback):
 def test_customer_value_is_half_spending_half_crm_score(tenant_a, make_callback):
     customer = customer_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Half", "total_spent": Decimal("5000.99"), "crm_score": 70},
     )
     callback = make_callback(customer=customer, phone="+15550300000")
@@ -74,7 +75,7 @@ def test_customer_value_is_half_spending_half_crm_score(tenant_a, make_callback)
 def test_customer_value_bounds(tenant_a, make_callback, spent, crm, points):
     customer = customer_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={
             "first_name": "B",
             "phone": "+15550300001",
@@ -104,7 +105,10 @@ def test_reason_points_follow_the_tenants_settings(tenant_a, make_callback):
 
 def test_the_vip_tag_is_the_one_the_tenant_names(tenant_a, admin_a, make_callback):
     gold = customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "G", "phone": "+15550300002"}, tags=["gold"]
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={"first_name": "G", "phone": "+15550300002"},
+        tags=["gold"],
     )
     callback = make_callback(customer=gold)
     assert priority(callback, NOW).parts["vip"] == 0

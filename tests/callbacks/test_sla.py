@@ -14,6 +14,7 @@ from callbacks.services.settings import (
 )
 from callbacks.services.status import callback_change_status
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 
 from .conftest import NOW, valuable_customer
 
@@ -59,7 +60,7 @@ def test_an_urgent_request_at_night_is_due_an_hour_after_opening(tenant_a, make_
     customer = valuable_customer(tenant_a)
     lead = lead_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "L", "phone": "+15550000001", "lead_score": 100, "customer": customer},
     )
     callback = make_callback(

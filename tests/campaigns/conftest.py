@@ -18,7 +18,7 @@ def make_customers(tenant, rows):
     return [
         customer_create(
             tenant=tenant,
-            by=None,
+            by=OPERATOR,
             data={k: v for k, v in row.items() if k not in ("tags", "custom")},
             tags=row.get("tags", ()),
             custom_fields=row.get("custom"),

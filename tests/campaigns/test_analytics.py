@@ -13,6 +13,7 @@ from campaigns.services.metrics import ad_metric_record
 from campaigns.services.sending import send_campaign
 from campaigns.services.tracking import record_click, record_provider_reports
 from crm.services.leads import lead_create, lead_update
+from tenancy.actors import OPERATOR
 from tests.campaigns.conftest import channel
 
 
@@ -44,7 +45,7 @@ def measured(
     assert response.status_code == 201 and response.json()["execution"] == ada.pk
     lead = lead_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={
             "first_name": "Lee",
             "email": "lee@example.org",
@@ -53,9 +54,9 @@ def measured(
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        lead_update(lead=lead, by=None, data={"status": "WON"})
+        lead_update(lead=lead, by=OPERATOR, data={"status": "WON"})
     with django_capture_on_commit_callbacks(execute=True):  # saved as WON again: no second one
-        lead_update(lead=lead, by=None, data={"notes": "still won"})
+        lead_update(lead=lead, by=OPERATOR, data={"notes": "still won"})
     ad_metric_record(
         campaign=email_campaign,
         channel=facebook,

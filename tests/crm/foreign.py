@@ -27,7 +27,7 @@ def build(world, tenant) -> None:
     world.agent = make_member(tenant, "zqxbeta-agent", Role.AGENT)
     world.lead = lead_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={
             "first_name": "Zqxbeta",
             "last_name": "Secret",

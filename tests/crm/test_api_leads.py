@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from crm.services.leads import lead_create
+from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory
 
 URL = "/api/v1/leads/"
@@ -90,6 +91,28 @@ def test_create_returns_every_contract_field_and_logs_it(manager, manager_a, ten
     assert data["customer"] is None and data["campaign"] is None
     activity = LeadActivity.objects.get(lead_id=data["id"])
     assert activity.kind == "created" and activity.actor == manager_a.user
+
+
+def test_a_lead_is_attributed_to_a_campaign_of_its_tenant_by_id(manager, tenant_a, tenant_b):
+    """The campaign field reaches its model through Lead.campaign (crm imports no campaigns)."""
+    from campaigns.models import Campaign, CampaignStatus, CampaignType
+
+    def campaign(tenant, name):
+        return Campaign.objects.create(
+            tenant=tenant,
+            name=name,
+            campaign_type=CampaignType.objects.filter(tenant=tenant).first(),
+            status=CampaignStatus.objects.filter(tenant=tenant).first(),
+        )
+
+    ours, theirs = campaign(tenant_a, "Spring"), campaign(tenant_b, "Foreign")
+    body = {"first_name": "Ann", "email": "a@acme.io"}
+    response = manager.post(URL, {**body, "campaign": ours.pk}, format="json")
+    assert response.status_code == 201 and response.json()["campaign"] == ours.pk
+    response = manager.post(URL, {**body, "campaign": theirs.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["campaign"] == [f"Unknown campaign {theirs.pk}."]
+    assert not Lead.objects.filter(campaign=theirs).exists()
 
 
 BAD_INPUT = [
@@ -382,7 +405,7 @@ def catalogue(tenant_a, agent_a):
     }
     lead_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Tim", "email": "tim@w3.example"},
         tags=["vip", "web"],
     )

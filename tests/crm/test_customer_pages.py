@@ -35,7 +35,7 @@ def define(tenant, key, label, field_type, **extra):
     return definition_create(tenant=tenant, by=OPERATOR, data=data)
 
 
-def customer(tenant, first_name, by=None, tags=(), **custom):
+def customer(tenant, first_name, by=OPERATOR, tags=(), **custom):
     return customer_create(
         tenant=tenant,
         by=by,
@@ -345,7 +345,9 @@ def test_sort_by_a_custom_column_with_empty_values_last(login, manager_a, tenant
 
 def test_core_columns_sort_and_unknown_orderings_are_ignored(login, manager_a, tenant_a):
     for first, score in (("Mid", 50), ("Top", 90), ("Low", 10)):
-        customer_create(tenant=tenant_a, by=None, data={"first_name": first, "crm_score": score})
+        customer_create(
+            tenant=tenant_a, by=OPERATOR, data={"first_name": first, "crm_score": score}
+        )
     client = login(manager_a)
     assert names(client.get(reverse("crm:customer-list"), {"ordering": "-crm_score"})) == [
         "Top",

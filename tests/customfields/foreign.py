@@ -19,7 +19,7 @@ def build(world, tenant) -> None:
     )
     world.customer = customer_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Zqxbeta", "last_name": "Customer", "email": "zqxbeta@b.example"},
         tags=["zqxbeta-vip"],
         custom_fields={"zqxbeta_code": "zqxbeta-secret-value"},

@@ -116,10 +116,13 @@ def test_customer_form_is_built_from_the_tenants_fields(alpha, tier, tenant_a):
 
 def test_customer_list_has_columns_and_filters_for_select_fields(alpha, tier, tenant_a):
     customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Goldie"}, custom_fields={"tier": "Gold"}
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Goldie"}, custom_fields={"tier": "Gold"}
     )
     customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Silvia"}, custom_fields={"tier": "Silver"}
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={"first_name": "Silvia"},
+        custom_fields={"tier": "Silver"},
     )
     page = alpha.get(reverse("admin:crm_customer_changelist")).content.decode()
     assert "Membership tier" in page and "column-cf_tier" in page
@@ -130,7 +133,7 @@ def test_customer_list_has_columns_and_filters_for_select_fields(alpha, tier, te
 
 def test_customer_admin_edit_keeps_values_and_records_changes(alpha, tier, tenant_a):
     customer = customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Ann"}, custom_fields={"tier": "Gold"}
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Ann"}, custom_fields={"tier": "Gold"}
     )
     url = reverse("admin:crm_customer_change", args=[customer.pk])
     assert 'value="Gold" selected' in alpha.get(url).content.decode()

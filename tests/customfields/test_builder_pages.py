@@ -262,7 +262,7 @@ def test_edit_with_an_error_keeps_the_saved_field(login, admin_a, tenant_a, tier
 
 def test_deactivate_hides_the_field_and_keeps_its_values(login, admin_a, tenant_a, tier):
     ada = customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Ada"}, custom_fields={"tier": "Gold"}
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Ada"}, custom_fields={"tier": "Gold"}
     )
     client = login(admin_a)
     profile = reverse("crm:customer-detail", args=[ada.pk]) + "?tab=custom"
@@ -279,7 +279,10 @@ def test_deactivate_hides_the_field_and_keeps_its_values(login, admin_a, tenant_
 def test_delete_asks_first_then_clears_the_values(login, admin_a, tenant_a):
     nickname = define(tenant_a, "nickname", "Nickname")
     ada = customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Ada"}, custom_fields={"nickname": "Countess"}
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={"first_name": "Ada"},
+        custom_fields={"nickname": "Countess"},
     )
     client = login(admin_a)
     confirm = client.get(reverse("customfields:field-delete", args=["nickname"])).content.decode()

@@ -366,18 +366,18 @@ def test_an_update_writes_only_what_changed(tenant_a, fields):
     from crm.services.customers import customer_create, customer_update
 
     created = customer_create(
-        tenant=tenant_a, by=None, data={"first_name": "Ann", "company": "Old"}, custom_fields={}
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Ann", "company": "Old"}, custom_fields={}
     )
     stale = Customer.objects.get(pk=created.pk)
     Customer.objects.filter(pk=created.pk).update(company="New Co")
-    customer_update(customer=stale, by=None, data={"first_name": "Anna"})
+    customer_update(customer=stale, by=OPERATOR, data={"first_name": "Anna"})
     stale = Customer.objects.get(pk=created.pk)
     Customer.objects.filter(pk=created.pk).update(company="Newer Co")
-    customer_update(customer=stale, by=None, data={}, custom_fields={"points": "12.5"})
+    customer_update(customer=stale, by=OPERATOR, data={}, custom_fields={"points": "12.5"})
     saved = Customer.objects.get(pk=created.pk)
     assert (saved.first_name, saved.company) == ("Anna", "Newer Co")
     assert saved.custom_fields_extra == {} and fields["points"].mapped_field_name
     assert getattr(saved, fields["points"].mapped_field_name) == Decimal("12.50")
     with pytest.raises(ValidationError):
-        customer_update(customer=saved, by=None, data={"email": "nope"}, custom_fields={})
+        customer_update(customer=saved, by=OPERATOR, data={"email": "nope"}, custom_fields={})
     assert Customer.objects.get(pk=created.pk).email == ""

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def request_callback(tenant, first_name, reason):
     customer = customer_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={"first_name": first_name, "last_name": "Caller", "phone": "+15550104000"},
     )
     return callback_create(
@@ -75,10 +75,10 @@ def test_an_agent_claims_logs_a_no_answer_then_completes(page, log_in, agent_a, 
 
 
 def test_request_a_callback_picking_the_customer_by_search(page, log_in, agent_a, tenant_a):
-    customer_create(tenant=tenant_a, by=None, data={"first_name": "Anna", "last_name": "Other"})
+    customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "Anna", "last_name": "Other"})
     wanted = customer_create(
         tenant=tenant_a,
-        by=None,
+        by=OPERATOR,
         data={"first_name": "Carla", "last_name": "Client", "phone": "+15550104001"},
     )
     log_in(agent_a)

@@ -46,7 +46,7 @@ def welcome_template(tenant_a):
     ):
         customer_create(
             tenant=tenant_a,
-            by=None,
+            by=OPERATOR,
             data={"first_name": first, "last_name": "Tester", "email": email},
             custom_fields={"loyalty_points": points},
         )

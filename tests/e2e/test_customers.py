@@ -30,7 +30,7 @@ def test_build_a_field_reorder_it_fill_it_and_filter_by_it(page, log_in, admin_a
         },
     )
     for first, last in (("Ada", "Lovelace"), ("Charles", "Babbage")):
-        customer_create(tenant=tenant_a, by=None, data={"first_name": first, "last_name": last})
+        customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": first, "last_name": last})
     log_in(admin_a)
 
     # Build a select field; the live preview shows it before it is saved.

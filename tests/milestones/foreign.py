@@ -39,7 +39,7 @@ def build(world, tenant) -> None:
     world.ms_agent = make_member(tenant, "zqxbeta-ms-agent", Role.AGENT)
     world.ms_lead = lead_create(
         tenant=tenant,
-        by=None,
+        by=OPERATOR,
         data={
             "first_name": "Zqxbeta",
             "last_name": "Milestones",
