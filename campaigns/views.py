@@ -23,7 +23,6 @@ from tenancy.forms import add_service_errors
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
-from .api.viewsets import CAMPAIGN_WRITE_ROLES
 from .forms import (
     AudienceForm,
     CampaignBasicForm,
@@ -41,6 +40,7 @@ from .personalization import available_tags
 from .selectors.analytics import campaign_analytics, campaign_summaries
 from .services import launch
 from .services.campaigns import (
+    CAMPAIGN_WRITE_ROLES,
     audience_queryset,
     campaign_create,
     campaign_create_from_template,
@@ -206,7 +206,7 @@ class CampaignActionView(CampaignsMixin, WriteRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         service, done = ACTIONS[self.kwargs["action"]]
         try:
-            service(campaign=self.campaign)
+            service(campaign=self.campaign, by=self.membership)
         except ValidationError as exc:
             for line in service_messages(exc):
                 messages.error(request, line)
@@ -236,7 +236,7 @@ class CampaignCreateView(CampaignsMixin, WriteRequiredMixin, FormView):
                 data=form.campaign_data(),
                 channels=form.channels_chosen(),
                 channel_budgets=form.channel_budgets(),
-                created_by=self.request.user,
+                by=self.membership,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -265,7 +265,7 @@ class CreateFromTemplateView(CampaignsMixin, WriteRequiredMixin, View):
             return redirect("campaigns:template-list")
         try:
             campaign = campaign_create_from_template(
-                template=template, data=form.campaign_data(), created_by=request.user
+                template=template, data=form.campaign_data(), by=self.membership
             )
         except ValidationError as exc:
             for line in service_messages(exc):
@@ -352,7 +352,7 @@ class CampaignEditView(CampaignsMixin, WriteRequiredMixin, TemplateView):
         changes = self.changes(forms, errors)
         if changes is not None:
             try:
-                campaign_update(campaign=self.campaign, **changes)
+                campaign_update(campaign=self.campaign, by=self.membership, **changes)
             except ValidationError as exc:
                 if "form" in forms:
                     add_service_errors(forms["form"], exc)

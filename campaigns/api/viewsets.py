@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from tenancy.api.config import ConfigViewSet
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.dates import parse_date_range, parse_days
-from tenancy.models import Role
 from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 
 from ..models import (
@@ -28,9 +27,8 @@ from ..models import (
 from ..selectors import analytics
 from ..services import campaigns as campaign_services
 from ..services import catalogue, launch, metrics, tracking
+from ..services.campaigns import CAMPAIGN_WRITE_ROLES
 from . import serializers as s
-
-CAMPAIGN_WRITE_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
 class CampaignTypeViewSet(ConfigViewSet):
@@ -95,7 +93,7 @@ class TemplateLibraryViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         body = s.FromTemplateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         campaign = campaign_services.campaign_create_from_template(
-            template=template, data=body.validated_data, created_by=request.user
+            template=template, data=body.validated_data, by=self.membership
         )
         return Response(
             campaign_data(campaign, self.get_serializer_context()), status=status.HTTP_201_CREATED
@@ -187,7 +185,7 @@ class CampaignViewSet(TenantModelViewSet):
             channels=parts["channels"] or [],
             channel_budgets=parts["channel_budgets"],
             contents=parts["contents"] or [],
-            created_by=request.user,
+            by=self.membership,
         )
         return Response(
             campaign_data(campaign, self.get_serializer_context()), status=status.HTTP_201_CREATED
@@ -202,15 +200,19 @@ class CampaignViewSet(TenantModelViewSet):
         data = dict(serializer.validated_data)
         new_status = data.pop("status", None)
         campaign = launch.campaign_edit(
-            campaign=campaign, data=data, status=new_status, **self._split(data)
+            campaign=campaign,
+            data=data,
+            status=new_status,
+            by=self.membership,
+            **self._split(data),
         )
         return Response(campaign_data(campaign, self.get_serializer_context()))
 
     def perform_destroy(self, instance):
-        campaign_services.campaign_delete(campaign=instance)
+        campaign_services.campaign_delete(campaign=instance, by=self.membership)
 
     def _act(self, service):
-        campaign = service(campaign=self.get_object())
+        campaign = service(campaign=self.get_object(), by=self.membership)
         return Response(campaign_data(campaign, self.get_serializer_context()))
 
     @extend_schema(request=None, responses=s.CampaignSerializer)
@@ -273,7 +275,9 @@ class CampaignViewSet(TenantModelViewSet):
         campaign = self.get_object()
         body = s.ConversionSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        response = tracking.record_conversion(campaign=campaign, **body.validated_data)
+        response = tracking.record_conversion(
+            campaign=campaign, by=self.membership, **body.validated_data
+        )
         return Response(
             {"id": response.pk, "execution": response.execution_id, "value": str(response.value)},
             status=status.HTTP_201_CREATED,
@@ -294,6 +298,7 @@ class CampaignViewSet(TenantModelViewSet):
                 impressions=data.get("impressions", 0),
                 clicks=data.get("clicks", 0),
                 spend=data.get("spend", 0),
+                by=self.membership,
             )
         rows = campaign.ad_metrics.select_related("channel")
         return Response(

@@ -11,6 +11,7 @@ from campaigns.models import CampaignChannel, CampaignStatus
 from campaigns.services.campaigns import campaign_create
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
+from tenancy.actors import OPERATOR
 
 
 def make_customers(tenant, rows):
@@ -82,6 +83,7 @@ EMAIL_BODY = (
 @pytest.fixture
 def email_campaign(tenant_a, customers):
     return campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Spring sale", "budget": 100},
         channels=[channel(tenant_a, "EMAIL")],
@@ -139,7 +141,6 @@ def http_provider():
 @pytest.fixture
 def sms_channel(tenant_a, http_provider):
     from campaigns.services.catalogue import CHANNELS
-    from tenancy.actors import OPERATOR
     from tenancy.services.config_entries import config_entry_create
 
     return config_entry_create(
