@@ -20,7 +20,6 @@ from .models import (
     Campaign,
     CampaignChannel,
     CampaignStatus,
-    CampaignTemplate,
     CampaignType,
 )
 
@@ -437,12 +436,3 @@ class CampaignFilterForm(forms.Form):
         if data["search"]:
             campaigns = campaigns.filter(name__icontains=data["search"])
         return campaigns
-
-
-def templates_of(tenant: Tenant) -> QuerySet:
-    return (
-        CampaignTemplate.objects.for_tenant(tenant)
-        .live()
-        .filter(is_active=True)
-        .select_related("campaign_type")
-    )

@@ -3,16 +3,17 @@ audience with a live count, schedule), creating from a template, the status acti
 campaign page with its funnel and daily chart.
 
 Thin views: reads go through the selectors, writes through the services, whose errors come back
-to the forms or as messages. Campaigns are fetched through the request's tenant, so another
-tenant's campaign is a 404 like a missing one. Every member reads; like the API's write_roles,
-only managers and admins build, preview, count audiences and launch (others get a 403).
+to the forms or as messages. Campaigns are listed through `campaigns_visible_to` and fetched
+through `campaign_for` (templates through `campaign_template_for`), so another tenant's campaign
+is a 404 like a missing one. Every member reads; only managers and admins build, preview, count
+audiences and launch (others get a 403 here, and the services refuse them on their own).
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -33,11 +34,12 @@ from .forms import (
     ScheduleForm,
     content_formset,
     service_messages,
-    templates_of,
 )
 from .models import Campaign, CampaignTemplate
 from .personalization import available_tags
 from .selectors.analytics import campaign_analytics, campaign_summaries
+from .selectors.campaigns import campaign_for, campaigns_visible_to
+from .selectors.templates import campaign_template_for, templates_available
 from .services import launch
 from .services.campaigns import (
     CAMPAIGN_WRITE_ROLES,
@@ -71,13 +73,18 @@ ACTIONS = {
 
 class CampaignsMixin(TenantPageMixin):
     def get_queryset(self):
-        return Campaign.objects.for_tenant(self.tenant).select_related(
+        return campaigns_visible_to(tenant=self.tenant, membership=self.membership).select_related(
             "campaign_type", "status", "budget_type"
         )
 
     @cached_property
     def campaign(self) -> Campaign:
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return campaign_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
 
     @property
     def can_write(self) -> bool:
@@ -118,7 +125,7 @@ class CampaignListView(HtmxPartialMixin, CampaignsMixin, TemplateView):
             filter_form=form,
             page_obj=page,
             rows=rows,
-            templates=templates_of(self.tenant),
+            templates=templates_available(tenant=self.tenant),
             **kwargs,
         )
 
@@ -250,7 +257,7 @@ class TemplateListView(CampaignsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            templates=templates_of(self.tenant), form=FromTemplateForm(), **kwargs
+            templates=templates_available(tenant=self.tenant), form=FromTemplateForm(), **kwargs
         )
 
 
@@ -258,7 +265,9 @@ class CreateFromTemplateView(CampaignsMixin, WriteRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        template: CampaignTemplate = get_object_or_404(templates_of(self.tenant), pk=kwargs["pk"])
+        template: CampaignTemplate = campaign_template_for(
+            tenant=self.tenant, membership=self.membership, pk=kwargs["pk"]
+        )
         form = FromTemplateForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Give a name of at most 200 characters.")

@@ -1,6 +1,8 @@
-"""The campaign API: the catalogue under customization/, campaigns/ with their actions,
-templates, executions and the analytics routes of CONTRACT.md. Thin: every rule is in the
-services and selectors."""
+"""The campaign API: the catalogue under customization/, campaigns/ with their actions, the
+template library, executions, and the analytics routes under customization/campaigns/analytics/.
+Thin: every rule is in the services and selectors; campaigns and templates are listed and
+fetched through their selectors (`campaigns_visible_to` / `campaign_for`, `templates_available`
+/ `campaign_template_for`), as on the pages."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
@@ -25,6 +27,8 @@ from ..models import (
     ExecutionStatus,
 )
 from ..selectors import analytics
+from ..selectors.campaigns import campaign_for, campaigns_visible_to
+from ..selectors.templates import campaign_template_for, templates_available
 from ..services import campaigns as campaign_services
 from ..services import catalogue, launch, metrics, tracking
 from ..services.campaigns import CAMPAIGN_WRITE_ROLES
@@ -81,7 +85,16 @@ class TemplateLibraryViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     ordering = ["display_order"]
 
     def get_queryset(self):
-        return super().get_queryset().live().filter(is_active=True)
+        if getattr(self, "swagger_fake_view", False):
+            return CampaignTemplate.objects.none()
+        return templates_available(tenant=self.tenant)
+
+    def get_object(self):
+        template = campaign_template_for(
+            tenant=self.tenant, membership=self.membership, pk=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, template)
+        return template
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -146,7 +159,19 @@ class CampaignViewSet(TenantModelViewSet):
     ordering = ["-created_at"]
 
     def get_queryset(self):
-        return _with_relations(super().get_queryset())
+        if getattr(self, "swagger_fake_view", False):
+            return Campaign.objects.none()
+        return _with_relations(campaigns_visible_to(tenant=self.tenant, membership=self.membership))
+
+    def get_object(self):
+        campaign = campaign_for(
+            tenant=self.tenant,
+            membership=self.membership,
+            pk=self.kwargs["pk"],
+            queryset=self.get_queryset(),
+        )
+        self.check_object_permissions(self.request, campaign)
+        return campaign
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -309,7 +334,9 @@ class CampaignViewSet(TenantModelViewSet):
 
 class ExecutionFilterSet(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
-        queryset=lambda request: Campaign.objects.for_tenant(request.tenant)
+        queryset=lambda request: campaigns_visible_to(
+            tenant=request.tenant, membership=request.membership
+        )
     )
     channel = django_filters.ModelChoiceFilter(
         queryset=lambda request: CampaignChannel.objects.for_tenant(request.tenant),
