@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from campaigns.links import make_token
-from campaigns.views import TABS
+from campaigns.views.builder import TABS
 from tenancy.actors import OPERATOR
 from tenancy.security_headers import CONTENT_SECURITY_POLICY, HEADER
 from tests.tenancy.registry import build_world, merged
