@@ -1,4 +1,4 @@
-"""The campaign catalogue every tenant starts with (seed 001 "Sample Data", CONTRACT.md):
+"""The campaign catalogue every tenant starts with:
 types EMAIL_BLAST, SOCIAL_ADS, SEO_CAMPAIGN; channels EMAIL, FACEBOOK, GOOGLE_ADS; statuses
 DRAFT (initial) → ACTIVE ⇄ PAUSED → COMPLETED (final); budget types TOTAL, PER_CHANNEL, VARIABLE.
 

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from crm.models import Customer
-from tenancy.actors import OPERATOR
+from tenancy.actors import OPERATOR, Actor
 from tenancy.models import Tenant
 from tenancy.services.config_entries import config_entry_create, spec_for
 
@@ -44,7 +44,8 @@ NEWSLETTER_BODY = (
 )
 
 
-def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
+def seed_demo_campaigns(*, tenant: Tenant, by: Actor) -> list[Campaign]:
+    """The demo campaigns, built, launched and measured by `by` (the demo's manager)."""
     rng = random.Random(11)
     now = timezone.now()
     launched = now - timedelta(days=DEMO_DAYS - 1)
@@ -72,7 +73,7 @@ def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
 
     spring = campaign_create(
         tenant=tenant,
-        created_by=created_by,
+        by=by,
         data={
             "name": "Spring open house",
             "description": "Invitations to the spring open house weekend, A/B testing the subject.",
@@ -99,15 +100,15 @@ def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
             )
         ],
     )
-    campaign_launch(campaign=spring)
+    campaign_launch(campaign=spring, by=by)
     Campaign.objects.filter(pk=spring.pk).update(launched_at=launched)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         send_campaign(campaign_id=spring.pk, now=launched)
-    _responses(spring, launched=launched, rng=rng)
+    _responses(spring, launched=launched, rng=rng, by=by)
 
     ads = campaign_create(
         tenant=tenant,
-        created_by=created_by,
+        by=by,
         data={
             "name": "Riverside lofts on Facebook",
             "campaign_type": types["SOCIAL_ADS"],
@@ -118,7 +119,7 @@ def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
         },
         channels=[facebook],
     )
-    campaign_launch(campaign=ads)
+    campaign_launch(campaign=ads, by=by)
     Campaign.objects.filter(pk=ads.pk).update(launched_at=launched)
     for day in range(DEMO_DAYS):
         impressions = rng.randint(3000, 6000)
@@ -129,16 +130,18 @@ def seed_demo_campaigns(*, tenant: Tenant, created_by=None) -> list[Campaign]:
             impressions=impressions,
             clicks=rng.randint(impressions // 100, impressions // 40),
             spend=Decimal(rng.randint(6000, 12000)) / 100,
+            by=by,
         )
 
     draft = campaign_create_from_template(
-        template=template, data={"name": "June listings newsletter"}, created_by=created_by
+        template=template, data={"name": "June listings newsletter"}, by=by
     )
     return [spring, ads, draft]
 
 
-def _responses(campaign: Campaign, *, launched, rng: random.Random) -> None:
-    """Opens, clicks and conversions spread over the days since launch."""
+def _responses(campaign: Campaign, *, launched, rng: random.Random, by: Actor) -> None:
+    """Opens, clicks and conversions spread over the days since launch (opens and clicks come
+    from customers; `by` enters the conversions)."""
     executions = list(
         CampaignExecution.objects.filter(campaign=campaign, sent_at__isnull=False).order_by("pk")
     )
@@ -160,4 +163,5 @@ def _responses(campaign: Campaign, *, launched, rng: random.Random) -> None:
                 customer=Customer.objects.get(pk=execution.customer_id),
                 occurred_at=clicked + timedelta(hours=rng.randint(1, 20)),
                 note="Booked a viewing",
+                by=by,
             )

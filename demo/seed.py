@@ -50,5 +50,5 @@ def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
     seed_demo_crm(tenant=tenant, members=members, rng=rng, leads=leads)
     seed_demo_milestones(tenant=tenant)
     seed_demo_callbacks(tenant=tenant, members=members, rng=rng)
-    seed_demo_campaigns(tenant=tenant, created_by=members["demo-manager"].user)
+    seed_demo_campaigns(tenant=tenant, by=members["demo-manager"])
     return tenant, True

@@ -107,6 +107,7 @@ def make_campaign(tenant, name: str):
 
     from campaigns.models import CampaignChannel
     from campaigns.services.campaigns import campaign_create
+    from tenancy.actors import OPERATOR
 
     email = CampaignChannel.objects.get(tenant=tenant, channel_code="EMAIL")
     return campaign_create(
@@ -120,6 +121,7 @@ def make_campaign(tenant, name: str):
         },
         channels=[email],
         contents=[{"channel": email, "subject": SUBJECT, "body": BODY}],
+        by=OPERATOR,
     )
 
 
@@ -128,13 +130,14 @@ def launch(campaign) -> dict:
 
     from campaigns.models import CampaignExecution
     from campaigns.services.launch import campaign_launch
+    from tenancy.actors import OPERATOR
 
     log = QueryLog()
     from django.db import connection
 
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(log):
-        campaign_launch(campaign=campaign)
+        campaign_launch(campaign=campaign, by=OPERATOR)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
     by_status = dict(

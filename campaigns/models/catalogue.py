@@ -1,4 +1,4 @@
-"""The campaign catalogue of seed 000 §3: types (with budget guidelines), channels (with their
+"""The campaign catalogue: types (with budget guidelines), channels (with their
 sending integration), statuses (the tenant's workflow), budget types and templates. Every entry
 is code-addressed configuration (tenancy's ConfigEntry: order, active flag, soft delete)."""
 

@@ -98,7 +98,8 @@ class ResponseKind(models.TextChoices):
 
 
 class CampaignResponse(TenantOwned):
-    """Something that came back from a customer or a provider (seed 003's CampaignResponse)."""
+    """Something that came back from a customer or a provider: an open, a click, an
+    unsubscribe, a delivery or bounce report, or a conversion with its value."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
     execution = models.ForeignKey(

@@ -4,6 +4,10 @@ creating a campaign from a template.
 Everything is validated together before anything is saved: the budget against the type's
 guidelines (and per channel when the budget type splits it), the audience condition, the
 content's personalisation tags. A campaign whose status does not allow editing refuses changes.
+
+Who may write: the tenant's managers and admins build and run its campaigns (and the operator:
+the command line, the demo, the system); agents only read them. Every write service here and in
+launch.py and metrics.py checks its actor `by` itself, before it reads or writes anything.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,14 +15,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Customer
 from customfields.services.values import active_definitions
-from tenancy.models import Tenant
+from tenancy.actors import Actor, actor_user, require_role
+from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields
 from tenancy.validators import MESSAGE_BODY_MAX_LENGTH, length_errors
 
@@ -48,6 +52,13 @@ CAMPAIGN_FIELDS = (
     "kpis",
 )
 MAX_VARIANTS = 5
+CAMPAIGN_WRITE_ROLES = (Role.ADMIN, Role.MANAGER)
+
+
+def require_campaign_writer(by: Actor, *, tenant: Tenant) -> None:
+    """PermissionDenied unless `by` may build and run `tenant`'s campaigns: a manager or an
+    admin of that tenant, or the operator."""
+    require_role(by, tenant=tenant, roles=CAMPAIGN_WRITE_ROLES)
 
 
 def initial_status(tenant: Tenant) -> CampaignStatus:
@@ -196,11 +207,13 @@ def campaign_create(
     channels: Sequence[CampaignChannel] = (),
     channel_budgets: Mapping[str, Decimal] | None = None,
     contents: Sequence[Mapping[str, Any]] = (),
-    created_by: AbstractBaseUser | None = None,
+    by: Actor,
     template: CampaignTemplate | None = None,
 ) -> Campaign:
+    """A draft in the tenant's initial status, recorded as created by `by`'s user."""
+    require_campaign_writer(by, tenant=tenant)
     campaign = Campaign(
-        tenant=tenant, status=initial_status(tenant), created_by=created_by, template=template
+        tenant=tenant, status=initial_status(tenant), created_by=actor_user(by), template=template
     )
     data = dict(data)
     if data.get("campaign_type") is None:
@@ -222,7 +235,9 @@ def campaign_update(
     channels: Sequence[CampaignChannel] | None = None,
     channel_budgets: Mapping[str, Decimal] | None = None,
     contents: Sequence[Mapping[str, Any]] | None = None,
+    by: Actor,
 ) -> Campaign:
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not campaign.status.allows_editing:
         raise ValidationError(
@@ -253,11 +268,12 @@ def campaign_create_from_template(
     *,
     template: CampaignTemplate,
     data: Mapping[str, Any],
-    created_by: AbstractBaseUser | None = None,
+    by: Actor,
 ) -> Campaign:
     """A draft with the template's type, channels, budget, duration, audience, KPIs and content;
     `data` (at least a name) overrides the defaults."""
     tenant = template.tenant
+    require_campaign_writer(by, tenant=tenant)
     if not template.is_active or template.is_deleted:
         raise ValidationError({"detail": ["This template is not active."]})
     channels = list(
@@ -296,14 +312,17 @@ def campaign_create_from_template(
         data={**defaults, **data},
         channels=channels,
         contents=contents,
-        created_by=created_by,
+        by=by,
         template=template,
     )
 
 
 @transaction.atomic
-def campaign_delete(*, campaign: Campaign) -> None:
-    """Only a campaign that never launched can be deleted; a launched one keeps its history."""
+def campaign_delete(*, campaign: Campaign, by: Actor) -> None:
+    """Only a campaign that never launched can be deleted; a launched one keeps its history.
+    The delete is for good (campaigns have no soft delete): the row and its channels and
+    content are gone, so every list and lookup simply no longer finds it."""
+    require_campaign_writer(by, tenant=campaign.tenant)
     if campaign.launched_at is not None:
         raise ValidationError({"detail": ["A launched campaign cannot be deleted; complete it."]})
     campaign.delete()

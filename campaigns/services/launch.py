@@ -7,6 +7,10 @@ a retried or concurrent launch can never add a second one. The status change its
 under `select_for_update`, so of two launches at once the second waits, then finds the campaign
 launched and returns it unchanged. Customers without a contact point for a channel, or who opted
 out of it, get an execution marked skipped with the reason. Sending starts after the commit.
+
+Each status change is a member's act: it takes the actor `by` and refuses (PermissionDenied)
+anyone but the tenant's managers and admins or the operator, before it locks or writes anything.
+`create_executions` is the launch's own step, run after that check; it takes no actor.
 """
 
 import zlib
@@ -16,6 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from tenancy.actors import Actor
 
 from ..models import (
     Campaign,
@@ -28,7 +34,7 @@ from ..models import (
     StatusPhase,
     Unsubscribe,
 )
-from .campaigns import audience_queryset, campaign_update
+from .campaigns import audience_queryset, campaign_update, require_campaign_writer
 
 CHUNK = 5000
 
@@ -110,7 +116,9 @@ def _rows(campaign: Campaign, channels: list[CampaignChannel]) -> Iterator[Campa
 
 
 def create_executions(campaign: Campaign) -> None:
-    """Insert the audience's executions in chunks; rows that exist already are left alone."""
+    """Insert the audience's executions in chunks; rows that exist already are left alone.
+    A step of the launch, which has checked its actor (the tests and the benchmark call it to
+    set up executions as the system would)."""
     batch: list[CampaignExecution] = []
     for row in _rows(campaign, message_channels(campaign)):
         batch.append(row)
@@ -185,8 +193,9 @@ def _move(campaign: Campaign, status: CampaignStatus) -> Campaign:
 
 
 @transaction.atomic
-def campaign_transition(*, campaign: Campaign, status: CampaignStatus) -> Campaign:
+def campaign_transition(*, campaign: Campaign, status: CampaignStatus, by: Actor) -> Campaign:
     """Move to `status` if the current status allows it (moving to where it is changes nothing)."""
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if status.pk == campaign.status_id:
         return campaign
@@ -203,8 +212,9 @@ def _to_phase(campaign: Campaign, phase: str, verb: str) -> Campaign:
 
 
 @transaction.atomic
-def campaign_launch(*, campaign: Campaign) -> Campaign:
+def campaign_launch(*, campaign: Campaign, by: Actor) -> Campaign:
     """Idempotent: launching a campaign that is already launched and active returns it as is."""
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if campaign.launched_at is not None:
         if campaign.status.phase == StatusPhase.ACTIVE:
@@ -214,7 +224,8 @@ def campaign_launch(*, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def campaign_pause(*, campaign: Campaign) -> Campaign:
+def campaign_pause(*, campaign: Campaign, by: Actor) -> Campaign:
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if campaign.status.phase == StatusPhase.PAUSED:
         return campaign
@@ -222,7 +233,8 @@ def campaign_pause(*, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def campaign_resume(*, campaign: Campaign) -> Campaign:
+def campaign_resume(*, campaign: Campaign, by: Actor) -> Campaign:
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if campaign.launched_at is None:
         raise ValidationError({"status": ["Launch the campaign first."]})
@@ -232,7 +244,8 @@ def campaign_resume(*, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def campaign_complete(*, campaign: Campaign) -> Campaign:
+def campaign_complete(*, campaign: Campaign, by: Actor) -> Campaign:
+    require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if campaign.status.phase == StatusPhase.COMPLETED:
         return campaign
@@ -248,10 +261,11 @@ def campaign_edit(
     channel_budgets=None,
     contents=None,
     status: CampaignStatus | None = None,
+    by: Actor,
 ) -> Campaign:
     """An API or page edit: field changes (only while the status allows editing), then a move
     to `status` if one is given — both or neither."""
-
+    require_campaign_writer(by, tenant=campaign.tenant)
     if data or channels is not None or channel_budgets is not None or contents is not None:
         campaign = campaign_update(
             campaign=campaign,
@@ -259,7 +273,8 @@ def campaign_edit(
             channels=channels,
             channel_budgets=channel_budgets,
             contents=contents,
+            by=by,
         )
     if status is not None:
-        campaign = campaign_transition(campaign=campaign, status=status)
+        campaign = campaign_transition(campaign=campaign, status=status, by=by)
     return campaign

@@ -1,4 +1,5 @@
-"""Figures that ad and social platforms report, entered through the API."""
+"""Figures that ad and social platforms report, entered through the API by the tenant's managers
+and admins (or by the operator)."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,7 +7,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tenancy.actors import Actor
+
 from ..models import AdMetric, Campaign, CampaignChannel
+from .campaigns import require_campaign_writer
 
 
 @transaction.atomic
@@ -18,9 +22,11 @@ def ad_metric_record(
     impressions: int,
     clicks: int,
     spend: Decimal,
+    by: Actor,
 ) -> AdMetric:
     """Set a day's impressions, clicks and spend for one of the campaign's ad channels
     (entering the same day again replaces it)."""
+    require_campaign_writer(by, tenant=campaign.tenant)
     if not campaign.plans.filter(channel=channel).exists():
         raise ValidationError({"channel": ["Not a channel of this campaign."]})
     if channel.sends_messages:

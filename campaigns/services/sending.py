@@ -14,6 +14,9 @@ A message that raised is known not to have been handed off, so retrying it is sa
 that dies between hand-off and record leaves its rows in `sending`: nothing picks those up again
 (at most once — a customer is never sent the same message twice), and the analytics count them
 as in flight. Pause takes effect between batches: a batch already claimed finishes.
+
+Sending is the system's work (the Celery worker, after a member's launch was checked), not a
+member's act: these services take no actor.
 """
 
 import uuid

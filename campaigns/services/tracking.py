@@ -3,6 +3,11 @@
 First opens and clicks are stamped on the execution (the funnel counts executions); every
 event is also kept as a CampaignResponse. A click counts as an open too, since many mail clients
 block the pixel.
+
+Opens, clicks, unsubscribes and provider reports come from the outside world (a customer's
+mail client, a provider's signed webhook), not from a member: they take no actor. A conversion
+entered through the API is a member's write and takes `by` (managers and admins, as for every
+campaign write); a won lead's automatic conversion is recorded by the system as the OPERATOR.
 """
 
 import hashlib
@@ -16,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Customer, Lead
+from tenancy.actors import OPERATOR, Actor
 
 from ..models import (
     Campaign,
@@ -26,6 +32,7 @@ from ..models import (
     ResponseKind,
     Unsubscribe,
 )
+from .campaigns import require_campaign_writer
 
 SIGNATURE_HEADER = "X-Atrium-Signature"
 REPORTED = {"delivered": ResponseKind.DELIVERED, "bounced": ResponseKind.BOUNCED}
@@ -146,9 +153,11 @@ def record_conversion(
     lead: Lead | None = None,
     occurred_at: datetime | None = None,
     note: str = "",
+    by: Actor,
 ) -> CampaignResponse:
     """A conversion with its value, attached to the customer's execution in the campaign when
     there is one (on `channel`, or the one they clicked or were sent last)."""
+    require_campaign_writer(by, tenant=campaign.tenant)
     if value is not None and value < 0:
         raise ValidationError({"value": ["A conversion's value cannot be negative."]})
     execution = None
@@ -174,7 +183,8 @@ def record_conversion(
 
 
 def convert_won_lead(*, lead: Lead) -> CampaignResponse | None:
-    """The automatic conversion of a won lead attributed to a campaign (once per lead)."""
+    """The automatic conversion of a won lead attributed to a campaign (once per lead),
+    recorded by the system (OPERATOR): whoever won the lead, the conversion follows from it."""
     if lead.campaign_id is None:
         return None
     campaign = Campaign.objects.filter(pk=lead.campaign_id, tenant_id=lead.tenant_id).first()
@@ -189,6 +199,7 @@ def convert_won_lead(*, lead: Lead) -> CampaignResponse | None:
                 lead=lead,
                 occurred_at=lead.converted_at,
                 note=f"Lead #{lead.pk} won",
+                by=OPERATOR,
             )
     except IntegrityError:  # this lead converted for the campaign before
         return None

@@ -84,6 +84,7 @@ EMAIL_BODY = (
 @pytest.fixture
 def email_campaign(tenant_a, customers):
     return campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Spring sale", "budget": 100},
         channels=[channel(tenant_a, "EMAIL")],
@@ -141,7 +142,6 @@ def http_provider():
 @pytest.fixture
 def sms_channel(tenant_a, http_provider):
     from campaigns.services.catalogue import CHANNELS
-    from tenancy.actors import OPERATOR
     from tenancy.services.config_entries import config_entry_create
 
     return config_entry_create(

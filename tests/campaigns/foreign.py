@@ -69,6 +69,7 @@ def build(world, tenant) -> None:
         },
     )
     world.campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant,
         data={"name": "Zqxbeta campaign", "campaign_type": world.campaign_type},
         channels=[world.campaign_channel],

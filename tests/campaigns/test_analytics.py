@@ -28,8 +28,8 @@ def measured(
     email, facebook = channel(tenant_a, "EMAIL"), channel(tenant_a, "FACEBOOK")
     email.cost_per_message = Decimal(0.50)
     email.save()
-    campaign_update(campaign=email_campaign, data={}, channels=[email, facebook])
-    email_campaign = campaign_launch(campaign=email_campaign)
+    campaign_update(by=OPERATOR, campaign=email_campaign, data={}, channels=[email, facebook])
+    email_campaign = campaign_launch(by=OPERATOR, campaign=email_campaign)
     send_campaign(campaign_id=email_campaign.pk)
     ada = email_campaign.executions.get(customer__first_name="Ada")
     bob = email_campaign.executions.get(customer__first_name="Bob")
@@ -58,6 +58,7 @@ def measured(
     with django_capture_on_commit_callbacks(execute=True):  # saved as WON again: no second one
         lead_update(lead=lead, by=OPERATOR, data={"notes": "still won"})
     ad_metric_record(
+        by=OPERATOR,
         campaign=email_campaign,
         channel=facebook,
         day=email_campaign.launched_at.date(),

@@ -147,7 +147,9 @@ def test_list_figures_match_the_campaign_analytics(tenant_a, email_campaign, cus
     execution = CampaignExecution.objects.filter(campaign=email_campaign).first()
     CampaignExecution.objects.filter(pk=execution.pk).update(sent_at=execution.created_at)
     record_click(execution=execution, url="https://shop.example/offer?x=1&y=2")
-    record_conversion(campaign=email_campaign, value=Decimal("40"), customer=execution.customer)
+    record_conversion(
+        by=OPERATOR, campaign=email_campaign, value=Decimal("40"), customer=execution.customer
+    )
     summary = campaign_summaries(tenant=tenant_a, campaign_ids=[email_campaign.pk])
     full = campaign_analytics(campaign=email_campaign)
     for key in ("audience", "sent", "opened", "clicked", "converted", "revenue", "cost"):

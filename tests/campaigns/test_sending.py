@@ -13,6 +13,7 @@ from campaigns.models import CampaignExecution, ExecutionStatus, SkipReason, Uns
 from campaigns.services.campaigns import campaign_create
 from campaigns.services.launch import campaign_launch, campaign_pause, campaign_resume
 from campaigns.services.sending import RETRY_BASE, send_campaign
+from tenancy.actors import OPERATOR
 from tests.campaigns.conftest import channel
 
 
@@ -28,7 +29,7 @@ def test_launch_sends_personalised_emails_over_smtp(
     email_campaign, smtp_server, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=email_campaign)
+        campaign_launch(by=OPERATOR, campaign=email_campaign)
 
     assert sorted(e.rcpt_tos[0] for e in smtp_server.messages) == [
         "ada@example.org",
@@ -62,8 +63,8 @@ def test_launch_twice_creates_no_second_execution(
     email_campaign, smtp_server, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=email_campaign)
-        campaign_launch(campaign=email_campaign)
+        campaign_launch(by=OPERATOR, campaign=email_campaign)
+        campaign_launch(by=OPERATOR, campaign=email_campaign)
     assert CampaignExecution.objects.filter(campaign=email_campaign).count() == 4
     assert len(smtp_server.messages) == 2
 
@@ -72,6 +73,7 @@ def test_sms_goes_to_the_http_provider_with_the_key_as_bearer(
     tenant_a, customers, sms_channel, http_provider, django_capture_on_commit_callbacks, caplog
 ):
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "name": "SMS blast",
@@ -85,7 +87,7 @@ def test_sms_goes_to_the_http_provider_with_the_key_as_bearer(
     )
     caplog.set_level(logging.DEBUG)
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=campaign)
+        campaign_launch(by=OPERATOR, campaign=campaign)
     posted = sorted(r["json"]["to"] for r in http_provider.requests)
     assert posted == ["+441234567890", "+441234567893"]
     first = http_provider.requests[0]
@@ -104,6 +106,7 @@ def test_a_failed_send_is_retried_with_backoff_and_never_sent_twice(
     tenant_a, customers, sms_channel, http_provider, django_capture_on_commit_callbacks
 ):
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "name": "Retry",
@@ -115,7 +118,7 @@ def test_a_failed_send_is_retried_with_backoff_and_never_sent_twice(
     )
     http_provider.fail_next = 1
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=campaign)
+        campaign_launch(by=OPERATOR, campaign=campaign)
     execution = campaign.executions.get()
     assert execution.status == ExecutionStatus.FAILED
     assert execution.last_error == "The provider answered HTTP 500."
@@ -140,6 +143,7 @@ def test_backoff_doubles_and_gives_up(
     tenant_a, customers, sms_channel, http_provider, django_capture_on_commit_callbacks
 ):
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={
             "name": "Down",
@@ -151,7 +155,7 @@ def test_backoff_doubles_and_gives_up(
     )
     http_provider.fail_next = 100
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=campaign)
+        campaign_launch(by=OPERATOR, campaign=campaign)
     execution = campaign.executions.get()
     gaps = []
     while execution.retry_at is not None:
@@ -169,24 +173,24 @@ def test_backoff_doubles_and_gives_up(
 def test_pause_stops_sending_and_resume_continues_without_duplicates(
     email_campaign, smtp_server, django_capture_on_commit_callbacks
 ):
-    campaign_launch(campaign=email_campaign)  # sending would start after the commit
-    campaign_pause(campaign=email_campaign)
+    campaign_launch(by=OPERATOR, campaign=email_campaign)  # sending would start after the commit
+    campaign_pause(by=OPERATOR, campaign=email_campaign)
     assert send_campaign(campaign_id=email_campaign.pk)["sent"] == 0
     assert smtp_server.messages == []
 
     # One message goes out in a first batch, then the campaign is paused mid-way.
     from campaigns.services.sending import claim_batch, send_batch
 
-    campaign_resume(campaign=email_campaign)
+    campaign_resume(by=OPERATOR, campaign=email_campaign)
     email_campaign.refresh_from_db()
     batch = claim_batch(campaign=email_campaign, now=timezone.now(), size=1)
     send_batch(campaign=email_campaign, executions=batch, now=timezone.now())
-    campaign_pause(campaign=email_campaign)
+    campaign_pause(by=OPERATOR, campaign=email_campaign)
     assert send_campaign(campaign_id=email_campaign.pk)["sent"] == 0
     assert len(smtp_server.messages) == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_resume(campaign=email_campaign)
+        campaign_resume(by=OPERATOR, campaign=email_campaign)
     assert len(smtp_server.messages) == 2
     assert len({e.rcpt_tos[0] for e in smtp_server.messages}) == 2
     assert email_campaign.executions.filter(status="sent").count() == 2
@@ -198,7 +202,7 @@ def test_opted_out_customers_are_skipped_at_launch_and_at_send_time(
     ada, bob = customers[0], customers[1]
     email = channel(tenant_a, "EMAIL")
     Unsubscribe.objects.create(tenant=tenant_a, customer=ada, channel=email)
-    campaign_launch(campaign=email_campaign)
+    campaign_launch(by=OPERATOR, campaign=email_campaign)
     # Bob opts out after launch, before his message goes.
     Unsubscribe.objects.create(tenant=tenant_a, customer=bob, channel=email)
     send_campaign(campaign_id=email_campaign.pk)
@@ -218,6 +222,7 @@ def test_concurrent_launches_create_each_execution_once(tenant_a, customers, set
         pytest.skip("SQLite serialises writers; the concurrent race needs PostgreSQL")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Race", "budget": 1},
         channels=[channel(tenant_a, "EMAIL")],
@@ -231,7 +236,7 @@ def test_concurrent_launches_create_each_execution_once(tenant_a, customers, set
 
         try:
             barrier.wait()
-            campaign_launch(campaign=campaign)
+            campaign_launch(by=OPERATOR, campaign=campaign)
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

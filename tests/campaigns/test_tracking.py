@@ -13,13 +13,14 @@ from campaigns.services.campaigns import campaign_create
 from campaigns.services.launch import campaign_launch
 from campaigns.services.sending import send_campaign
 from campaigns.services.tracking import signature
+from tenancy.actors import OPERATOR
 from tests.campaigns.conftest import channel, make_customers
 
 
 @pytest.fixture
 def sent(email_campaign, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    campaign_launch(campaign=email_campaign)
+    campaign_launch(by=OPERATOR, campaign=email_campaign)
     send_campaign(campaign_id=email_campaign.pk)
     return email_campaign.executions.get(customer__first_name="Ada")
 
@@ -77,12 +78,13 @@ def test_unsubscribe_is_honoured_by_later_sends_on_that_channel(
 
     email = channel(tenant_a, "EMAIL")
     later = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Later", "budget": 1},
         channels=[email],
         contents=[{"channel": email, "subject": "Again", "body": "<p>Again</p>"}],
     )
-    campaign_launch(campaign=later)
+    campaign_launch(by=OPERATOR, campaign=later)
     send_campaign(campaign_id=later.pk)
     ada = later.executions.get(customer=sent.customer)
     assert (ada.status, ada.skip_reason) == (ExecutionStatus.SKIPPED, SkipReason.UNSUBSCRIBED)
@@ -103,13 +105,14 @@ def test_provider_reports_need_the_channels_secret(
     client, tenant_a, customers, sms_channel, http_provider, django_capture_on_commit_callbacks
 ):
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "SMS", "budget": 1},
         channels=[sms_channel],
         contents=[{"channel": sms_channel, "body": "Hi"}],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        campaign_launch(campaign=campaign)
+        campaign_launch(by=OPERATOR, campaign=campaign)
     ada, bob = (campaign.executions.get(customer__first_name=n) for n in ("Ada", "Bob"))
     events = {
         "events": [

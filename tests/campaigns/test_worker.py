@@ -16,6 +16,7 @@ from campaigns.services.campaigns import campaign_create
 from campaigns.services.launch import create_executions
 from campaigns.tasks import send_campaign
 from config.celery import app
+from tenancy.actors import OPERATOR
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -38,6 +39,7 @@ def test_a_real_worker_sends_through_redis(tenant_a, customers, sms_channel, htt
             pytest.fail("Redis is not running (CI starts it in .ci/run)")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Worker", "budget": 1},
         channels=[sms_channel],
@@ -112,6 +114,7 @@ def test_launch_with_a_broker_queues_one_send_task_per_sharing_worker(
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     settings.CAMPAIGN_SEND_TASKS = 3
     campaign = campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "Fan out", "budget": 1},
         channels=[sms_channel],
@@ -126,7 +129,7 @@ def test_launch_with_a_broker_queues_one_send_task_per_sharing_worker(
     app._pool = app.amqp._producer_pool = None
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        campaign_launch(campaign=campaign)
+        campaign_launch(by=OPERATOR, campaign=campaign)
         queued = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
     finally:
         app.pool.force_close_all()

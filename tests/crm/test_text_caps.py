@@ -12,6 +12,7 @@ from crm.models import Lead, LeadActivity, LeadSource
 from crm.services.leads import lead_add_note, lead_create, lead_update
 from milestones.models import LeadMilestone, MilestoneType
 from milestones.services.lead_milestones import milestone_record
+from tenancy.actors import OPERATOR
 from tenancy.validators import DESCRIPTION_MAX_LENGTH, MESSAGE_BODY_MAX_LENGTH, NOTES_MAX_LENGTH
 from tests.factories import LeadFactory
 
@@ -182,15 +183,20 @@ def test_campaign_descriptions_and_bodies_are_capped(manager, tenant_a):
 
     content = {"channel": email, "subject": "Hi", "body": "b" * (MESSAGE_BODY_MAX_LENGTH + 1)}
     with pytest.raises(ValidationError) as refused:
-        campaign_create(tenant=tenant_a, data={"name": "S"}, channels=[email], contents=[content])
+        campaign_create(
+            by=OPERATOR, tenant=tenant_a, data={"name": "S"}, channels=[email], contents=[content]
+        )
     assert "contents" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
         campaign_create(
-            tenant=tenant_a, data={"name": "S", "description": "d" * (DESCRIPTION_MAX_LENGTH + 1)}
+            by=OPERATOR,
+            tenant=tenant_a,
+            data={"name": "S", "description": "d" * (DESCRIPTION_MAX_LENGTH + 1)},
         )
     assert "description" in refused.value.message_dict
     assert not Campaign.objects.exists()
     campaign_create(
+        by=OPERATOR,
         tenant=tenant_a,
         data={"name": "S", "description": "d" * DESCRIPTION_MAX_LENGTH},
         channels=[email],

@@ -145,7 +145,9 @@ def test_build_from_a_template_preview_launch_and_see_the_funnel(
     assert response.status == 302
     assert response.headers["location"] == "https://shop.example/welcome"
     execution = CampaignExecution.objects.get(campaign=campaign, address="ada@example.org")
-    record_conversion(campaign=campaign, value=Decimal("80"), customer=execution.customer)
+    record_conversion(
+        by=OPERATOR, campaign=campaign, value=Decimal("80"), customer=execution.customer
+    )
 
     page.reload()
     expect(funnel.locator('[data-stage="opened"]')).to_contain_text("1 50.0% of delivered")

@@ -12,7 +12,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from campaigns.links import make_token
-from campaigns.views import TABS
+from campaigns.views.builder import TABS
+from tenancy.actors import OPERATOR
 from tenancy.security_headers import CONTENT_SECURITY_POLICY, HEADER
 from tests.tenancy.registry import build_world, merged
 
@@ -170,7 +171,7 @@ def world(tenant_a):
     from campaigns.services.campaigns import campaign_create
 
     world = build_world(tenant_a)
-    world.draft = campaign_create(tenant=tenant_a, data={"name": "Draft"})
+    world.draft = campaign_create(by=OPERATOR, tenant=tenant_a, data={"name": "Draft"})
     return world
 
 
