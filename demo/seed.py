@@ -14,8 +14,9 @@ from callbacks.demo import seed_demo_callbacks
 from campaigns.demo import seed_demo_campaigns
 from crm.demo import seed_demo_crm
 from milestones.demo import seed_demo_milestones
+from tenancy.actors import OPERATOR
 from tenancy.models import Role, Tenant
-from tenancy.services.members import OPERATOR, member_add
+from tenancy.services.members import member_add
 from tenancy.services.tenants import tenant_create
 
 DEMO_SLUG = "demo"

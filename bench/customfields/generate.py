@@ -45,8 +45,9 @@ def ensure_tenant(plan):
 
     from customfields.models import FieldDefinition
     from customfields.services.definitions import definition_create
+    from tenancy.actors import OPERATOR
     from tenancy.models import Role, Tenant
-    from tenancy.services.members import OPERATOR, member_add
+    from tenancy.services.members import member_add
     from tenancy.services.tenants import tenant_create
 
     tenant = Tenant.objects.filter(slug=plan.slug).first()

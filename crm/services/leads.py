@@ -153,17 +153,16 @@ def _describe(value: Any) -> str:
 
 
 def lead_log_activity(
-    lead: Lead, *, by: Actor | None, kind: str, message: str, changes: dict | None = None
+    lead: Lead, *, by: Actor, kind: str, message: str, changes: dict | None = None
 ) -> LeadActivity:
     """Add an entry to the lead's activity log (other apps log their events here too).
 
     A helper of the services that made the change, not a way in: it checks no role (the
-    calling service has), it records `by` as the entry's actor (no user for the OPERATOR, or
-    for None from a caller that names no actor)."""
+    calling service has), it records `by` as the entry's actor (no user for the OPERATOR)."""
     return LeadActivity.objects.create(
         tenant=lead.tenant,
         lead=lead,
-        actor=None if by is None else actor_user(by),
+        actor=actor_user(by),
         kind=kind,
         message=message,
         changes=changes or {},

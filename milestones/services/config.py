@@ -28,7 +28,7 @@ from tenancy.services.config_entries import (
 )
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
-from .lead_milestones import check_works_on_lead, log_actor
+from .lead_milestones import check_works_on_lead
 
 MAX_STEPS = 30
 
@@ -202,7 +202,7 @@ def lead_template_set(
     new_name = after.template_name if after else "—"
     lead_log_activity(
         lead,
-        by=log_actor(by),
+        by=by,
         kind=ActivityKind.MILESTONE,
         message=f"Milestone template: {old_name} → {new_name}"
         + (" (the default)" if template is None else ""),

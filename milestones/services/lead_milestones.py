@@ -24,7 +24,7 @@ from crm.models import ActivityKind, Lead
 from crm.selectors.leads import leads_visible_to
 from crm.services.leads import lead_log_activity
 from tenancy.actors import Actor, actor_user, is_operator, require_role
-from tenancy.models import Membership, Role
+from tenancy.models import Role
 from tenancy.services.common import assign_fields, save_validated
 
 from ..models import (
@@ -78,11 +78,6 @@ def check_edits_recorded(by: Actor, milestone: LeadMilestone) -> None:
         roles=EDITOR_ROLES,
         message="Only the tenant's admins edit or remove recorded milestones.",
     )
-
-
-def log_actor(by: Actor) -> Membership | None:
-    """The actor as crm's lead activity log takes it: the member, or None for the operator."""
-    return by if isinstance(by, Membership) else None
 
 
 def _locked_lead(lead: Lead) -> Lead:
@@ -202,7 +197,7 @@ def milestone_record(
     _save(milestone, by)
     lead_log_activity(
         lead,
-        by=log_actor(by),
+        by=by,
         kind=ActivityKind.MILESTONE,
         message=f"Milestone recorded: {_describe(milestone)}.",
         changes={milestone.milestone_type.type_code: ["—", milestone.status]},
@@ -245,7 +240,7 @@ def milestone_set_status(
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
-        by=log_actor(by),
+        by=by,
         kind=ActivityKind.MILESTONE,
         message=f"Milestone {code}: {old} → {status} ({_describe(milestone)}).",
         changes={code: [old, status]},
@@ -279,7 +274,7 @@ def milestone_update(
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
-        by=log_actor(by),
+        by=by,
         kind=ActivityKind.MILESTONE,
         message=f"Milestone {code} edited: {', '.join(changes)}.",
         changes={name: [str(old), str(new)] for name, (old, new) in changes.items()},
@@ -298,7 +293,7 @@ def milestone_delete(*, milestone: LeadMilestone, by: Actor) -> None:
     recompute_days_from_previous(lead)
     lead_log_activity(
         lead,
-        by=log_actor(by),
+        by=by,
         kind=ActivityKind.MILESTONE,
         message=f"Milestone removed: {description}.",
         changes={code: [milestone.status, "—"]},

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..actors import OPERATOR, Actor, Operator, actor_user, is_operator  # noqa: F401
+from ..actors import Actor, Operator, actor_user, is_operator
 from ..models import Invitation, Membership, MembershipAction, MembershipEvent, Role, Tenant
 from .common import save_validated
 

@@ -5,9 +5,10 @@ from crm.api.leads import LeadViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.leads import lead_add_note, lead_create
+from tenancy.actors import OPERATOR
 from tenancy.api.members import MemberViewSet, MeViewSet
 from tenancy.models import Invitation, Membership, MembershipEvent, Role
-from tenancy.services.members import OPERATOR, invitation_create
+from tenancy.services.members import invitation_create
 from tests.factories import make_member
 
 

@@ -51,6 +51,7 @@ def leads(tenant_a, agent_a, agent_a2):
 def ada(tenant_a):
     definition_create(
         tenant=tenant_a,
+        by=OPERATOR,
         data={"field_key": "nickname", "field_label": "Nickname", "field_type": "text"},
     )
     return customer_create(

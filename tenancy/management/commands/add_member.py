@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from ...actors import OPERATOR
 from ...models import Role, Tenant
-from ...services.members import OPERATOR, member_add
+from ...services.members import member_add
 from .create_tenant import format_errors
 
 

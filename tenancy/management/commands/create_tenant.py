@@ -2,8 +2,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ...actors import OPERATOR
 from ...models import INDUSTRY_CHOICES, Role
-from ...services.members import OPERATOR, member_add
+from ...services.members import member_add
 from ...services.tenants import tenant_create
 
 
