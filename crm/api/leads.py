@@ -1,4 +1,4 @@
-"""leads/ and its actions (seed 004)."""
+"""leads/ and its actions: list, detail, write, statistics, bulk status, assign, archive."""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema

@@ -32,7 +32,7 @@ class Customer(TenantOwned):
     description = capped_text_field(CUSTOMER_DESCRIPTION_MAX_LENGTH, blank=True)
     tags = models.ManyToManyField(Tag, through="CustomerTag", blank=True, related_name="customers")
 
-    # CRM metadata (seed 002)
+    # CRM metadata: contact and purchase counters and the score
     crm_score = models.IntegerField(default=0)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     total_interactions = models.PositiveIntegerField(default=0)

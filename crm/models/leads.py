@@ -1,4 +1,4 @@
-"""Leads (seed 004), their tags and their activity log."""
+"""Leads, their tags and their activity log."""
 
 from decimal import Decimal
 

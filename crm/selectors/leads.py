@@ -29,7 +29,7 @@ def lead_for(
 
 
 def lead_statistics(*, leads: QuerySet[Lead]) -> dict:
-    """Seed 004's statistics over `leads` (already scoped and filtered by the caller).
+    """The lead statistics over `leads` (already scoped and filtered by the caller).
 
     conversion_rate = WON / all leads × 100 (see docs/metrics.md).
     """

@@ -140,7 +140,7 @@ def _sum_counts(groups) -> dict:
 
 
 def source_performance(*, tenant: Tenant, source: LeadSource, period: DateRange) -> dict:
-    """Seed 000's SourcePerformanceMetrics for leads created in `period`, with sub-sources.
+    """A source's performance (docs/metrics.md) for leads created in `period`, with sub-sources.
 
     A sub-source's cost is its cost_per_lead × the leads it generated in the period; a source's
     cost is the sum over its sub-sources.

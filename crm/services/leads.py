@@ -92,7 +92,8 @@ EDITABLE_FIELDS = (
 
 
 def score_lead(*, source: LeadSource, company: str, email: str, tags: Iterable[str]) -> int:
-    """Seed 004's auto-score: 50 + the source's bonus + company + business email + VIP tags."""
+    """The auto-score (docs/metrics.md): 50 + the source's bonus + company + business email +
+    VIP tags."""
     score = BASE_SCORE + source.score_bonus
     if company.strip():
         score += COMPANY_BONUS

@@ -42,7 +42,7 @@ def test_create_and_address_by_code(admin):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    assert response.json()["score_bonus"] == 5  # the seed's WhatsApp bonus by default
+    assert response.json()["score_bonus"] == 5  # WhatsApp's default bonus (DEFAULT_SCORE_BONUS)
     assert response.json()["leads_generated"] == 0
     assert (
         admin.patch(f"{URL}WHATSAPP/", {"score_bonus": 7}, format="json").json()["score_bonus"] == 7

@@ -1,4 +1,4 @@
-"""customization/milestone-types/ and customization/milestone-templates/: the seed's defaults,
+"""customization/milestone-types/ and customization/milestone-templates/: a new tenant's defaults,
 addressed by code (types) and id (templates), one default template, deactivate and soft delete,
 only admins write."""
 
