@@ -9,7 +9,6 @@ from django.contrib import admin
 
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.scoping import TenantInlineMixin, is_tenant_admin
-from tenancy.selectors import resolve_membership
 
 from .models import WEEKDAYS, BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
 from .selectors import callbacks_visible_to
@@ -26,23 +25,8 @@ from .services.settings import (
 )
 
 
-class ActingMemberMixin:
-    """The membership the admin acts as in the object's tenant (a superuser acts as its admin),
-    passed to the services as their `by`."""
-
-    def acting_member(self, request, tenant):
-        return resolve_membership(request.user, tenant.slug)
-
-    def delete_model(self, request, obj):
-        self.service_delete(obj, by=self.acting_member(request, obj.tenant))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
 @admin.register(CallbackSettings)
-class CallbackSettingsAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
+class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
     """One row per tenant: created with the defaults by the tenant's first callback, or here."""
 
     list_display = [
@@ -106,11 +90,11 @@ class CallbackSettingsAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmi
         return self._is_global(request) or not self.get_queryset(request).exists()
 
     def service_create(self, request, tenant, data):
-        by = self.acting_member(request, tenant)
+        by = self.actor(request, tenant)
         return callback_settings_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, settings, data):
-        by = self.acting_member(request, settings.tenant)
+        by = self.actor(request, settings.tenant)
         return callback_settings_update(settings=settings, by=by, data=data)
 
     def service_delete(self, obj, *, by):
@@ -118,18 +102,18 @@ class CallbackSettingsAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmi
 
 
 @admin.register(BusinessHoliday)
-class BusinessHolidayAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
+class BusinessHolidayAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["date", "name"]
     search_fields = ["name"]
     date_hierarchy = "date"
     service_fields = HOLIDAY_FIELDS
 
     def service_create(self, request, tenant, data):
-        by = self.acting_member(request, tenant)
+        by = self.actor(request, tenant)
         return holiday_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, holiday, data):
-        by = self.acting_member(request, holiday.tenant)
+        by = self.actor(request, holiday.tenant)
         return holiday_update(holiday=holiday, by=by, data=data)
 
     def service_delete(self, obj, *, by):
@@ -163,7 +147,7 @@ class CallbackRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(CallbackRequest)
-class CallbackRequestAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin):
+class CallbackRequestAdmin(ServiceSaveMixin, admin.ModelAdmin):
     """Requests are created and edited here; they are worked (status, assignment) in the pages
     and the API. Closed requests keep their history: cancel instead of deleting."""
 
@@ -218,9 +202,9 @@ class CallbackRequestAdmin(ActingMemberMixin, ServiceSaveMixin, admin.ModelAdmin
         return queryset & callbacks_visible_to(tenant=request.tenant, membership=request.membership)
 
     def service_create(self, request, tenant, data):
-        by = self.acting_member(request, tenant)
+        by = self.actor(request, tenant)
         return callback_create(tenant=tenant, by=by, data=data)
 
     def service_update(self, request, callback, data):
-        by = self.acting_member(request, callback.tenant)
+        by = self.actor(request, callback.tenant)
         return callback_update(callback=callback, by=by, data=data)

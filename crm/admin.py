@@ -10,7 +10,6 @@ from customfields.forms import check_custom_values, custom_values_from, formfiel
 from customfields.selectors.query import custom_field_q
 from customfields.services.values import active_definitions, read_value, read_values
 from customfields.slots import ALL_SLOTS
-from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.admin.config import ConfigEntryAdmin
 from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
@@ -68,7 +67,7 @@ class LeadSourceAdmin(ConfigEntryAdmin):
         if formset.model is not LeadSubSource:
             return super().save_formset(request, form, formset, change)
         source = form.instance
-        by = actor_for_request(request, source.tenant)
+        by = self.actor(request, source.tenant)
         # What the admin's change message reads.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
@@ -186,27 +185,20 @@ class LeadAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(archived_at__isnull=True)
 
-    def _by(self, request, tenant):
-        return actor_for_request(request, tenant)
-
     def service_create(self, request, tenant, data):
         tags = data.pop("tags", [])
         return lead_services.lead_create(
-            tenant=tenant, by=self._by(request, tenant), data=data, tags=tags
+            tenant=tenant, by=self.actor(request, tenant), data=data, tags=tags
         )
 
     def service_update(self, request, lead, data):
         tags = data.pop("tags", None)
         return lead_services.lead_update(
-            lead=lead, by=self._by(request, lead.tenant), data=data, tags=tags
+            lead=lead, by=self.actor(request, lead.tenant), data=data, tags=tags
         )
 
-    def delete_model(self, request, obj):
-        lead_services.lead_archive(lead=obj, by=self._by(request, obj.tenant))
-
-    def delete_queryset(self, request, queryset):
-        for lead in queryset:
-            self.delete_model(request, lead)
+    def service_delete(self, obj, *, by):
+        lead_services.lead_archive(lead=obj, by=by)
 
 
 @admin.register(LeadSubSource)
@@ -323,7 +315,7 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
 
     def service_save(self, request, form, obj, change):
         tenant = self.form_tenant(request, form, obj)
-        by = actor_for_request(request, tenant)
+        by = self.actor(request, tenant)
         names = form.changed_data if change else list(form.cleaned_data)
         data = {n: form.cleaned_data[n] for n in names if n in customer_services.CUSTOMER_FIELDS}
         custom = custom_values_from(form, form.definitions)
@@ -341,9 +333,5 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
             tenant=tenant, by=by, data=data, tags=tags or (), custom_fields=custom
         )
 
-    def delete_model(self, request, obj):
-        customer_services.customer_delete(customer=obj, by=actor_for_request(request, obj.tenant))
-
-    def delete_queryset(self, request, queryset):
-        for customer in queryset:
-            self.delete_model(request, customer)
+    def service_delete(self, obj, *, by):
+        customer_services.customer_delete(customer=obj, by=by)

@@ -9,7 +9,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from tenancy.actors import actor_for_request
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.models import INDUSTRY_CHOICES, Tenant
 
@@ -60,22 +59,16 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def service_create(self, request, tenant, data):
         return definition_services.definition_create(
-            tenant=tenant, by=actor_for_request(request, tenant), data=data
+            tenant=tenant, by=self.actor(request, tenant), data=data
         )
 
     def service_update(self, request, definition, data):
         return definition_services.definition_update(
-            definition=definition, by=actor_for_request(request, definition.tenant), data=data
+            definition=definition, by=self.actor(request, definition.tenant), data=data
         )
 
-    def delete_model(self, request, obj):
-        definition_services.definition_delete(
-            definition=obj, by=actor_for_request(request, obj.tenant)
-        )
-
-    def delete_queryset(self, request, queryset):
-        for definition in queryset:
-            self.delete_model(request, definition)
+    def service_delete(self, obj, *, by):
+        definition_services.definition_delete(definition=obj, by=by)
 
     def save_related(self, request, form, formsets, change):
         pass  # no relations besides what the service saved
@@ -85,7 +78,7 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
             try:
                 definition_services.definition_set_active(
                     definition=definition,
-                    by=actor_for_request(request, definition.tenant),
+                    by=self.actor(request, definition.tenant),
                     active=active,
                 )
             except PermissionDenied as exc:
@@ -122,7 +115,7 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
             try:
                 report = definition_services.industry_template_apply(
                     tenant=tenant,
-                    by=actor_for_request(request, tenant),
+                    by=self.actor(request, tenant),
                     industry=form.cleaned_data["industry"],
                 )
             except ValidationError as exc:

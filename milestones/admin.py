@@ -134,7 +134,7 @@ class MilestoneTemplateAdmin(ConfigEntryAdmin):
                 template=MilestoneTemplate.objects.get(pk=obj.pk),
                 data=data,
                 sequence=sequence,
-                by=actor_for_request(request, obj.tenant),
+                by=self.actor(request, obj.tenant),
             )
         else:
             tenant = obj.tenant if self._is_global(request) else request.tenant
@@ -142,7 +142,7 @@ class MilestoneTemplateAdmin(ConfigEntryAdmin):
                 tenant=tenant,
                 data=data,
                 sequence=sequence,
-                by=actor_for_request(request, tenant),
+                by=self.actor(request, tenant),
             )
         obj.pk, obj.tenant = saved.pk, saved.tenant
         obj._state.adding = False
@@ -180,19 +180,13 @@ class LeadMilestoneAdmin(ServiceSaveMixin, admin.ModelAdmin):
     def service_create(self, request, tenant, data):
         lead = data.pop("lead")
         return milestone_services.milestone_record(
-            lead=lead, by=actor_for_request(request, lead.tenant), data=data
+            lead=lead, by=self.actor(request, lead.tenant), data=data
         )
 
     def service_update(self, request, milestone, data):
         return milestone_services.milestone_update(
-            milestone=milestone, by=actor_for_request(request, milestone.tenant), data=data
+            milestone=milestone, by=self.actor(request, milestone.tenant), data=data
         )
 
-    def delete_model(self, request, obj):
-        milestone_services.milestone_delete(
-            milestone=obj, by=actor_for_request(request, obj.tenant)
-        )
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def service_delete(self, obj, *, by):
+        milestone_services.milestone_delete(milestone=obj, by=by)

@@ -3,7 +3,9 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from ..actors import actor_for_request
 from ..forms import add_service_errors
+from ..models import Membership
 from ..scoping import TenantAdminMixin
 
 
@@ -60,9 +62,22 @@ class ServiceSaveMixin(TenantAdminMixin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def actor(self, request, tenant) -> Membership:
+        """Who acts, for the services' `by`: the admin's membership in the object's tenant (a
+        superuser acts as that tenant's admin)."""
+        return actor_for_request(request, tenant)
+
     def delete_model(self, request, obj):
-        self.service_delete(obj)
+        """Through `service_delete(obj, by=…)`; a refusal is a message, not an error page."""
+        try:
+            self.service_delete(obj, by=self.actor(request, obj.tenant))
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(request, f"{obj}: {' '.join(refusal_messages(exc))}", "error")
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            self.service_delete(obj)
+            self.delete_model(request, obj)
+
+
+def refusal_messages(exc: Exception) -> list[str]:
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]

@@ -2,10 +2,9 @@
 only, saved, deactivated and deleted through the config-entry services; a refused
 deactivation or deletion is a message, not an error page."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from ..actors import actor_for_request
 from ..services.config_entries import (
     ConfigSpec,
     config_entry_create,
@@ -14,7 +13,7 @@ from ..services.config_entries import (
     config_entry_update,
     refusal,
 )
-from .base import ServiceSaveMixin
+from .base import ServiceSaveMixin, refusal_messages
 
 
 class ConfigEntryAdmin(ServiceSaveMixin, admin.ModelAdmin):
@@ -31,11 +30,14 @@ class ConfigEntryAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def service_create(self, request, tenant, data):
         return config_entry_create(
-            self.spec, tenant=tenant, data=data, by=actor_for_request(request, tenant)
+            self.spec, tenant=tenant, data=data, by=self.actor(request, tenant)
         )
 
     def service_update(self, request, entry, data):
-        return config_entry_update(entry, data=data, by=actor_for_request(request, entry.tenant))
+        return config_entry_update(entry, data=data, by=self.actor(request, entry.tenant))
+
+    def service_delete(self, obj, *, by):
+        config_entry_delete(obj, by=by)
 
     def has_delete_permission(self, request, obj=None):
         """The delete button is hidden for an entry the rules keep (the default, a type that a
@@ -44,24 +46,10 @@ class ConfigEntryAdmin(ServiceSaveMixin, admin.ModelAdmin):
             obj is None or refusal(obj, "deleted") is None
         )
 
-    def delete_model(self, request, obj):
-        config_entry_delete(obj, by=actor_for_request(request, obj.tenant))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            try:
-                self.delete_model(request, obj)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{obj}: {' '.join(_messages(exc))}", messages.ERROR)
-
     @admin.action(description="Deactivate selected entries")
     def deactivate_selected(self, request, queryset):
         for obj in queryset:
             try:
-                config_entry_deactivate(obj, by=actor_for_request(request, obj.tenant))
+                config_entry_deactivate(obj, by=self.actor(request, obj.tenant))
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{obj}: {' '.join(_messages(exc))}", messages.ERROR)
-
-
-def _messages(exc: Exception) -> list[str]:
-    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                self.message_user(request, f"{obj}: {' '.join(refusal_messages(exc))}", "error")

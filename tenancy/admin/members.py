@@ -6,21 +6,12 @@ a new user here or invites an existing person by email."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
-from ..models import Invitation, Membership, MembershipEvent, Role
+from ..models import Invitation, Membership, MembershipEvent
 from ..scoping import TenantAdminMixin
 from ..services import members as member_services
 from .base import ServiceSaveMixin
-
-
-def actor_for(request, tenant) -> Membership:
-    """Who acts: the request's membership, or for a superuser outside any membership of this
-    tenant, an unsaved admin membership carrying the superuser (an operator)."""
-    membership = getattr(request, "membership", None)
-    if request.user.is_superuser or membership is None or membership.tenant_id != tenant.pk:
-        return Membership(tenant=tenant, user=request.user, role=Role.ADMIN)
-    return membership
 
 
 class MemberAddForm(forms.ModelForm):
@@ -66,22 +57,15 @@ class MembershipAdmin(ServiceSaveMixin, admin.ModelAdmin):
         return [*head, "username", "email", "password", "role"]
 
     def service_create(self, request, tenant, data):
-        return member_services.member_add(tenant=tenant, by=actor_for(request, tenant), **data)
+        return member_services.member_add(tenant=tenant, by=self.actor(request, tenant), **data)
 
     def service_update(self, request, membership, data):
         return member_services.membership_update(
-            membership=membership, by=actor_for(request, membership.tenant), **data
+            membership=membership, by=self.actor(request, membership.tenant), **data
         )
 
-    def delete_model(self, request, obj):
-        try:
-            member_services.membership_remove(membership=obj, by=actor_for(request, obj.tenant))
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset.select_related("user", "tenant"):
-            self.delete_model(request, obj)
+    def service_delete(self, obj, *, by):
+        member_services.membership_remove(membership=obj, by=by)
 
 
 class InvitationForm(forms.ModelForm):
@@ -121,7 +105,7 @@ class InvitationAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def service_create(self, request, tenant, data):
         return member_services.invitation_create(
-            tenant=tenant, by=actor_for(request, tenant), **data
+            tenant=tenant, by=self.actor(request, tenant), **data
         )
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -139,7 +123,7 @@ class InvitationAdmin(ServiceSaveMixin, admin.ModelAdmin):
         for invitation in queryset.select_related("tenant"):
             try:
                 member_services.invitation_revoke(
-                    invitation=invitation, by=actor_for(request, invitation.tenant)
+                    invitation=invitation, by=self.actor(request, invitation.tenant)
                 )
                 revoked += 1
             except ValidationError as exc:
