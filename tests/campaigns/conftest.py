@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from campaigns.models import CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
-from campaigns.services.campaigns import campaign_create
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
 from tenancy.actors import OPERATOR
 from tenancy.services.config_entries import config_entry_create, spec_for
+from tests.campaigns.factories import CampaignFactory
 from tests.campaigns.foreign import build
 
 
@@ -87,10 +87,10 @@ EMAIL_BODY = (
 
 @pytest.fixture
 def email_campaign(tenant_a, customers):
-    return campaign_create(
-        by=OPERATOR,
+    return CampaignFactory(
         tenant=tenant_a,
-        data={"name": "Spring sale", "budget": 100},
+        name="Spring sale",
+        budget=100,
         channels=[channel(tenant_a, "EMAIL")],
         contents=[
             {

@@ -8,11 +8,11 @@ import pytest
 
 from campaigns.models import Campaign, CampaignExecution, CampaignType
 from campaigns.selectors.analytics import campaign_analytics, campaign_summaries
-from campaigns.services.launch import create_executions
 from campaigns.services.tracking import record_click, record_conversion
 from tenancy.actors import OPERATOR
 
 from .conftest import channel
+from .factories import CampaignExecutionFactory
 from .pages import basic_data, edit, rules_data, url
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,7 @@ def test_list_filters_by_status_and_type(as_manager, tenant_a, email_campaign):
 
 
 def test_list_figures_match_the_campaign_analytics(tenant_a, email_campaign, customers):
-    create_executions(email_campaign)
-    execution = CampaignExecution.objects.filter(campaign=email_campaign).first()
+    execution = CampaignExecutionFactory(campaign=email_campaign)
     CampaignExecution.objects.filter(pk=execution.pk).update(sent_at=execution.created_at)
     record_click(execution=execution, url="https://shop.example/offer?x=1&y=2")
     record_conversion(

@@ -72,17 +72,10 @@ def test_create_returns_every_contract_field_and_logs_it(manager, manager_a, ten
 
 def test_a_lead_is_attributed_to_a_campaign_of_its_tenant_by_id(manager, tenant_a, tenant_b):
     """The campaign field reaches its model through Lead.campaign (crm imports no campaigns)."""
-    from campaigns.models import Campaign, CampaignStatus, CampaignType
+    from tests.campaigns.factories import CampaignFactory
 
-    def campaign(tenant, name):
-        return Campaign.objects.create(
-            tenant=tenant,
-            name=name,
-            campaign_type=CampaignType.objects.filter(tenant=tenant).first(),
-            status=CampaignStatus.objects.filter(tenant=tenant).first(),
-        )
-
-    ours, theirs = campaign(tenant_a, "Spring"), campaign(tenant_b, "Foreign")
+    ours = CampaignFactory(tenant=tenant_a, name="Spring")
+    theirs = CampaignFactory(tenant=tenant_b, name="Foreign")
     body = {"first_name": "Ann", "email": "a@acme.io"}
     response = manager.post(URL, {**body, "campaign": ours.pk}, format="json")
     assert response.status_code == 201 and response.json()["campaign"] == ours.pk
