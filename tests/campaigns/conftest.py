@@ -1,17 +1,21 @@
 """Campaign fixtures: customers with a custom field and tags, an email campaign with its
-content, and a real HTTP server on loopback (the SMTP server is in tests/conftest.py)."""
+content, a template, clients signed in as a manager or an agent, tenant B's own campaign world,
+and a real HTTP server on loopback (the SMTP server is in tests/conftest.py)."""
 
 import json
 import threading
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from campaigns.models import CampaignChannel, CampaignStatus
-from campaigns.services.campaigns import campaign_create
+from campaigns.models import CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
 from crm.services.customers import customer_create
 from customfields.services.definitions import definition_create
 from tenancy.actors import OPERATOR
+from tenancy.services.config_entries import config_entry_create, spec_for
+from tests.campaigns.factories import CampaignFactory
+from tests.campaigns.foreign import build
 
 
 def make_customers(tenant, rows):
@@ -83,10 +87,10 @@ EMAIL_BODY = (
 
 @pytest.fixture
 def email_campaign(tenant_a, customers):
-    return campaign_create(
-        by=OPERATOR,
+    return CampaignFactory(
         tenant=tenant_a,
-        data={"name": "Spring sale", "budget": 100},
+        name="Spring sale",
+        budget=100,
         channels=[channel(tenant_a, "EMAIL")],
         contents=[
             {
@@ -95,6 +99,46 @@ def email_campaign(tenant_a, customers):
                 "body": EMAIL_BODY,
             }
         ],
+    )
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def foreign(tenant_b):
+    """Tenant B's own type, channel, status, budget type, template and launched campaign."""
+    world = World()
+    build(world, tenant_b)
+    return world
+
+
+@pytest.fixture
+def as_manager(client, manager_a):
+    client.force_login(manager_a.user)
+    return client
+
+
+@pytest.fixture
+def as_agent(client, agent_a):
+    client.force_login(agent_a.user)
+    return client
+
+
+@pytest.fixture
+def template_a(tenant_a):
+    return config_entry_create(
+        spec_for(CampaignTemplate),
+        by=OPERATOR,
+        tenant=tenant_a,
+        data={
+            "template_name": "Welcome offer",
+            "campaign_type": CampaignType.objects.get(tenant=tenant_a, type_code="EMAIL_BLAST"),
+            "default_channels": ["EMAIL"],
+            "default_budget": Decimal("250"),
+            "content": {"EMAIL": {"subject": "Hi {{ first_name }}", "body": "Welcome!"}},
+        },
     )
 
 

@@ -22,10 +22,10 @@ from campaigns.models import (
     CampaignType,
 )
 from campaigns.services.campaigns import campaign_create
-from campaigns.services.launch import create_executions
 from crm.models import Customer
 from tenancy.actors import OPERATOR
 from tenancy.services.config_entries import config_entry_create, spec_for
+from tests.campaigns.factories import CampaignExecutionFactory
 
 
 def build(world, tenant) -> None:
@@ -80,8 +80,7 @@ def build(world, tenant) -> None:
     customer = Customer.objects.create(
         tenant=tenant, first_name="Zqxbeta", last_name="Recipient", email="zqxbeta@b.example"
     )
-    create_executions(world.campaign)
-    world.execution = CampaignExecution.objects.get(campaign=world.campaign, customer=customer)
+    world.execution = CampaignExecutionFactory(campaign=world.campaign, customer=customer)
 
 
 def snapshot(world) -> tuple:

@@ -11,11 +11,11 @@ from milestones.api.viewsets import (
 )
 from milestones.models import LeadMilestone, LeadMilestonePlan, MilestoneTemplate, MilestoneType
 from milestones.services.config import TYPES, lead_template_set, template_create
-from milestones.services.lead_milestones import milestone_record
 from tenancy.actors import OPERATOR
 from tenancy.models import Role
 from tenancy.services.config_entries import config_entry_create
 from tests.factories import make_member
+from tests.milestones.factories import LeadMilestoneFactory
 
 
 def build(world, tenant) -> None:
@@ -48,14 +48,12 @@ def build(world, tenant) -> None:
         },
     )
     lead_template_set(lead=world.ms_lead, by=OPERATOR, template=world.ms_template)
-    world.milestone = milestone_record(
+    world.milestone = LeadMilestoneFactory(
         lead=world.ms_lead,
         by=world.ms_agent,
-        data={
-            "milestone_type": world.ms_type,
-            "status": "in_progress",
-            "notes": "zqxbeta private milestone note",
-        },
+        milestone_type=world.ms_type,
+        status="in_progress",
+        notes="zqxbeta private milestone note",
     )
 
 

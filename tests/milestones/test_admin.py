@@ -10,6 +10,7 @@ from django.urls import reverse
 from crm.models import ActivityKind
 from milestones.models import LeadMilestone, MilestoneTemplate, MilestoneType
 from tests.factories import LeadFactory
+from tests.milestones.factories import MilestoneTypeFactory
 from tests.tenancy.registry import build_world
 
 
@@ -109,7 +110,7 @@ def test_template_with_ordered_inline_steps(alpha, tenant_a):
 
 def test_a_bad_sequence_in_the_inline_is_a_form_error(alpha, tenant_a):
     contacted = MilestoneType.objects.get(tenant=tenant_a, type_code="CONTACTED")
-    retired = MilestoneType.objects.create(
+    retired = MilestoneTypeFactory(
         tenant=tenant_a, type_code="RETIRED", type_name="Retired", is_active=False
     )
     taken = "Standard Sales Pipeline"

@@ -9,6 +9,7 @@ from milestones.services.config import lead_template_set
 from tenancy.actors import OPERATOR
 from tests.factories import make_tenant
 from tests.milestones.conftest import TEMPLATES, TYPES
+from tests.milestones.factories import MilestoneTypeFactory
 
 DEFAULT_CODES = ["LEAD_GENERATED", "CONTACTED", "SITE_VISIT", "PROPOSAL_SENT", "CONVERTED"]
 
@@ -174,7 +175,7 @@ def test_a_bad_sequence_is_400_naming_the_step(admin, tenant_a, sequence, messag
 
 def test_another_tenants_type_is_unknown_in_a_sequence(admin, tenant_a):
     beta = make_tenant("beta")
-    MilestoneType.objects.create(tenant=beta, type_code="BETA_ONLY", type_name="B")
+    MilestoneTypeFactory(tenant=beta, type_code="BETA_ONLY", type_name="B")
     response = admin.post(
         TEMPLATES, {"template_name": "T", "sequence": ["BETA_ONLY"]}, format="json"
     )

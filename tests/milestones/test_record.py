@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 
 from crm.models import ActivityKind, LeadActivity
-from milestones.models import LeadMilestone, MilestoneType
+from milestones.models import LeadMilestone
 from milestones.services.lead_milestones import milestone_set_status
 from tenancy.actors import OPERATOR
 from tests.factories import LeadFactory, make_tenant
 from tests.milestones.conftest import MILESTONES
+from tests.milestones.factories import MilestoneTypeFactory
 
 
 @pytest.fixture
@@ -137,12 +138,10 @@ def test_defaults_completed_today_in_the_tenants_zone(manager, lead, tenant):
     ],
 )
 def test_each_rule_is_a_400_naming_the_problem(manager, lead, tenant, body, field, message):
-    MilestoneType.objects.create(
+    MilestoneTypeFactory(
         tenant=tenant, type_code="NO_NOTES", type_name="No notes", allows_notes=False
     )
-    MilestoneType.objects.create(
-        tenant=tenant, type_code="RETIRED", type_name="Retired", is_active=False
-    )
+    MilestoneTypeFactory(tenant=tenant, type_code="RETIRED", type_name="Retired", is_active=False)
     if body.get("achieved_date") == "NEXT_MONTH":
         body = {**body, "achieved_date": (timezone.now() + timedelta(days=31)).date().isoformat()}
     before = written(lead)
@@ -156,7 +155,7 @@ def test_each_rule_is_a_400_naming_the_problem(manager, lead, tenant, body, fiel
 
 def test_a_type_of_another_tenant_is_unknown(manager, lead):
     beta = make_tenant("beta")
-    MilestoneType.objects.create(tenant=beta, type_code="BETA_STEP", type_name="Beta")
+    MilestoneTypeFactory(tenant=beta, type_code="BETA_STEP", type_name="Beta")
     before = written(lead)
     response = manager.post(url(lead), {"type_code": "BETA_STEP"}, format="json")
     assert response.status_code == 400

@@ -1,0 +1,91 @@
+"""The campaign pages' actions: launch, pause, resume and complete with their messages, the live
+audience count of the posted rules, and the preview of unsaved content for a customer."""
+
+import pytest
+
+from campaigns.models import Campaign, CampaignExecution
+
+from .conftest import channel
+from .pages import basic_data, rules_data, url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_launch_pause_resume_complete_through_the_pages(
+    as_manager, email_campaign, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    detail = url("campaign-detail", email_campaign.pk)
+
+    def act(action):
+        response = as_manager.post(url("campaign-action", email_campaign.pk, action), follow=True)
+        assert response.redirect_chain[-1][0] == detail
+        email_campaign.refresh_from_db()
+        return [str(m) for m in response.context["messages"]]
+
+    assert act("launch") == ["Campaign launched."]
+    assert email_campaign.status.status_code == "ACTIVE"
+    assert CampaignExecution.objects.filter(campaign=email_campaign).count() == 4
+    assert act("pause") == ["Campaign paused."]
+    assert email_campaign.status.status_code == "PAUSED"
+    assert act("launch") == ["This campaign was launched already; resume it."]
+    assert act("resume") == ["Campaign resumed."]
+    assert act("complete") == ["Campaign completed."]
+    assert act("resume") == ["A campaign in status Completed cannot be resumed."]
+    assert email_campaign.status.status_code == "COMPLETED"
+
+
+def test_launch_refusal_is_a_message_and_nothing_changes(as_manager, tenant_a):
+    as_manager.post(url("campaign-create"), basic_data(tenant_a))
+    campaign = Campaign.objects.get()
+    response = as_manager.post(url("campaign-action", campaign.pk, "launch"), follow=True)
+    assert [str(m) for m in response.context["messages"]][-1] == "Write the message for EMAIL."
+    campaign.refresh_from_db()
+    assert campaign.launched_at is None and campaign.status.status_code == "DRAFT"
+
+
+def test_live_count_follows_the_posted_rules(as_manager, customers):
+    def count(data):
+        response = as_manager.post(url("audience-count"), data, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        return response.context["count"]["count"], response.context["errors"]
+
+    assert count(rules_data()) == (4, [])
+    assert count(rules_data(("tags", "has", "vip"))) == (2, [])
+    assert count(rules_data(("custom.loyalty_points", "gte", "100"))) == (1, [])
+    assert count(rules_data(("tags", "has", "vip"), ("email", "is_set", ""), combinator="any")) == (
+        3,
+        [],
+    )
+    assert count({"editor": "json", "condition": '{"field": "phone", "op": "is_set"}'}) == (3, [])
+    none, errors = count(rules_data(("custom.nope", "eq", "1")))
+    assert none is None and errors[0].startswith("Rule 1: field: Select a valid choice.")
+    none, errors = count(rules_data(("crm_score", "contains", "x")))
+    assert none is None and "'contains' does not apply to crm_score" in errors[0]
+
+
+def test_preview_renders_the_unsaved_content_for_a_customer(
+    as_manager, tenant_a, email_campaign, customers
+):
+    bob = customers[1]
+    response = as_manager.post(
+        url("campaign-preview", email_campaign.pk),
+        {
+            "channel": channel(tenant_a, "EMAIL").pk,
+            "subject": "Hey {{ first_name }}",
+            "body": "<p>{{ last_name }} has {{ custom.loyalty_points }}</p>",
+            "customer": bob.pk,
+        },
+    )
+    preview = response.context["preview"]
+    assert preview["subject"] == "Hey Bob"
+    assert preview["body"] == "<p>&lt;b&gt;Builder&lt;/b&gt; has 5</p>"
+    # In a sandboxed iframe; the body is escaped once more into its srcdoc attribute.
+    assert b'sandbox srcdoc="&lt;p&gt;&amp;lt;b&amp;gt;Builder' in response.content
+
+    response = as_manager.post(
+        url("campaign-preview", email_campaign.pk),
+        {"channel": channel(tenant_a, "EMAIL").pk, "subject": "{{ oops }}", "body": "x"},
+    )
+    assert response.context["preview"] is None
+    assert "Unknown personalisation tag: {{ oops }}." in " ".join(response.context["errors"])

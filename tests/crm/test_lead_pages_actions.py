@@ -1,0 +1,133 @@
+"""The lead pages' actions: notes, archive and restore on the detail page, and the list's bulk
+status and assignment (managers assign; nothing changes when one lead may not be touched)."""
+
+from django.urls import reverse
+
+from crm.models import (
+    ActivityKind,
+    Lead,
+    LeadStatus,
+)
+from tests.factories import LeadFactory
+
+# ---------------------------------------------------------------------------------------------
+# Detail: notes, archive, restore
+
+
+def test_notes_archive_and_restore(login, manager_a, tenant_a):
+    client = login(manager_a)
+    lead = LeadFactory(tenant=tenant_a)
+    detail = reverse("crm:lead-detail", args=[lead.pk])
+    client.post(detail, {"note": "Called, no answer."})
+    client.post(reverse("crm:lead-archive", args=[lead.pk]))
+    lead.refresh_from_db()
+    assert lead.is_archived
+    again = client.post(reverse("crm:lead-archive", args=[lead.pk]), follow=True)
+    assert "already archived" in again.content.decode()
+    client.post(reverse("crm:lead-restore", args=[lead.pk]))
+    lead.refresh_from_db()
+    assert not lead.is_archived
+    kinds = list(lead.activities.order_by("created_at", "id").values_list("kind", flat=True))
+    assert kinds == [ActivityKind.NOTE, ActivityKind.ARCHIVED, ActivityKind.RESTORED]
+    assert "Called, no answer." in client.get(detail).content.decode()
+
+
+def test_an_empty_note_is_a_form_error(login, manager_a, tenant_a):
+    lead = LeadFactory(tenant=tenant_a)
+    response = login(manager_a).post(reverse("crm:lead-detail", args=[lead.pk]), {"note": " "})
+    assert "note" in response.context["note_form"].errors
+    assert not lead.activities.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk actions
+
+
+def test_bulk_status_sets_the_status_with_a_note(login, agent_a, tenant_a):
+    leads = LeadFactory.create_batch(2, tenant=tenant_a)
+    back = reverse("crm:lead-list") + "?status=NEW"
+    response = login(agent_a).post(
+        reverse("crm:lead-bulk-status"),
+        {
+            "lead_ids": [lead.pk for lead in leads],
+            "status": "QUALIFIED",
+            "note": "Trade fair",
+            "next": back,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.status == LeadStatus.QUALIFIED
+        assert lead.activities.get().message == "status: NEW → QUALIFIED — Trade fair"
+    shown = login(agent_a).get(back)
+    assert "Set 2 leads to Qualified." in shown.content.decode()
+
+
+def test_bulk_status_with_a_lead_the_user_may_not_see_changes_nothing(
+    login, agent_a, agent_a2, tenant_a, tenant_b
+):
+    mine = LeadFactory(tenant=tenant_a)
+    theirs = LeadFactory(tenant=tenant_a, assigned_to=agent_a2.user)
+    foreign = LeadFactory(tenant=tenant_b)
+    response = login(agent_a).post(
+        reverse("crm:lead-bulk-status"),
+        {"lead_ids": [mine.pk, theirs.pk, foreign.pk], "status": "WON"},
+        follow=True,
+    )
+    assert "Unknown or archived lead ids" in response.content.decode()
+    assert not Lead.objects.filter(status=LeadStatus.WON).exists()
+
+
+def test_bulk_without_a_selection_says_so(login, manager_a):
+    response = login(manager_a).post(
+        reverse("crm:lead-bulk-status"), {"status": "WON"}, follow=True
+    )
+    assert "Select at least one lead." in response.content.decode()
+
+
+def test_bulk_assign_by_a_manager_assigns(login, manager_a, agent_a, tenant_a):
+    leads = LeadFactory.create_batch(2, tenant=tenant_a)
+    response = login(manager_a).post(
+        reverse("crm:lead-bulk-assign"),
+        {"lead_ids": [lead.pk for lead in leads], "agent": agent_a.user.pk},
+        follow=True,
+    )
+    assert "Assigned 2 leads to alpha-agent." in response.content.decode()
+    assert set(Lead.objects.values_list("assigned_to", flat=True)) == {agent_a.user.pk}
+
+
+def test_bulk_assign_by_an_agent_is_refused(login, agent_a, agent_a2, tenant_a):
+    lead = LeadFactory(tenant=tenant_a)
+    response = login(agent_a).post(
+        reverse("crm:lead-bulk-assign"), {"lead_ids": [lead.pk], "agent": agent_a2.user.pk}
+    )
+    assert response.status_code == 403
+    lead.refresh_from_db()
+    assert lead.assigned_to is None
+
+
+def test_the_assign_control_is_shown_to_managers_only(login, manager_a, agent_a):
+    assert b"Assign to" in login(manager_a).get(reverse("crm:lead-list")).content
+    assert b"Assign to" not in login(agent_a).get(reverse("crm:lead-list")).content
+
+
+def test_bulk_assign_to_a_foreign_user_is_refused(login, manager_a, admin_b, tenant_a):
+    lead = LeadFactory(tenant=tenant_a)
+    response = login(manager_a).post(
+        reverse("crm:lead-bulk-assign"),
+        {"lead_ids": [lead.pk], "agent": admin_b.user.pk},
+        follow=True,
+    )
+    assert "Select a valid choice" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.assigned_to is None
+
+
+def test_bulk_redirects_only_inside_the_site(login, manager_a, tenant_a):
+    lead = LeadFactory(tenant=tenant_a)
+    response = login(manager_a).post(
+        reverse("crm:lead-bulk-status"),
+        {"lead_ids": [lead.pk], "status": "WON", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("crm:lead-list")

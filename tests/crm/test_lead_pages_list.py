@@ -1,0 +1,92 @@
+"""The lead list page: filters and search, archived leads on request, whitelisted ordering,
+paging, htmx, and a query count that does not grow with the rows."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import (
+    LeadStatus,
+)
+from tests.factories import LeadFactory
+
+
+def test_filters_and_search_narrow_the_list(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, first_name="Zelda", status=LeadStatus.CONTACTED)
+    LeadFactory(tenant=tenant_a, first_name="Yorick", status=LeadStatus.NEW)
+    client = login(manager_a)
+    by_status = client.get(reverse("crm:lead-list"), {"status": "CONTACTED"})
+    assert [lead.first_name for lead in by_status.context["leads"]] == ["Zelda"]
+    by_search = client.get(reverse("crm:lead-list"), {"search": "yori"})
+    assert [lead.first_name for lead in by_search.context["leads"]] == ["Yorick"]
+
+
+def test_invalid_filter_input_shows_the_errors(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a)
+    response = login(manager_a).get(
+        reverse("crm:lead-list"), {"lead_score_min": "500", "created_after": "someday"}
+    )
+    content = response.content.decode()
+    assert "Check the filters" in content
+    assert "Score from: Ensure this value is less than or equal to 100." in content
+    assert "Created from: Enter a valid date." in content
+    assert not response.context["leads"]
+
+
+def test_archived_leads_are_listed_only_on_request(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, first_name="Gone", archived_at=timezone.now())
+    client = login(manager_a)
+    assert "Gone" not in client.get(reverse("crm:lead-list")).content.decode()
+    shown = client.get(reverse("crm:lead-list"), {"include_archived": "on"})
+    assert "Gone" in shown.content.decode()
+
+
+def test_ordering_is_whitelisted(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, first_name="Low", lead_score=10)
+    LeadFactory(tenant=tenant_a, first_name="High", lead_score=90)
+    client = login(manager_a)
+    ordered = client.get(reverse("crm:lead-list"), {"ordering": "-lead_score"})
+    assert [lead.first_name for lead in ordered.context["leads"]] == ["High", "Low"]
+    ordered = client.get(reverse("crm:lead-list"), {"ordering": "lead_score"})
+    assert [lead.first_name for lead in ordered.context["leads"]] == ["Low", "High"]
+    unknown = client.get(reverse("crm:lead-list"), {"ordering": "assigned_to__password"})
+    assert unknown.status_code == 200
+    assert [lead.first_name for lead in unknown.context["leads"]] == ["High", "Low"]  # newest
+
+
+def test_pages_of_25_50_or_100(login, manager_a, tenant_a):
+    LeadFactory.create_batch(30, tenant=tenant_a)
+    client = login(manager_a)
+    first = client.get(reverse("crm:lead-list"))
+    assert len(first.context["leads"]) == 25
+    assert "<strong>30</strong> leads" in first.content.decode()
+    assert len(client.get(reverse("crm:lead-list"), {"page": 2}).context["leads"]) == 5
+    assert len(client.get(reverse("crm:lead-list"), {"page_size": 50}).context["leads"]) == 30
+    odd = client.get(reverse("crm:lead-list"), {"page_size": 7, "page": "x"})
+    assert len(odd.context["leads"]) == 25
+
+
+def test_an_htmx_request_gets_only_the_results(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, first_name="Partial")
+    response = login(manager_a).get(reverse("crm:lead-list"), HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert "Partial" in content
+    assert "<html" not in content and 'id="lead-filters"' not in content
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_list_queries_do_not_grow_with_the_rows(login, manager_a, tenant_a):
+    client = login(manager_a)
+    counts = []
+    for batch in (1, 24):
+        LeadFactory.create_batch(batch, tenant=tenant_a, assigned_to=manager_a.user)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("crm:lead-list"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_doubled_minus_in_the_sort_is_ignored_not_a_crash(login, manager_a):
+    response = login(manager_a).get(reverse("crm:lead-list"), {"ordering": "--lead_score"})
+    assert response.status_code == 200
