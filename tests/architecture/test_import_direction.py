@@ -22,6 +22,7 @@ RANK = {
     "demo": 5,
 }
 
+
 def imported_apps(path: Path):
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
