@@ -1,5 +1,7 @@
 # `make run` serves the demo; `make test` runs the whole suite. Both build .venv on first use.
+# `make run PORT=8001` serves on another port; `make run DEBUG=on` shows Django's debug pages.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -18,11 +20,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-run: $(VENV)/.installed
+# The demo server runs as production does (DEBUG off, so visitors get the site's error pages;
+# static files collected and served by whitenoise), with a random SECRET_KEY made once for this
+# checkout: a server refuses the public development key when DEBUG is off.
+$(VENV)/secret-key: | $(BIN)/python
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: $(VENV)/.installed $(VENV)/secret-key
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
-	@echo "Atrium is at http://127.0.0.1:8000/ (admin: http://127.0.0.1:8000/admin/, API docs: http://127.0.0.1:8000/api/docs/)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Atrium is at http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/, API docs: http://127.0.0.1:$(PORT)/api/docs/)"
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat $(VENV)/secret-key)}" \
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

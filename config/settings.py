@@ -1,20 +1,42 @@
 """Atrium settings: one module, every value from the environment with a default that works on a
-fresh machine (SQLite, no broker, DEBUG on). Production sets DATABASE_URL, SECRET_KEY, DEBUG=off,
-ALLOWED_HOSTS and CELERY_BROKER_URL."""
+fresh machine (SQLite, no broker, plain HTTP on 127.0.0.1/localhost). DEBUG is off unless asked
+for. Production sets SECRET_KEY (a server refuses to start without a long random one:
+config.production), DATABASE_URL, ALLOWED_HOSTS, HTTPS and the HSTS settings, and
+CELERY_BROKER_URL; README.md ("Production") lists them."""
 
 from pathlib import Path
 
 import environ
+
+from config.production import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env("SECRET_KEY", default="atrium-development-key-not-for-production")
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS=on: the site is served over HTTPS only. Plain-HTTP requests are redirected to HTTPS and
+# the session and CSRF cookies are sent over HTTPS only; each can also be set on its own.
+# Strict-Transport-Security (browsers never try plain HTTP again for that long) is a separate,
+# deliberate choice: SECURE_HSTS_SECONDS (0: not sent), *_INCLUDE_SUBDOMAINS, *_PRELOAD.
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS: TRUST_X_FORWARDED_PROTO=on makes a request carrying
+# `X-Forwarded-Proto: https` count as secure. Only when that proxy sets (or strips) the header on
+# every request; otherwise a client could claim HTTPS for itself.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY", default="same-origin")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,8 +70,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tenancy.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# Error answers: pages in the site's layout, JSON under /api/ (tenancy.errors; the handlers
+# themselves are named in config.urls).
+CSRF_FAILURE_VIEW = "tenancy.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

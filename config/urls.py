@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from tenancy.views.auth import ThrottledLoginView
 
+# Errors raised outside the API's own views: pages in the layout, JSON under /api/.
+handler400 = "tenancy.errors.bad_request"
+handler403 = "tenancy.errors.permission_denied"
+handler404 = "tenancy.errors.page_not_found"
+handler500 = "tenancy.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path(

@@ -1,5 +1,3 @@
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseForbidden
 from django.utils import timezone
 
 from .selectors import SESSION_KEY, TENANT_HEADER, membership_for_request
@@ -10,8 +8,10 @@ __all__ = ["SESSION_KEY", "TENANT_HEADER", "TenantMiddleware"]
 class TenantMiddleware:
     """Sets `request.tenant` and `request.membership` for signed-in users, through the one
     resolver (tenancy.selectors.membership_for_request); a tenant header naming a tenant the
-    user is not a member of is a 403. Token-authenticated API requests are resolved by the same
-    function in the API base class once DRF has authenticated them."""
+    user is not a member of raises PermissionDenied, which Django's 403 handler answers
+    (tenancy.errors: the 403 page with the reason, JSON under /api/). Token-authenticated API
+    requests are resolved by the same function in the API base class once DRF has
+    authenticated them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,10 +19,7 @@ class TenantMiddleware:
     def __call__(self, request):
         request.tenant = None
         request.membership = None
-        try:
-            membership = membership_for_request(request)
-        except PermissionDenied as exc:
-            return HttpResponseForbidden(str(exc))
+        membership = membership_for_request(request)  # PermissionDenied: a foreign tenant
         if membership is not None:
             request.tenant = membership.tenant
             request.membership = membership
