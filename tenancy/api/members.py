@@ -1,7 +1,7 @@
 """me/ and members/."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from ..models import Membership, Role
@@ -31,12 +31,16 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["user_id", "username", "email", "role", "is_active"]
 
 
-class MeViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
+class MeView(TenantViewSetMixin, generics.GenericAPIView):
+    """Who you are and in which tenant you act: one object, not a list."""
+
     queryset = Membership.objects.none()
     serializer_class = MeSerializer
+    pagination_class = None
+    filter_backends = []
 
-    @extend_schema(responses=MeSerializer)
-    def list(self, request):
+    @extend_schema(operation_id="me_retrieve", responses=MeSerializer)
+    def get(self, request):
         return Response(MeSerializer(self.membership).data)
 
 
