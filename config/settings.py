@@ -182,6 +182,17 @@ SPECTACULAR_SETTINGS = {
     # Operations are tagged and named by resource (leads_list, campaigns_launch_create, …), not
     # all under "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set that several components share (field names like `status` mean
+    # different sets in different apps).
+    "ENUM_NAME_OVERRIDES": {
+        "MilestoneStatusEnum": "milestones.models.MilestoneStatus",
+        "MilestoneStartStatusEnum": "milestones.api.serializers.START_STATUS_CHOICES",
+        "MilestoneStepStatusEnum": "milestones.api.serializers.STEP_STATUS_CHOICES",
+        "MilestoneCategoryEnum": "milestones.models.MilestoneCategory",
+        "MilestoneOutcomeEnum": "milestones.models.Outcome",
+        "SlaStateEnum": "milestones.api.serializers.SLA_STATE_CHOICES",
+        "OpenSlaStateEnum": "milestones.api.serializers.OPEN_SLA_STATE_CHOICES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -19,7 +19,7 @@ lead_milestones = "customization/milestones/<int:lead_id>/"
 urlpatterns = [
     path(
         lead_milestones,
-        LeadMilestoneViewSet.as_view({"get": "list", "post": "create"}),
+        LeadMilestoneViewSet.as_view({"get": "timeline", "post": "create"}),
         name="lead-milestone-list",
     ),
     path(

@@ -2,13 +2,14 @@
 customization/milestones/{lead_id}/, the analytics and the overdue list."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.selectors.leads import lead_for, leads_visible_to
 from tenancy.api.config import ConfigViewSet
+from tenancy.api.schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_days
 from tenancy.scoping import TenantViewSetMixin
 
@@ -20,6 +21,8 @@ from ..selectors.timeline import lead_timeline
 from ..services import config as config_services
 from ..services import lead_milestones as milestone_services
 from .serializers import (
+    BottleneckSerializer,
+    CompletionSerializer,
     LeadTemplateSerializer,
     MilestoneRecordSerializer,
     MilestoneTemplateSerializer,
@@ -28,6 +31,12 @@ from .serializers import (
     StatusSerializer,
     TimelineEntrySerializer,
     TimelineSerializer,
+    TrendPointSerializer,
+)
+
+# A query parameter the server refuses is a 400 naming it.
+REFUSED_PARAMETER = OpenApiResponse(
+    VALIDATION_ERROR_SCHEMA, description="A parameter was refused; the body names it and why."
 )
 
 
@@ -71,8 +80,28 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
 
     queryset = LeadMilestone.objects.all()
     serializer_class = TimelineEntrySerializer
+    # One lead's timeline: nothing to filter, order or page.
+    filter_backends = []
+    pagination_class = None
+    # The body each action reads (OPTIONS describes it too).
+    body_serializers = {
+        "create": MilestoneRecordSerializer,
+        "set_status": StatusSerializer,
+        "set_template": LeadTemplateSerializer,
+    }
 
-    def get_lead(self):
+    def get_serializer_class(self):
+        action = self.action
+        if action == "metadata":  # OPTIONS describes what the URL's writing method reads
+            action = next(
+                (name for method, name in self.action_map.items() if method in ("post", "put")),
+                None,
+            )
+        return self.body_serializers.get(action, TimelineEntrySerializer)
+
+    def get_object(self):
+        """The lead of the URL, as the member may see it (what OPTIONS and every action
+        address)."""
         return lead_for(tenant=self.tenant, membership=self.membership, pk=self.kwargs["lead_id"])
 
     def _timeline(self, lead):
@@ -83,15 +112,15 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         return TimelineEntrySerializer(entry).data
 
     @extend_schema(responses=TimelineSerializer)
-    def list(self, request, lead_id):
+    def timeline(self, request, lead_id):
         """The timeline: the lead's milestones oldest first, its template and next step."""
-        return Response(TimelineSerializer(self._timeline(self.get_lead())).data)
+        return Response(TimelineSerializer(self._timeline(self.get_object())).data)
 
     @extend_schema(request=MilestoneRecordSerializer, responses={201: TimelineEntrySerializer})
     def create(self, request, lead_id):
         """Record a milestone (by default completed today)."""
-        lead = self.get_lead()  # 404 before the body is read when the lead is not visible
-        body = MilestoneRecordSerializer(data=request.data, context={"tenant": self.tenant})
+        lead = self.get_object()  # 404 before the body is read when the lead is not visible
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         milestone = milestone_services.milestone_record(
             lead=lead, by=self.membership, data=body.validated_data
@@ -101,11 +130,11 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(request=StatusSerializer, responses=TimelineEntrySerializer)
     def set_status(self, request, lead_id, milestone_id):
         """Move the milestone pending → in_progress → completed / skipped / failed."""
-        lead = self.get_lead()
+        lead = self.get_object()
         milestone = milestone_for(
             tenant=self.tenant, membership=self.membership, pk=milestone_id, lead=lead
         )
-        body = StatusSerializer(data=request.data)
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         milestone = milestone_services.milestone_set_status(
             milestone=milestone, by=self.membership, **body.validated_data
@@ -115,8 +144,8 @@ class LeadMilestoneViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(request=LeadTemplateSerializer, responses=TimelineSerializer)
     def set_template(self, request, lead_id):
         """Choose the template the lead follows (`null`: the tenant's default)."""
-        lead = self.get_lead()
-        body = LeadTemplateSerializer(data=request.data)
+        lead = self.get_object()
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         template = None
         template_id = body.validated_data["template_id"]
@@ -140,6 +169,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
 
     queryset = LeadMilestone.objects.all()
     serializer_class = OverdueStepSerializer
+    filter_backends = []  # the overdue list has its own order
 
     def _type(self, code: str | None) -> MilestoneType | None:
         if not code:
@@ -158,44 +188,64 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
             raise serializers.ValidationError({"template_id": [f"Unknown template '{raw}'."]})
         return found
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=CompletionSerializer)
     @action(detail=False, url_path="analytics/completion")
     def completion(self, request):
-        return Response(analytics.completion_metrics(tenant=self.tenant))
+        """Per milestone type: its records by status and the completion rate."""
+        return Response(CompletionSerializer(analytics.completion_metrics(tenant=self.tenant)).data)
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("type_code", str, description="one type; default: all types"),
-            OpenApiParameter("days", int, description=f"1–{MAX_DAYS}, default {DEFAULT_DAYS}"),
+            OpenApiParameter(
+                "type_code",
+                {"type": "string", "pattern": "^[A-Z0-9_]*$", "maxLength": 50},
+                description="One type's code; default (absent or blank): every type.",
+            ),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+                description="How many days up to today (tenant time).",
+            ),
         ],
-        responses=dict,
+        responses={200: TrendPointSerializer(many=True), 400: REFUSED_PARAMETER},
     )
-    @action(detail=False, url_path="analytics/trends")
+    @action(detail=False, url_path="analytics/trends", pagination_class=None)
     def trends(self, request):
+        """One point per day, oldest first: the milestones completed that day."""
         milestone_type = self._type(request.query_params.get("type_code"))
-        return Response(
-            analytics.time_trends(
-                tenant=self.tenant,
-                milestone_type=milestone_type,
-                days=parse_days(request.query_params.get("days")),
-                now=timezone.now(),
-            )
+        points = analytics.time_trends(
+            tenant=self.tenant,
+            milestone_type=milestone_type,
+            days=parse_days(request.query_params.get("days")),
+            now=timezone.now(),
         )
+        return Response(TrendPointSerializer(points, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("template_id", int, description="default: the default")],
-        responses=dict,
+        parameters=[
+            OpenApiParameter(
+                "template_id",
+                {"type": "integer", "minimum": 1},
+                description="A template's id; default: the tenant's default template.",
+            )
+        ],
+        responses={200: BottleneckSerializer(many=True), 400: REFUSED_PARAMETER},
     )
-    @action(detail=False, url_path="analytics/bottlenecks")
+    @action(detail=False, url_path="analytics/bottlenecks", pagination_class=None)
     def bottlenecks(self, request):
+        """One row per pair of consecutive steps of the template (none without a template)."""
         template = self._template(request.query_params.get("template_id"))
         if template is None:
             return Response([])
-        return Response(
-            analytics.bottlenecks(tenant=self.tenant, template=template, now=timezone.now())
-        )
+        rows = analytics.bottlenecks(tenant=self.tenant, template=template, now=timezone.now())
+        return Response(BottleneckSerializer(rows, many=True).data)
 
-    @extend_schema(responses=OverdueStepSerializer(many=True))
+    @extend_schema(
+        responses={
+            200: OverdueStepSerializer(many=True),
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+        }
+    )
     @action(detail=False)
     def overdue(self, request):
         """Open steps past their due day, oldest first."""

@@ -13,7 +13,7 @@ from tenancy.models import Tenant
 
 from ..models import OPEN_STATUSES, LeadMilestone, MilestoneType
 from .open_steps import OpenStep, open_step_from_row, open_steps_sql
-from .timeline import local_today
+from .timeline import EXPECTED, local_today
 
 
 @dataclass
@@ -27,7 +27,11 @@ class OverdueStep:
 
     @property
     def status(self) -> str:
-        return self.milestone.status if self.milestone else "expected"
+        return self.milestone.status if self.milestone else EXPECTED
+
+    @property
+    def milestone_id(self) -> int | None:
+        return self.milestone.pk if self.milestone else None
 
 
 class OverdueSteps:

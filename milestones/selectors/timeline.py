@@ -34,6 +34,15 @@ class SlaState:
     OPEN_ON_TIME = "open_on_time"  # open, and today is on or before its due day
     OPEN_OVERDUE = "open_overdue"  # open, and its due day has passed
 
+    # An open step's states; a closed milestone's are the other two (none without an SLA).
+    OPEN = (OPEN_ON_TIME, OPEN_OVERDUE)
+    ALL = (ON_TIME, BREACHED, *OPEN)
+
+
+# The state of a template's next step: not recorded yet ("expected"), or its open record's.
+EXPECTED = "expected"
+STEP_STATUSES = (EXPECTED, MilestoneStatus.PENDING.value, MilestoneStatus.IN_PROGRESS.value)
+
 
 def local_today(tenant: Tenant, now: datetime) -> date:
     return timezone.localtime(now, tenant.tzinfo).date()
@@ -97,7 +106,11 @@ class NextStep:
 
     @property
     def status(self) -> str:
-        return self.milestone.status if self.milestone else "expected"
+        return self.milestone.status if self.milestone else EXPECTED
+
+    @property
+    def milestone_id(self) -> int | None:
+        return self.milestone.pk if self.milestone else None
 
 
 @dataclass
