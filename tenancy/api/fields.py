@@ -57,9 +57,10 @@ def bound_integers(field) -> None:
 
 
 class StrictFieldsMixin:
-    """Refuse fields the serializer does not know instead of silently dropping them, and
-    integers beyond 64 bits. (NUL bytes never reach a serializer: the parser refuses them.)"""
+    """Refuse fields the serializer does not know instead of silently dropping them."""
 
+    # Integers beyond 64 bits are refused too (bound_integers). NUL bytes never reach a
+    # serializer: the parser refuses them.
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
