@@ -19,7 +19,7 @@ from tenancy.api.fields import StrictFieldsMixin, TenantMemberField, TenantRelat
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.scoping import TenantViewSetMixin
 from tenancy.selectors import members_of
-from tenancy.validators import NOTES_MAX_LENGTH
+from tenancy.validators import NOTES_MAX_LENGTH, validate_filter_date
 
 from .models import (
     OPEN_CALLBACK_STATUSES,
@@ -202,7 +202,9 @@ class CallbackFilterSet(django_filters.FilterSet):
     breached = django_filters.BooleanFilter(field_name="is_breached")
     customer = django_filters.ModelChoiceFilter(queryset=_tenant_customers)
     lead = django_filters.ModelChoiceFilter(queryset=_tenant_leads)
-    due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lt")
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="sla_due_at", lookup_expr="lt", validators=[validate_filter_date]
+    )
 
     def filter_open(self, queryset, name, value):
         if value is None:

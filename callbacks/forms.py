@@ -60,7 +60,7 @@ class ContactPicker(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = None
-        if value not in (None, ""):
+        if str(value or "").isdigit():  # what was posted may be anything: only an id is looked up
             selected = self.choices.queryset.filter(pk=value).first()
         return render_to_string(
             "callbacks/_contact_picker.html",

@@ -11,7 +11,9 @@ A condition is JSON:
 Fields come from a whitelist: core customer fields, CRM metrics, `tags`, and `custom.<key>` for
 the tenant's active custom fields (translated to their slot column by customfields). Nothing the
 client sends is used as an ORM path; an unknown field, operator or a badly typed value is a
-ValidationError naming where it is (`audience: all[1].op: …`).
+ValidationError naming where it is (`audience: all[1].op: …`). So is a value the field could
+never hold: a text with a NUL byte, or a number outside the column's range (which would
+otherwise match nothing, or everything, without a word).
 """
 
 from collections.abc import Mapping
@@ -20,14 +22,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from crm.models import CustomerTag
+from crm.models import Customer, CustomerTag
 from customfields.models import FieldDefinition
 from customfields.selectors.query import column, custom_field_q
 from customfields.services.values import active_definitions
 from tenancy.models import Tenant
+from tenancy.validators import validate_filter_date
 
 MAX_DEPTH = 6
 MAX_NODES = 200
@@ -67,6 +71,19 @@ LOOKUP = {
     "startswith": "istartswith",
     "in": "in",
 }
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def number_range(column: str) -> tuple[Decimal, Decimal]:
+    """The numbers a core number column can hold: a decimal's digits, an integer's storage
+    (a positive integer's column is compared with negative numbers too: its signed range)."""
+    field = Customer._meta.get_field(column)
+    if isinstance(field, models.DecimalField):
+        step = Decimal(10) ** -field.decimal_places
+        largest = Decimal(10) ** (field.max_digits - field.decimal_places) - step
+        return -largest, largest
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return Decimal(min(low, -high - 1)), Decimal(high)
 
 
 class _Problem(Exception):
@@ -139,9 +156,9 @@ class Compiler:
             if op == "in":
                 if not isinstance(value, list) or not value or len(value) > MAX_LIST:
                     raise ValueError(f"'in' takes a list of 1 to {MAX_LIST} values.")
-                typed: Any = [self.typed(kind, v) for v in value]
+                typed: Any = [self.typed(kind, v, col) for v in value]
             else:
-                typed = self.typed(kind, value)
+                typed = self.typed(kind, value, col)
         except ValueError as exc:
             raise _Problem(at + "value", str(exc)) from None
         if op == "ne":
@@ -149,7 +166,9 @@ class Compiler:
         return Q(**{f"{col}__{LOOKUP[op]}": typed})
 
     @staticmethod
-    def typed(kind: str, value: Any) -> Any:
+    def typed(kind: str, value: Any, col: str) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(NUL_MESSAGE)
         if kind == "text":
             if not isinstance(value, str) or not value.strip() or len(value) > 500:
                 raise ValueError("Give a text of 1 to 500 characters.")
@@ -163,19 +182,23 @@ class Compiler:
                 raise ValueError("Give a number.") from None
             if not number.is_finite():
                 raise ValueError("Give a number.")
+            low, high = number_range(col)
+            if not low <= number <= high:
+                raise ValueError(f"Give a number between {low} and {high}.")
             return number
+        moment: date | None = value if isinstance(value, datetime | date) else None
         if isinstance(value, str):
-            moment = parse_datetime(value)
-            if moment is None:
-                try:
-                    return date.fromisoformat(value)
-                except ValueError:
-                    pass
-            else:
-                return moment
-        if isinstance(value, datetime | date):
-            return value
-        raise ValueError("Give a date (YYYY-MM-DD) or a date-time (ISO 8601).")
+            try:
+                moment = parse_datetime(value) or date.fromisoformat(value)
+            except ValueError:
+                moment = None
+        if moment is None:
+            raise ValueError("Give a date (YYYY-MM-DD) or a date-time (ISO 8601).")
+        try:
+            validate_filter_date(moment)
+        except ValidationError as exc:
+            raise ValueError(exc.messages[0]) from None
+        return moment
 
     def tags(self, op: Any, value: Any, at: str) -> Q:
         if op not in TAG_OPS:
@@ -188,6 +211,8 @@ class Compiler:
             or not all(isinstance(n, str) and n.strip() for n in names)
         ):
             raise _Problem(at + "value", "Give a tag name (has) or a list of tag names.")
+        if any("\x00" in n for n in names):
+            raise _Problem(at + "value", NUL_MESSAGE)
         names = sorted({n.strip().lower() for n in names})
 
         def tagged(name_filter: dict) -> Q:
@@ -229,6 +254,8 @@ def _text(value: Any) -> str:
     """customfields' translation types values from text, as they arrive in a query string."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(NUL_MESSAGE)
     if isinstance(value, int | float | Decimal | str):
         return str(value)
     raise ValidationError("Give a text, number or true/false value.")

@@ -154,7 +154,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:lead-list"  # where signing in, switching tenant and joining land
 LOGOUT_REDIRECT_URL = "login"
 
+# Request limits: a body (form or JSON) over this many bytes is refused (413 in the API), and a
+# request with more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS is a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)  # 2.5 MB
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+
 REST_FRAMEWORK = {
+    # JSON only (no route takes a file); bounded in size and depth, NUL bytes refused.
+    "DEFAULT_PARSER_CLASSES": ["tenancy.api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -6,9 +6,11 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
 from tenancy.selectors import members_of
+from tenancy.validators import FILTER_LIST_MAX_VALUES, validate_filter_date
 
 from .models import (
     CustomerTag,
@@ -63,13 +65,26 @@ def customer_search(queryset: QuerySet, value: str) -> QuerySet:
 
 
 class TagsField(forms.CharField):
+    """Comma-separated tag names, at most FILTER_LIST_MAX_VALUES of them."""
+
     def to_python(self, value):
         value = super().to_python(value)
+        ProhibitNullCharactersValidator()(value)  # checked on the text: the list hides it
         return [t.strip().lower() for t in value.split(",") if t.strip()] if value else []
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > FILTER_LIST_MAX_VALUES:
+            raise forms.ValidationError(
+                f"Give at most {FILTER_LIST_MAX_VALUES} tags ({len(value)} given)."
+            )
 
 
 class TagsFilter(django_filters.Filter):
     field_class = TagsField
+
+
+TAGS_LABEL = f"Tags (comma-separated, at most {FILTER_LIST_MAX_VALUES}; any match)"
 
 
 class LeadFilterSet(django_filters.FilterSet):
@@ -87,10 +102,14 @@ class LeadFilterSet(django_filters.FilterSet):
     assigned_to = django_filters.ModelChoiceFilter(queryset=tenant_users)
     unassigned = django_filters.BooleanFilter(field_name="assigned_to", lookup_expr="isnull")
     created_after = django_filters.DateFilter(
-        method="filter_created_after", label="Created on or after (tenant time)"
+        method="filter_created_after",
+        label="Created on or after (tenant time)",
+        validators=[validate_filter_date],
     )
     created_before = django_filters.DateFilter(
-        method="filter_created_before", label="Created on or before (tenant time)"
+        method="filter_created_before",
+        label="Created on or before (tenant time)",
+        validators=[validate_filter_date],
     )
     lead_score_min = django_filters.NumberFilter(
         field_name="lead_score", lookup_expr="gte", min_value=0, max_value=100
@@ -102,7 +121,7 @@ class LeadFilterSet(django_filters.FilterSet):
         method="filter_search", max_length=200, label="Words in name, email, phone or company"
     )
     is_hot_leads_only = django_filters.BooleanFilter(method="filter_hot", label="Hot leads only")
-    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
+    tags = TagsFilter(method="filter_tags", label=TAGS_LABEL)
     include_archived = django_filters.BooleanFilter(method="filter_noop", label="Include archived")
     archived_only = django_filters.BooleanFilter(
         field_name="archived_at", lookup_expr="isnull", exclude=True
@@ -166,9 +185,13 @@ class CustomerFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", label="Name, email, phone or company"
     )
-    tags = TagsFilter(method="filter_tags", label="Tags (comma-separated; any match)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    tags = TagsFilter(method="filter_tags", label=TAGS_LABEL)
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", validators=[validate_filter_date]
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", validators=[validate_filter_date]
+    )
 
     def filter_search(self, queryset, name, value):
         return customer_search(queryset, value)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .models import Tenant
+from .validators import validate_filter_date
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -84,9 +85,14 @@ def parse_date(raw: str | None, *, field: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except (TypeError, ValueError):
         raise ValidationError({field: ["Use a date in YYYY-MM-DD form."]}) from None
+    try:
+        validate_filter_date(day)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    return day
 
 
 def parse_date_range(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import viewsets
 
+from .api.params import check_query_params
 from .models import Role, Tenant
 from .selectors import membership_for_request
 
@@ -28,6 +29,10 @@ class TenantViewSetMixin:
 
     write_roles: tuple[str, ...] = (Role.ADMIN, Role.MANAGER, Role.AGENT)
     read_roles: tuple[str, ...] = (Role.ADMIN, Role.MANAGER, Role.AGENT)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_params(request)  # a NUL byte in any parameter is a 400 naming it
 
     def check_permissions(self, request):
         super().check_permissions(request)

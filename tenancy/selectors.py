@@ -44,6 +44,8 @@ def resolve_membership(user: AbstractBaseUser, requested_slug: str | None) -> Me
         return None
     memberships = memberships_of(user)
     if requested_slug:
+        if "\x00" in requested_slug:  # no slug holds one (and PostgreSQL cannot compare it)
+            raise PermissionDenied("A tenant slug has no null characters.")
         membership = memberships.filter(tenant__slug=requested_slug).first()
         if membership is None and user.is_superuser:
             tenant = Tenant.objects.filter(slug=requested_slug, is_active=True).first()

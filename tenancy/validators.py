@@ -1,7 +1,8 @@
-"""Field rules shared by every app's models, forms and services: caps on free text, and what a
-phone number is."""
+"""Field rules shared by every app's models, forms and services: caps on free text, what a phone
+number is, and the limits on what a filter may ask for."""
 
 import re
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -22,6 +23,23 @@ ACTIVITY_MESSAGE_MAX_LENGTH = 20_000
 MESSAGE_BODY_MAX_LENGTH = 50_000
 # A custom value as recorded in its history (values themselves are at most 500 characters).
 FIELD_VALUE_MAX_LENGTH = 1_000
+# Values in one list filter of a query string (`cf_<key>__in=a,b,…`, `tags=a,b,…`).
+FILTER_LIST_MAX_VALUES = 100
+# Dates a filter, a report period or a condition may name: wider than any record's, narrow
+# enough that a period around one (a day in the tenant's time zone, a default span of days)
+# stays inside the calendar the databases and Python hold.
+FILTER_FIRST_DAY = date(1900, 1, 1)
+FILTER_LAST_DAY = date(2999, 12, 31)
+FILTER_DATE_MESSAGE = f"Give a date between {FILTER_FIRST_DAY} and {FILTER_LAST_DAY}."
+
+
+def validate_filter_date(value: date | datetime | None) -> None:
+    """A date or date-time (in its own time zone) between FILTER_FIRST_DAY and FILTER_LAST_DAY."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not FILTER_FIRST_DAY <= day <= FILTER_LAST_DAY:
+        raise ValidationError(FILTER_DATE_MESSAGE, code="date_range")
 
 
 def capped_text_field(max_length: int, **kwargs) -> models.TextField:

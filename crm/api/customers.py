@@ -10,7 +10,7 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
 from customfields.models import FieldHistory
-from customfields.selectors.query import PREFIX, filter_customers, filtered_keys
+from customfields.selectors.query import MAX_IN_VALUES, PREFIX, filter_customers, filtered_keys
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin
 from tenancy.api.ordering import StrictOrderingFilter
@@ -83,7 +83,8 @@ class CustomFieldFilterBackend(BaseFilterBackend):
                 "in": "query",
                 "required": False,
                 "description": "Filter by a custom field: cf_<key>=v, and for the types that allow "
-                "them cf_<key>__gte, __lte, __contains, __in (comma-separated).",
+                f"them cf_<key>__gte, __lte, __contains, __in (comma-separated, at most "
+                f"{MAX_IN_VALUES} values).",
                 "schema": {"type": "string"},
             }
         ]

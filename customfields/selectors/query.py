@@ -11,6 +11,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils.functional import cached_property
 
 from tenancy.models import Tenant
+from tenancy.validators import FILTER_LIST_MAX_VALUES
 
 from ..models import FieldDefinition, FieldType
 from ..services.values import active_definitions, coerce_value, to_json_value
@@ -27,7 +28,7 @@ ALLOWED = {
     FieldType.URL: {"", "contains"},
     FieldType.SELECT: {"", "in"},
 }
-MAX_IN_VALUES = 100
+MAX_IN_VALUES = FILTER_LIST_MAX_VALUES
 
 
 def column(definition: FieldDefinition) -> str:
@@ -64,8 +65,12 @@ def custom_field_q(definition: FieldDefinition, lookup: str, raw: str) -> Q:
             raise ValidationError(f"Give a value to filter {definition.field_label} by.")
     elif lookup == "in":
         parts = [part for part in raw.split(",") if part.strip()]
-        if not parts or len(parts) > MAX_IN_VALUES:
+        if not parts:
             raise ValidationError(f"Give 1 to {MAX_IN_VALUES} comma-separated values.")
+        if len(parts) > MAX_IN_VALUES:
+            raise ValidationError(
+                f"Give at most {MAX_IN_VALUES} comma-separated values ({len(parts)} given)."
+            )
         value = [_typed(definition, part) for part in parts]
     else:
         value = _typed(definition, raw)

@@ -19,6 +19,7 @@ from ..host import host_model
 from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern
 from ..slots import slot_names
+from .values import NUMBER_LARGEST, TEXT_MAX_LENGTH
 
 DEFINE_ROLES = (Role.ADMIN,)  # who may define, change and delete a tenant's fields
 DEFINE_REFUSED = "Only the tenant's admins define its custom fields."
@@ -56,6 +57,16 @@ def _require_definer(by: Actor, tenant: Tenant) -> None:
     require_role(by, tenant=tenant, roles=DEFINE_ROLES, message=DEFINE_REFUSED)
 
 
+def _number_bound(value: Any) -> Decimal:
+    """A number rule's bound: a number a value could be (ValueError otherwise)."""
+    if isinstance(value, bool):
+        raise ValueError
+    bound = Decimal(str(value))
+    if not bound.is_finite() or abs(bound) > NUMBER_LARGEST:
+        raise ValueError
+    return bound
+
+
 def _check_shape(definition: FieldDefinition) -> None:
     errors: dict[str, list[str]] = {}
     rules = definition.validation_rules
@@ -84,7 +95,7 @@ def _check_shape(definition: FieldDefinition) -> None:
         raise ValidationError(errors)
     if definition.field_type == FieldType.SELECT:
         definition.select_options = [option.strip() for option in options]
-    parse_bound = {FieldType.NUMBER: lambda v: Decimal(str(v)), FieldType.DATE: date.fromisoformat}
+    parse_bound = {FieldType.NUMBER: _number_bound, FieldType.DATE: date.fromisoformat}
     for bound in ("min", "max"):
         if bound in rules and definition.field_type in parse_bound:
             try:
@@ -93,6 +104,16 @@ def _check_shape(definition: FieldDefinition) -> None:
                 raise ValidationError(
                     {"validation_rules": [f"'{bound}' is not a valid {definition.field_type}."]}
                 ) from None
+    for length in ("min_length", "max_length"):
+        value = rules.get(length, 0)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= TEXT_MAX_LENGTH
+        ):
+            raise ValidationError(
+                {"validation_rules": [f"'{length}' is a whole number from 0 to {TEXT_MAX_LENGTH}."]}
+            )
     if "pattern" in rules:
         compile_pattern(rules["pattern"])  # RE2: linear time; ValidationError on validation_rules
 

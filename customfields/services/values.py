@@ -26,11 +26,18 @@ from tenancy.validators import normalize_phone
 
 from ..models import FieldDefinition, FieldHistory, FieldType
 from ..patterns import pattern_matches
+from ..slots import slot_field
 
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 TEXT_MAX_LENGTH = 500
-NUMBER_LIMIT = Decimal("1e18")
+# Numbers fit the number slot column (DecimalField(max_digits=20, decimal_places=2)), wherever
+# they are kept: below 10^18 in size, with at most 2 decimal places.
+_NUMBER_SLOT = slot_field("number")
+NUMBER_PLACES = _NUMBER_SLOT.decimal_places
+NUMBER_LIMIT = Decimal(10) ** (_NUMBER_SLOT.max_digits - NUMBER_PLACES)
+NUMBER_STEP = Decimal(10) ** -NUMBER_PLACES
+NUMBER_LARGEST = NUMBER_LIMIT - NUMBER_STEP
 _validate_email = EmailValidator()
 _validate_url = URLValidator(schemes=["http", "https"])
 
@@ -39,16 +46,44 @@ class Problem(Exception):
     """A value that does not fit its field; the message completes "<label> …"."""
 
 
+def _length_rule(rules: dict, name: str, default: int) -> int:
+    """A length rule as a whole number. Definitions refuse any other; one stored before they did
+    makes the value a Problem that says so, not a crash."""
+    try:
+        return int(rules.get(name, default))
+    except (TypeError, ValueError, OverflowError):
+        raise Problem(
+            f"cannot be checked: its {name.replace('_', ' ')} rule is not a whole number. "
+            "Ask an admin to fix the field's rules."
+        ) from None
+
+
+def _bound_rule(rules: dict, name: str) -> Decimal | None:
+    """A number rule's bound (None when there is none); like a length rule, one that is not a
+    number is a Problem."""
+    try:
+        bound = Decimal(str(rules[name])) if name in rules else None
+        if bound is not None and bound.is_nan():
+            raise InvalidOperation
+        return bound
+    except InvalidOperation:
+        raise Problem(
+            f"cannot be checked: its {name} rule is not a number. "
+            "Ask an admin to fix the field's rules."
+        ) from None
+
+
 def _text(d: FieldDefinition, value: Any) -> str:
     if not isinstance(value, str):
         raise Problem("must be text.")
     value = value.strip()
     rules = d.validation_rules
-    max_length = min(int(rules.get("max_length", TEXT_MAX_LENGTH)), TEXT_MAX_LENGTH)
+    max_length = min(_length_rule(rules, "max_length", TEXT_MAX_LENGTH), TEXT_MAX_LENGTH)
     if len(value) > max_length:
         raise Problem(f"must be at most {max_length} characters.")
-    if len(value) < int(rules.get("min_length", 0)):
-        raise Problem(f"must be at least {rules['min_length']} characters.")
+    min_length = _length_rule(rules, "min_length", 0)
+    if len(value) < min_length:
+        raise Problem(f"must be at least {min_length} characters.")
     if rules.get("pattern"):
         try:  # RE2, linear time; a pattern stored before RE2 may not compile
             matches = pattern_matches(rules["pattern"], value)
@@ -73,16 +108,17 @@ def _number(d: FieldDefinition, value: Any) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise Problem("must be a number.")
-    if number != number.quantize(Decimal("0.01")):
-        raise Problem("can have at most 2 decimal places.")
-    if abs(number) >= NUMBER_LIMIT:
-        raise Problem("is too large.")
+    if abs(number) >= NUMBER_LIMIT:  # before rounding: 1e30 has too many digits to round
+        raise Problem(f"must be between -{NUMBER_LARGEST} and {NUMBER_LARGEST}.")
+    if number != number.quantize(NUMBER_STEP):
+        raise Problem(f"can have at most {NUMBER_PLACES} decimal places.")
     rules = d.validation_rules
-    if "min" in rules and number < Decimal(str(rules["min"])):
+    low, high = _bound_rule(rules, "min"), _bound_rule(rules, "max")
+    if low is not None and number < low:
         raise Problem(f"must be at least {rules['min']}.")
-    if "max" in rules and number > Decimal(str(rules["max"])):
+    if high is not None and number > high:
         raise Problem(f"must be at most {rules['max']}.")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(NUMBER_STEP)
 
 
 def _date(d: FieldDefinition, value: Any) -> date:
@@ -222,7 +258,7 @@ def _from_json(definition: FieldDefinition, value: Any) -> Any:
     if value is None:
         return None
     if definition.field_type == FieldType.NUMBER:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return Decimal(str(value)).quantize(NUMBER_STEP)
     if definition.field_type == FieldType.DATE:
         return date.fromisoformat(value)
     return value

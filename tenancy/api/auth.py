@@ -14,13 +14,17 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from .. import login_throttle
+from .parsers import JSONParser
 
 _detail = inline_serializer("LoginLockedError", {"detail": serializers.CharField()})
 
 
 class ThrottledObtainAuthToken(ObtainAuthToken):
     """Exchange a username and password for the user's API token. A locked account or address
-    is answered 429 with Retry-After (seconds) before the password is checked."""
+    is answered 429 with Retry-After (seconds) before the password is checked. The body is
+    JSON, as everywhere in the API: `{"username": "…", "password": "…"}`."""
+
+    parser_classes = [JSONParser]
 
     @extend_schema(
         parameters=[

@@ -3,6 +3,7 @@ can never point at another tenant's row."""
 
 from collections.abc import Mapping
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from ..selectors import members_of
@@ -32,8 +33,39 @@ class TenantMemberField(serializers.PrimaryKeyRelatedField):
         return members_of(self.context["tenant"])
 
 
+# Integers the database can hold: an id or count beyond 64 bits is a 400 naming the field, not
+# an overflow in the query.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def bound_integers(field) -> None:
+    """Give every integer field (list and dict children included) the 64-bit range unless it
+    has a narrower one of its own."""
+    child = getattr(field, "child", None)
+    if child is not None:
+        bound_integers(child)
+    if not isinstance(field, serializers.IntegerField):
+        return
+    if field.max_value is None:
+        field.max_value = INT64_MAX
+        message = field.error_messages["max_value"].format(max_value=INT64_MAX)
+        field.validators.append(MaxValueValidator(INT64_MAX, message=message))
+    if field.min_value is None:
+        field.min_value = INT64_MIN
+        message = field.error_messages["min_value"].format(min_value=INT64_MIN)
+        field.validators.append(MinValueValidator(INT64_MIN, message=message))
+
+
 class StrictFieldsMixin:
     """Refuse fields the serializer does not know instead of silently dropping them."""
+
+    # Integers beyond 64 bits are refused too (bound_integers). NUL bytes never reach a
+    # serializer: the parser refuses them.
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            bound_integers(field)
+        return fields
 
     def to_internal_value(self, data):
         errors = {}

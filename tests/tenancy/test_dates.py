@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tenancy.api.parsers import NUL_MESSAGE
 from tenancy.dates import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -147,7 +148,8 @@ def route(name):
 def test_the_apis_answer_bad_days_with_a_400(api, manager_a, path, raw):
     response = api(manager_a).get(route(path), {"days": raw})
     assert response.status_code == 400
-    assert response.json() == {"days": [DAYS_MESSAGE]}
+    # A NUL byte is refused before any parameter is read, in every API view.
+    assert response.json() == {"days": [NUL_MESSAGE if raw == "\x00" else DAYS_MESSAGE]}
 
 
 @pytest.mark.parametrize("path", DAYS_ROUTES)
@@ -160,7 +162,8 @@ def test_the_apis_default_to_30_days(api, manager_a, path):
 def test_the_apis_answer_bad_dates_with_a_400(api, manager_a, path, raw):
     response = api(manager_a).get(route(path), {"start_date": raw})
     assert response.status_code == 400
-    assert response.json() == {"start_date": ["Use a date in YYYY-MM-DD form."]}
+    message = NUL_MESSAGE if raw == "\x00" else "Use a date in YYYY-MM-DD form."
+    assert response.json() == {"start_date": [message]}
 
 
 @pytest.mark.parametrize("path", RANGE_ROUTES)
