@@ -39,7 +39,7 @@ class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
         "aging_points_per_hour",
         "updated_at",
     ]
-    readonly_fields = ["overtake"]
+    readonly_fields = ["overtake", "waiting_cap"]
     fieldsets = [
         (
             "Priority parts (points)",
@@ -62,7 +62,7 @@ class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
         ),
         (
             "Categories (a score at least the threshold)",
-            {"fields": [("urgent_threshold", "high_threshold", "normal_threshold")]},
+            {"fields": [("urgent_threshold", "high_threshold", "normal_threshold"), "waiting_cap"]},
         ),
         (
             "SLA per category (business hours)",
@@ -83,6 +83,10 @@ class CallbackSettingsAdmin(ServiceSaveMixin, admin.ModelAdmin):
     @admin.display(description="Old requests overtake fresh ones after")
     def overtake(self, obj):
         return f"{obj.overtake_hours:g} hours of waiting"
+
+    @admin.display(description="Waiting counts toward the category up to")
+    def waiting_cap(self, obj):
+        return f"{obj.waiting_category_cap} points (one category at most)"
 
     def has_add_permission(self, request, *args):
         if not super().has_add_permission(request, *args):

@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,7 +37,13 @@ from .models import (
     PriorityCategory,
 )
 from .rules import STATUS_ACTIONS
-from .selectors import QUEUE_ORDER, callback_for, callback_queue, priority_of
+from .selectors import (
+    QUEUE_ORDER,
+    callback_for,
+    callback_queue,
+    closed_asked_for,
+    priority_of,
+)
 from .services.assignment import callback_assign, callback_auto_assign, callback_claim_next
 from .services.requests import (
     EDITABLE_FIELDS,
@@ -61,11 +72,18 @@ class MemberIdField(TenantMemberField):
 
 
 class CallbackPrioritySerializer(serializers.Serializer):
-    score = serializers.IntegerField()
-    category = serializers.ChoiceField(choices=PriorityCategory.choices)
+    score = serializers.IntegerField(help_text="The sum of the parts: the queue's order.")
+    category = serializers.ChoiceField(
+        choices=PriorityCategory.choices, help_text="The category of category_score."
+    )
+    category_score = serializers.IntegerField(
+        help_text="The parts with waiting counted up to the tenant's waiting cap (by default "
+        "20 points), so waiting lifts a request by one category at most."
+    )
     parts = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="customer_value, lead_score, reason, vip, waiting (they add up to score).",
+        help_text="customer_value, lead_score, reason, vip, waiting (they add up to score); "
+        "waiting stops growing when the request closes.",
     )
 
 
@@ -110,7 +128,12 @@ class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     @extend_schema_field(CallbackPrioritySerializer)
     def get_priority(self, callback) -> dict:
         priority = priority_of(callback)
-        return {"score": priority.score, "category": priority.category, "parts": priority.parts}
+        return {
+            "score": priority.score,
+            "category": priority.category,
+            "category_score": priority.category_score,
+            "parts": priority.parts,
+        }
 
 
 class CallbackStatusSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -183,8 +206,16 @@ def _tenant_members(request):
     return members_of(request.tenant)
 
 
+INCLUDE_CLOSED_HELP = (
+    "Include closed callbacks (completed, failed, cancelled). Left out, the list shows open "
+    "callbacks only, unless `status` or `open` is given (they say which callbacks they want); "
+    "false keeps the list to open callbacks whatever the other filters say."
+)
+
+
 class CallbackFilterSet(django_filters.FilterSet):
-    """Filters over the queue annotated with the priority at the request's time."""
+    """Filters over the queue annotated with the priority at the request's time. The queue
+    shows open requests unless closed ones are asked for (`closed_asked_for`)."""
 
     status = django_filters.MultipleChoiceFilter(choices=CallbackStatus.choices)
     open = django_filters.BooleanFilter(
@@ -205,6 +236,23 @@ class CallbackFilterSet(django_filters.FilterSet):
     due_before = django_filters.IsoDateTimeFilter(
         field_name="sla_due_at", lookup_expr="lt", validators=[validate_filter_date]
     )
+    include_closed = django_filters.BooleanFilter(
+        method="filter_include_closed", label="Include closed callbacks"
+    )
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        asked = closed_asked_for(
+            include_closed=data.get("include_closed"),
+            statuses=data.get("status") or (),
+            open_=data.get("open"),
+        )
+        if not asked:
+            queryset = queryset.filter(status__in=OPEN_CALLBACK_STATUSES)
+        return super().filter_queryset(queryset)
+
+    def filter_include_closed(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, with the other filters in view
 
     def filter_open(self, queryset, name, value):
         if value is None:
@@ -224,6 +272,17 @@ ORDERING_FIELDS = [
 ]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="The queue: open callbacks, highest priority first (closed ones too when "
+        "asked for; see `include_closed`).",
+        parameters=[
+            OpenApiParameter(
+                "include_closed", OpenApiTypes.BOOL, required=False, description=INCLUDE_CLOSED_HELP
+            )
+        ],
+    )
+)
 class CallbackViewSet(
     TenantViewSetMixin,
     mixins.CreateModelMixin,
@@ -233,8 +292,9 @@ class CallbackViewSet(
     viewsets.GenericViewSet,
 ):
     """Callback requests. Agents see the callbacks assigned to them and the unassigned ones
-    (the pool they claim from); managers and admins see all. The list is the queue: highest
-    priority first unless `ordering` says otherwise. Times are read and shown in the tenant's
+    (the pool they claim from); managers and admins see all. The list is the queue: open
+    requests unless closed ones are asked for, highest priority first unless `ordering` says
+    otherwise. Times are read and shown in the tenant's
     time zone. There is no DELETE: a request is cancelled, and its history stays."""
 
     queryset = CallbackRequest.objects.all()
@@ -251,8 +311,10 @@ class CallbackViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CallbackRequest.objects.none()
+        # Every request the member sees: the filters narrow the list to open ones unless
+        # closed ones are asked for.
         return callback_queue(
-            tenant=self.tenant, membership=self.membership, now=self.now
+            tenant=self.tenant, membership=self.membership, now=self.now, include_closed=True
         ).select_related("customer", "lead")
 
     def get_object(self):

@@ -27,7 +27,7 @@ from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
 from .forms import AssignForm, CallbackForm, CallLogForm, PeriodForm, contact_label
-from .models import OPEN_CALLBACK_STATUSES, CallbackRequest, CallbackStatus, PriorityCategory
+from .models import CallbackRequest, CallbackStatus, PriorityCategory
 from .rules import NO_ANSWER, check_sees_figures, may_assign, may_claim, may_see_figures
 from .selectors import (
     CONTACT_KINDS,
@@ -47,6 +47,8 @@ from .services.requests import callback_add_note, callback_create
 from .services.status import callback_change_status
 
 QUEUE_PAGE_SIZE = 50
+# `?include_closed=` values that show closed callbacks in the queue too.
+INCLUDE_CLOSED_VALUES = ("1", "true", "on")
 # The contact picker's results at most.
 CONTACT_RESULTS = 20
 # The call log form's buttons, in this order, one per action the callback accepts from the
@@ -74,6 +76,7 @@ class CallbacksMixin(TenantPageMixin):
         return timezone.now()
 
     def get_queryset(self):
+        """The queue: the open callbacks the member sees."""
         return callback_queue(tenant=self.tenant, membership=self.membership, now=self.now)
 
     @cached_property
@@ -89,13 +92,20 @@ class CallbacksMixin(TenantPageMixin):
 
 class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
     """Open callbacks the member sees (an agent: theirs and the pool), highest priority first,
-    with a tab per category. An htmx request (a tab, a page link) gets only the results."""
+    with a tab per category; `?include_closed=1` shows the closed ones too. An htmx request (a
+    tab, a page link) gets only the results."""
 
     template_name = "callbacks/queue.html"
     partial_template_name = "callbacks/_queue.html"
 
     def get_context_data(self, **kwargs):
-        queue = self.get_queryset().filter(status__in=OPEN_CALLBACK_STATUSES)
+        include_closed = self.request.GET.get("include_closed") in INCLUDE_CLOSED_VALUES
+        queue = callback_queue(
+            tenant=self.tenant,
+            membership=self.membership,
+            now=self.now,
+            include_closed=include_closed,
+        )
         counts = category_counts(queue)
         category = self.request.GET.get("category")
         if category in PriorityCategory.values:
@@ -113,6 +123,7 @@ class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
         return super().get_context_data(
             tabs=tabs,
             category=category,
+            include_closed=include_closed,
             page_obj=page,
             callbacks=page.object_list,
             now=self.now,
@@ -331,7 +342,7 @@ class CallbackSlaView(CallbacksMixin, TemplateView):
             else:
                 figures = sla_figures(tenant=self.tenant, period=period, now=self.now)
                 load = agent_load(tenant=self.tenant, period=period, now=self.now)
-        open_ = self.get_queryset().filter(status__in=OPEN_CALLBACK_STATUSES)
+        open_ = self.get_queryset()
         return super().get_context_data(
             form=form,
             figures=figures,

@@ -1,8 +1,11 @@
 """The industry templates: for each industry, the customer fields a business of that kind
 tracks about its customers. Loaded into IndustryFieldTemplate by migration 0002.
 
-Each entry: (field_key, field_label, field_type, extras) where extras may hold is_required,
-select_options, validation_rules, help_text and placeholder.
+Each entry: (field_key, field_label, field_type, extras) where extras may hold select_options,
+validation_rules, help_text and placeholder. The retail and healthcare keys are the ones the
+original specification names (`is_vip`, `medical_id`), so an app written against it works. No
+template field is required: a new tenant's customers can be created before it decides what it
+asks for (an admin may make a field required afterwards).
 """
 
 INDUSTRY_FIELDS: dict[str, list[tuple[str, str, str, dict]]] = {
@@ -16,15 +19,10 @@ INDUSTRY_FIELDS: dict[str, list[tuple[str, str, str, dict]]] = {
             {"select_options": ["Clothing", "Shoes", "Accessories"]},
         ),
         ("last_purchase_date", "Last purchase date", "date", {}),
-        ("vip_customer", "VIP customer", "boolean", {}),
+        ("is_vip", "VIP customer", "boolean", {}),
     ],
     "healthcare": [
-        (
-            "national_id",
-            "National / medical ID",
-            "text",
-            {"is_required": True, "validation_rules": {"max_length": 20}},
-        ),
+        ("medical_id", "National / medical ID", "text", {"validation_rules": {"max_length": 20}}),
         (
             "insurance_type",
             "Insurance type",

@@ -66,7 +66,7 @@ TEXT_KIND = {
     "preferred_stylist": ("zipf", FIRST_NAMES[:40]),
     "occupation": ("zipf", JOB_TITLES),
     "referred_by": ("name", None),
-    "national_id": ("code", "ID"),
+    "medical_id": ("code", "ID"),
     "student_id": ("code", "S"),
     "frequent_flyer_number": ("code", "FF"),
     "license_plate": ("plate", None),

@@ -153,6 +153,19 @@ class CallbackSettings(TenantOwned):
         )
 
     @property
+    def waiting_category_cap(self) -> int:
+        """The most points waiting adds toward the category: the width of the narrower middle
+        band (urgent − high, high − normal), so waiting lifts a request by one category at most.
+        The score, which orders the queue, counts all of the waiting."""
+        return max(
+            min(
+                self.urgent_threshold - self.high_threshold,
+                self.high_threshold - self.normal_threshold,
+            ),
+            0,
+        )
+
+    @property
     def overtake_hours(self) -> float:
         """Waiting time after which a request outranks every request that arrived later,
         whatever their other parts (the spread of the static parts over the aging rate)."""

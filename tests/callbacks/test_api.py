@@ -202,8 +202,8 @@ def test_a_closed_callback_cannot_be_edited(api, clock, manager_a, make_callback
 @pytest.fixture
 def queue(tenant_a, manager_a, agent_a, agent_a2, make_callback):
     """Five callbacks: a VIP complaint (agent; high, due today 14:00), a support call two weeks
-    old (unassigned; urgent by now, due yesterday 10:00), a fresh billing one from a web form
-    (agent 2), a completed and a cancelled one."""
+    old (unassigned; normal by now — waiting lifts it one category — and due yesterday 10:00),
+    a fresh billing one from a web form (agent 2), a completed and a cancelled one."""
     vip = make_callback(customer=valuable_customer(tenant_a), reason="complaint")
     aged = make_callback(reason="support", now=NOW - timedelta(days=14))
     billing = make_callback(reason="billing", source="web_form")
@@ -221,10 +221,13 @@ def queue(tenant_a, manager_a, agent_a, agent_a2, make_callback):
     return {"vip": vip, "aged": aged, "billing": billing, "done": done, "gone": gone}
 
 
-def test_the_list_is_the_queue(api, clock, manager_a, queue):
-    # aged: 10 + 336 h × 1 = 346; vip: 75; billing: 15; done, gone: 0 (closed ones too; equal
-    # scores in order of arrival).
+def test_the_list_is_the_queue_of_open_callbacks(api, clock, manager_a, queue):
+    # aged: 10 + 336 h × 1 = 346; vip: 75; billing: 15. The closed ones are left out.
     order = ids(api(manager_a).get(URL))
+    assert order == [queue[k].pk for k in ("aged", "vip", "billing")]
+    # Asked for, the closed ones come in their place: done and gone, closed on arrival, waited
+    # 0 hours and score 0 (equal scores in order of arrival).
+    order = ids(api(manager_a).get(URL, {"include_closed": "true"}))
     assert order == [queue[k].pk for k in ("aged", "vip", "billing", "done", "gone")]
     assert ids(api(manager_a).get(URL, {"ordering": "created_at"}))[0] == queue["aged"].pk
     bad = api(manager_a).get(URL, {"ordering": "phone"})
@@ -232,8 +235,14 @@ def test_the_list_is_the_queue(api, clock, manager_a, queue):
 
 
 def test_agents_see_their_own_and_unassigned_callbacks(api, clock, agent_a, agent_a2, queue):
-    assert set(ids(api(agent_a).get(URL))) == {queue[k].pk for k in ("vip", "aged", "done", "gone")}
-    assert set(ids(api(agent_a2).get(URL))) == {queue[k].pk for k in ("aged", "billing", "gone")}
+    every = {"include_closed": "true"}
+    assert set(ids(api(agent_a).get(URL, every))) == {
+        queue[k].pk for k in ("vip", "aged", "done", "gone")
+    }
+    assert set(ids(api(agent_a2).get(URL, every))) == {
+        queue[k].pk for k in ("aged", "billing", "gone")
+    }
+    assert set(ids(api(agent_a2).get(URL))) == {queue[k].pk for k in ("aged", "billing")}
     assert api(agent_a2).get(f"{URL}{queue['vip'].pk}/").status_code == 404
 
 
@@ -244,14 +253,22 @@ def test_agents_see_their_own_and_unassigned_callbacks(api, clock, agent_a, agen
         ({"status": ["completed", "cancelled"]}, {"done", "gone"}),
         ({"open": "true"}, {"vip", "aged", "billing"}),
         ({"open": "false"}, {"done", "gone"}),
-        ({"category": "urgent"}, {"aged"}),
+        ({"status": "cancelled", "include_closed": "false"}, set()),
+        ({"include_closed": "false"}, {"vip", "aged", "billing"}),
+        ({"include_closed": "true", "reason": "other"}, {"done", "gone"}),
+        ({"category": "urgent"}, set()),
         ({"category": "high"}, {"vip"}),
-        ({"category": ["low", "normal"]}, {"billing", "done", "gone"}),
+        ({"category": "normal"}, {"aged"}),
+        ({"category": ["low", "normal"]}, {"aged", "billing"}),
+        ({"category": "low", "include_closed": "true"}, {"billing", "done", "gone"}),
         ({"reason": "complaint"}, {"vip"}),
+        ({"reason": "other"}, set()),
         ({"source": "web_form"}, {"billing"}),
-        ({"unassigned": "true"}, {"aged", "gone"}),
+        ({"unassigned": "true"}, {"aged"}),
+        ({"unassigned": "true", "include_closed": "true"}, {"aged", "gone"}),
         ({"breached": "true"}, {"aged"}),
-        ({"breached": "false"}, {"vip", "billing", "done", "gone"}),
+        ({"breached": "false"}, {"vip", "billing"}),
+        ({"breached": "false", "include_closed": "true"}, {"vip", "billing", "done", "gone"}),
         ({"due_before": "2026-03-04T00:00:00Z"}, {"aged"}),
         ({"due_before": "2026-03-05T00:00:00Z"}, {"aged", "vip"}),
     ],
@@ -266,10 +283,10 @@ def test_filters_by_assignee_customer_and_lead(
     lead = lead_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "L", "phone": "+15550001"})
     with_lead = make_callback(lead=lead)
     client = api(manager_a)
-    assert set(ids(client.get(URL, {"assigned_to": agent_a.user_id}))) == {
-        queue["vip"].pk,
-        queue["done"].pk,
-    }
+    assert ids(client.get(URL, {"assigned_to": agent_a.user_id})) == [queue["vip"].pk]
+    assert set(
+        ids(client.get(URL, {"assigned_to": agent_a.user_id, "include_closed": "true"}))
+    ) == {queue["vip"].pk, queue["done"].pk}
     assert ids(client.get(URL, {"customer": queue["vip"].customer_id})) == [queue["vip"].pk]
     assert ids(client.get(URL, {"lead": lead.pk})) == [with_lead.pk]
     assert client.get(URL, {"category": "purple"}).status_code == 400

@@ -117,6 +117,7 @@ def test_claim_next_takes_the_highest_priority_claimable_callback(
     assert data["priority"] == {
         "score": 25,
         "category": "low",
+        "category_score": 25,
         "parts": {"customer_value": 0, "lead_score": 0, "reason": 25, "vip": 0, "waiting": 0},
     }
     entry = best.activities.first()

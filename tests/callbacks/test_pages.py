@@ -28,19 +28,37 @@ def page(response):
 
 
 def test_the_queue_has_priority_tabs(signed_in, tenant_a, manager_a, agent_a, make_callback):
-    urgent = make_callback(reason="support", now=NOW - timedelta(days=14))  # 682, breached
+    # 10 + 336 hours waiting = 346, breached; normal: waiting lifts it one category at most.
+    aged = make_callback(reason="support", now=NOW - timedelta(days=14))
     high = make_callback(customer=valuable_customer(tenant_a), reason="complaint")  # 75
     low = make_callback(reason="billing")  # 15
     html = page(signed_in(agent_a).get("/callbacks/"))
-    for label in ("All (3)", "Urgent (1)", "High (1)", "Normal (0)", "Low (1)"):
+    for label in ("All (3)", "Urgent (0)", "High (1)", "Normal (1)", "Low (1)"):
         assert label in html
-    assert html.index(f"/callbacks/{urgent.pk}/") < html.index(f"/callbacks/{high.pk}/")
+    assert html.index(f"/callbacks/{aged.pk}/") < html.index(f"/callbacks/{high.pk}/")
     assert html.index(f"/callbacks/{high.pk}/") < html.index(f"/callbacks/{low.pk}/")
     assert "Breached" in html
     assert "Claim next" in html and "Auto-assign waiting" not in html
     tab = page(signed_in(agent_a).get("/callbacks/", {"category": "high"}, HTTP_HX_REQUEST="true"))
     assert "<html" not in tab  # htmx gets the results only
     assert f"/callbacks/{high.pk}/" in tab and f"/callbacks/{low.pk}/" not in tab
+
+
+def test_the_queue_shows_closed_callbacks_when_asked(signed_in, manager_a, make_callback):
+    waiting = make_callback(reason="billing")
+    done = make_callback(reason="complaint")
+    callback_change_status(callback=done, by=manager_a, status="cancelled", note="dup", now=NOW)
+    client = signed_in(manager_a)
+    html = page(client.get("/callbacks/"))
+    assert f"/callbacks/{waiting.pk}/" in html and f"/callbacks/{done.pk}/" not in html
+    assert "All (1)" in html and "?include_closed=1" in html
+    html = page(client.get("/callbacks/", {"include_closed": "1", "category": "high"}))
+    assert "All (2)" in html and "No callbacks in this category." in html
+    assert "?include_closed=1&amp;category=low" in html  # the tabs keep the switch
+    html = page(client.get("/callbacks/", {"include_closed": "1"}))
+    # The cancelled complaint (25) before the billing request (15), with its closing time.
+    assert html.index(f"/callbacks/{done.pk}/") < html.index(f"/callbacks/{waiting.pk}/")
+    assert "closed 2026-03-04 10:00" in html and "Open callbacks only" in html
 
 
 def test_agents_see_their_own_and_the_pool(signed_in, manager_a, agent_a, agent_a2, make_callback):

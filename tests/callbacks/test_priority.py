@@ -1,5 +1,6 @@
 """The priority on fixed clocks: each part, aging without starvation, categories, and the queue
-order, which is the score computed in SQL (docs/metrics.md "Callbacks")."""
+order, which is the score computed in SQL (docs/metrics.md "Callbacks"). Waiting after close and
+the category's waiting cap: test_priority_waiting."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -135,13 +136,14 @@ def test_waiting_adds_points_by_the_hour_without_limit(tenant_a, make_callback):
     assert priority(callback, NOW - timedelta(hours=5)).parts["waiting"] == 0
 
 
-def test_the_category_rises_as_the_request_waits(tenant_a, make_callback):
+def test_the_category_rises_as_the_request_waits_by_one_category_at_most(tenant_a, make_callback):
     callback = make_callback(reason="support")  # 10 points on arrival
     categories = [
-        priority(callback, NOW + timedelta(hours=hours)).category for hours in (0, 20, 50, 70)
+        priority(callback, NOW + timedelta(hours=hours)).category for hours in (0, 19, 20, 50, 70)
     ]
-    # 10 → low, 30 → normal (threshold 30), 60 → high (60), 80 → urgent (80)
-    assert categories == ["low", "normal", "high", "urgent"]
+    # Waiting counts toward the category up to 20 points (the narrower middle band, 80 − 60):
+    # 10 → low, 29 → low, 30 → normal (threshold 30), and 30 from then on.
+    assert categories == ["low", "low", "normal", "normal", "normal"]
 
 
 def test_category_thresholds_are_inclusive(tenant_a, make_callback):

@@ -142,7 +142,7 @@ def test_templates_through_the_api(admin, tenant_a):
         "loyalty_points",
         "favorite_category",
         "last_purchase_date",
-        "vip_customer",
+        "is_vip",
     ]
     response = admin.post(f"{URL}apply-industry-template/", {"industry": "retail"}, format="json")
     assert response.json()["skipped"] == [] and len(response.json()["created"]) == 5
@@ -174,7 +174,7 @@ def test_create_tenant_with_industry_applies_its_template(db):
     keys = set(
         FieldDefinition.objects.filter(tenant__slug="clinic").values_list("field_key", flat=True)
     )
-    assert {"national_id", "insurance_type"} <= keys
+    assert {"medical_id", "insurance_type"} <= keys
     call_command(
         "create_tenant",
         "plain",

@@ -125,14 +125,14 @@ def test_core_and_custom_errors_come_back_together(client, fields):
 
 
 def test_required_fields_on_create_and_update(client, tenant_a):
-    define(tenant_a, "national_id", "text", field_label="National ID", is_required=True)
+    define(tenant_a, "medical_id", "text", field_label="National ID", is_required=True)
     response = client.post(URL, {"first_name": "Ann"}, format="json")
     assert response.status_code == 400
-    assert response.json()["custom_fields"] == {"national_id": ["National ID is required."]}
-    response = create(client, national_id="X1")
+    assert response.json()["custom_fields"] == {"medical_id": ["National ID is required."]}
+    response = create(client, medical_id="X1")
     assert response.status_code == 201
     url = f"{URL}{response.json()['id']}/"
-    cleared = client.patch(url, {"custom_fields": {"national_id": ""}}, format="json")
+    cleared = client.patch(url, {"custom_fields": {"medical_id": ""}}, format="json")
     assert cleared.status_code == 400
     assert client.patch(url, {"first_name": "Annie"}, format="json").status_code == 200
     assert Customer.objects.get().custom_text_1 == "X1"
@@ -347,7 +347,7 @@ def test_numbers_keep_two_decimals(client, fields):
 def test_templates_apply_idempotently(tenant_a):
     first = industry_template_apply(tenant=tenant_a, by=OPERATOR, industry="healthcare")
     assert first["created"] == [
-        "national_id",
+        "medical_id",
         "insurance_type",
         "last_visit_date",
         "chronic_conditions",

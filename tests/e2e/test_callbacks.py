@@ -1,6 +1,8 @@
 """The callback pages in a real browser: an agent claims the next callback from the queue, logs a
 no-answer, calls again and completes it."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -72,6 +74,16 @@ def test_an_agent_claims_logs_a_no_answer_then_completes(page, log_in, agent_a, 
     billing.refresh_from_db()
     assert (billing.status, billing.assigned_to) == ("pending", None)
     assert CallbackRequest.objects.filter(status="in_progress").count() == 0
+
+    # The queue lists open callbacks; the completed one comes back when asked for.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Callbacks").click()
+    rows = page.locator("table.callbacks tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Bill Caller")
+    page.get_by_role("link", name="Include closed callbacks").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("table.callbacks")).to_contain_text("Cora Caller")
+    expect(page).to_have_url(re.compile(r"include_closed=1"))
 
 
 def test_request_a_callback_picking_the_customer_by_search(page, log_in, agent_a, tenant_a):
