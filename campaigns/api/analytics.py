@@ -4,13 +4,14 @@ serializers of .figures, which the schema documents."""
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from tenancy.api.schema import ERROR_DESCRIPTIONS, VALIDATION_ERROR_SCHEMA
-from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_date_range, parse_days
+from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_date, parse_date_range, parse_days
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import CampaignChannel, CampaignType
@@ -35,20 +36,22 @@ class PeriodQuerySerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        # A blank date is the default, as on the pages.
-        return super().to_internal_value(
-            {name: data[name] for name in self.fields if data.get(name)}
-        )
-
-    def validate(self, attrs):
-        errors = {
-            name: [f"Give a date from {EARLIEST} to {LATEST}."]
-            for name, day in attrs.items()
-            if not EARLIEST <= day <= LATEST
-        }
+        # Read as every report reads dates (tenancy.dates: a blank one is the default), with
+        # every error at once.
+        days, errors = {}, {}
+        for name in self.fields:
+            try:
+                day = parse_date(data.get(name), field=name)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+                continue
+            if day is not None and not EARLIEST <= day <= LATEST:
+                errors[name] = [f"Give a date from {EARLIEST} to {LATEST}."]
+            elif day is not None:
+                days[name] = day
         if errors:
             raise serializers.ValidationError(errors)
-        return attrs
+        return days
 
 
 REFUSED = OpenApiResponse(VALIDATION_ERROR_SCHEMA, description=ERROR_DESCRIPTIONS["400"])
