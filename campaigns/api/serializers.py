@@ -1,7 +1,9 @@
 """Serializers of the campaign API. Related entries are addressed by code among the request's
 tenant's live rows (tenancy.api.fields), so a client can never point at another tenant's row.
-Channel secrets are write-only: responses only say whether one is set."""
+Channel secrets are write-only: responses only say whether one is set. Every unknown field is
+refused (StrictFieldsMixin). The JSON fields are typed for the schema (.types)."""
 
+from django.db import models
 from rest_framework import serializers
 
 from crm.models import Customer
@@ -19,18 +21,45 @@ from ..models import (
     CampaignTemplate,
     CampaignType,
     CampaignVariant,
+    SkipReason,
 )
 from ..services import catalogue
+from .types import (
+    AmountField,
+    ChannelContentsField,
+    CodeListField,
+    ConditionField,
+    NamesField,
+    ObjectField,
+)
 
 
-class CampaignTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CatalogueSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A catalogue entry; amounts that cannot be negative say so in the schema."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: AmountField,
+    }
+
+
+class CampaignTypeSerializer(CatalogueSerializer):
+    """A campaign type, with its budget guidelines."""
+
     class Meta:
         model = CampaignType
         fields = serializer_fields(catalogue.TYPES)
         validators = []  # uniqueness among live rows is checked by the service
 
 
-class CampaignChannelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CampaignChannelSerializer(CatalogueSerializer):
+    """A channel campaigns run on; its secrets are write-only."""
+
+    integration_data = ObjectField(
+        required=False,
+        help_text="Sending settings: from_email (email); backend console|http and endpoint (sms, "
+        "whatsapp).",
+    )
     integration_key = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=500
     )
@@ -52,7 +81,9 @@ class CampaignChannelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return bool(obj.webhook_secret)
 
 
-class CampaignStatusSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CampaignStatusSerializer(CatalogueSerializer):
+    """A step of the tenant's campaign workflow and the statuses it may move to."""
+
     next_statuses = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False
     )
@@ -63,17 +94,25 @@ class CampaignStatusSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators = []
 
 
-class BudgetTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class BudgetTypeSerializer(CatalogueSerializer):
+    """How a campaign's budget is given: in total, or split per channel."""
+
     class Meta:
         model = BudgetType
         fields = serializer_fields(catalogue.BUDGET_TYPES)
         validators = []
 
 
-class CampaignTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CampaignTemplateSerializer(CatalogueSerializer):
+    """A ready-made campaign: type, channels, budget, duration, audience, KPIs and content."""
+
     campaign_type_code = TenantCodeField(
         CampaignType, slug_field="type_code", source="campaign_type"
     )
+    default_channels = CodeListField(required=False, help_text="Channel codes.")
+    target_audience = ConditionField(required=False)
+    kpis = NamesField(required=False)
+    content = ChannelContentsField(required=False)
 
     class Meta:
         model = CampaignTemplate
@@ -88,6 +127,8 @@ class CampaignTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
 
 
 class ContentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """What one channel sends, as variant A (B, C … for an A/B test)."""
+
     channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
     variant = serializers.RegexField(r"^[A-Z]$", required=False, default="A")
     weight = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
@@ -99,6 +140,10 @@ class ContentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class CampaignSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A campaign with its channels, budget, audience and content. A new one starts as a draft
+    in the tenant's initial status; `status` changes move it along the workflow."""
+
+    serializer_field_mapping = CatalogueSerializer.serializer_field_mapping
     campaign_type = TenantCodeField(CampaignType, slug_field="type_code", required=False)
     status = TenantCodeField(
         CampaignStatus,
@@ -113,14 +158,14 @@ class CampaignSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         CampaignChannel, slug_field="channel_code", many=True, required=False
     )
     channel_budgets = serializers.DictField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0),
+        child=AmountField(max_digits=14, decimal_places=2, min_value=0),
         required=False,
         help_text="Per channel code, for a budget type that splits the budget.",
     )
     contents = ContentSerializer(many=True, required=False, source="variants")
-    audience = serializers.JSONField(required=False)
-    kpis = serializers.JSONField(required=False)
-    spend = serializers.SerializerMethodField()
+    audience = ConditionField(required=False)
+    kpis = NamesField(required=False)
+    spend = serializers.SerializerMethodField(help_text="Cost so far: messages sent and ad spend.")
 
     class Meta:
         model = Campaign
@@ -163,21 +208,28 @@ class CampaignSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class FromTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What to change from the template's defaults (nothing: the template as it is)."""
+
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(
         max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
     )
-    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    budget = AmountField(max_digits=14, decimal_places=2, min_value=0, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class AudienceSerializer(StrictFieldsMixin, serializers.Serializer):
-    audience = serializers.JSONField()
+    """An audience condition to count."""
+
+    audience = ConditionField()
 
 
 class PreviewSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Which message to render, for whom: the saved content of `channel` and `variant`, or the
+    unsaved `subject` and `body` given; for `customer`, or the audience's first, or a sample."""
+
     channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
     variant = serializers.RegexField(r"^[A-Z]$", required=False, default="A")
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
@@ -188,16 +240,21 @@ class PreviewSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ConversionSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A conversion to record, attributed to the customer's message when there is one."""
+
     customer = TenantRelatedField(Customer, required=False, allow_null=True)
     channel = TenantCodeField(
         CampaignChannel, slug_field="channel_code", required=False, allow_null=True
     )
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    value = AmountField(max_digits=14, decimal_places=2, min_value=0)
     occurred_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class AdMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """One day's impressions, clicks and spend of an ad or social channel."""
+
+    serializer_field_mapping = CatalogueSerializer.serializer_field_mapping
     channel = TenantCodeField(CampaignChannel, slug_field="channel_code")
 
     class Meta:
@@ -206,8 +263,18 @@ class AdMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators = []
 
 
+class SkipReasonField(serializers.ChoiceField):
+    """Why a message was not sent; null for a message that was not skipped."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class ExecutionSerializer(serializers.ModelSerializer):
+    """One message to one customer on one channel."""
+
     channel = serializers.CharField(source="channel.channel_code", read_only=True)
+    skip_reason = SkipReasonField(choices=SkipReason.choices, allow_null=True, read_only=True)
 
     class Meta:
         model = CampaignExecution

@@ -1,17 +1,15 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .viewsets import (
+from .analytics import CampaignAnalyticsViewSet
+from .catalogue import (
     BudgetTypeViewSet,
-    CampaignAnalyticsViewSet,
     CampaignChannelViewSet,
     CampaignStatusViewSet,
     CampaignTemplateViewSet,
     CampaignTypeViewSet,
-    CampaignViewSet,
-    ExecutionViewSet,
-    TemplateLibraryViewSet,
 )
+from .viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
 
 router = DefaultRouter()
 router.register("customization/campaign-types", CampaignTypeViewSet, basename="campaign-type")

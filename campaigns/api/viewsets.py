@@ -1,23 +1,22 @@
-"""The campaign API: the catalogue under customization/, campaigns/ with their actions, the
-template library, executions, and the analytics routes under customization/campaigns/analytics/.
+"""The campaign API: campaigns/ with their actions, the template library and executions (the
+catalogue under customization/ is in .catalogue, the analytics routes under
+customization/campaigns/analytics/ in .analytics). Creating something answers 201, an action on
+an existing campaign 200; figures are sent through the serializers of .figures.
+
 Thin: every rule is in the services and selectors; campaigns and templates are listed and
 fetched through their selectors (`campaigns_visible_to` / `campaign_for`, `templates_available`
 / `campaign_template_for`), as on the pages."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tenancy.api.config import ConfigViewSet
 from tenancy.api.ordering import StrictOrderingFilter
-from tenancy.dates import parse_date_range, parse_days
 from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 
 from ..models import (
-    BudgetType,
     Campaign,
     CampaignChannel,
     CampaignExecution,
@@ -30,52 +29,16 @@ from ..selectors import analytics
 from ..selectors.campaigns import campaign_for, campaigns_visible_to
 from ..selectors.templates import campaign_template_for, templates_available
 from ..services import campaigns as campaign_services
-from ..services import catalogue, launch, metrics, tracking
+from ..services import launch, metrics, tracking
 from ..services.campaigns import CAMPAIGN_WRITE_ROLES
+from . import figures
 from . import serializers as s
-
-
-class CampaignTypeViewSet(ConfigViewSet):
-    spec = catalogue.TYPES
-    queryset = CampaignType.objects.all()
-    serializer_class = s.CampaignTypeSerializer
-    lookup_field = "type_code"
-
-
-class CampaignChannelViewSet(ConfigViewSet):
-    spec = catalogue.CHANNELS
-    queryset = CampaignChannel.objects.all()
-    serializer_class = s.CampaignChannelSerializer
-    lookup_field = "channel_code"
-    filterset_fields = ["is_active", "kind"]
-
-
-class CampaignStatusViewSet(ConfigViewSet):
-    spec = catalogue.STATUSES
-    queryset = CampaignStatus.objects.all()
-    serializer_class = s.CampaignStatusSerializer
-    lookup_field = "status_code"
-
-
-class BudgetTypeViewSet(ConfigViewSet):
-    spec = catalogue.BUDGET_TYPES
-    queryset = BudgetType.objects.all()
-    serializer_class = s.BudgetTypeSerializer
-    lookup_field = "budget_type_code"
-
-
-class CampaignTemplateViewSet(ConfigViewSet):
-    spec = catalogue.TEMPLATES
-    """customization/campaign-templates/ by id."""
-
-    queryset = CampaignTemplate.objects.select_related("campaign_type")
-    serializer_class = s.CampaignTemplateSerializer
-    lookup_field = "pk"
-    lookup_value_regex = r"\d+"
+from .types import CAMPAIGN_ERRORS
 
 
 class TemplateLibraryViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
-    """campaigns/templates/ (the active templates) and …/{id}/create/."""
+    """The template library: the active templates, and a new draft campaign from one
+    (managers and admins)."""
 
     queryset = CampaignTemplate.objects.select_related("campaign_type")
     serializer_class = s.CampaignTemplateSerializer
@@ -100,7 +63,7 @@ class TemplateLibraryViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=s.FromTemplateSerializer, responses=s.CampaignSerializer)
+    @extend_schema(request=s.FromTemplateSerializer, responses={201: s.CampaignSerializer})
     def create_campaign(self, request, pk):
         template = self.get_object()
         body = s.FromTemplateSerializer(data=request.data, context=self.get_serializer_context())
@@ -148,7 +111,15 @@ class CampaignFilterSet(django_filters.FilterSet):
         fields = ["campaign_type", "status", "channel"]
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
+    update=extend_schema(responses={200: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
+    partial_update=extend_schema(responses={200: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
+)
 class CampaignViewSet(TenantModelViewSet):
+    """The tenant's campaigns: every member reads them, managers and admins build and run
+    them."""
+
     queryset = Campaign.objects.all()
     serializer_class = s.CampaignSerializer
     write_roles = CAMPAIGN_WRITE_ROLES
@@ -260,41 +231,45 @@ class CampaignViewSet(TenantModelViewSet):
     def complete(self, request, pk=None):
         return self._act(launch.campaign_complete)
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=figures.CampaignAnalyticsSerializer)
     @action(detail=True, methods=["get"])
     def analytics(self, request, pk=None):
-        return Response(analytics.campaign_analytics(campaign=self.get_object()))
+        data = analytics.campaign_analytics(campaign=self.get_object())
+        return Response(figures.CampaignAnalyticsSerializer(data).data)
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=figures.AudienceCountSerializer)
     @action(detail=True, methods=["get"])
     def audience(self, request, pk=None):
         campaign = self.get_object()
         queryset = campaign_services.audience_queryset(
             tenant=self.tenant, condition=campaign.audience
         )
-        return Response({"count": queryset.count()})
+        return Response(figures.AudienceCountSerializer({"count": queryset.count()}).data)
 
-    @extend_schema(request=s.AudienceSerializer, responses=dict)
+    @extend_schema(request=s.AudienceSerializer, responses=figures.AudienceCountSerializer)
     @action(detail=False, methods=["post"], url_path="audience-count")
     def audience_count(self, request):
+        """Counts the customers an audience condition selects (nothing is saved)."""
         body = s.AudienceSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         queryset = campaign_services.audience_queryset(
             tenant=self.tenant, condition=body.validated_data["audience"]
         )
-        return Response({"count": queryset.count()})
+        return Response(figures.AudienceCountSerializer({"count": queryset.count()}).data)
 
-    @extend_schema(request=s.PreviewSerializer, responses=dict)
+    @extend_schema(request=s.PreviewSerializer, responses=figures.PreviewAnswerSerializer)
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):
+        """Renders a message for a customer (nothing is saved)."""
         campaign = self.get_object()  # a foreign campaign is a 404 before the body is read
         body = s.PreviewSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        return Response(
-            campaign_services.campaign_preview(campaign=campaign, **body.validated_data)
-        )
+        data = campaign_services.campaign_preview(campaign=campaign, **body.validated_data)
+        return Response(figures.PreviewAnswerSerializer(data).data)
 
-    @extend_schema(request=s.ConversionSerializer, responses=dict)
+    @extend_schema(
+        request=s.ConversionSerializer, responses={201: figures.ConversionAnswerSerializer}
+    )
     @action(detail=True, methods=["post"])
     def conversions(self, request, pk=None):
         campaign = self.get_object()
@@ -303,14 +278,32 @@ class CampaignViewSet(TenantModelViewSet):
         response = tracking.record_conversion(
             campaign=campaign, by=self.membership, **body.validated_data
         )
+        answer = {"id": response.pk, "execution": response.execution_id, "value": response.value}
         return Response(
-            {"id": response.pk, "execution": response.execution_id, "value": str(response.value)},
-            status=status.HTTP_201_CREATED,
+            figures.ConversionAnswerSerializer(answer).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=s.AdMetricSerializer, responses=s.AdMetricSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="ad-metrics")
+    @extend_schema(methods=["GET"], responses=s.AdMetricSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=s.AdMetricSerializer,
+        responses={
+            201: OpenApiResponse(
+                s.AdMetricSerializer(many=True),
+                description="The day's figures are recorded (a day entered again replaces "
+                "them); the answer is every day's figures of the campaign.",
+            )
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="ad-metrics",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def ad_metrics(self, request, pk=None):
+        """The figures ad and social channels report, per channel and day (not paginated)."""
         campaign = self.get_object()
         if request.method == "POST":
             body = s.AdMetricSerializer(data=request.data, context=self.get_serializer_context())
@@ -350,48 +343,11 @@ class ExecutionFilterSet(django_filters.FilterSet):
 
 
 class ExecutionViewSet(TenantReadOnlyViewSet):
+    """The messages of the tenant's campaigns, one per customer and channel (read-only)."""
+
     queryset = CampaignExecution.objects.select_related("channel")
     serializer_class = s.ExecutionSerializer
     filterset_class = ExecutionFilterSet
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["id", "sent_at", "status"]
     ordering = ["id"]
-
-
-class CampaignAnalyticsViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
-    """customization/campaigns/analytics/…: type performance, channel performance, trends."""
-
-    queryset = CampaignType.objects.none()
-    pagination_class = None
-
-    @extend_schema(responses=dict)
-    def type_performance(self, request, type_code):
-        campaign_type = get_object_or_404(
-            CampaignType.objects.for_tenant(self.tenant).live(), type_code=type_code
-        )
-        return Response(analytics.type_performance(tenant=self.tenant, campaign_type=campaign_type))
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("start_date", str, description="YYYY-MM-DD, default 30 days ago"),
-            OpenApiParameter("end_date", str, description="YYYY-MM-DD, default today"),
-        ],
-        responses=dict,
-    )
-    def channel_performance(self, request, channel_code):
-        channel = get_object_or_404(
-            CampaignChannel.objects.for_tenant(self.tenant).live(), channel_code=channel_code
-        )
-        period = parse_date_range(
-            tenant=self.tenant,
-            start_date=request.query_params.get("start_date"),
-            end_date=request.query_params.get("end_date"),
-        )
-        return Response(
-            analytics.channel_performance(tenant=self.tenant, channel=channel, period=period)
-        )
-
-    @extend_schema(parameters=[OpenApiParameter("days", int)], responses=dict)
-    def trends(self, request):
-        days = parse_days(request.query_params.get("days"))
-        return Response(analytics.campaign_trends(tenant=self.tenant, days=days))

@@ -61,6 +61,11 @@ def require_campaign_writer(by: Actor, *, tenant: Tenant) -> None:
     require_role(by, tenant=tenant, roles=CAMPAIGN_WRITE_ROLES)
 
 
+def is_name_list(value: Any) -> bool:
+    """A list of names (KPIs): texts."""
+    return isinstance(value, list) and all(isinstance(name, str) for name in value)
+
+
 def initial_status(tenant: Tenant) -> CampaignStatus:
     status = CampaignStatus.objects.for_tenant(tenant).live().filter(is_initial=True).first()
     if status is None:
@@ -91,13 +96,17 @@ def _check(
             errors["budget"] = [problem]
     if campaign.start_date and campaign.end_date and campaign.start_date > campaign.end_date:
         errors["end_date"] = ["The campaign ends before it starts."]
-    if not isinstance(campaign.kpis, list):
+    if not is_name_list(campaign.kpis):
         errors["kpis"] = ["Give a list of KPI names."]
     try:
         compile_condition(campaign.audience, tenant=campaign.tenant)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    codes = {channel.channel_code for channel in channels}
+    given = [channel.channel_code for channel in channels]
+    twice = sorted({code for code in given if given.count(code) > 1})
+    if twice:
+        errors["channels"] = [f"Name each channel once: {', '.join(twice)} given twice."]
+    codes = set(given)
     if campaign.budget_type and campaign.budget_type.per_channel:
         given = dict(channel_budgets or {})
         if set(given) != codes:

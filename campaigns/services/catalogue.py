@@ -25,6 +25,7 @@ from ..models import (
     StatusPhase,
 )
 from ..personalization import check_tags
+from .campaigns import is_name_list
 
 BACKENDS = {"console", "http"}
 _url = URLValidator(schemes=["http", "https"])
@@ -83,7 +84,7 @@ def check_template(template: CampaignTemplate) -> None:
         errors["default_channels"] = [
             f"Unknown channel: {', '.join(sorted(set(channels) - codes))}."
         ]
-    if not isinstance(template.kpis, list):
+    if not is_name_list(template.kpis):
         errors["kpis"] = ["Give a list of KPI names."]
     try:
         compile_condition(template.target_audience, tenant=tenant, field="target_audience")
@@ -97,6 +98,13 @@ def check_template(template: CampaignTemplate) -> None:
         for code, part in content.items():
             if code not in codes or not isinstance(part, dict):
                 errors.setdefault("content", []).append(f"{code}: not a channel's content.")
+                continue
+            if set(part) - {"subject", "body"} or not all(
+                isinstance(v, str) for v in part.values()
+            ):
+                errors.setdefault("content", []).append(
+                    f"{code}: give a subject and a body as texts, nothing else."
+                )
                 continue
             try:
                 for key in ("subject", "body"):

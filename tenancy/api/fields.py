@@ -4,6 +4,7 @@ can never point at another tenant's row."""
 from collections.abc import Mapping
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from ..selectors import members_of
@@ -93,3 +94,26 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.model.objects.for_tenant(self.context["tenant"])
+
+
+class TenantFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema of a TenantCodeField / TenantRelatedField: the type of the code field (or the
+    primary key) of the model it points at, as for any slug or primary key relation."""
+
+    target_class = "tenancy.api.fields.TenantCodeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        if isinstance(field, serializers.SlugRelatedField):
+            code = field.model._meta.get_field(field.slug_field)
+            schema = auto_schema._map_model_field(code, direction)
+            auto_schema._insert_field_validators(code, schema)  # the code's length and pattern
+            return schema
+        schema = auto_schema._map_model_field(field.model._meta.pk, direction)
+        schema.pop("readOnly", None)  # a relation is written even when its target key is not
+        return {key: schema[key] for key in ("type", "format") if key in schema}
+
+
+class TenantRelatedFieldSchema(TenantFieldSchema):
+    target_class = "tenancy.api.fields.TenantRelatedField"

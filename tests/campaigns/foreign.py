@@ -1,17 +1,15 @@
 """Campaigns' part of the crossing walks (tests/tenancy): tenant B's own catalogue entries,
 template, a launched campaign with an execution, and the writes and filters that name them."""
 
-from campaigns.api.viewsets import (
+from campaigns.api.analytics import CampaignAnalyticsViewSet
+from campaigns.api.catalogue import (
     BudgetTypeViewSet,
-    CampaignAnalyticsViewSet,
     CampaignChannelViewSet,
     CampaignStatusViewSet,
     CampaignTemplateViewSet,
     CampaignTypeViewSet,
-    CampaignViewSet,
-    ExecutionViewSet,
-    TemplateLibraryViewSet,
 )
+from campaigns.api.viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
 from campaigns.models import (
     BudgetType,
     Campaign,

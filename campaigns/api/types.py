@@ -1,0 +1,102 @@
+"""Schema types of the campaign API's fields that drf-spectacular cannot infer: the JSON fields
+(audience conditions, KPI names, channel codes, template content) and amounts that cannot be
+negative; and the shape of a refused campaign (its content nests per item)."""
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+from tenancy.api.schema import VALIDATION_ERROR_SCHEMA
+
+from ..conditions import MAX_DEPTH, MAX_NODES
+
+
+class AmountField(serializers.DecimalField):
+    """A decimal amount, sent and answered as a string."""
+
+
+class AmountSchema(OpenApiSerializerFieldExtension):
+    """An amount with `min_value` 0 has no minus sign in its pattern."""
+
+    target_class = AmountField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        minimum = self.target.min_value
+        if minimum is not None and minimum >= 0 and "pattern" in schema:
+            schema["pattern"] = schema["pattern"].replace("^-?", "^", 1)
+        return schema
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class ObjectField(serializers.JSONField):
+    """A JSON object."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": (
+            "A condition over customers: "
+            '`{"all": [<condition>, …]}` (every one holds; an empty all matches everyone), '
+            '`{"any": [<condition>, …]}`, `{"not": <condition>}` or '
+            '`{"field": "<name>", "op": "<operator>", "value": <value>}` with a core field '
+            "(first_name, last_name, email, phone, company, created_at, crm_score, "
+            "total_interactions, total_purchases, total_spent, last_contacted_at), `tags` or "
+            f"`custom.<key>`. At most {MAX_DEPTH} deep and {MAX_NODES} parts; `{{}}` is everyone."
+        ),
+    }
+)
+class ConditionField(serializers.JSONField):
+    """An audience condition (campaigns.conditions)."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class NamesField(serializers.JSONField):
+    """A list of names (KPIs)."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeListField(serializers.JSONField):
+    """A list of codes."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": 'Per channel code: `{"EMAIL": {"subject": "…", "body": "…"}}`.',
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"subject": {"type": "string"}, "body": {"type": "string"}},
+            "additionalProperties": False,
+        },
+    }
+)
+class ChannelContentsField(serializers.JSONField):
+    """A template's content per channel code."""
+
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+_FIELD_MESSAGES = {"type": "object", "additionalProperties": _MESSAGES}
+CAMPAIGN_ERRORS = OpenApiResponse(
+    {
+        **VALIDATION_ERROR_SCHEMA,
+        "properties": {
+            "contents": {
+                "description": (
+                    "Messages about the content as a whole, or per item (by its index from 0) "
+                    "the messages per field."
+                ),
+                "oneOf": [
+                    _MESSAGES,
+                    {
+                        "type": "object",
+                        "additionalProperties": {"oneOf": [_MESSAGES, _FIELD_MESSAGES]},
+                    },
+                ],
+            }
+        },
+    },
+    description="The input was refused; the body names each field and why.",
+)
