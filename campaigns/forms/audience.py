@@ -68,19 +68,6 @@ class BaseRuleFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "fields": self.choices}
 
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            renderer=self.renderer,
-            fields=self.choices,
-        )
-        self.add_fields(form, None)
-        return form
-
 
 RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=2)
 

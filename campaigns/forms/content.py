@@ -43,19 +43,6 @@ class BaseContentFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "channels": self.channels}
 
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            renderer=self.renderer,
-            channels=self.channels,
-        )
-        self.add_fields(form, None)
-        return form
-
     def contents(self) -> list[dict]:
         """The variants to save: every shown variant not marked for deletion, and the blank
         form when it was filled in."""
