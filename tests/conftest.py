@@ -117,3 +117,31 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def wsgi_application():
+    """The app as a WSGI callable, for tools that call it directly (schemathesis). Django closes
+    the database connection when a request starts and when it finishes, unless the test client
+    is used; inside a test's transaction that would close the test's own connection
+    (PostgreSQL). So each call holds that back, as the test client does, and reads the whole
+    response inside the call."""
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    handler = get_wsgi_application()
+
+    def application(environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = handler(environ, start_response)
+            body = list(response)
+            response.close()
+            return body
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return application

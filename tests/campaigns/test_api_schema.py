@@ -3,7 +3,6 @@ fuzzes a tenant without campaigns): every figure typed, 201 for what is created 
 action, no empty enum value; and the inputs that gave a 500 are a 400 that writes nothing."""
 
 import pytest
-from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from schemathesis import openapi
@@ -22,8 +21,8 @@ CAMPAIGN_PATHS = (
 
 
 @pytest.fixture
-def schema(db):
-    return openapi.from_wsgi("/api/schema/", get_wsgi_application())
+def schema(db, wsgi_application):
+    return openapi.from_wsgi("/api/schema/", wsgi_application)
 
 
 def answers_as_documented(schema, member, method, path, *, status, **parts):
