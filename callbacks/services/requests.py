@@ -17,7 +17,7 @@ from django.utils import timezone
 from crm.selectors.leads import leads_visible_to
 from tenancy.actors import Actor, Operator, actor_user
 from tenancy.models import Tenant
-from tenancy.services.common import assign_fields, save_validated
+from tenancy.services.common import assign_fields, reverted_on_refusal, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
 from ..models import (
@@ -206,13 +206,10 @@ def callback_update(
         raise ValidationError(
             {"detail": [f"This callback is {callback.get_status_display().lower()}; it is closed."]}
         )
-    try:
+    with reverted_on_refusal(callback):
         changes = assign_fields(callback, dict(data), allowed=EDITABLE_FIELDS)
         _validate(callback, by, changed=set(changes))
         save_validated(callback)
-    except ValidationError:
-        callback.refresh_from_db()  # the caller's object shows what is saved, not what was refused
-        raise
     if SLA_INPUTS & set(changes):
         old_due = callback.sla_due_at
         _set_sla(callback, callback_settings_ensure(callback.tenant))

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tenancy.models import Membership, Tenant
-from tenancy.services.common import assign_fields, save_validated
+from tenancy.services.common import assign_fields, reverted_on_refusal, save_validated
 
 from ..models import BusinessHoliday, CallbackSettings
 from ..rules import check_configures
@@ -46,11 +46,8 @@ def callback_settings_update(
 ) -> CallbackSettings:
     check_configures(by, settings.tenant)
     assign_fields(settings, data, allowed=SETTINGS_FIELDS)
-    try:
+    with reverted_on_refusal(settings):
         save_validated(settings)
-    except ValidationError:
-        settings.refresh_from_db()
-        raise
     return settings
 
 
@@ -75,11 +72,8 @@ def holiday_update(
 ) -> BusinessHoliday:
     check_configures(by, holiday.tenant)
     assign_fields(holiday, data, allowed=HOLIDAY_FIELDS)
-    try:
+    with reverted_on_refusal(holiday):
         save_validated(holiday)
-    except ValidationError:
-        holiday.refresh_from_db()
-        raise
     return holiday
 
 

@@ -16,7 +16,7 @@ from customfields.models import FieldHistory
 from customfields.services.values import active_definitions, clean_values, write_values
 from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
-from tenancy.services.common import assign_fields
+from tenancy.services.common import assign_fields, reverted_on_refusal
 
 from ..models import ActivityKind, Customer, CustomerTag, Lead
 from .leads import lead_log_activity, require_lead_access
@@ -136,7 +136,7 @@ def customer_update(
     """Only the custom values given change; a required one cannot be emptied."""
     require_role(by, tenant=customer.tenant, roles=CUSTOMER_WRITE_ROLES)
     changes = assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
-    try:
+    with reverted_on_refusal(customer):
         return _save(
             customer,
             by=by,
@@ -146,9 +146,6 @@ def customer_update(
             reason=reason,
             changed=changes,
         )
-    except ValidationError:
-        customer.refresh_from_db()  # the caller's object shows what is saved
-        raise
 
 
 def customer_capture_field(*, customer: Customer, by: Actor, field_key: str, text: str) -> Customer:

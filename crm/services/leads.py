@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tenancy.actors import Actor, Operator, actor_user, is_operator, require_role
 from tenancy.models import Membership, Role, Tenant
-from tenancy.services.common import assign_fields, save_validated
+from tenancy.services.common import assign_fields, reverted_on_refusal, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
 from ..models import (
@@ -223,11 +223,8 @@ def lead_update(
     require_lead_access(lead=lead, by=by)
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it before editing."]})
-    try:
+    with reverted_on_refusal(lead):
         return _lead_update(lead=lead, by=by, data=data, tags=tags)
-    except ValidationError:
-        lead.refresh_from_db()  # the caller's object shows what is saved, not what was refused
-        raise
 
 
 def _lead_update(

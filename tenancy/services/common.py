@@ -1,4 +1,5 @@
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -37,3 +38,14 @@ def assign_fields(
             changes[name] = (old, value)
             setattr(instance, name, value)
     return changes
+
+
+@contextmanager
+def reverted_on_refusal(instance: models.Model) -> Iterator[None]:
+    """On a refused update, reload the caller's object so it shows what is saved, not what was
+    refused (a page re-rendering it, or the next call, must not see half-applied values)."""
+    try:
+        yield
+    except ValidationError:
+        instance.refresh_from_db()
+        raise

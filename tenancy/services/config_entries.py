@@ -27,7 +27,7 @@ from django.db import models, transaction
 from ..actors import Actor, actor_user, require_role
 from ..models import Role, Tenant
 from ..models.config import ConfigEntry
-from .common import assign_fields, save_validated
+from .common import assign_fields, reverted_on_refusal, save_validated
 
 COMMON_FIELDS = ("description", "display_order", "is_active", "metadata")
 CONFIG_WRITE_ROLES = (Role.ADMIN,)
@@ -167,11 +167,8 @@ def config_entry_update(entry: ConfigEntry, *, data: dict, by: Actor) -> ConfigE
     changes = assign_fields(entry, dict(data), allowed=spec.writable)
     if "is_active" in changes and not entry.is_active and spec.guard:
         spec.guard(entry, "deactivated")
-    try:
+    with reverted_on_refusal(entry):
         _save(entry, spec, was_flagged=was_flagged, changes=changes)
-    except ValidationError:
-        entry.refresh_from_db()
-        raise
     return entry
 
 
