@@ -10,7 +10,16 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
 from customfields.models import FieldHistory
-from customfields.selectors.query import MAX_IN_VALUES, PREFIX, filter_customers, filtered_keys
+from customfields.selectors.query import (
+    ALLOWED,
+    FILTER_PARAM,
+    FILTER_PATTERN,
+    MAX_FILTERS,
+    MAX_IN_VALUES,
+    PREFIX,
+    filter_customers,
+    filtered_keys,
+)
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin
 from tenancy.api.ordering import StrictOrderingFilter
@@ -73,19 +82,46 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return data
 
 
+def _operators_by_type() -> str:
+    return "; ".join(
+        f"{field_type}: " + ", ".join(f"`{op}`" if op else "equals" for op in sorted(ops))
+        for field_type, ops in ALLOWED.items()
+    )
+
+
+CUSTOM_FIELD_FILTER_DESCRIPTION = (
+    "Filter by a custom field: `<field_key>[__<operator>]:<value>`, repeated for several "
+    "conditions (all must hold), at most {max_filters}. Operators: none (equals), `gte`, `lte`, "
+    "`contains` (case-insensitive), `in` (the value a comma list of at most {max_in}). Which a "
+    "field takes depends on its type: {by_type}. The value is read as the field's type "
+    "(numbers, dates YYYY-MM-DD, booleans true/false). Example: "
+    "`custom_field_filter=loyalty_points__gte:100&custom_field_filter=tier__in:Gold,Silver`. "
+    "The same filters can be given as `cf_<field_key>[__<operator>]=<value>` parameters, one "
+    "per field. An unknown field, an operator its type does not take or a value it cannot hold "
+    "is a 400 naming the parameter."
+)
+
+
 class CustomFieldFilterBackend(BaseFilterBackend):
-    """`cf_<key>[__gte|__lte|__contains|__in]` through customfields' one translation."""
+    """`custom_field_filter=<key>[__op]:<value>` and `cf_<key>[__op]=<value>` through
+    customfields' one translation."""
 
     def get_schema_operation_parameters(self, view):
         return [
             {
-                "name": "cf_<field_key>",
+                "name": FILTER_PARAM,
                 "in": "query",
                 "required": False,
-                "description": "Filter by a custom field: cf_<key>=v, and for the types that allow "
-                f"them cf_<key>__gte, __lte, __contains, __in (comma-separated, at most "
-                f"{MAX_IN_VALUES} values).",
-                "schema": {"type": "string"},
+                "description": CUSTOM_FIELD_FILTER_DESCRIPTION.format(
+                    max_filters=MAX_FILTERS, max_in=MAX_IN_VALUES, by_type=_operators_by_type()
+                ),
+                "schema": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": FILTER_PATTERN},
+                    "maxItems": MAX_FILTERS,
+                },
+                "style": "form",
+                "explode": True,
             }
         ]
 
