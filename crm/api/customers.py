@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
+from customfields.api.schema import CUSTOM_VALUES_SCHEMA, CustomValueField, CustomValuesField
 from customfields.models import FieldHistory
 from customfields.selectors.query import (
     ALLOWED,
@@ -48,9 +49,7 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, source="tag_names"
     )
-    custom_fields = serializers.DictField(
-        required=False, help_text="{field_key: value} for the tenant's active custom fields."
-    )
+    custom_fields = CustomValuesField(required=False)
 
     class Meta:
         model = Customer
@@ -159,8 +158,15 @@ class CaptureSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
+class CapturedValueSerializer(serializers.Serializer):
+    field_key = serializers.CharField()
+    value = CustomValueField(help_text="The value recorded, typed by the field.")
+
+
 class FieldHistorySerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(source="changed_by.username", default=None)
+    changed_by = serializers.CharField(
+        source="changed_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = FieldHistory
@@ -246,7 +252,17 @@ class CustomerViewSet(TenantModelViewSet):
     def perform_destroy(self, instance):
         customer_services.customer_delete(customer=instance, by=self.membership)
 
-    @extend_schema(request=dict, responses=dict)
+    @extend_schema(
+        methods=["GET"],
+        responses={200: CUSTOM_VALUES_SCHEMA},
+        description="The customer's custom values: every active field, null when empty.",
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request={"application/json": CUSTOM_VALUES_SCHEMA},
+        responses={200: CUSTOM_VALUES_SCHEMA},
+        description="Change the custom values given (others are kept); answers every value.",
+    )
     @action(detail=True, methods=["get", "patch"], url_path="custom-fields")
     def custom_fields(self, request, pk=None):
         customer = self.get_object()
@@ -260,7 +276,7 @@ class CustomerViewSet(TenantModelViewSet):
             )
         return Response(read_values(customer, self.definitions.values()))
 
-    @extend_schema(request=CaptureSerializer, responses=dict)
+    @extend_schema(request=CaptureSerializer, responses=CapturedValueSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -279,11 +295,12 @@ class CustomerViewSet(TenantModelViewSet):
             text=body.validated_data["text"],
         )
         value = read_values(customer, [self.definitions[field_key]])[field_key]
-        return Response({"field_key": field_key, "value": value})
+        return Response(CapturedValueSerializer({"field_key": field_key, "value": value}).data)
 
     @extend_schema(
+        filters=False,
         responses=FieldHistorySerializer(many=True),
-        parameters=[OpenApiParameter("field_key", str)],
+        parameters=[OpenApiParameter("field_key", str, description="Only this field's changes.")],
     )
     @action(detail=True, methods=["get"], url_path="field-history")
     def field_history(self, request, pk=None):

@@ -40,6 +40,15 @@ class ApplyTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
     industry = serializers.ChoiceField(choices=INDUSTRY_CHOICES)
 
 
+class AppliedTemplateSerializer(serializers.Serializer):
+    created = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the fields added."
+    )
+    skipped = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys the tenant had already (left as they are)."
+    )
+
+
 class FieldDefinitionViewSet(TenantModelViewSet):
     """Everyone reads the tenant's fields; tenant admins define them. PATCH `is_active` to
     deactivate (values kept); DELETE clears the tenant's values and frees the slot."""
@@ -86,16 +95,15 @@ class FieldDefinitionViewSet(TenantModelViewSet):
         )
         return Response(self.get_serializer(ordered, many=True).data)
 
-    @extend_schema(request=ApplyTemplateSerializer, responses=dict)
+    @extend_schema(request=ApplyTemplateSerializer, responses=AppliedTemplateSerializer)
     @action(detail=False, methods=["post"], url_path="apply-industry-template")
     def apply_industry_template(self, request):
         body = ApplyTemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(
-            definition_services.industry_template_apply(
-                tenant=self.tenant, by=self.membership, industry=body.validated_data["industry"]
-            )
+        report = definition_services.industry_template_apply(
+            tenant=self.tenant, by=self.membership, industry=body.validated_data["industry"]
         )
+        return Response(AppliedTemplateSerializer(report).data)
 
 
 class IndustryTemplateSerializer(serializers.ModelSerializer):

@@ -117,3 +117,10 @@ class TenantFieldSchema(OpenApiSerializerFieldExtension):
 
 class TenantRelatedFieldSchema(TenantFieldSchema):
     target_class = "tenancy.api.fields.TenantRelatedField"
+
+
+class Money(serializers.DecimalField):
+    """An amount as a JSON number with two decimals (figures computed by selectors)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=None, decimal_places=2, coerce_to_string=False, **kwargs)
