@@ -190,6 +190,7 @@ class CustomerViewSet(TenantModelViewSet):
     filter_backends = [DjangoFilterBackend, CustomFieldFilterBackend, CustomerOrderingFilter]
     filterset_class = CustomerFilterSet
     ordering_fields = CORE_ORDERING
+    ordering_schema_note = "and `cf_<field_key>` for a custom field (empty values last)"
     ordering = ["-created_at"]
 
     @property

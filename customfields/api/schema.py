@@ -33,3 +33,35 @@ class CustomValueField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+VALIDATION_RULES_SCHEMA = {
+    "type": "object",
+    "description": "Rules by field type: text `min_length`, `max_length` (0 to 500), `pattern` "
+    "(RE2) and `pattern_message`; number `min`, `max` (numbers); date `min`, `max` "
+    "(YYYY-MM-DD). Other types take none; a rule the type does not take is a 400.",
+    "properties": {
+        "min_length": {"type": "integer", "minimum": 0, "maximum": 500},
+        "max_length": {"type": "integer", "minimum": 0, "maximum": 500},
+        "pattern": {"type": "string"},
+        "pattern_message": {"type": "string"},
+        "min": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}]},
+        "max": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}]},
+    },
+    "additionalProperties": False,
+}
+SELECT_OPTIONS_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "A select field's options (different from each other); empty for the others.",
+}
+
+
+@extend_schema_field(VALIDATION_RULES_SCHEMA)
+class ValidationRulesField(serializers.JSONField):
+    """A field's validation rules; checked by the definition service."""
+
+
+@extend_schema_field(SELECT_OPTIONS_SCHEMA)
+class SelectOptionsField(serializers.JSONField):
+    """A select field's options; checked by the definition service."""
