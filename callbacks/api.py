@@ -8,190 +8,48 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.models import Customer, Lead
-from crm.selectors.leads import leads_visible_to
-from tenancy.api.fields import StrictFieldsMixin, TenantMemberField, TenantRelatedField
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.scoping import TenantViewSetMixin
 from tenancy.selectors import members_of
-from tenancy.validators import NOTES_MAX_LENGTH, validate_filter_date
+from tenancy.validators import validate_filter_date
 
 from .models import (
     OPEN_CALLBACK_STATUSES,
-    CallbackActivity,
-    CallbackOutcome,
     CallbackReason,
     CallbackRequest,
     CallbackSource,
     CallbackStatus,
     PriorityCategory,
 )
-from .rules import STATUS_ACTIONS
 from .selectors import (
     QUEUE_ORDER,
     callback_for,
     callback_queue,
     closed_asked_for,
-    priority_of,
+)
+from .serializers import (
+    AutoAssignResultSerializer,
+    CallbackActivitySerializer,
+    CallbackAssignSerializer,
+    CallbackAutoAssignSerializer,
+    CallbackCompleteSerializer,
+    CallbackNoteSerializer,
+    CallbackSerializer,
+    CallbackStatusSerializer,
 )
 from .services.assignment import callback_assign, callback_auto_assign, callback_claim_next
 from .services.requests import (
-    EDITABLE_FIELDS,
     callback_add_note,
     callback_create,
     callback_update,
 )
 from .services.status import callback_change_status, callback_complete
-
-
-class VisibleLeadField(serializers.PrimaryKeyRelatedField):
-    """A lead the caller may see (an agent: theirs or unassigned), by id. An archived one is
-    refused by the service when it is newly given."""
-
-    default_error_messages = {"does_not_exist": "Unknown lead {pk_value}."}
-
-    def get_queryset(self):
-        return leads_visible_to(
-            tenant=self.context["tenant"], membership=self.context["membership"]
-        )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberIdField(TenantMemberField):
-    """A member of the tenant, by user id."""
-
-
-class CallbackPrioritySerializer(serializers.Serializer):
-    score = serializers.IntegerField(help_text="The sum of the parts: the queue's order.")
-    category = serializers.ChoiceField(
-        choices=PriorityCategory.choices, help_text="The category of category_score."
-    )
-    category_score = serializers.IntegerField(
-        help_text="The parts with waiting counted up to the tenant's waiting cap (by default "
-        "20 points), so waiting lifts a request by one category at most."
-    )
-    parts = serializers.DictField(
-        child=serializers.IntegerField(),
-        help_text="customer_value, lead_score, reason, vip, waiting (they add up to score); "
-        "waiting stops growing when the request closes.",
-    )
-
-
-class CallbackSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    customer = TenantRelatedField(Customer, required=False, allow_null=True)
-    lead = VisibleLeadField(required=False, allow_null=True)
-    phone = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, help_text="Default: the contact's."
-    )
-    source = serializers.ChoiceField(choices=CallbackSource.choices, default=CallbackSource.API)
-    assigned_to = serializers.IntegerField(source="assigned_to_id", read_only=True)
-    created_by = serializers.IntegerField(source="created_by_id", read_only=True)
-    contact_name = serializers.CharField(read_only=True)
-    priority = serializers.SerializerMethodField()
-    is_breached = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = CallbackRequest
-        fields = [
-            "id",
-            *EDITABLE_FIELDS,
-            "contact_name",
-            "status",
-            "attempts",
-            "assigned_to",
-            "assigned_at",
-            "scheduled_for",
-            "resolution",
-            "outcome",
-            "close_reason",
-            "closed_at",
-            "priority",
-            "sla_category",
-            "sla_due_at",
-            "is_breached",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["status", "sla_category", "sla_due_at"]
-
-    @extend_schema_field(CallbackPrioritySerializer)
-    def get_priority(self, callback) -> dict:
-        priority = priority_of(callback)
-        return {
-            "score": priority.score,
-            "category": priority.category,
-            "category_score": priority.category_score,
-            "parts": priority.parts,
-        }
-
-
-class CallbackStatusSerializer(StrictFieldsMixin, serializers.Serializer):
-    status = serializers.ChoiceField(choices=STATUS_ACTIONS)
-    note = serializers.CharField(
-        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
-    )
-    scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    resolution = serializers.CharField(
-        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
-    )
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class CallbackCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
-    resolution = serializers.CharField(max_length=NOTES_MAX_LENGTH)
-    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
-    note = serializers.CharField(
-        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
-    )
-
-
-class CallbackAssignSerializer(StrictFieldsMixin, serializers.Serializer):
-    assigned_to = MemberIdField(allow_null=True, help_text="User id, or null to unassign.")
-    note = serializers.CharField(
-        max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default=""
-    )
-
-
-class CallbackAutoAssignSerializer(StrictFieldsMixin, serializers.Serializer):
-    callback_ids = serializers.ListField(
-        child=serializers.IntegerField(),
-        required=False,
-        allow_empty=False,
-        max_length=1000,
-        help_text="Leave out to assign every pending unassigned callback.",
-    )
-
-
-class CallbackNoteSerializer(StrictFieldsMixin, serializers.Serializer):
-    note = serializers.CharField(max_length=NOTES_MAX_LENGTH)
-
-
-class CallbackActivitySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-
-    class Meta:
-        model = CallbackActivity
-        fields = [
-            "id",
-            "kind",
-            "message",
-            "note",
-            "from_status",
-            "to_status",
-            "actor",
-            "created_at",
-        ]
 
 
 def _tenant_customers(request):
@@ -384,7 +242,12 @@ class CallbackViewSet(
         )
         return self._respond(callback)
 
-    @extend_schema(request=CallbackNoteSerializer, responses=CallbackActivitySerializer(many=True))
+    @extend_schema(methods=["GET"], filters=False, responses=CallbackActivitySerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=CallbackNoteSerializer,
+        responses={201: CallbackActivitySerializer},
+    )
     @action(detail=True, methods=["get", "post"])
     def activities(self, request, pk=None):
         callback = self.get_object()
@@ -408,7 +271,7 @@ class CallbackViewSet(
         callback = callback_claim_next(tenant=self.tenant, by=self.membership, now=self.now)
         return self._respond(callback)
 
-    @extend_schema(request=CallbackAutoAssignSerializer, responses=dict)
+    @extend_schema(request=CallbackAutoAssignSerializer, responses=AutoAssignResultSerializer)
     @action(detail=False, methods=["post"], url_path="auto-assign")
     def auto_assign(self, request):
         """Managers and admins: each pending unassigned callback (those listed, or all), highest
@@ -421,14 +284,13 @@ class CallbackViewSet(
             callback_ids=body.validated_data.get("callback_ids"),
             now=self.now,
         )
-        return Response(
-            {
-                "assigned": [
-                    {"callback_id": callback.pk, "assigned_to": callback.assigned_to_id}
-                    for callback in assigned
-                ]
-            }
-        )
+        result = {
+            "assigned": [
+                {"callback_id": callback.pk, "assigned_to": callback.assigned_to_id}
+                for callback in assigned
+            ]
+        }
+        return Response(AutoAssignResultSerializer(result).data)
 
 
 __all__ = ["CallbackViewSet"]

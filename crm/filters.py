@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
 
 from tenancy.selectors import members_of
 from tenancy.validators import FILTER_LIST_MAX_VALUES, validate_filter_date
@@ -80,21 +81,38 @@ class TagsField(forms.CharField):
             )
 
 
-class TagsFilter(django_filters.Filter):
-    field_class = TagsField
-
-
 TAGS_LABEL = f"Tags (comma-separated, at most {FILTER_LIST_MAX_VALUES}; any match)"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "Tag names separated by commas (`tags=vip,hot`), at most "
+        f"{FILTER_LIST_MAX_VALUES}; a row with any of them matches. Names are compared in "
+        "lower case.",
+        "example": "vip,hot",
+    }
+)
+class TagsFilter(django_filters.Filter):
+    """One parameter with a comma list, not repeated parameters: the schema says so (it would
+    otherwise guess the tags relation's integer key)."""
+
+    field_class = TagsField
 
 
 class LeadFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
     source = django_filters.ModelChoiceFilter(queryset=tenant_sources, to_field_name="source_code")
-    sub_source = django_filters.ModelMultipleChoiceFilter(
-        queryset=tenant_sub_sources,
-        field_name="sub_source__sub_source_code",
-        to_field_name="sub_source_code",
-        help_text="Sub-source code (matches that code under any source).",
+    # Repeated for several (`sub_source=FACEBOOK&sub_source=LINKEDIN`). The schema is given: the
+    # code cannot be guessed through the related field.
+    sub_source = extend_schema_field(
+        {"type": "string", "description": "Sub-source code (matches that code under any source)."}
+    )(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=tenant_sub_sources,
+            field_name="sub_source__sub_source_code",
+            to_field_name="sub_source_code",
+        )
     )
     channel = django_filters.ModelChoiceFilter(
         queryset=tenant_channels, to_field_name="channel_code"

@@ -9,8 +9,18 @@ from rest_framework.decorators import action
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
+from customfields.api.schema import CUSTOM_VALUES_SCHEMA, CustomValueField, CustomValuesField
 from customfields.models import FieldHistory
-from customfields.selectors.query import MAX_IN_VALUES, PREFIX, filter_customers, filtered_keys
+from customfields.selectors.query import (
+    ALLOWED,
+    FILTER_PARAM,
+    FILTER_PATTERN,
+    MAX_FILTERS,
+    MAX_IN_VALUES,
+    PREFIX,
+    filter_customers,
+    filtered_keys,
+)
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin
 from tenancy.api.ordering import StrictOrderingFilter
@@ -39,9 +49,7 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, source="tag_names"
     )
-    custom_fields = serializers.DictField(
-        required=False, help_text="{field_key: value} for the tenant's active custom fields."
-    )
+    custom_fields = CustomValuesField(required=False)
 
     class Meta:
         model = Customer
@@ -73,19 +81,46 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return data
 
 
+def _operators_by_type() -> str:
+    return "; ".join(
+        f"{field_type}: " + ", ".join(f"`{op}`" if op else "equals" for op in sorted(ops))
+        for field_type, ops in ALLOWED.items()
+    )
+
+
+CUSTOM_FIELD_FILTER_DESCRIPTION = (
+    "Filter by a custom field: `<field_key>[__<operator>]:<value>`, repeated for several "
+    "conditions (all must hold), at most {max_filters}. Operators: none (equals), `gte`, `lte`, "
+    "`contains` (case-insensitive), `in` (the value a comma list of at most {max_in}). Which a "
+    "field takes depends on its type: {by_type}. The value is read as the field's type "
+    "(numbers, dates YYYY-MM-DD, booleans true/false). Example: "
+    "`custom_field_filter=loyalty_points__gte:100&custom_field_filter=tier__in:Gold,Silver`. "
+    "The same filters can be given as `cf_<field_key>[__<operator>]=<value>` parameters, one "
+    "per field. An unknown field, an operator its type does not take or a value it cannot hold "
+    "is a 400 naming the parameter."
+)
+
+
 class CustomFieldFilterBackend(BaseFilterBackend):
-    """`cf_<key>[__gte|__lte|__contains|__in]` through customfields' one translation."""
+    """`custom_field_filter=<key>[__op]:<value>` and `cf_<key>[__op]=<value>` through
+    customfields' one translation."""
 
     def get_schema_operation_parameters(self, view):
         return [
             {
-                "name": "cf_<field_key>",
+                "name": FILTER_PARAM,
                 "in": "query",
                 "required": False,
-                "description": "Filter by a custom field: cf_<key>=v, and for the types that allow "
-                f"them cf_<key>__gte, __lte, __contains, __in (comma-separated, at most "
-                f"{MAX_IN_VALUES} values).",
-                "schema": {"type": "string"},
+                "description": CUSTOM_FIELD_FILTER_DESCRIPTION.format(
+                    max_filters=MAX_FILTERS, max_in=MAX_IN_VALUES, by_type=_operators_by_type()
+                ),
+                "schema": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": FILTER_PATTERN},
+                    "maxItems": MAX_FILTERS,
+                },
+                "style": "form",
+                "explode": True,
             }
         ]
 
@@ -123,8 +158,15 @@ class CaptureSerializer(StrictFieldsMixin, serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
+class CapturedValueSerializer(serializers.Serializer):
+    field_key = serializers.CharField()
+    value = CustomValueField(help_text="The value recorded, typed by the field.")
+
+
 class FieldHistorySerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(source="changed_by.username", default=None)
+    changed_by = serializers.CharField(
+        source="changed_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = FieldHistory
@@ -148,6 +190,7 @@ class CustomerViewSet(TenantModelViewSet):
     filter_backends = [DjangoFilterBackend, CustomFieldFilterBackend, CustomerOrderingFilter]
     filterset_class = CustomerFilterSet
     ordering_fields = CORE_ORDERING
+    ordering_schema_note = "and `cf_<field_key>` for a custom field (empty values last)"
     ordering = ["-created_at"]
 
     @property
@@ -210,7 +253,17 @@ class CustomerViewSet(TenantModelViewSet):
     def perform_destroy(self, instance):
         customer_services.customer_delete(customer=instance, by=self.membership)
 
-    @extend_schema(request=dict, responses=dict)
+    @extend_schema(
+        methods=["GET"],
+        responses={200: CUSTOM_VALUES_SCHEMA},
+        description="The customer's custom values: every active field, null when empty.",
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request={"application/json": CUSTOM_VALUES_SCHEMA},
+        responses={200: CUSTOM_VALUES_SCHEMA},
+        description="Change the custom values given (others are kept); answers every value.",
+    )
     @action(detail=True, methods=["get", "patch"], url_path="custom-fields")
     def custom_fields(self, request, pk=None):
         customer = self.get_object()
@@ -224,7 +277,7 @@ class CustomerViewSet(TenantModelViewSet):
             )
         return Response(read_values(customer, self.definitions.values()))
 
-    @extend_schema(request=CaptureSerializer, responses=dict)
+    @extend_schema(request=CaptureSerializer, responses=CapturedValueSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -243,11 +296,12 @@ class CustomerViewSet(TenantModelViewSet):
             text=body.validated_data["text"],
         )
         value = read_values(customer, [self.definitions[field_key]])[field_key]
-        return Response({"field_key": field_key, "value": value})
+        return Response(CapturedValueSerializer({"field_key": field_key, "value": value}).data)
 
     @extend_schema(
+        filters=False,
         responses=FieldHistorySerializer(many=True),
-        parameters=[OpenApiParameter("field_key", str)],
+        parameters=[OpenApiParameter("field_key", str, description="Only this field's changes.")],
     )
     @action(detail=True, methods=["get"], url_path="field-history")
     def field_history(self, request, pk=None):

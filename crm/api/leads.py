@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from customfields.api.schema import CustomValuesField
 from customfields.services.values import active_definitions
 from tenancy.api.fields import (
     StrictFieldsMixin,
@@ -30,6 +31,7 @@ from ..models import (
 from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
+from . import figures
 from .customers import CustomerSerializer
 
 
@@ -128,7 +130,13 @@ class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="Username of who acted; null for the system.",
+    )
 
     class Meta:
         model = LeadActivity
@@ -140,7 +148,7 @@ class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ConvertSerializer(StrictFieldsMixin, serializers.Serializer):
-    custom_fields = serializers.DictField(required=False, default=dict)
+    custom_fields = CustomValuesField(required=False, default=dict)
 
 
 class LeadViewSet(TenantModelViewSet):
@@ -219,7 +227,8 @@ class LeadViewSet(TenantModelViewSet):
         lead = lead_services.lead_restore(lead=self.get_object(), by=self.membership)
         return Response(self.get_serializer(self._reload(lead)).data)
 
-    @extend_schema(request=NoteSerializer, responses=ActivitySerializer(many=True))
+    @extend_schema(methods=["GET"], filters=False, responses=ActivitySerializer(many=True))
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: ActivitySerializer})
     @action(detail=True, methods=["get", "post"])
     def activities(self, request, pk=None):
         lead = self.get_object()
@@ -234,7 +243,7 @@ class LeadViewSet(TenantModelViewSet):
         page = self.paginate_queryset(activities)
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
-    @extend_schema(request=ConvertSerializer, responses=CustomerSerializer)
+    @extend_schema(request=ConvertSerializer, responses={201: CustomerSerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         """Make a customer of the lead (contact details, tags, and any custom values given)."""
@@ -251,7 +260,7 @@ class LeadViewSet(TenantModelViewSet):
             CustomerSerializer(customer, context=context).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=BulkStatusSerializer, responses=dict)
+    @extend_schema(request=BulkStatusSerializer, responses=figures.BulkStatusResultSerializer)
     @action(detail=False, methods=["post"], url_path="bulk-status")
     def bulk_status(self, request):
         body = BulkStatusSerializer(data=request.data)
@@ -259,9 +268,10 @@ class LeadViewSet(TenantModelViewSet):
         leads = lead_services.lead_bulk_status(
             tenant=self.tenant, by=self.membership, **body.validated_data
         )
-        return Response({"updated": len(leads), "lead_ids": [lead.pk for lead in leads]})
+        result = {"updated": len(leads), "lead_ids": [lead.pk for lead in leads]}
+        return Response(figures.BulkStatusResultSerializer(result).data)
 
-    @extend_schema(request=AssignSerializer, responses=dict)
+    @extend_schema(request=AssignSerializer, responses=figures.AssignResultSerializer)
     @action(detail=False, methods=["post"])
     def assign(self, request):
         body = AssignSerializer(data=request.data)
@@ -269,13 +279,15 @@ class LeadViewSet(TenantModelViewSet):
         leads = lead_services.lead_assign(
             tenant=self.tenant, by=self.membership, **body.validated_data
         )
-        return Response({"assigned": len(leads), "lead_ids": [lead.pk for lead in leads]})
+        result = {"assigned": len(leads), "lead_ids": [lead.pk for lead in leads]}
+        return Response(figures.AssignResultSerializer(result).data)
 
-    @extend_schema(responses=dict)
+    @extend_schema(filters=True, responses=figures.LeadStatisticsSerializer)
     @action(detail=False, methods=["get"])
     def statistics(self, request):
+        """The figures over the leads the list's filters select."""
         leads = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        return Response(lead_statistics(leads=leads))
+        return Response(figures.LeadStatisticsSerializer(lead_statistics(leads=leads)).data)
 
 
 __all__ = ["LeadViewSet"]

@@ -3,18 +3,20 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tenancy.api.config import ConfigViewSet, serializer_fields
 from tenancy.api.fields import StrictFieldsMixin
+from tenancy.api.schema import DAYS_PARAMETER, PERIOD_PARAMETERS, REFUSED
 from tenancy.dates import parse_date_range, parse_days
 
 from ..models import LeadChannel, LeadSource, LeadSubSource
 from ..selectors import sources as source_selectors
 from ..services import sources as source_services
+from . import figures
 
 
 class CountersMixin(serializers.Serializer):
@@ -95,30 +97,29 @@ class LeadSourceViewSet(CountersViewMixin, ConfigViewSet):
         return source_selectors.source_counters(tenant=self.tenant)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("start_date", str, description="YYYY-MM-DD, default 30 days ago"),
-            OpenApiParameter("end_date", str, description="YYYY-MM-DD, default today"),
-        ],
-        responses=dict,
+        parameters=PERIOD_PARAMETERS,
+        responses={200: figures.SourcePerformanceSerializer, 400: REFUSED},
     )
     @action(detail=True, methods=["get"])
     def performance(self, request, **kwargs):
+        source = self.get_object()  # another tenant's source is a 404 before the dates are read
         period = parse_date_range(
             tenant=self.tenant,
             start_date=request.query_params.get("start_date"),
             end_date=request.query_params.get("end_date"),
         )
-        return Response(
-            source_selectors.source_performance(
-                tenant=self.tenant, source=self.get_object(), period=period
-            )
-        )
+        data = source_selectors.source_performance(tenant=self.tenant, source=source, period=period)
+        return Response(figures.SourcePerformanceSerializer(data).data)
 
-    @extend_schema(parameters=[OpenApiParameter("days", int)], responses=dict)
+    @extend_schema(
+        parameters=[DAYS_PARAMETER],
+        responses={200: figures.SourceTrendsSerializer, 400: REFUSED},
+    )
     @action(detail=False, methods=["get"])
     def trends(self, request):
         days = parse_days(request.query_params.get("days"))
-        return Response(source_selectors.source_trends(tenant=self.tenant, days=days))
+        data = source_selectors.source_trends(tenant=self.tenant, days=days)
+        return Response(figures.SourceTrendsSerializer(data).data)
 
 
 class LeadSubSourceViewSet(CountersViewMixin, ConfigViewSet):

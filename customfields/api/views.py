@@ -14,10 +14,13 @@ from tenancy.scoping import TenantModelViewSet, TenantViewSetMixin
 from ..models import FieldDefinition, IndustryFieldTemplate
 from ..selectors.definitions import definition_for
 from ..services import definitions as definition_services
+from .schema import SelectOptionsField, ValidationRulesField
 
 
 class FieldDefinitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     storage = serializers.CharField(read_only=True, help_text="The slot column or the JSON key.")
+    validation_rules = ValidationRulesField(required=False)
+    select_options = SelectOptionsField(required=False)
 
     class Meta:
         model = FieldDefinition
@@ -38,6 +41,15 @@ class ReorderSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class ApplyTemplateSerializer(StrictFieldsMixin, serializers.Serializer):
     industry = serializers.ChoiceField(choices=INDUSTRY_CHOICES)
+
+
+class AppliedTemplateSerializer(serializers.Serializer):
+    created = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the fields added."
+    )
+    skipped = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys the tenant had already (left as they are)."
+    )
 
 
 class FieldDefinitionViewSet(TenantModelViewSet):
@@ -76,8 +88,13 @@ class FieldDefinitionViewSet(TenantModelViewSet):
     def perform_destroy(self, instance):
         definition_services.definition_delete(definition=instance, by=self.membership)
 
-    @extend_schema(request=ReorderSerializer, responses=FieldDefinitionSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    # The whole list in its new order: not a page, and the list's filters do not apply.
+    @extend_schema(
+        filters=False,
+        request=ReorderSerializer,
+        responses=FieldDefinitionSerializer(many=True),
+    )
+    @action(detail=False, methods=["post"], pagination_class=None)
     def reorder(self, request):
         body = ReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -86,19 +103,21 @@ class FieldDefinitionViewSet(TenantModelViewSet):
         )
         return Response(self.get_serializer(ordered, many=True).data)
 
-    @extend_schema(request=ApplyTemplateSerializer, responses=dict)
+    @extend_schema(request=ApplyTemplateSerializer, responses=AppliedTemplateSerializer)
     @action(detail=False, methods=["post"], url_path="apply-industry-template")
     def apply_industry_template(self, request):
         body = ApplyTemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(
-            definition_services.industry_template_apply(
-                tenant=self.tenant, by=self.membership, industry=body.validated_data["industry"]
-            )
+        report = definition_services.industry_template_apply(
+            tenant=self.tenant, by=self.membership, industry=body.validated_data["industry"]
         )
+        return Response(AppliedTemplateSerializer(report).data)
 
 
 class IndustryTemplateSerializer(serializers.ModelSerializer):
+    validation_rules = ValidationRulesField(read_only=True)
+    select_options = SelectOptionsField(read_only=True)
+
     class Meta:
         model = IndustryFieldTemplate
         fields = [

@@ -1,6 +1,8 @@
 """Filtering and ordering customers by custom field key: the one place that turns
-`cf_<key>[__gte|__lte|__contains|__in]=value` and `ordering=cf_<key>` into a query on the
-field's slot column, or on its key inside `custom_fields_extra` for overflow fields."""
+`cf_<key>[__gte|__lte|__contains|__in]=value`, its form for generated clients
+`custom_field_filter=<key>[__<operator>]:<value>` (repeatable), and `ordering=cf_<key>` into a
+query on the field's slot column, or on its key inside `custom_fields_extra` for overflow
+fields."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -17,6 +19,11 @@ from ..models import FieldDefinition, FieldType
 from ..services.values import active_definitions, coerce_value, to_json_value
 
 PREFIX = "cf_"
+# The one parameter name a generated client can send: `custom_field_filter=loyalty_points__gte:100`,
+# repeated for several conditions (all must hold).
+FILTER_PARAM = "custom_field_filter"
+FILTER_PATTERN = r"^[a-z][a-z0-9_]*(__(gte|lte|contains|in))?:"
+MAX_FILTERS = 20
 LOOKUPS = {"": "exact", "gte": "gte", "lte": "lte", "contains": "icontains", "in": "in"}
 ALLOWED = {
     FieldType.TEXT: {"", "contains", "in"},
@@ -83,47 +90,88 @@ def split_param(name: str) -> tuple[str, str]:
     return key, lookup
 
 
+def _entries(params: Mapping[str, Any]) -> list[str]:
+    """The `custom_field_filter` values of a query (a QueryDict, or a plain mapping)."""
+    if hasattr(params, "getlist"):
+        return params.getlist(FILTER_PARAM)
+    value = params.get(FILTER_PARAM)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def requested_filters(
+    params: Mapping[str, Any],
+) -> tuple[list[tuple[str, str, str, str]], dict[str, list[str]]]:
+    """Every custom-field filter `params` ask for, in either form, as (the parameter an error
+    names, field key, lookup, raw value), and the errors of `custom_field_filter` values that
+    are not `<key>[__<operator>]:<value>`."""
+    wanted = [
+        (name, *split_param(name), value)
+        for name, value in params.items()
+        if name.startswith(PREFIX)
+    ]
+    errors: dict[str, list[str]] = {}
+    entries = _entries(params)
+    if len(entries) > MAX_FILTERS:
+        message = f"Give at most {MAX_FILTERS} custom field filters ({len(entries)} given)."
+        return wanted, {FILTER_PARAM: [message]}
+    for entry in entries:
+        target, colon, raw = entry.partition(":")
+        if not colon or not target:
+            errors.setdefault(FILTER_PARAM, []).append(
+                f"'{entry[:60]}' is not <field_key>[__<operator>]:<value>."
+            )
+            continue
+        key, _, lookup = target.partition("__")
+        wanted.append((FILTER_PARAM, key, lookup, raw))
+    return wanted, errors
+
+
 def filter_customers(
     queryset: QuerySet,
     *,
     tenant: Tenant,
-    params: Mapping[str, str],
+    params: Mapping[str, Any],
     definitions: Mapping[str, FieldDefinition] | None = None,
 ) -> QuerySet:
-    """Apply every `cf_*` parameter; unknown fields, lookups or bad values are a
-    ValidationError naming the parameter, and nothing else is filtered silently.
+    """Apply every `cf_*` and `custom_field_filter` parameter; unknown fields, lookups or bad
+    values are a ValidationError naming the parameter (a `custom_field_filter` message starts
+    with the field and operator it is about), and nothing else is filtered silently.
     `definitions`: the tenant's active ones when the caller has them already."""
-    wanted = {name: value for name, value in params.items() if name.startswith(PREFIX)}
+    wanted, errors = requested_filters(params)
+    if errors:
+        raise ValidationError(errors)
     if not wanted:
         return queryset
     if definitions is None:
         definitions = active_definitions(tenant)
-    errors: dict[str, list[str]] = {}
-    for name, raw in wanted.items():
-        key, lookup = split_param(name)
+    for name, key, lookup, raw in wanted:
+        messages: list[str] = []
         definition = definitions.get(key)
         if definition is None:
-            errors[name] = ["Unknown custom field."]
-            continue
-        if lookup not in LOOKUPS:
-            errors[name] = [f"Unknown filter '{lookup}'; use gte, lte, contains or in."]
-            continue
-        try:
-            queryset = queryset.filter(custom_field_q(definition, lookup, raw))
-        except ValidationError as exc:
-            errors[name] = exc.messages
+            messages = ["Unknown custom field."]
+        elif lookup not in LOOKUPS:
+            messages = [f"Unknown filter '{lookup}'; use gte, lte, contains or in."]
+        else:
+            try:
+                queryset = queryset.filter(custom_field_q(definition, lookup, raw))
+            except ValidationError as exc:
+                messages = exc.messages
+        if messages and name == FILTER_PARAM:
+            target = key + (f"__{lookup}" if lookup else "")
+            messages = [f"{target}: {message}" for message in messages]
+        if messages:
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     return queryset
 
 
-def filtered_keys(params: Mapping[str, str]) -> set[str]:
-    """The keys of the fields that `params` filter on (a non-blank `cf_<key>…` value)."""
-    return {
-        split_param(name)[0]
-        for name, value in params.items()
-        if name.startswith(PREFIX) and str(value).strip()
-    }
+def filtered_keys(params: Mapping[str, Any]) -> set[str]:
+    """The keys of the fields that `params` filter on (a non-blank value in either form)."""
+    wanted, _ = requested_filters(params)
+    return {key for _, key, _, raw in wanted if str(raw).strip()}
 
 
 def custom_field_ordering(

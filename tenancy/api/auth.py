@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from .. import login_throttle
 from .parsers import JSONParser
+from .schema import VALIDATION_ERROR_SCHEMA
 
 _detail = inline_serializer("LoginLockedError", {"detail": serializers.CharField()})
 
@@ -38,7 +39,11 @@ class ThrottledObtainAuthToken(ObtainAuthToken):
         ],
         responses={
             200: AuthTokenSerializer,
-            400: OpenApiResponse(description="Missing fields or wrong username or password."),
+            400: OpenApiResponse(
+                VALIDATION_ERROR_SCHEMA,
+                description="Missing fields (named) or a wrong username or password "
+                "(`non_field_errors`).",
+            ),
             429: OpenApiResponse(
                 response=_detail,
                 description=(

@@ -117,3 +117,20 @@ class TenantFieldSchema(OpenApiSerializerFieldExtension):
 
 class TenantRelatedFieldSchema(TenantFieldSchema):
     target_class = "tenancy.api.fields.TenantRelatedField"
+
+
+class Money(serializers.DecimalField):
+    """An amount as a JSON number with two decimals (figures computed by selectors)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=None, decimal_places=2, coerce_to_string=False, **kwargs)
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" when there is none, sent as null (the schema's enum has no "")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None

@@ -17,7 +17,7 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="user.id")
     username = serializers.CharField(source="user.username")
     email = serializers.CharField(source="user.email")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
     tenant = TenantRefSerializer()
 
 

@@ -23,3 +23,22 @@ class StrictOrderingFilter(filters.OrderingFilter):
         if ordering and not any(f.lstrip("-") in ("id", "pk") for f in ordering):
             ordering.append("-id")
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        """A comma list, described with the fields it takes (the view's `ordering_fields`, and
+        `ordering_schema_note` for fields it adds at run time)."""
+        names = list(getattr(view, "ordering_fields", None) or ())
+        fields = ", ".join(f"`{name}`" for name in names)
+        example = ",".join(["-" + names[0], *names[1:2]]) if names else "-created_at"
+        note = getattr(view, "ordering_schema_note", "")
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Fields separated by commas, each `-` first for descending "
+                f"(`ordering={example}`): {fields}"
+                f"{'; ' + note if note else ''}. An unknown field is a 400.",
+                "schema": {"type": "string"},
+            }
+        ]

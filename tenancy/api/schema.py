@@ -3,10 +3,12 @@ the errors it can answer, in the shapes the API really sends (tenancy.api.except
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from ..dates import DEFAULT_DAYS, MAX_DAYS
 from ..selectors import TENANT_HEADER
+from ..validators import FILTER_FIRST_DAY, FILTER_LAST_DAY
 
 TENANT_PARAMETER = OpenApiParameter(
     TENANT_HEADER,
@@ -53,6 +55,28 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+REFUSED = OpenApiResponse(VALIDATION_ERROR_SCHEMA, description=ERROR_DESCRIPTIONS["400"])
+
+# The report parameters tenancy.dates reads (parse_days, parse_date_range).
+DAYS_PARAMETER = OpenApiParameter(
+    "days",
+    {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+    description=f"The last N days, today included (default {DEFAULT_DAYS}).",
+)
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        {"type": "string", "format": "date"},
+        description=f"YYYY-MM-DD between {FILTER_FIRST_DAY} and {FILTER_LAST_DAY} in the tenant's "
+        f"time zone, included; by default {default}. Blank is the default.",
+    )
+    for name, default in (
+        ("start_date", f"{DEFAULT_DAYS - 1} days before the end date"),
+        ("end_date", "today"),
+    )
+]
+
+
 class AtriumAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
@@ -70,7 +94,7 @@ class AtriumAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         codes = ["401", "403"] if self._needs_sign_in() else []
-        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters():
+        if self.method in ("POST", "PUT", "PATCH") or self._takes_query_parameters():
             codes.append("400")
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")
@@ -87,6 +111,15 @@ class AtriumAutoSchema(AutoSchema):
                 "description": ERROR_DESCRIPTIONS[code],
             }
         return responses
+
+    def _takes_query_parameters(self) -> bool:
+        """Filters, or query parameters the view declares itself: a value it refuses is a 400."""
+        declared = [
+            p
+            for p in self.get_override_parameters()
+            if isinstance(p, OpenApiParameter) and p.location == OpenApiParameter.QUERY
+        ]
+        return bool(declared or self._get_filter_parameters())
 
     def _needs_sign_in(self) -> bool:
         return bool(getattr(self.view, "permission_classes", None)) and any(
