@@ -18,6 +18,8 @@ A failure is reported per operation (the test id ends in `[METHOD /path]`) with 
 failed, the response and a curl command that reproduces it. While working on one part of the
 API: CONTRACT_PATHS=/api/v1/leads (a regex of paths) runs only those operations."""
 
+import contextlib
+import io
 import logging
 import os
 
@@ -58,7 +60,9 @@ def contract_config(paths, member) -> SchemathesisConfig:
 
 
 def schema_for(member, wsgi_application):
-    raw = Client().get("/api/schema/", {"format": "json"}).json()
+    # The schema's own warnings are test_schema_warnings.py's to report, not every failure's.
+    with contextlib.redirect_stderr(io.StringIO()):
+        raw = Client().get("/api/schema/", {"format": "json"}).json()
     schema = schemathesis.openapi.from_dict(raw, config=contract_config(raw["paths"], member))
     schema.app = wsgi_application
     return schema
