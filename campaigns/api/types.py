@@ -100,3 +100,10 @@ CAMPAIGN_ERRORS = OpenApiResponse(
     },
     description="The input was refused; the body names each field and why.",
 )
+
+# A DELETE has no body to refuse, but a launched campaign keeps its history: the refusal is a 400
+# with the reason under `detail`.
+LAUNCHED_CAMPAIGN_KEPT = OpenApiResponse(
+    VALIDATION_ERROR_SCHEMA,
+    description="A launched campaign cannot be deleted (complete it instead); `detail` says so.",
+)

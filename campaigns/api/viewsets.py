@@ -33,7 +33,7 @@ from ..services import launch, metrics, tracking
 from ..services.campaigns import CAMPAIGN_WRITE_ROLES
 from . import figures
 from . import serializers as s
-from .types import CAMPAIGN_ERRORS
+from .types import CAMPAIGN_ERRORS, LAUNCHED_CAMPAIGN_KEPT
 
 
 class TemplateLibraryViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
@@ -115,6 +115,7 @@ class CampaignFilterSet(django_filters.FilterSet):
     create=extend_schema(responses={201: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
     update=extend_schema(responses={200: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
     partial_update=extend_schema(responses={200: s.CampaignSerializer, 400: CAMPAIGN_ERRORS}),
+    destroy=extend_schema(responses={204: None, 400: LAUNCHED_CAMPAIGN_KEPT}),
 )
 class CampaignViewSet(TenantModelViewSet):
     """The tenant's campaigns: every member reads them, managers and admins build and run

@@ -99,6 +99,8 @@ def test_every_campaign_answer_is_as_documented(schema, measured, manager_a, tem
         "GET", "/api/v1/customization/campaigns/analytics/trends/", query={"days": 7}, status=200
     )
     assert len(trends["series"]) == 7
+    kept = check("DELETE", "/api/v1/campaigns/{id}/", path_parameters=pk, status=400)
+    assert kept == {"detail": ["A launched campaign cannot be deleted; complete it."]}
     executions = check("GET", "/api/v1/campaign-executions/", status=200)["results"]
     # A message that was not skipped has no skip reason: null, never "".
     assert {row["skip_reason"] for row in executions} == {None, "no_email"}
