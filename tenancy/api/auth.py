@@ -28,6 +28,7 @@ class ThrottledObtainAuthToken(ObtainAuthToken):
     parser_classes = [JSONParser]
 
     @extend_schema(
+        auth=[],  # signing in needs no credentials: a generated client calls it unauthenticated
         parameters=[
             OpenApiParameter(
                 "Retry-After",

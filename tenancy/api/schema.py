@@ -98,8 +98,8 @@ class AtriumAutoSchema(AutoSchema):
             codes.append("400")
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or self._is_paginated_list():
+            codes.append("404")  # on a list: a page past the last ("Invalid page.")
         if getattr(self.view, "throttle_scope", None) or getattr(self.view, "documents_429", False):
             codes.append("429")
         for code in codes:
@@ -111,6 +111,11 @@ class AtriumAutoSchema(AutoSchema):
                 "description": ERROR_DESCRIPTIONS[code],
             }
         return responses
+
+    def _is_paginated_list(self) -> bool:
+        return self.method == "GET" and bool(
+            self._is_list_view() and getattr(self.view, "pagination_class", None)
+        )
 
     def _takes_query_parameters(self) -> bool:
         """Filters, or query parameters the view declares itself: a value it refuses is a 400."""
