@@ -117,6 +117,15 @@ def require_note_delete(*, note: CustomerNote, by: Actor) -> None:
         raise PermissionDenied("Only its author or a manager may delete this note.")
 
 
+def may_delete(*, note: CustomerNote, by: Actor) -> bool:
+    """Whether `by` may delete `note` (the pages offer the button only then)."""
+    try:
+        require_note_delete(note=note, by=by)
+    except PermissionDenied:
+        return False
+    return True
+
+
 @transaction.atomic
 def note_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> CustomerNote:
     require_role(by, tenant=tenant, roles=NOTE_WRITE_ROLES)
