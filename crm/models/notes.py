@@ -62,13 +62,18 @@ class CustomerNote(TenantOwned):
             models.Index(fields=["tenant", "customer", "created_at"], name="note_customer"),
             models.Index(fields=["tenant", "lead", "created_at"], name="note_lead"),
             # A member's tasks by state and day (My tasks, the navigation's count).
+            # Chosen with bench/tasks (docs/benchmarks.md): with the time included, My tasks'
+            # counts are index-only scans.
             models.Index(
-                fields=["tenant", "assigned_to", "is_completed", "due_date"], name="note_assignee"
+                fields=["tenant", "assigned_to", "is_completed", "due_date"],
+                include=["due_time"],
+                name="note_assignee",
             ),
-            # Tasks written by a member / open unassigned tasks (an agent's view of My tasks).
+            # The tasks a member wrote for no one (theirs on My tasks too).
             models.Index(
                 fields=["tenant", "user", "is_completed", "due_date"],
-                condition=Q(is_task=True),
+                include=["due_time"],
+                condition=Q(is_task=True, assigned_to__isnull=True),
                 name="note_author_task",
             ),
         ]
@@ -76,7 +81,13 @@ class CustomerNote(TenantOwned):
             models.CheckConstraint(
                 condition=Q(customer__isnull=False) | Q(lead__isnull=False),
                 name="note_has_subject",
-            )
+            ),
+            # Only a task has a due day, an assignee or a completion (clean() says it in words).
+            models.CheckConstraint(
+                condition=Q(is_task=True)
+                | Q(due_date__isnull=True, assigned_to__isnull=True, is_completed=False),
+                name="note_task_fields",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -47,6 +47,7 @@ def notes_panel_context(request, *, customer=None, lead=None, form=None) -> dict
         task.overdue = task.is_overdue(today=day.today, now=now, tz=tenant.tzinfo)
     others = list(notes.exclude(is_task=True, is_completed=False)[:PANEL_NOTES])
     for note in [*open_tasks, *others]:
+        note.tenant = tenant  # the services' role check reads it
         note.can_delete = may_delete(note=note, by=membership)
     kind = "customer" if customer is not None else "lead"
     subject = customer if customer is not None else lead
