@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
+from .notes import NoteViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 
 router = DefaultRouter()
@@ -10,6 +11,7 @@ router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-
 router.register("customization/lead-channels", LeadChannelViewSet, basename="lead-channel")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("notes", NoteViewSet, basename="note")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

@@ -12,10 +12,12 @@ from .leads import (
     Tag,
     hot_lead_q,
 )
+from .notes import CustomerNote, NoteAction, NoteEvent
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 
 __all__ = [
     "Customer",
+    "CustomerNote",
     "CustomerTag",
     "ActivityKind",
     "CLOSED_STATUSES",
@@ -28,6 +30,8 @@ __all__ = [
     "LeadStatus",
     "LeadSubSource",
     "LeadTag",
+    "NoteAction",
+    "NoteEvent",
     "QUALIFIED_STATUSES",
     "SourceType",
     "Tag",

@@ -15,10 +15,10 @@ from tenancy.models import Membership, Tenant
 from tenancy.selectors import members_of
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from .filters import TagsField
-from .models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource
-from .services.customers import CUSTOMER_FIELDS
-from .services.leads import EDITABLE_FIELDS
+from ..filters import TagsField
+from ..models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource
+from ..services.customers import CUSTOMER_FIELDS
+from ..services.leads import EDITABLE_FIELDS
 
 # Seconds are kept so that an untouched value compares equal to the stored one on edit.
 DATETIME_WIDGET = forms.DateTimeInput(
