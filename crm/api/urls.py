@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from .timeline import CustomerTimelineViewSet
 
 router = DefaultRouter()
 router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-source")
@@ -29,6 +30,11 @@ urlpatterns = [
         sub_sources + "<str:sub_source_code>/deactivate/",
         LeadSubSourceViewSet.as_view({"post": "deactivate"}),
         name="lead-sub-source-deactivate",
+    ),
+    path(
+        "customers/<int:pk>/timeline/",
+        CustomerTimelineViewSet.as_view({"get": "timeline"}),
+        name="customer-timeline",
     ),
     *router.urls,
 ]

@@ -13,10 +13,12 @@ from .leads import (
     hot_lead_q,
 )
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
+from .tag_changes import CustomerTagChange
 
 __all__ = [
     "Customer",
     "CustomerTag",
+    "CustomerTagChange",
     "ActivityKind",
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",

@@ -3,6 +3,7 @@ them, and the writes and filters that point at them."""
 
 from crm.api.leads import LeadViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from crm.api.timeline import CustomerTimelineViewSet
 from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.leads import lead_add_note, lead_create
 from tenancy.actors import OPERATOR
@@ -83,6 +84,8 @@ DETAIL_KWARGS = {
     LeadChannelViewSet: lambda w: {"channel_code": w.channel.channel_code},
     LeadViewSet: lambda w: {"pk": w.lead.pk},
     MemberViewSet: lambda w: {"user_id": w.agent.user_id},
+    # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
+    CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
 }
 LIST_ONLY: set = set()
 

@@ -1,0 +1,49 @@
+"""The customer timeline's callback entries: the log of every callback request for the
+customer or one of its leads (created, assigned, claimed, calls, status changes, notes), read
+through the log's (tenant, callback, created_at) index. Registered with crm's timeline by
+CallbacksConfig.ready."""
+
+from django.db.models import Q
+
+from crm.models import Lead
+from crm.timeline import Entry, Provider, TimelineQuery, keyset_page, register
+
+from .models import CallbackActivity, CallbackRequest
+
+
+def callback_entries(query: TimelineQuery) -> list[Entry]:
+    leads = Lead.objects.filter(tenant=query.tenant, customer=query.customer).values("pk")
+    callbacks = CallbackRequest.objects.filter(
+        Q(customer=query.customer) | Q(lead__in=leads), tenant=query.tenant
+    ).values("pk")
+    rows = keyset_page(
+        CallbackActivity.objects.filter(tenant=query.tenant, callback__in=callbacks).select_related(
+            "actor", "callback"
+        ),
+        query,
+        source="callback",
+        time_field="created_at",
+    )
+    return [
+        Entry.make(
+            "callback",
+            row.pk,
+            kind="callback",
+            occurred_at=row.created_at,
+            actor=row.actor,
+            summary=f"Callback ({row.callback.get_reason_display().lower()}): {row.message}"
+            + (f" — {row.note}" if row.note else ""),
+            data={
+                "callback": row.callback_id,
+                "activity": row.kind,
+                "from_status": row.from_status,
+                "to_status": row.to_status,
+                "note": row.note,
+            },
+        )
+        for row in rows
+    ]
+
+
+def register_timeline() -> None:
+    register(Provider(source="callback", kinds=("callback",), fetch=callback_entries))

@@ -1,0 +1,109 @@
+"""crm's own timeline providers: custom-field changes, tag changes, and the activity of the
+customer's leads (milestone entries excepted: milestones registers those). Registered by
+CrmConfig.ready."""
+
+from customfields.models import FieldHistory
+
+from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
+from .registry import Entry, Provider, TimelineQuery, keyset_page, register
+
+# Lead activity that is the lead's own story (kind "lead"); the rest is "lead_activity".
+LEAD_STORY = (ActivityKind.CREATED, ActivityKind.STATUS)
+
+
+def field_changes(query: TimelineQuery) -> list[Entry]:
+    rows = keyset_page(
+        FieldHistory.objects.filter(tenant=query.tenant, customer=query.customer).select_related(
+            "changed_by"
+        ),
+        query,
+        source="field_change",
+        time_field="changed_at",
+    )
+    return [
+        Entry.make(
+            "field_change",
+            row.pk,
+            kind="field_change",
+            occurred_at=row.changed_at,
+            actor=row.changed_by,
+            summary=f"{row.field_label}: {_shown(row.old_value)} → {_shown(row.new_value)}",
+            data={
+                "field_key": row.field_key,
+                "old_value": row.old_value,
+                "new_value": row.new_value,
+                "reason": row.reason,
+            },
+        )
+        for row in rows
+    ]
+
+
+def tag_changes(query: TimelineQuery) -> list[Entry]:
+    changes = CustomerTagChange.objects.filter(tenant=query.tenant, customer=query.customer)
+    if query.kinds != {"tag_added", "tag_removed"}:
+        changes = changes.filter(added="tag_added" in query.kinds)
+    rows = keyset_page(
+        changes.select_related("changed_by"), query, source="tag", time_field="changed_at"
+    )
+    return [
+        Entry.make(
+            "tag",
+            row.pk,
+            kind="tag_added" if row.added else "tag_removed",
+            occurred_at=row.changed_at,
+            actor=row.changed_by,
+            summary=f"Tag “{row.tag_name}” {'added' if row.added else 'removed'}",
+            data={"tag": row.tag_name},
+        )
+        for row in rows
+    ]
+
+
+def linked_lead_activity(query: TimelineQuery):
+    """LeadActivity of the customer's leads: (tenant, lead, created_at) range scans, one per
+    lead (customers have few leads)."""
+    leads = Lead.objects.filter(tenant=query.tenant, customer=query.customer).values("pk")
+    return LeadActivity.objects.filter(tenant=query.tenant, lead__in=leads)
+
+
+def lead_activity(query: TimelineQuery) -> list[Entry]:
+    activity = linked_lead_activity(query).exclude(kind=ActivityKind.MILESTONE)
+    if query.kinds == {"lead"}:
+        activity = activity.filter(kind__in=LEAD_STORY)
+    elif query.kinds == {"lead_activity"}:
+        activity = activity.exclude(kind__in=LEAD_STORY)
+    rows = keyset_page(
+        activity.select_related("actor", "lead"), query, source="lead", time_field="created_at"
+    )
+    return [
+        Entry.make(
+            "lead",
+            row.pk,
+            kind="lead" if row.kind in LEAD_STORY else "lead_activity",
+            occurred_at=row.created_at,
+            actor=row.actor,
+            summary=f"{row.lead.full_name}: {row.message}",
+            data=lead_data(row),
+        )
+        for row in rows
+    ]
+
+
+def lead_data(row: LeadActivity) -> dict:
+    return {
+        "lead": row.lead_id,
+        "lead_name": row.lead.full_name,
+        "activity": row.kind,
+        "changes": row.changes,
+    }
+
+
+def _shown(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def register_crm_providers() -> None:
+    register(Provider(source="field_change", kinds=("field_change",), fetch=field_changes))
+    register(Provider(source="tag", kinds=("tag_added", "tag_removed"), fetch=tag_changes))
+    register(Provider(source="lead", kinds=("lead", "lead_activity"), fetch=lead_activity))
