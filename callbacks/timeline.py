@@ -1,21 +1,25 @@
 """The customer timeline's callback entries: the log of every callback request for the
 customer or one of its leads (created, assigned, claimed, calls, status changes, notes), read
-through the log's (tenant, callback, created_at) index. Registered with crm's timeline by
+through the log's (tenant, callback, created_at) index. An agent sees the log of the callbacks
+they may see (theirs and unassigned ones), as in the queue. Registered with crm's timeline by
 CallbacksConfig.ready."""
 
 from django.db.models import Q
 
-from crm.models import Lead
 from crm.timeline import Entry, Provider, TimelineQuery, keyset_page, register
+from crm.timeline.providers import linked_leads
 
 from .models import CallbackActivity, CallbackRequest
+from .selectors import callbacks_visible_to
 
 
 def callback_entries(query: TimelineQuery) -> list[Entry]:
-    leads = Lead.objects.filter(tenant=query.tenant, customer=query.customer).values("pk")
-    callbacks = CallbackRequest.objects.filter(
-        Q(customer=query.customer) | Q(lead__in=leads), tenant=query.tenant
-    ).values("pk")
+    if query.membership is None:
+        callbacks = CallbackRequest.objects.for_tenant(query.tenant)
+    else:
+        callbacks = callbacks_visible_to(tenant=query.tenant, membership=query.membership)
+    leads = linked_leads(query).values("pk")
+    callbacks = callbacks.filter(Q(customer=query.customer) | Q(lead__in=leads)).values("pk")
     rows = keyset_page(
         CallbackActivity.objects.filter(tenant=query.tenant, callback__in=callbacks).select_related(
             "actor", "callback"

@@ -1,5 +1,6 @@
 """customers/{id}/timeline/: everything that happened to the customer, newest first, one
-keyset page at a time (crm.timeline). Whoever may see the customer sees its timeline."""
+keyset page at a time (crm.timeline). Whoever may see the customer sees its timeline, without
+the entries of leads and callbacks they may not see (an agent's are theirs and unassigned ones)."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -40,9 +41,10 @@ class CustomerTimelineParamsSerializer(serializers.Serializer):
 
 class CustomerTimelineViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     """Everything that happened to the customer, newest first: field changes, tag changes,
-    linked leads and their activity and milestones, callbacks, campaign messages and responses
-    (and the kinds later features add). Paged by `cursor` (keyset, stable under new entries),
-    filtered by `kind`. Every member who may see the customer sees its timeline."""
+        linked leads and their activity and milestones, callbacks, campaign messages and responses
+        (and the kinds later features add). Paged by `cursor` (keyset, stable under new entries),
+        filtered by `kind`. Every member who may see the customer sees its timeline; an agent sees
+    the entries of the leads and callbacks assigned to them or to no one."""
 
     queryset = Customer.objects.all()
     serializer_class = CustomerTimelinePageSerializer
@@ -76,6 +78,7 @@ class CustomerTimelineViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
             page = customer_timeline(
                 tenant=self.tenant,
                 customer=customer,
+                membership=self.membership,
                 kinds=parse_kinds(params.validated_data.get("kind")),
                 cursor=params.validated_data.get("cursor") or None,
                 limit=params.validated_data.get("page_size", DEFAULT_PAGE_SIZE),

@@ -53,7 +53,7 @@ def set_tags(
 
 def set_customer_tags(*, customer: Customer, by: Actor, names: list[str]) -> None:
     """`set_tags` for a customer, recording each tag added or removed for its timeline."""
-    added, removed = set_tags(owner=customer, through=CustomerTag, names=names)
+    added, removed = set_tags(owner=customer, through=CustomerTag, names=list(names))
     user, now = actor_user(by), timezone.now()
     CustomerTagChange.objects.bulk_create(
         CustomerTagChange(
@@ -64,6 +64,7 @@ def set_customer_tags(*, customer: Customer, by: Actor, names: list[str]) -> Non
             changed_by=user,
             changed_at=now,
         )
-        for names_, is_added in ((added, True), (removed, False))
-        for name in names_
+        # Removals first: at the same moment the later row (an addition) shows above.
+        for group, is_added in ((removed, False), (added, True))
+        for name in group
     )

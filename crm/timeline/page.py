@@ -63,11 +63,13 @@ def customer_timeline(
     *,
     tenant,
     customer,
+    membership=None,
     kinds: frozenset[str] | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
 ) -> TimelinePage:
     """One page of what happened to `customer` (already one the member may see), newest first.
+    `membership`: the reader (entries of leads and callbacks they may not see are left out);
     `kinds`: only these (None: all); `cursor`: the `next_cursor` of the previous page."""
     before = decode_cursor(cursor) if cursor else None
     limit = max(1, min(limit, MAX_PAGE_SIZE))
@@ -77,7 +79,12 @@ def customer_timeline(
         if not wanted:
             continue
         query = TimelineQuery(
-            tenant=tenant, customer=customer, kinds=wanted, limit=limit + 1, before=before
+            tenant=tenant,
+            customer=customer,
+            kinds=wanted,
+            limit=limit + 1,
+            before=before,
+            membership=membership,
         )
         entries.extend(provider.fetch(query))
     entries.sort(key=lambda entry: entry.position, reverse=True)

@@ -5,6 +5,7 @@ CrmConfig.ready."""
 from customfields.models import FieldHistory
 
 from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
+from ..selectors.leads import leads_visible_to
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 
 # Lead activity that is the lead's own story (kind "lead"); the rest is "lead_activity".
@@ -60,10 +61,19 @@ def tag_changes(query: TimelineQuery) -> list[Entry]:
     ]
 
 
+def linked_leads(query: TimelineQuery):
+    """The customer's leads the reader may see (agents: theirs and unassigned ones)."""
+    if query.membership is None:
+        leads = Lead.objects.for_tenant(query.tenant)
+    else:
+        leads = leads_visible_to(tenant=query.tenant, membership=query.membership)
+    return leads.filter(customer=query.customer)
+
+
 def linked_lead_activity(query: TimelineQuery):
     """LeadActivity of the customer's leads: (tenant, lead, created_at) range scans, one per
     lead (customers have few leads)."""
-    leads = Lead.objects.filter(tenant=query.tenant, customer=query.customer).values("pk")
+    leads = linked_leads(query).values("pk")
     return LeadActivity.objects.filter(tenant=query.tenant, lead__in=leads)
 
 

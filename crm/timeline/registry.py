@@ -65,6 +65,9 @@ class TimelineQuery:
     kinds: frozenset[str]  # the kinds asked for, among the provider's own
     limit: int
     before: Position | None = None
+    # Who reads: a provider of per-member rows (leads and callbacks are per agent) shows only
+    # those the member may see. None: everything (the system's own reads).
+    membership: Any = None
 
 
 @dataclass(frozen=True)

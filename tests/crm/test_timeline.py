@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from callbacks.models import CallbackActivity
+from callbacks.services.assignment import callback_assign
 from callbacks.services.requests import callback_create
 from campaigns.models import CampaignResponse
 from crm.models import CustomerTagChange, LeadActivity, LeadStatus
@@ -231,3 +232,28 @@ def test_api_another_tenants_customer_is_a_404(api, admin_b, manager_a, customer
     assert (
         api(manager_a).get(reverse("customer-timeline", kwargs={"pk": 10**30})).status_code == 404
     )
+
+
+def test_an_agent_does_not_see_other_agents_leads_and_callbacks(
+    api, manager_a, agent_a, agent_a2, tenant_a, customer
+):
+    lead = lead_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={"first_name": "Ada", "email": "a@example.com", "customer": customer},
+    )
+    lead_update(lead=lead, by=manager_a, data={"assigned_to": agent_a2.user})
+    lead_add_note(lead=lead, by=manager_a, note="For agent two only")
+    callback = callback_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={"customer": customer, "reason": "billing", "phone": "+15550001234"},
+    )
+    callback_assign(callback=callback, by=manager_a, assignee_id=agent_a2.user_id)
+
+    def kinds(member):
+        response = api(member).get(url(customer), {"kind": "lead,lead_activity,callback"})
+        return sorted({e["kind"] for e in response.json()["results"]})
+
+    assert kinds(agent_a2) == kinds(manager_a) == ["callback", "lead", "lead_activity"]
+    assert kinds(agent_a) == []
