@@ -9,8 +9,10 @@ from django.db.models import Q
 from crm.timeline import Entry, Provider, TimelineQuery, keyset_page, register
 from crm.timeline.providers import linked_leads
 
-from .models import CallbackActivity, CallbackRequest
+from .models import CallbackActivity, CallbackReason, CallbackRequest
 from .selectors import callbacks_visible_to
+
+REASONS = dict(CallbackReason.choices)
 
 
 def callback_entries(query: TimelineQuery) -> list[Entry]:
@@ -21,28 +23,37 @@ def callback_entries(query: TimelineQuery) -> list[Entry]:
     leads = linked_leads(query).values("pk")
     callbacks = callbacks.filter(Q(customer=query.customer) | Q(lead__in=leads)).values("pk")
     rows = keyset_page(
-        CallbackActivity.objects.filter(tenant=query.tenant, callback__in=callbacks).select_related(
-            "actor", "callback"
-        ),
+        CallbackActivity.objects.filter(tenant=query.tenant, callback__in=callbacks),
         query,
         source="callback",
         time_field="created_at",
+    ).values(
+        "pk",
+        "created_at",
+        "actor__username",
+        "kind",
+        "message",
+        "note",
+        "from_status",
+        "to_status",
+        "callback_id",
+        "callback__reason",
     )
     return [
         Entry.make(
             "callback",
-            row.pk,
+            row["pk"],
             kind="callback",
-            occurred_at=row.created_at,
-            actor=row.actor,
-            summary=f"Callback ({row.callback.get_reason_display().lower()}): {row.message}"
-            + (f" — {row.note}" if row.note else ""),
+            occurred_at=row["created_at"],
+            actor=row["actor__username"],
+            summary=f"Callback ({REASONS.get(row['callback__reason'], '').lower()}): "
+            f"{row['message']}" + (f" — {row['note']}" if row["note"] else ""),
             data={
-                "callback": row.callback_id,
-                "activity": row.kind,
-                "from_status": row.from_status,
-                "to_status": row.to_status,
-                "note": row.note,
+                "callback": row["callback_id"],
+                "activity": row["kind"],
+                "from_status": row["from_status"],
+                "to_status": row["to_status"],
+                "note": row["note"],
             },
         )
         for row in rows

@@ -19,24 +19,34 @@ def sent_entries(query: TimelineQuery) -> list[Entry]:
     rows = keyset_page(
         CampaignExecution.objects.filter(
             tenant=query.tenant, customer=query.customer, sent_at__isnull=False
-        ).select_related("campaign", "channel"),
+        ),
         query,
         source="campaign_sent",
         time_field="sent_at",
+    ).values(
+        "pk",
+        "sent_at",
+        "campaign_id",
+        "campaign__name",
+        "channel__channel_code",
+        "channel__channel_name",
+        "status",
+        "variant",
     )
     return [
         Entry.make(
             "campaign_sent",
-            row.pk,
+            row["pk"],
             kind="campaign_sent",
-            occurred_at=row.sent_at,
-            summary=f"Sent “{row.campaign.name}” by {row.channel.channel_name}",
+            occurred_at=row["sent_at"],
+            actor=None,
+            summary=f"Sent “{row['campaign__name']}” by {row['channel__channel_name']}",
             data={
-                "campaign": row.campaign_id,
-                "campaign_name": row.campaign.name,
-                "channel": row.channel.channel_code,
-                "status": row.status,
-                "variant": row.variant,
+                "campaign": row["campaign_id"],
+                "campaign_name": row["campaign__name"],
+                "channel": row["channel__channel_code"],
+                "status": row["status"],
+                "variant": row["variant"],
             },
         )
         for row in rows
@@ -48,37 +58,37 @@ def response_entries(query: TimelineQuery) -> list[Entry]:
     rows = keyset_page(
         CampaignResponse.objects.filter(
             tenant=query.tenant, customer=query.customer, kind__in=wanted
-        ).select_related("campaign"),
+        ),
         query,
         source="campaign_response",
         time_field="occurred_at",
-    )
+    ).values("pk", "occurred_at", "kind", "campaign_id", "campaign__name", "url", "value")
     return [
         Entry.make(
             "campaign_response",
-            row.pk,
-            kind=RESPONSE_KINDS[row.kind],
-            occurred_at=row.occurred_at,
+            row["pk"],
+            kind=RESPONSE_KINDS[row["kind"]],
+            occurred_at=row["occurred_at"],
+            actor=None,
             summary=_summary(row),
             data={
-                "campaign": row.campaign_id,
-                "campaign_name": row.campaign.name,
-                "url": row.url,
-                "value": None if row.value is None else str(row.value),
+                "campaign": row["campaign_id"],
+                "campaign_name": row["campaign__name"],
+                "url": row["url"],
+                "value": None if row["value"] is None else str(row["value"]),
             },
         )
         for row in rows
     ]
 
 
-def _summary(row: CampaignResponse) -> str:
-    name = row.campaign.name
-    if row.kind == ResponseKind.CLICK:
-        return f"Clicked a link in “{name}”" + (f": {row.url}" if row.url else "")
-    if row.kind == ResponseKind.CONVERSION:
-        value = f" worth {row.value}" if row.value is not None else ""
-        return f"Converted from “{name}”{value}"
-    if row.kind == ResponseKind.UNSUBSCRIBE:
+def _summary(row: dict) -> str:
+    name, url, value = row["campaign__name"], row["url"], row["value"]
+    if row["kind"] == ResponseKind.CLICK:
+        return f"Clicked a link in “{name}”" + (f": {url}" if url else "")
+    if row["kind"] == ResponseKind.CONVERSION:
+        return f"Converted from “{name}”" + (f" worth {value}" if value is not None else "")
+    if row["kind"] == ResponseKind.UNSUBSCRIBE:
         return f"Unsubscribed through “{name}”"
     return f"Opened “{name}”"
 

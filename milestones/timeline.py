@@ -4,30 +4,17 @@ leads (recorded, moved, edited, removed, a template chosen), read through the le
 
 from crm.models import ActivityKind
 from crm.timeline import Entry, Provider, TimelineQuery, keyset_page, register
-from crm.timeline.providers import lead_data, linked_lead_activity
+from crm.timeline.providers import LEAD_ACTIVITY_VALUES, lead_entry, linked_lead_activity
 
 
 def milestone_entries(query: TimelineQuery) -> list[Entry]:
     rows = keyset_page(
-        linked_lead_activity(query)
-        .filter(kind=ActivityKind.MILESTONE)
-        .select_related("actor", "lead"),
+        linked_lead_activity(query).filter(kind=ActivityKind.MILESTONE),
         query,
         source="milestone",
         time_field="created_at",
     )
-    return [
-        Entry.make(
-            "milestone",
-            row.pk,
-            kind="milestone",
-            occurred_at=row.created_at,
-            actor=row.actor,
-            summary=f"{row.lead.full_name}: {row.message}",
-            data=lead_data(row),
-        )
-        for row in rows
-    ]
+    return [lead_entry("milestone", "milestone", row) for row in rows.values(*LEAD_ACTIVITY_VALUES)]
 
 
 def register_timeline() -> None:

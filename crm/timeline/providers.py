@@ -1,6 +1,6 @@
 """crm's own timeline providers: custom-field changes, tag changes, and the activity of the
 customer's leads (milestone entries excepted: milestones registers those). Registered by
-CrmConfig.ready."""
+CrmConfig.ready. Rows are read as values (see registry.py)."""
 
 from customfields.models import FieldHistory
 
@@ -10,30 +10,45 @@ from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 
 # Lead activity that is the lead's own story (kind "lead"); the rest is "lead_activity".
 LEAD_STORY = (ActivityKind.CREATED, ActivityKind.STATUS)
+LEAD_ACTIVITY_VALUES = (
+    "pk",
+    "created_at",
+    "actor__username",
+    "kind",
+    "message",
+    "changes",
+    "lead_id",
+    "lead__first_name",
+    "lead__last_name",
+)
 
 
 def field_changes(query: TimelineQuery) -> list[Entry]:
-    rows = keyset_page(
-        FieldHistory.objects.filter(tenant=query.tenant, customer=query.customer).select_related(
-            "changed_by"
-        ),
-        query,
-        source="field_change",
-        time_field="changed_at",
+    history = FieldHistory.objects.filter(tenant=query.tenant, customer=query.customer)
+    rows = keyset_page(history, query, source="field_change", time_field="changed_at").values(
+        "pk",
+        "changed_at",
+        "changed_by__username",
+        "field_key",
+        "field_label",
+        "old_value",
+        "new_value",
+        "reason",
     )
     return [
         Entry.make(
             "field_change",
-            row.pk,
+            row["pk"],
             kind="field_change",
-            occurred_at=row.changed_at,
-            actor=row.changed_by,
-            summary=f"{row.field_label}: {_shown(row.old_value)} → {_shown(row.new_value)}",
+            occurred_at=row["changed_at"],
+            actor=row["changed_by__username"],
+            summary=f"{row['field_label']}: {_shown(row['old_value'])} → "
+            f"{_shown(row['new_value'])}",
             data={
-                "field_key": row.field_key,
-                "old_value": row.old_value,
-                "new_value": row.new_value,
-                "reason": row.reason,
+                "field_key": row["field_key"],
+                "old_value": row["old_value"],
+                "new_value": row["new_value"],
+                "reason": row["reason"],
             },
         )
         for row in rows
@@ -44,18 +59,18 @@ def tag_changes(query: TimelineQuery) -> list[Entry]:
     changes = CustomerTagChange.objects.filter(tenant=query.tenant, customer=query.customer)
     if query.kinds != {"tag_added", "tag_removed"}:
         changes = changes.filter(added="tag_added" in query.kinds)
-    rows = keyset_page(
-        changes.select_related("changed_by"), query, source="tag", time_field="changed_at"
+    rows = keyset_page(changes, query, source="tag", time_field="changed_at").values(
+        "pk", "changed_at", "changed_by__username", "tag_name", "added"
     )
     return [
         Entry.make(
             "tag",
-            row.pk,
-            kind="tag_added" if row.added else "tag_removed",
-            occurred_at=row.changed_at,
-            actor=row.changed_by,
-            summary=f"Tag “{row.tag_name}” {'added' if row.added else 'removed'}",
-            data={"tag": row.tag_name},
+            row["pk"],
+            kind="tag_added" if row["added"] else "tag_removed",
+            occurred_at=row["changed_at"],
+            actor=row["changed_by__username"],
+            summary=f"Tag “{row['tag_name']}” {'added' if row['added'] else 'removed'}",
+            data={"tag": row["tag_name"]},
         )
         for row in rows
     ]
@@ -77,36 +92,36 @@ def linked_lead_activity(query: TimelineQuery):
     return LeadActivity.objects.filter(tenant=query.tenant, lead__in=leads)
 
 
+def lead_entry(source: str, kind: str, row: dict) -> Entry:
+    """An entry of a LeadActivity row read with LEAD_ACTIVITY_VALUES."""
+    name = f"{row['lead__first_name']} {row['lead__last_name']}".strip()
+    return Entry.make(
+        source,
+        row["pk"],
+        kind=kind,
+        occurred_at=row["created_at"],
+        actor=row["actor__username"],
+        summary=f"{name}: {row['message']}",
+        data={
+            "lead": row["lead_id"],
+            "lead_name": name,
+            "activity": row["kind"],
+            "changes": row["changes"],
+        },
+    )
+
+
 def lead_activity(query: TimelineQuery) -> list[Entry]:
     activity = linked_lead_activity(query).exclude(kind=ActivityKind.MILESTONE)
     if query.kinds == {"lead"}:
         activity = activity.filter(kind__in=LEAD_STORY)
     elif query.kinds == {"lead_activity"}:
         activity = activity.exclude(kind__in=LEAD_STORY)
-    rows = keyset_page(
-        activity.select_related("actor", "lead"), query, source="lead", time_field="created_at"
-    )
+    rows = keyset_page(activity, query, source="lead", time_field="created_at")
     return [
-        Entry.make(
-            "lead",
-            row.pk,
-            kind="lead" if row.kind in LEAD_STORY else "lead_activity",
-            occurred_at=row.created_at,
-            actor=row.actor,
-            summary=f"{row.lead.full_name}: {row.message}",
-            data=lead_data(row),
-        )
-        for row in rows
+        lead_entry("lead", "lead" if row["kind"] in LEAD_STORY else "lead_activity", row)
+        for row in rows.values(*LEAD_ACTIVITY_VALUES)
     ]
-
-
-def lead_data(row: LeadActivity) -> dict:
-    return {
-        "lead": row.lead_id,
-        "lead_name": row.lead.full_name,
-        "activity": row.kind,
-        "changes": row.changes,
-    }
 
 
 def _shown(value) -> str:

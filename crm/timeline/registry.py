@@ -8,10 +8,14 @@ given. `keyset_page` does the ordering, the cursor and the limit for a queryset;
 then a few lines:
 
     def fetch(query):
-        rows = keyset_page(Thing.objects.filter(tenant=query.tenant, customer=query.customer),
-                           query, source="thing", time_field="created_at")
-        return [Entry.make("thing", row.pk, kind="thing", occurred_at=row.created_at, ...)
-                for row in rows.select_related("author")]
+        things = Thing.objects.filter(tenant=query.tenant, customer=query.customer)
+        rows = keyset_page(things, query, source="thing", time_field="created_at")
+        return [Entry.make("thing", row["pk"], kind="thing", occurred_at=row["created_at"],
+                           actor=row["author__username"], summary=..., data={...})
+                for row in rows.values("pk", "created_at", "author__username", ...)]
+
+(`values()` rather than model instances: a page reads limit + 1 rows of every provider, and
+building model objects for them was most of a page's time.)
 
     register(Provider(source="thing", kinds=("thing",), fetch=fetch))
 """
@@ -47,12 +51,11 @@ class Entry:
     position: Position | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def make(cls, source: str, pk: int, *, occurred_at: datetime, actor=None, **rest) -> "Entry":
-        """`actor`: a user (shown by their username) or None (the system)."""
+    def make(cls, source: str, pk: int, *, occurred_at: datetime, **rest) -> "Entry":
+        """`actor` (in `rest`): the username of who did it, or None (the system)."""
         return cls(
             id=f"{source}:{pk}",
             occurred_at=occurred_at,
-            actor=actor.get_username() if actor is not None else None,
             position=Position(occurred_at, source, pk),
             **rest,
         )
