@@ -9,8 +9,10 @@ class CampaignsConfig(AppConfig):
         from tenancy.signals import tenant_created
 
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
+        from .timeline import register_timeline
 
         tenant_created.connect(
             install_catalogue_for_new_tenant, dispatch_uid="campaigns-default-catalogue"
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
+        register_timeline()

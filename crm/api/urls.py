@@ -5,6 +5,7 @@ from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from .timeline import CustomerTimelineViewSet
 
 router = DefaultRouter()
 router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-source")
@@ -31,6 +32,11 @@ urlpatterns = [
         sub_sources + "<str:sub_source_code>/deactivate/",
         LeadSubSourceViewSet.as_view({"post": "deactivate"}),
         name="lead-sub-source-deactivate",
+    ),
+    path(
+        "customers/<int:pk>/timeline/",
+        CustomerTimelineViewSet.as_view({"get": "timeline"}),
+        name="customer-timeline",
     ),
     *router.urls,
 ]

@@ -14,11 +14,13 @@ from .leads import (
 )
 from .notes import CustomerNote, NoteAction, NoteEvent
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
+from .tag_changes import CustomerTagChange
 
 __all__ = [
     "Customer",
     "CustomerNote",
     "CustomerTag",
+    "CustomerTagChange",
     "ActivityKind",
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",

@@ -18,9 +18,9 @@ from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal
 
-from ..models import ActivityKind, Customer, CustomerTag, Lead
+from ..models import ActivityKind, Customer, Lead
 from .leads import lead_log_activity, require_lead_access
-from .tags import clean_tag_names, set_tags
+from .tags import clean_tag_names, set_customer_tags
 
 # Who may create, change and delete customers: every member (customers are not per agent).
 CUSTOMER_WRITE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
@@ -100,7 +100,7 @@ def _save(
         raise ValidationError(errors)
     customer.save(update_fields=touched)
     if tag_names is not None:
-        set_tags(owner=customer, through=CustomerTag, names=tag_names)
+        set_customer_tags(customer=customer, by=by, names=tag_names)
     FieldHistory.objects.bulk_create(history)
     return customer
 

@@ -6,6 +6,7 @@ from datetime import date
 from crm.api.leads import LeadViewSet
 from crm.api.notes import NoteViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from crm.api.timeline import CustomerTimelineViewSet
 from crm.models import CustomerNote, Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
@@ -112,6 +113,8 @@ DETAIL_KWARGS = {
     LeadViewSet: lambda w: {"pk": w.lead.pk},
     MemberViewSet: lambda w: {"user_id": w.agent.user_id},
     NoteViewSet: lambda w: {"pk": w.task.pk},
+    # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
+    CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
 }
 LIST_ONLY: set = set()
 
