@@ -298,6 +298,8 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["first_name", "last_name", "email", "company", "crm_score", "created_at"]
     search_fields = ["first_name", "last_name", "email", "phone", "company"]
     exclude = ["created_by", "custom_fields_extra", *ALL_SLOTS]
+    # Kept by Atrium (the score and the interaction counters): shown, never edited.
+    readonly_fields = customer_services.CUSTOMER_COMPUTED_FIELDS
     max_custom_columns = 4
 
     def _listed(self, request):

@@ -102,11 +102,12 @@ class ResponseKind(models.TextChoices):
     BOUNCED = "bounced", "Bounced"
     UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
     CONVERSION = "conversion", "Converted"
+    REPLY = "reply", "Replied"
 
 
 class CampaignResponse(TenantOwned):
     """Something that came back from a customer or a provider: an open, a click, an
-    unsubscribe, a delivery or bounce report, or a conversion with its value."""
+    unsubscribe, a delivery or bounce report, a reply, or a conversion with its value."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
     execution = models.ForeignKey(

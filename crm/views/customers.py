@@ -30,6 +30,7 @@ from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewFo
 from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.leads import leads_visible_to
+from ..selectors.scoring import customer_score
 from ..services.customers import customer_create, customer_update, lead_convert
 from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
 from .timeline import timeline_tab_context
@@ -296,6 +297,7 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
         return {
             "leads": self.visible_leads().select_related("source", "assigned_to"),
             "created_by": self.customer.created_by,
+            "score": customer_score(customer=self.customer),
         }
 
     def custom_context(self) -> dict:

@@ -107,14 +107,16 @@ def test_the_basic_tab_shows_core_fields_metadata_and_linked_leads(login, manage
             "phone": "+44 20 7946 0958",
             "company": "Engines",
             "total_spent": Decimal("1500.5"),
-            "crm_score": 77,
+            "total_purchases": 3,
         },
         tags=["vip"],
     )
     LeadFactory(tenant=tenant_a, customer=ada, first_name="Linked", last_name="Lead")
     content = login(manager_a).get(reverse("crm:customer-detail", args=[ada.pk])).content.decode()
-    for text in ("ada@engines.example", "+442079460958", "Engines", "vip", "77", "1,500.50 USD"):
+    for text in ("ada@engines.example", "+442079460958", "Engines", "vip", "1,500.50 USD"):
         assert text in content
+    # The score with its parts: 3 purchases are 15 points, nothing else scores yet.
+    assert "<strong>15</strong> of 100" in content and "Purchases 15/20" in content
     assert "Linked Lead" in content and "by alpha-manager" in content
 
 

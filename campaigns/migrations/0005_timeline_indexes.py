@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_industry_template_keys'),
-        ('crm', '0003_timeline'),
+        ('campaigns', '0004_response_reply'),
+        ('crm', '0004_timeline'),
         ('tenancy', '0002_cache_table'),
     ]
 
