@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from .models import Membership, Tenant
 
-# Fewer characters match too much to be useful as you type.
-MIN_QUERY_LENGTH = 2
+# Fewer characters match too much to be useful as you type, and the trigram indexes that keep
+# search fast (bench/search) can only narrow a search by words of three characters or more.
+MIN_QUERY_LENGTH = 3
 MAX_QUERY_LENGTH = 100
 
 

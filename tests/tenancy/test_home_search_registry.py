@@ -69,12 +69,12 @@ def test_search_groups_say_when_they_have_more(only_test_providers, agent_a):
 
     register_search("many", title="Many", order=2, find=find, list_url=lambda q: f"/m/?q={q}")
     register_search("none", title="None", order=1, find=lambda **kw: [])
-    groups = search_everything(tenant=agent_a.tenant, membership=agent_a, query="ab", limit=2)
+    groups = search_everything(tenant=agent_a.tenant, membership=agent_a, query="abc", limit=2)
     assert [(g.key, len(g.hits), g.more, g.list_url) for g in groups] == [
         ("none", 0, False, None),
-        ("many", 2, True, "/m/?q=ab"),
+        ("many", 2, True, "/m/?q=abc"),
     ]
-    assert search_everything(tenant=agent_a.tenant, membership=agent_a, query="a", limit=2) == []
+    assert search_everything(tenant=agent_a.tenant, membership=agent_a, query="ab", limit=2) == []
 
 
 def test_the_query_is_cleaned():

@@ -80,8 +80,8 @@ def test_as_you_type_htmx_gets_the_drop_down_with_links(client, agent_a, things)
     assert body.index("<h3>Leads</h3>") < body.index("<h3>Callbacks</h3>")
     assert body.index("<h3>Callbacks</h3>") < body.index("<h3>Campaigns</h3>")
     assert 'href="/search/?q=orla">All results' in body
-    short = client.get(reverse("tenancy:search"), {"q": "o"}, HTTP_HX_REQUEST="true")
-    assert "Type at least 2 characters" in short.content.decode()
+    short = client.get(reverse("tenancy:search"), {"q": "or"}, HTTP_HX_REQUEST="true")
+    assert "Type at least 3 characters" in short.content.decode()
     assert (
         client.get(reverse("tenancy:search"), {"q": ""}, HTTP_HX_REQUEST="true").content.strip()
         == b""
