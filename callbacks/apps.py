@@ -7,6 +7,9 @@ class CallbacksConfig(AppConfig):
     name = "callbacks"
 
     def ready(self):
+        from . import home, search
         from .timeline import register_timeline
 
         register_timeline()
+        home.register()  # the home page's panels (tenancy.home)
+        search.register()  # the global search's groups (tenancy.search)

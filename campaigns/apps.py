@@ -8,6 +8,7 @@ class CampaignsConfig(AppConfig):
         from crm.signals import lead_won
         from tenancy.signals import tenant_created
 
+        from . import home, search
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
         from .timeline import register_timeline
 
@@ -16,3 +17,5 @@ class CampaignsConfig(AppConfig):
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
         register_timeline()
+        home.register()  # the home page's panel (tenancy.home)
+        search.register()  # the global search's group (tenancy.search)

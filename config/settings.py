@@ -151,7 +151,7 @@ CUSTOMFIELDS_HOST_MODEL = "crm.Customer"
 CUSTOMFIELDS_HOST_FORM = "crm.forms.CustomerForm"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:lead-list"  # where signing in, switching tenant and joining land
+LOGIN_REDIRECT_URL = "tenancy:home"  # where signing in, switching tenant and joining land
 LOGOUT_REDIRECT_URL = "login"
 
 # Request limits: a body (form or JSON) over this many bytes is refused (413 in the API), and a

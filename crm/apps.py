@@ -9,6 +9,7 @@ class CrmConfig(AppConfig):
         from customfields.signals import active_fields_changed
         from tenancy.signals import tenant_created
 
+        from . import home, search
         from .services.sources import install_default_lead_configuration
         from .tasks import refresh_after_fields_changed
         from .timeline.providers import register_crm_providers
@@ -21,3 +22,5 @@ class CrmConfig(AppConfig):
         active_fields_changed.connect(
             refresh_after_fields_changed, dispatch_uid="crm-refresh-scores-after-fields"
         )
+        home.register()  # the home page's panels (tenancy.home)
+        search.register()  # the global search's groups (tenancy.search)

@@ -4,8 +4,6 @@ from .views import customers, leads, sources, tasks
 
 app_name = "crm"
 urlpatterns = [
-    # The list answers at "/" and "/leads/"; reverse() picks the last of equal names: /leads/.
-    path("", leads.LeadListView.as_view(), name="lead-list"),
     path("leads/", leads.LeadListView.as_view(), name="lead-list"),
     path("leads/new/", leads.LeadCreateView.as_view(), name="lead-create"),
     path("leads/bulk-status/", leads.LeadBulkStatusView.as_view(), name="lead-bulk-status"),

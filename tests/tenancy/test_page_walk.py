@@ -44,6 +44,8 @@ OBJECT_PAGES = {
 # Pages of the tenant's own data: GET (with a search for tenant B's marker) shows nothing of B.
 # Route name -> URL kwargs (for routes whose arguments name no object).
 LIST_PAGES = {
+    "tenancy:home": {},
+    "tenancy:search": {},
     "crm:lead-list": {},
     "crm:lead-create": {},
     "crm:customer-list": {},

@@ -26,6 +26,8 @@ ADMIN_OBJECTS = merged("ADMIN_OBJECTS")
 
 # Every GET page, by route name: world -> the URLs to request.
 PAGES = {
+    "tenancy:home": lambda w: [reverse("tenancy:home")],
+    "tenancy:search": lambda w: [reverse("tenancy:search"), reverse("tenancy:search") + "?q=alpha"],
     "crm:lead-list": lambda w: [reverse("crm:lead-list")],
     "crm:lead-create": lambda w: [reverse("crm:lead-create")],
     "crm:lead-detail": lambda w: [reverse("crm:lead-detail", args=[w.lead.pk])],
