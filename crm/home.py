@@ -11,6 +11,7 @@ from tenancy.home import Day, Figure, Panel, Row, register_panel
 from .models import CLOSED_STATUSES, LeadStatus
 from .models.leads import follow_up_due_q
 from .selectors.leads import leads_visible_to
+from .selectors.notes import my_task_counts, my_tasks
 
 ROWS = 5
 OPEN_STATUSES = [status for status in LeadStatus if status not in CLOSED_STATUSES]
@@ -83,6 +84,39 @@ def team_leads_panel(day: Day) -> Panel:
     )
 
 
+def my_tasks_panel(day: Day) -> Panel:
+    counts = my_task_counts(tenant=day.tenant, membership=day.membership, now=day.now)
+    tasks_url = reverse("crm:task-list")
+    groups = my_tasks(
+        tenant=day.tenant,
+        membership=day.membership,
+        now=day.now,
+        limits={"overdue": ROWS, "today": ROWS, "upcoming": 0, "done": 0},
+    )
+    return Panel(
+        title="My tasks",
+        figures=[
+            Figure("Overdue", counts["overdue"], f"{tasks_url}#tasks-overdue"),
+            Figure("Due today", counts["today"], f"{tasks_url}#tasks-today"),
+        ],
+        definition=(
+            "Your open tasks (assigned to you, or written by you and assigned to no one) due "
+            "before now, and due later today, in the tenant's time zone."
+        ),
+        rows=[
+            Row(
+                task.note[:80],
+                (task.customer or task.lead).get_absolute_url(),
+                f"{'Overdue' if group['key'] == 'overdue' else 'Today'} · due "
+                f"{task.due_date:%d %b}{f' {task.due_time:%H:%M}' if task.due_time else ''}",
+            )
+            for group in groups[:2]
+            for task in group["tasks"]
+        ][:ROWS],
+    )
+
+
 def register() -> None:
+    register_panel("my-tasks", order=10, build=my_tasks_panel)
     register_panel("my-leads", order=20, build=my_leads_panel)
     register_panel("team-leads", order=110, build=team_leads_panel, team=True)

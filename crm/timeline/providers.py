@@ -6,6 +6,7 @@ from customfields.models import FieldHistory
 
 from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
 from ..selectors.leads import leads_visible_to
+from .notes import register_note_provider
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 
 # Lead activity that is the lead's own story (kind "lead"); the rest is "lead_activity".
@@ -129,6 +130,7 @@ def _shown(value) -> str:
 
 
 def register_crm_providers() -> None:
+    register_note_provider()
     register(Provider(source="field_change", kinds=("field_change",), fetch=field_changes))
     register(Provider(source="tag", kinds=("tag_added", "tag_removed"), fetch=tag_changes))
     register(Provider(source="lead", kinds=("lead", "lead_activity"), fetch=lead_activity))

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import LeadStatus
-from tests.factories import LeadFactory
+from crm.services.notes import note_create
+from tests.factories import CustomerFactory, LeadFactory
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # tenants are in UTC unless a test says otherwise
 YESTERDAY = NOW - timedelta(days=1)
@@ -166,3 +167,38 @@ def test_the_follow_up_day_is_the_tenants(login, tenant_a, agent_a):
     client = login(agent_a)
     due = figures(client.get("/"), "my-leads")["Need follow-up today"]
     assert (due.value, listed(client, due.url)) == (1, {"Early"})
+
+
+def test_my_tasks_panel_counts_overdue_and_today_and_links_to_those_groups(
+    login, tenant_a, manager_a, agent_a, agent_a2
+):
+    customer = CustomerFactory(tenant=tenant_a, first_name="Ada")
+    today = NOW.date()
+    for text, due, who in (
+        ("Send the quote", today - timedelta(days=2), agent_a),
+        ("Call back", today, agent_a),
+        ("Plan the visit", today + timedelta(days=3), agent_a),
+        ("Someone else's", today, agent_a2),
+    ):
+        note_create(
+            tenant=tenant_a,
+            by=manager_a,
+            data={
+                "customer": customer,
+                "note": text,
+                "is_task": True,
+                "due_date": due,
+                "assigned_to": who.user,
+            },
+        )
+    client = login(agent_a)
+    response = client.get("/")
+    mine = figures(response, "my-tasks")
+    assert (mine["Overdue"].value, mine["Due today"].value) == (1, 1)
+    assert mine["Overdue"].url == reverse("crm:task-list") + "#tasks-overdue"
+    assert [row.label for row in panel(response, "my-tasks").rows] == [
+        "Send the quote",
+        "Call back",
+    ]
+    tasks_page = client.get(reverse("crm:task-list")).content.decode()
+    assert 'id="tasks-overdue"' in tasks_page and 'id="tasks-today"' in tasks_page

@@ -13,9 +13,10 @@ from callbacks.models import CallbackActivity
 from callbacks.services.assignment import callback_assign
 from callbacks.services.requests import callback_create
 from campaigns.models import CampaignResponse
-from crm.models import CustomerTagChange, LeadActivity, LeadStatus
+from crm.models import CustomerTagChange, LeadActivity, LeadStatus, NoteEvent
 from crm.services.customers import customer_create, customer_update
 from crm.services.leads import lead_add_note, lead_create, lead_update
+from crm.services.notes import note_create, task_complete
 from crm.timeline import KINDS, customer_timeline, encode_cursor, parse_kinds
 from crm.timeline.registry import Position
 from customfields.models import FieldHistory
@@ -94,6 +95,25 @@ def everything(tenant_a, manager_a, customer):
     for minute, kind in ((10, "created"), (11, "status"), (12, "note"), (13, "milestone")):
         LeadActivity.objects.filter(lead=lead, kind=kind).update(created_at=at(minute))
     CallbackActivity.objects.filter(callback__customer=customer).update(created_at=at(20))
+    note_create(
+        tenant=tenant_a, by=manager_a, data={"customer": customer, "note": "Called, wants a quote"}
+    )
+    task = note_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={
+            "customer": customer,
+            "note": "Send the quote",
+            "is_task": True,
+            "due_date": T0.date(),
+        },
+    )
+    task_complete(note=task, by=manager_a)
+    for minute, action in ((30, "created"), (32, "completed")):
+        NoteEvent.objects.filter(customer=customer, note=task, action=action).update(
+            created_at=at(minute)
+        )
+    NoteEvent.objects.filter(customer=customer, is_task=False).update(created_at=at(29))
     return customer
 
 
@@ -103,6 +123,9 @@ EXPECTED = [  # newest first
     ("campaign_response", "campaign_clicked"),
     ("campaign_response", "campaign_opened"),
     ("campaign_sent", "campaign_sent"),
+    ("note", "task_completed"),
+    ("note", "task"),
+    ("note", "note"),
     ("callback", "callback"),
     ("milestone", "milestone"),
     ("lead", "lead_activity"),
@@ -137,6 +160,9 @@ def test_every_kind_in_order_with_its_content(tenant_a, manager_a, everything):
     assert by_kind["campaign_sent"].summary == "Sent “Spring sale” by Email"
     assert by_kind["campaign_sent"].actor is None
     assert by_kind["campaign_clicked"].data["url"] == "https://shop.example/offer"
+    assert by_kind["note"].summary == "Note created: Called, wants a quote"
+    assert by_kind["task"].summary == "Task created: Send the quote"
+    assert by_kind["task_completed"].data["text"] == "Send the quote"
     assert len({e.id for e in page.entries}) == len(page.entries)
 
 
@@ -148,7 +174,8 @@ def test_the_kind_filter(tenant_a, everything):
     assert kinds({"tag_removed"}) == ["tag_removed"]
     assert kinds({"lead"}) == ["lead", "lead"]
     assert kinds({"lead_activity", "conversion"}) == ["conversion", "lead_activity"]
-    assert kinds({"segment_entered", "note"}) == []  # no provider yet: nothing, not an error
+    assert kinds({"segment_entered"}) == []  # no provider yet: nothing, not an error
+    assert kinds({"task_completed", "note"}) == ["task_completed", "note"]
 
 
 def test_pages_are_seamless_over_entries_of_the_same_moment(tenant_a, manager_a, customer):
@@ -257,3 +284,27 @@ def test_an_agent_does_not_see_other_agents_leads_and_callbacks(
 
     assert kinds(agent_a2) == kinds(manager_a) == ["callback", "lead", "lead_activity"]
     assert kinds(agent_a) == []
+
+
+def test_an_agent_sees_notes_but_not_other_agents_tasks(
+    api, manager_a, agent_a, agent_a2, tenant_a, customer
+):
+    note_create(tenant=tenant_a, by=manager_a, data={"customer": customer, "note": "Shared"})
+    note_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={
+            "customer": customer,
+            "note": "Agent two's call",
+            "is_task": True,
+            "due_date": T0.date(),
+            "assigned_to": agent_a2.user,
+        },
+    )
+
+    def kinds(member):
+        response = api(member).get(url(customer), {"kind": "note,task"})
+        return [e["kind"] for e in response.json()["results"]]
+
+    assert kinds(manager_a) == kinds(agent_a2) == ["task", "note"]
+    assert kinds(agent_a) == ["note"]
