@@ -5,3 +5,11 @@ class CallbacksConfig(AppConfig):
     """Callback requests: priority, SLA in business time, the queue, claiming and assignment."""
 
     name = "callbacks"
+
+    def ready(self):
+        from . import home, search
+        from .timeline import register_timeline
+
+        register_timeline()
+        home.register()  # the home page's panels (tenancy.home)
+        search.register()  # the global search's groups (tenancy.search)

@@ -47,7 +47,8 @@ from .services.requests import callback_add_note, callback_create
 from .services.status import callback_change_status
 
 QUEUE_PAGE_SIZE = 50
-# `?include_closed=` values that show closed callbacks in the queue too.
+# `?include_closed=` values that show closed callbacks in the queue too (and `?mine=`,
+# `?breached=` values that narrow it to the member's own, to the ones past their SLA).
 INCLUDE_CLOSED_VALUES = ("1", "true", "on")
 # The contact picker's results at most.
 CONTACT_RESULTS = 20
@@ -92,8 +93,9 @@ class CallbacksMixin(TenantPageMixin):
 
 class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
     """Open callbacks the member sees (an agent: theirs and the pool), highest priority first,
-    with a tab per category; `?include_closed=1` shows the closed ones too. An htmx request (a
-    tab, a page link) gets only the results."""
+    with a tab per category; `?include_closed=1` shows the closed ones too, `?mine=1` only the
+    ones assigned to the member, `?breached=1` only the ones past their SLA due time (the home
+    page links to these). An htmx request (a tab, a page link) gets only the results."""
 
     template_name = "callbacks/queue.html"
     partial_template_name = "callbacks/_queue.html"
@@ -106,6 +108,12 @@ class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
             now=self.now,
             include_closed=include_closed,
         )
+        mine = self.request.GET.get("mine") in INCLUDE_CLOSED_VALUES
+        breached = self.request.GET.get("breached") in INCLUDE_CLOSED_VALUES
+        if mine:
+            queue = queue.filter(assigned_to=self.membership.user_id)
+        if breached:
+            queue = queue.filter(is_breached=True)
         counts = category_counts(queue)
         category = self.request.GET.get("category")
         if category in PriorityCategory.values:
@@ -124,6 +132,8 @@ class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
             tabs=tabs,
             category=category,
             include_closed=include_closed,
+            mine=mine,
+            breached=breached,
             page_obj=page,
             callbacks=page.object_list,
             now=self.now,

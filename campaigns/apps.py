@@ -8,9 +8,14 @@ class CampaignsConfig(AppConfig):
         from crm.signals import lead_won
         from tenancy.signals import tenant_created
 
+        from . import home, search
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
+        from .timeline import register_timeline
 
         tenant_created.connect(
             install_catalogue_for_new_tenant, dispatch_uid="campaigns-default-catalogue"
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
+        register_timeline()
+        home.register()  # the home page's panel (tenancy.home)
+        search.register()  # the global search's group (tenancy.search)

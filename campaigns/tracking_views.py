@@ -76,7 +76,7 @@ def unsubscribe(request, token: str):
 @csrf_exempt
 @require_POST
 def provider_webhook(request, tenant_slug: str, channel_code: str):
-    """Delivery reports: {"events": [{"reference": …, "status": "delivered"|"bounced"}]},
+    """Delivery reports: {"events": [{"reference": …, "status": "delivered"|"bounced"|"replied"}]},
     signed in X-Atrium-Signature as sha256=<HMAC-SHA256 of the body with the channel's secret>."""
     tenant = get_object_or_404(Tenant, slug=tenant_slug, is_active=True)
     channel = get_object_or_404(

@@ -151,7 +151,7 @@ CUSTOMFIELDS_HOST_MODEL = "crm.Customer"
 CUSTOMFIELDS_HOST_FORM = "crm.forms.CustomerForm"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:lead-list"  # where signing in, switching tenant and joining land
+LOGIN_REDIRECT_URL = "tenancy:home"  # where signing in, switching tenant and joining land
 LOGOUT_REDIRECT_URL = "login"
 
 # Request limits: a body (form or JSON) over this many bytes is refused (413 in the API), and a
@@ -226,6 +226,9 @@ CAMPAIGN_SEND_TASKS = env.int("CAMPAIGN_SEND_TASKS", default=2)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 CELERY_BEAT_SCHEDULE = {
     "campaigns-dispatch-due": {"task": "campaigns.dispatch_due", "schedule": 60.0},
+    # Recency moves at each tenant's midnight, which falls at a different UTC hour per time
+    # zone: hourly, writing only the scores that changed (a day's change once per tenant).
+    "crm-refresh-scores": {"task": "crm.refresh_scores", "schedule": 3600.0},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

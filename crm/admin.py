@@ -19,11 +19,22 @@ from tenancy.services.config_entries import (
     config_entry_update,
 )
 
-from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadSubSource
+from .models import (
+    Customer,
+    CustomerNote,
+    Lead,
+    LeadActivity,
+    LeadChannel,
+    LeadSource,
+    LeadSubSource,
+    NoteEvent,
+)
 from .selectors.customers import customer_for
 from .selectors.leads import lead_for
+from .selectors.notes import note_for
 from .services import customers as customer_services
 from .services import leads as lead_services
+from .services import notes as note_services
 from .services import sources as source_services
 
 
@@ -287,6 +298,8 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["first_name", "last_name", "email", "company", "crm_score", "created_at"]
     search_fields = ["first_name", "last_name", "email", "phone", "company"]
     exclude = ["created_by", "custom_fields_extra", *ALL_SLOTS]
+    # Kept by Atrium (the score and the interaction counters): shown, never edited.
+    readonly_fields = customer_services.CUSTOMER_COMPUTED_FIELDS
     max_custom_columns = 4
 
     def _listed(self, request):
@@ -335,3 +348,40 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
 
     def service_delete(self, obj, *, by):
         customer_services.customer_delete(customer=obj, by=by)
+
+
+class NoteEventInline(TenantInlineMixin, admin.TabularInline):
+    model = NoteEvent
+    fields = ["created_at", "action", "actor", "changes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerNote)
+class CustomerNoteAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+    """Notes and tasks, written through the note services (the author is the admin)."""
+
+    object_for = staticmethod(note_for)
+    list_display = ["__str__", "customer", "lead", "due_date", "assigned_to", "is_completed"]
+    list_filter = ["is_task", "is_completed", "assigned_to"]
+    search_fields = ["note"]
+    autocomplete_fields = ["customer", "lead"]
+    list_select_related = ["customer", "lead", "assigned_to"]
+    inlines = [NoteEventInline]
+    service_fields = set(note_services.NOTE_FIELDS)
+
+    def service_create(self, request, tenant, data):
+        return note_services.note_create(tenant=tenant, by=self.actor(request, tenant), data=data)
+
+    def service_update(self, request, note, data):
+        return note_services.note_update(note=note, by=self.actor(request, note.tenant), data=data)
+
+    def service_delete(self, obj, *, by):
+        note_services.note_delete(note=obj, by=by)

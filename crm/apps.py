@@ -6,10 +6,21 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM"
 
     def ready(self):
+        from customfields.signals import active_fields_changed
         from tenancy.signals import tenant_created
 
+        from . import home, search
         from .services.sources import install_default_lead_configuration
+        from .tasks import refresh_after_fields_changed
+        from .timeline.providers import register_crm_providers
 
         tenant_created.connect(
             install_default_lead_configuration, dispatch_uid="crm-default-lead-configuration"
         )
+        register_crm_providers()
+        # A field activated, deactivated or deleted changes every customer's completeness.
+        active_fields_changed.connect(
+            refresh_after_fields_changed, dispatch_uid="crm-refresh-scores-after-fields"
+        )
+        home.register()  # the home page's panels (tenancy.home)
+        search.register()  # the global search's groups (tenancy.search)

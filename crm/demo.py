@@ -14,6 +14,7 @@ from tenancy.models import Membership, Tenant
 from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
+from .services.scoring import InteractionKind, customer_record_interaction
 
 FIRST = (
     "Ava Ben Chloe Dev Emma Farid Grace Hugo Iris Jon Kiara Leo Maya Nico Omar Priya Quinn Rosa Sam"
@@ -119,7 +120,7 @@ def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) 
         lead_convert(lead=lead, by=by, custom_fields=custom_values())
     for i in range(count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        customer_create(
+        customer = customer_create(
             tenant=tenant,
             by=by,
             data={
@@ -128,8 +129,16 @@ def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) 
                 "email": f"{first}.{last}.c{i}@example.com".lower(),
                 "phone": f"+1555{rng.randint(1000000, 9999999)}",
                 "total_purchases": rng.randint(0, 6),
-                "crm_score": rng.randint(10, 95),
             },
             tags=rng.sample(TAGS, rng.randint(0, 2)),
             custom_fields=custom_values(),
         )
+        # Past calls, so scores have engagement and recency (the score is computed from them).
+        for _ in range(rng.randint(0, 8)):
+            customer_record_interaction(
+                tenant=tenant,
+                customer=customer,
+                kind=InteractionKind.CALL,
+                at=timezone.now() - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
+                by=by,
+            )

@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
 from tenancy.selectors import members_of
@@ -22,6 +23,7 @@ from .models import (
     LeadTag,
     hot_lead_q,
 )
+from .models.leads import follow_up_due_q
 
 
 def _tenant(request):
@@ -53,16 +55,9 @@ def lead_search(queryset: QuerySet, value: str) -> QuerySet:
 
 
 def customer_search(queryset: QuerySet, value: str) -> QuerySet:
-    """Customers with every word of `value` in their name, email, phone or company."""
-    for term in value.split():
-        queryset = queryset.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(email__icontains=term)
-            | Q(phone__icontains=term)
-            | Q(company__icontains=term)
-        )
-    return queryset
+    """Customers with every word of `value` in their name, email, phone or company (the
+    trigram-indexed `search_text`)."""
+    return lead_search(queryset, value)
 
 
 class TagsField(forms.CharField):
@@ -139,6 +134,10 @@ class LeadFilterSet(django_filters.FilterSet):
         method="filter_search", max_length=200, label="Words in name, email, phone or company"
     )
     is_hot_leads_only = django_filters.BooleanFilter(method="filter_hot", label="Hot leads only")
+    follow_up_due = django_filters.BooleanFilter(
+        method="filter_follow_up_due",
+        label="Open leads whose next follow-up is due by the end of today (tenant time)",
+    )
     tags = TagsFilter(method="filter_tags", label=TAGS_LABEL)
     include_archived = django_filters.BooleanFilter(method="filter_noop", label="Include archived")
     archived_only = django_filters.BooleanFilter(
@@ -169,6 +168,12 @@ class LeadFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return lead_search(queryset, value)
+
+    def filter_follow_up_due(self, queryset, name, value):
+        if not value:
+            return queryset
+        today = timezone.localdate(timezone=self.request.tenant.tzinfo)
+        return queryset.filter(follow_up_due_q(before=self._day_start(today + timedelta(days=1))))
 
     def filter_hot(self, queryset, name, value):
         return queryset.filter(hot_lead_q()) if value else queryset

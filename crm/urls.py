@@ -1,11 +1,9 @@
 from django.urls import path
 
-from .views import customers, leads, sources
+from .views import customers, leads, sources, tasks
 
 app_name = "crm"
 urlpatterns = [
-    # The list answers at "/" and "/leads/"; reverse() picks the last of equal names: /leads/.
-    path("", leads.LeadListView.as_view(), name="lead-list"),
     path("leads/", leads.LeadListView.as_view(), name="lead-list"),
     path("leads/new/", leads.LeadCreateView.as_view(), name="lead-create"),
     path("leads/bulk-status/", leads.LeadBulkStatusView.as_view(), name="lead-bulk-status"),
@@ -20,6 +18,12 @@ urlpatterns = [
     path("customers/columns/", customers.CustomerColumnsView.as_view(), name="customer-columns"),
     path("customers/<int:pk>/", customers.CustomerDetailView.as_view(), name="customer-detail"),
     path("customers/<int:pk>/edit/", customers.CustomerEditView.as_view(), name="customer-edit"),
+    path("customers/<int:pk>/notes/", tasks.CustomerNotesView.as_view(), name="customer-notes"),
+    path("leads/<int:pk>/notes/", tasks.LeadNotesView.as_view(), name="lead-notes"),
+    path("notes/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="note-complete"),
+    path("notes/<int:pk>/reopen/", tasks.TaskReopenView.as_view(), name="note-reopen"),
+    path("notes/<int:pk>/delete/", tasks.NoteDeleteView.as_view(), name="note-delete"),
+    path("tasks/", tasks.MyTasksView.as_view(), name="task-list"),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

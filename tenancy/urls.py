@@ -1,9 +1,11 @@
 from django.urls import path
 
-from .views import invitations, tenants
+from .views import home, invitations, tenants
 
 app_name = "tenancy"
 urlpatterns = [
+    path("", home.HomeView.as_view(), name="home"),
+    path("search/", home.SearchView.as_view(), name="search"),
     path("tenant/switch/", tenants.switch_tenant, name="switch-tenant"),
     path(
         "invitations/<str:token>/",

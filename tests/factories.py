@@ -78,3 +78,11 @@ class FieldDefinitionFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, tenant, **data):
         return definition_create(tenant=tenant, by=OPERATOR, data=data)
+
+
+def with_crm_score(customer: Customer, score: int) -> Customer:
+    """Store `score` as the customer's crm_score, which no service lets anyone type: for tests of
+    what reads the score (callback priority, lists), not of how it is computed."""
+    Customer.objects.filter(pk=customer.pk).update(crm_score=score)
+    customer.crm_score = score
+    return customer

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import Actor, actor_user
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
@@ -138,7 +139,22 @@ def callback_change_status(
         to_status=new,
         now=now,
     )
+    if new == S.COMPLETED:
+        _count_interaction(callback, by=by, now=now)
     return callback
+
+
+def _count_interaction(callback: CallbackRequest, *, by: Actor, now: datetime) -> None:
+    """A completed callback is an interaction of its customer's (or its lead's customer's)."""
+    customer = callback.customer or (callback.lead.customer if callback.lead_id else None)
+    if customer is not None:
+        customer_record_interaction(
+            tenant=callback.tenant,
+            customer=customer,
+            kind=InteractionKind.CALLBACK,
+            at=now,
+            by=by,
+        )
 
 
 def callback_complete(

@@ -9,7 +9,14 @@ from crm.forms import DATE_WIDGET, DATETIME_WIDGET
 from tenancy.models import Tenant
 from tenancy.validators import DESCRIPTION_MAX_LENGTH
 
-from ..models import BudgetType, Campaign, CampaignChannel, CampaignStatus, CampaignType
+from ..models import (
+    BudgetType,
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    CampaignType,
+    StatusPhase,
+)
 
 BUDGET_PREFIX = "channel_budget_"
 
@@ -148,6 +155,10 @@ class CampaignFilterForm(forms.Form):
     campaign_type = forms.ModelChoiceField(
         CampaignType.objects.none(), required=False, to_field_name="type_code", label="Type"
     )
+    # Whatever the tenant calls its statuses: "Active (sending)" is what the home page counts.
+    phase = forms.ChoiceField(
+        choices=[("", "Any"), *StatusPhase.choices], required=False, label="Phase"
+    )
     search = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
@@ -166,6 +177,8 @@ class CampaignFilterForm(forms.Form):
             campaigns = campaigns.filter(status=data["status"])
         if data["campaign_type"]:
             campaigns = campaigns.filter(campaign_type=data["campaign_type"])
+        if data["phase"]:
+            campaigns = campaigns.filter(status__phase=data["phase"])
         if data["search"]:
             campaigns = campaigns.filter(name__icontains=data["search"])
         return campaigns

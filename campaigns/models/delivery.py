@@ -82,6 +82,13 @@ class CampaignExecution(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["campaign", "status"], name="execution_campaign_status"),
+            # The customer's timeline (campaigns.timeline): sent messages newest first. Partial,
+            # so the unsent rows of a launch being queued cost it nothing.
+            models.Index(
+                fields=["tenant", "customer", "sent_at"],
+                condition=Q(sent_at__isnull=False),
+                name="execution_customer_sent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,11 +102,12 @@ class ResponseKind(models.TextChoices):
     BOUNCED = "bounced", "Bounced"
     UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
     CONVERSION = "conversion", "Converted"
+    REPLY = "reply", "Replied"
 
 
 class CampaignResponse(TenantOwned):
     """Something that came back from a customer or a provider: an open, a click, an
-    unsubscribe, a delivery or bounce report, or a conversion with its value."""
+    unsubscribe, a delivery or bounce report, a reply, or a conversion with its value."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
     execution = models.ForeignKey(
@@ -133,7 +141,11 @@ class CampaignResponse(TenantOwned):
         indexes = [
             models.Index(
                 fields=["tenant", "campaign", "kind", "occurred_at"], name="response_campaign_kind"
-            )
+            ),
+            # The customer's timeline (campaigns.timeline).
+            models.Index(
+                fields=["tenant", "customer", "occurred_at"], name="response_customer_time"
+            ),
         ]
 
 

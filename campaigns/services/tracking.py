@@ -1,4 +1,4 @@
-"""What comes back: opens, clicks, unsubscribes, provider delivery reports, conversions.
+"""What comes back: opens, clicks, unsubscribes, provider delivery reports, replies, conversions.
 
 First opens and clicks are stamped on the execution (the funnel counts executions); every
 event is also kept as a CampaignResponse. A click counts as an open too, since many mail clients
@@ -8,6 +8,10 @@ Opens, clicks, unsubscribes and provider reports come from the outside world (a 
 mail client, a provider's signed webhook), not from a member: they take no actor. A conversion
 entered through the API is a member's write and takes `by` (managers and admins, as for every
 campaign write); a won lead's automatic conversion is recorded by the system as the OPERATOR.
+
+A reply (reported by the channel's provider) and a conversion are contacts with the customer:
+each counts as one interaction in crm (`customer_record_interaction`), which moves the
+customer's last contact and score.
 """
 
 import hashlib
@@ -21,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Customer, Lead
+from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import OPERATOR, Actor
 
 from ..models import (
@@ -35,7 +40,11 @@ from ..models import (
 from .campaigns import require_campaign_writer
 
 SIGNATURE_HEADER = "X-Atrium-Signature"
-REPORTED = {"delivered": ResponseKind.DELIVERED, "bounced": ResponseKind.BOUNCED}
+REPORTED = {
+    "delivered": ResponseKind.DELIVERED,
+    "bounced": ResponseKind.BOUNCED,
+    "replied": ResponseKind.REPLY,
+}
 MAX_EVENTS = 1000
 
 
@@ -101,8 +110,9 @@ def webhook_authentic(channel: CampaignChannel, body: bytes, given: str) -> bool
 
 @transaction.atomic
 def record_provider_reports(*, channel: CampaignChannel, events: list) -> int:
-    """Apply {"reference": <idempotency key>, "status": "delivered"|"bounced"} reports for
-    executions on this channel; returns how many changed an execution."""
+    """Apply {"reference": <idempotency key>, "status": "delivered"|"bounced"|"replied"} reports
+    for executions on this channel; returns how many were applied. A reply is kept as a response
+    (each one: a customer may reply twice) and counted as an interaction of the customer's."""
     if not isinstance(events, list) or len(events) > MAX_EVENTS:
         raise ValidationError({"events": [f"Give a list of at most {MAX_EVENTS} reports."]})
     applied = 0
@@ -122,7 +132,10 @@ def record_provider_reports(*, channel: CampaignChannel, events: list) -> int:
         )
         if execution is None:
             continue
-        if event["status"] == "delivered":
+        if event["status"] == "replied":
+            changed = 1
+            _record_reply(execution, now)
+        elif event["status"] == "delivered":
             changed = CampaignExecution.objects.filter(
                 pk=execution.pk, status=ExecutionStatus.SENT
             ).update(status=ExecutionStatus.DELIVERED, delivered_at=now)
@@ -134,6 +147,19 @@ def record_provider_reports(*, channel: CampaignChannel, events: list) -> int:
             _respond(execution, REPORTED[event["status"]], now)
             applied += 1
     return applied
+
+
+def _record_reply(execution: CampaignExecution, now: datetime) -> None:
+    """The reply's response is written with the others of the report (below); here it counts as
+    an interaction, made by the customer and recorded by the system."""
+    if execution.customer_id is not None:
+        customer_record_interaction(
+            tenant=execution.tenant,
+            customer=execution.customer,
+            kind=InteractionKind.REPLY,
+            at=now,
+            by=OPERATOR,
+        )
 
 
 def _uuid(value) -> str | None:
@@ -179,6 +205,15 @@ def record_conversion(
         occurred_at=occurred_at or timezone.now(),
     )
     response.save()
+    contact = customer or (lead.customer if lead is not None else None)
+    if contact is not None:
+        customer_record_interaction(
+            tenant=campaign.tenant,
+            customer=contact,
+            kind=InteractionKind.CONVERSION,
+            at=response.occurred_at,
+            by=by,
+        )
     return response
 
 

@@ -29,6 +29,7 @@ from tenancy.scoping import TenantModelViewSet
 from ..filters import CustomerFilterSet
 from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
+from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
 
 CORE_ORDERING = [
@@ -55,12 +56,15 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            *customer_services.CUSTOMER_FIELDS,
+            *customer_services.CUSTOMER_COLUMNS,
             "tags",
             "custom_fields",
             "created_at",
             "updated_at",
         ]
+        # Kept by Atrium (docs/metrics.md): a value sent for them is ignored, as DRF does for
+        # every read-only field.
+        read_only_fields = customer_services.CUSTOMER_COMPUTED_FIELDS
 
     def validate_custom_fields(self, values):
         """Checked here too, so custom and core field errors come back in one response; the
@@ -182,6 +186,33 @@ class FieldHistorySerializer(serializers.ModelSerializer):
         ]
 
 
+class ScorePartsSerializer(serializers.Serializer):
+    engagement = serializers.IntegerField(
+        min_value=0, max_value=40, help_text="min(2 × total_interactions, 40)"
+    )
+    recency = serializers.IntegerField(
+        min_value=0,
+        max_value=30,
+        help_text="max(30 − days since the last contact, 0), days in the tenant's time zone; "
+        "never contacted: 0",
+    )
+    purchases = serializers.IntegerField(
+        min_value=0, max_value=20, help_text="min(5 × total_purchases, 20)"
+    )
+    completeness = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        help_text="⌊10 × filled / active custom fields⌋; no active fields: 0",
+    )
+
+
+class ScoreSerializer(serializers.Serializer):
+    score = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="The sum of the parts: what crm_score holds."
+    )
+    parts = ScorePartsSerializer()
+
+
 class CustomerViewSet(TenantModelViewSet):
     """Customers of the tenant; every member sees and works them."""
 
@@ -297,6 +328,12 @@ class CustomerViewSet(TenantModelViewSet):
         )
         value = read_values(customer, [self.definitions[field_key]])[field_key]
         return Response(CapturedValueSerializer({"field_key": field_key, "value": value}).data)
+
+    @extend_schema(responses=ScoreSerializer)
+    @action(detail=True, methods=["get"])
+    def score(self, request, pk=None):
+        """The CRM score and its parts, computed now (docs/metrics.md, "CRM score")."""
+        return Response(ScoreSerializer(customer_score(customer=self.get_object())).data)
 
     @extend_schema(
         filters=False,

@@ -3,13 +3,16 @@ from rest_framework.routers import DefaultRouter
 
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
+from .notes import NoteViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from .timeline import CustomerTimelineViewSet
 
 router = DefaultRouter()
 router.register("customization/lead-sources", LeadSourceViewSet, basename="lead-source")
 router.register("customization/lead-channels", LeadChannelViewSet, basename="lead-channel")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("notes", NoteViewSet, basename="note")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [
@@ -29,6 +32,11 @@ urlpatterns = [
         sub_sources + "<str:sub_source_code>/deactivate/",
         LeadSubSourceViewSet.as_view({"post": "deactivate"}),
         name="lead-sub-source-deactivate",
+    ),
+    path(
+        "customers/<int:pk>/timeline/",
+        CustomerTimelineViewSet.as_view({"get": "timeline"}),
+        name="customer-timeline",
     ),
     *router.urls,
 ]

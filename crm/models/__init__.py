@@ -12,11 +12,15 @@ from .leads import (
     Tag,
     hot_lead_q,
 )
+from .notes import CustomerNote, NoteAction, NoteEvent
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
+from .tag_changes import CustomerTagChange
 
 __all__ = [
     "Customer",
+    "CustomerNote",
     "CustomerTag",
+    "CustomerTagChange",
     "ActivityKind",
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",
@@ -28,6 +32,8 @@ __all__ = [
     "LeadStatus",
     "LeadSubSource",
     "LeadTag",
+    "NoteAction",
+    "NoteEvent",
     "QUALIFIED_STATUSES",
     "SourceType",
     "Tag",

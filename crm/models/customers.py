@@ -20,7 +20,7 @@ from tenancy.validators import (
     validate_phone,
 )
 
-from .leads import Tag
+from .leads import Tag, search_text_expression
 
 
 class Customer(TenantOwned):
@@ -46,6 +46,13 @@ class Customer(TenantOwned):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # What search matches (name, email, phone, company), kept by the database itself, as for
+    # leads. On PostgreSQL a trigram GIN index on it serves `LIKE '%term%'` (migration 0003).
+    search_text = models.GeneratedField(
+        expression=search_text_expression(),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -56,8 +56,33 @@ QUALIFIED_STATUSES = (
 )
 
 
+def search_text_expression() -> Lower:
+    """Lower-cased name, email, phone and company: the text leads' and customers' search
+    matches (`search_text`)."""
+    return Lower(
+        Concat(
+            "first_name",
+            Value(" "),
+            "last_name",
+            Value(" "),
+            "email",
+            Value(" "),
+            "phone",
+            Value(" "),
+            "company",
+            output_field=models.TextField(),
+        )
+    )
+
+
 def hot_lead_q() -> Q:
     return Q(lead_score__gte=HOT_LEAD_SCORE) & ~Q(status__in=CLOSED_STATUSES)
+
+
+def follow_up_due_q(*, before) -> Q:
+    """A lead needing follow-up: open, with its next follow-up before `before` (the end of the
+    day asked about), overdue ones included. One definition for the home page and the filter."""
+    return Q(next_follow_up_date__lt=before) & ~Q(status__in=CLOSED_STATUSES)
 
 
 class Tag(TenantOwned):
@@ -139,20 +164,7 @@ class Lead(TenantOwned):
     # What the search box matches (name, email, phone, company), kept by the database itself.
     # On PostgreSQL a trigram GIN index on it serves `LIKE '%term%'` (see migration 0002).
     search_text = models.GeneratedField(
-        expression=Lower(
-            Concat(
-                "first_name",
-                Value(" "),
-                "last_name",
-                Value(" "),
-                "email",
-                Value(" "),
-                "phone",
-                Value(" "),
-                "company",
-                output_field=models.TextField(),
-            )
-        ),
+        expression=search_text_expression(),
         output_field=models.TextField(),
         db_persist=True,
     )

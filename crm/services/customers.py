@@ -18,14 +18,19 @@ from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal
 
-from ..models import ActivityKind, Customer, CustomerTag, Lead
+from ..models import ActivityKind, Customer, Lead
 from .leads import lead_log_activity, require_lead_access
-from .tags import clean_tag_names, set_tags
+from .scoring import customer_score_refresh
+from .tags import clean_tag_names, set_customer_tags
 
 # Who may create, change and delete customers: every member (customers are not per agent).
 CUSTOMER_WRITE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
 
-CUSTOMER_FIELDS = (
+# Kept by the services, never written by hand: the score (crm.selectors.scoring) and the
+# interaction counters (crm.services.scoring.customer_record_interaction).
+CUSTOMER_COMPUTED_FIELDS = ("crm_score", "last_contacted_at", "total_interactions")
+# Every core column, in the order the API and the admin show them.
+CUSTOMER_COLUMNS = (
     "first_name",
     "last_name",
     "email",
@@ -38,6 +43,11 @@ CUSTOMER_FIELDS = (
     "total_purchases",
     "total_spent",
 )
+# What a member writes. Purchases stay writable: Atrium has no orders, so typing the count and
+# the amount is the only way a purchase is recorded; the score follows them.
+CUSTOMER_FIELDS = tuple(name for name in CUSTOMER_COLUMNS if name not in CUSTOMER_COMPUTED_FIELDS)
+# Core fields the score reads (custom values count too).
+SCORE_INPUTS = frozenset({"total_purchases"})
 
 
 def nest_custom_errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -100,8 +110,10 @@ def _save(
         raise ValidationError(errors)
     customer.save(update_fields=touched)
     if tag_names is not None:
-        set_tags(owner=customer, through=CustomerTag, names=tag_names)
+        set_customer_tags(customer=customer, by=by, names=tag_names)
     FieldHistory.objects.bulk_create(history)
+    if changed is None or history or SCORE_INPUTS.intersection(changed):
+        customer_score_refresh(customer, definitions=definitions)
     return customer
 
 

@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..selectors.leads import leads_visible_to
 from ..signals import lead_won
+from .scoring import count_logged_call
 from .tags import clean_tag_names, set_tags
 
 BASE_SCORE = 50
@@ -202,6 +203,7 @@ def lead_create(
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
     set_tags(owner=lead, through=LeadTag, names=tag_names)
+    count_logged_call(lead, by=by, before=None)
     who = by.user.get_username() if isinstance(by, Membership) else "system"
     lead_log_activity(
         lead,
@@ -231,6 +233,7 @@ def _lead_update(
     *, lead: Lead, by: Actor, data: dict[str, Any], tags: Iterable[str] | None
 ) -> Lead:
     old_source_id = lead.source_id
+    last_contact = lead.last_contact_date
     changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
     if lead.source_id != old_source_id and "sub_source" not in data:
         lead.sub_source = None
@@ -238,6 +241,8 @@ def _lead_update(
         _check_assignee(by=by, assignee_id=lead.assigned_to_id)
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
+    if "last_contact_date" in changes:
+        count_logged_call(lead, by=by, before=last_contact)
     if tags is not None:
         new_tags = clean_tag_names(tags)
         old_tags = lead.tag_names()

@@ -27,11 +27,13 @@ from tenancy.scoping import TenantPageMixin
 
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
-from ..models import Customer, LeadActivity
+from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.leads import leads_visible_to
+from ..selectors.scoring import customer_score
 from ..services.customers import customer_create, customer_update, lead_convert
 from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
+from .timeline import timeline_tab_context
 
 # Core columns the list can show: name -> (label, `ordering` field, how its value shows).
 # The name column is always first.
@@ -261,9 +263,19 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
     template_name = "crm/customers/detail.html"
     partial_template_name = "crm/customers/_tabs.html"
 
-    def get_context_data(self, **kwargs):
+    @cached_property
+    def tab(self) -> str:
         tab = self.request.GET.get("tab")
-        tab = tab if tab in TABS else "basic"
+        return tab if tab in TABS else "basic"
+
+    def get_template_names(self):
+        """The Activity tab's "Load more" asks htmx for the next entries only."""
+        if self.is_partial() and self.tab == "activity" and self.request.GET.get("cursor"):
+            return ["crm/customers/_timeline_entries.html"]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        tab = self.tab
         return super().get_context_data(
             customer=self.customer,
             tab=tab,
@@ -285,6 +297,7 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
         return {
             "leads": self.visible_leads().select_related("source", "assigned_to"),
             "created_by": self.customer.created_by,
+            "score": customer_score(customer=self.customer),
         }
 
     def custom_context(self) -> dict:
@@ -297,12 +310,13 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
         }
 
     def activity_context(self) -> dict:
-        activities = (
-            LeadActivity.objects.for_tenant(self.tenant)
-            .filter(lead__in=self.visible_leads())
-            .select_related("actor", "lead")
+        return timeline_tab_context(
+            self.request,
+            tenant=self.tenant,
+            membership=self.membership,
+            customer=self.customer,
+            limit=TAB_PAGE_SIZE,
         )
-        return {"page_obj": self.paged(activities)}
 
     def history_context(self) -> dict:
         history = (

@@ -57,6 +57,7 @@ PAGE_FILTERS = {
     "lead_score_max": "Score to",
     "tags": "Tags",
     "is_hot_leads_only": "Hot leads only",
+    "follow_up_due": "Follow-up due today",
     "include_archived": "Include archived",
 }
 
@@ -103,7 +104,7 @@ def prepare_filter_form(form: forms.Form) -> None:
     form.fields["sub_source"].help_text = ""
     for name in ("created_after", "created_before"):
         form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    for name in ("is_hot_leads_only", "include_archived"):
+    for name in ("is_hot_leads_only", "follow_up_due", "include_archived"):
         form.fields[name].widget = forms.CheckboxInput()
     search = form.fields["search"].widget
     search.input_type = "search"

@@ -5,6 +5,7 @@ service checks its `by` itself."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from tenancy.services.common import assign_fields, save_validated
 from ..host import host_model
 from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern
+from ..signals import active_fields_changed
 from ..slots import slot_names
 from .values import NUMBER_LARGEST, TEXT_MAX_LENGTH
 
@@ -118,8 +120,21 @@ def _check_shape(definition: FieldDefinition) -> None:
         compile_pattern(rules["pattern"])  # RE2: linear time; ValidationError on validation_rules
 
 
+def _active_fields_changed(tenant: Tenant) -> None:
+    transaction.on_commit(
+        partial(active_fields_changed.send, sender=FieldDefinition, tenant=tenant)
+    )
+
+
 @transaction.atomic
 def definition_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> FieldDefinition:
+    definition = _create(tenant=tenant, by=by, data=data)
+    if definition.is_active:
+        _active_fields_changed(tenant)
+    return definition
+
+
+def _create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> FieldDefinition:
     _require_definer(by, tenant)
     if FieldDefinition.objects.for_tenant(tenant).count() >= MAX_FIELDS:
         raise ValidationError(
@@ -155,9 +170,11 @@ def definition_update(
         raise ValidationError(
             {"field_key": ["A field's key cannot change: apps and filters address it by its key."]}
         )
-    assign_fields(definition, data, allowed=DEFINITION_FIELDS)
+    changes = assign_fields(definition, data, allowed=DEFINITION_FIELDS)
     _check_shape(definition)
     save_validated(definition)
+    if "is_active" in changes:
+        _active_fields_changed(definition.tenant)
     return definition
 
 
@@ -166,8 +183,11 @@ def definition_set_active(
 ) -> FieldDefinition:
     """Deactivating hides the field but keeps its slot and values, so reactivating restores it."""
     _require_definer(by, definition.tenant)
+    changed = definition.is_active != active
     definition.is_active = active
     definition.save(update_fields=["is_active", "updated_at"])
+    if changed:
+        _active_fields_changed(definition.tenant)
     return definition
 
 
@@ -204,6 +224,7 @@ def definition_delete(*, definition: FieldDefinition, by: Actor) -> None:
             custom_fields_extra=JSONWithoutKey(F("custom_fields_extra"), key)
         )
     definition.delete()
+    _active_fields_changed(definition.tenant)
 
 
 @transaction.atomic
@@ -247,6 +268,8 @@ def industry_template_apply(*, tenant: Tenant, by: Actor, industry: str) -> dict
             name: getattr(template, name) for name in DEFINITION_FIELDS if hasattr(template, name)
         }
         data["order"] = start + template.order
-        definition_create(tenant=tenant, by=by, data=data)
+        _create(tenant=tenant, by=by, data=data)
         report["created"].append(template.field_key)
+    if report["created"]:
+        _active_fields_changed(tenant)
     return report

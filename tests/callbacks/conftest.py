@@ -12,6 +12,7 @@ from django.utils import timezone
 from callbacks.services.requests import callback_create
 from crm.services.customers import customer_create
 from tenancy.actors import OPERATOR
+from tests.factories import with_crm_score
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -45,7 +46,7 @@ def customer(tenant_a):
 
 def valuable_customer(tenant, **data):
     """Total spent at the cap, CRM score 100, VIP: the full customer value and VIP parts."""
-    return customer_create(
+    customer = customer_create(
         tenant=tenant,
         by=OPERATOR,
         data={
@@ -53,11 +54,11 @@ def valuable_customer(tenant, **data):
             "last_name": "Valuable",
             "phone": "+15550100000",
             "total_spent": Decimal("25000"),
-            "crm_score": 100,
             **data,
         },
         tags=["vip"],
     )
+    return with_crm_score(customer, 100)
 
 
 @pytest.fixture

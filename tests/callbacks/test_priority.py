@@ -13,6 +13,7 @@ from callbacks.services.settings import callback_settings_ensure, callback_setti
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create
 from tenancy.actors import OPERATOR
+from tests.factories import with_crm_score
 
 from .conftest import NOW, valuable_customer
 
@@ -53,10 +54,9 @@ def test_every_part_at_its_fullest(tenant_a, make_callback):
 
 def test_customer_value_is_half_spending_half_crm_score(tenant_a, make_callback):
     customer = customer_create(
-        tenant=tenant_a,
-        by=OPERATOR,
-        data={"first_name": "Half", "total_spent": Decimal("5000.99"), "crm_score": 70},
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Half", "total_spent": Decimal("5000.99")}
     )
+    with_crm_score(customer, 70)
     callback = make_callback(customer=customer, phone="+15550300000")
     # ⌊30 × (100 × 5000 + 10000 × 70) / (200 × 10000)⌋ = ⌊18.0⌋
     assert priority(callback, NOW).parts["customer_value"] == 18
@@ -77,13 +77,9 @@ def test_customer_value_bounds(tenant_a, make_callback, spent, crm, points):
     customer = customer_create(
         tenant=tenant_a,
         by=OPERATOR,
-        data={
-            "first_name": "B",
-            "phone": "+15550300001",
-            "total_spent": Decimal(spent),
-            "crm_score": crm,
-        },
+        data={"first_name": "B", "phone": "+15550300001", "total_spent": Decimal(spent)},
     )
+    with_crm_score(customer, crm)
     assert priority(make_callback(customer=customer), NOW).parts["customer_value"] == points
 
 
@@ -214,8 +210,7 @@ def test_changing_the_weights_reorders_the_queue_at_once(
 def test_a_customers_new_value_counts_at_the_next_read(tenant_a, make_callback, customer):
     callback = make_callback(customer=customer)
     assert priority(callback, NOW).parts["customer_value"] == 0
-    customer.crm_score = 100
-    customer.save()
+    with_crm_score(customer, 100)
     assert priority(callback, NOW).parts["customer_value"] == 15
 
 

@@ -27,10 +27,8 @@ def names(response) -> list[str]:
 
 
 def new_customer(**fields) -> dict:
-    """The create form as the page submits it (the metadata inputs start at 0)."""
+    """The create form as the page submits it (the purchase inputs start at 0)."""
     return {
-        "crm_score": 0,
-        "total_interactions": 0,
         "total_purchases": 0,
         "total_spent": "0",
         **fields,
@@ -47,8 +45,6 @@ def edit_data(customer: Customer, **changes) -> dict:
         "company": customer.company,
         "description": customer.description,
         "tags": ", ".join(customer.tag_names()),
-        "crm_score": customer.crm_score,
-        "total_interactions": customer.total_interactions,
         "total_purchases": customer.total_purchases,
         "total_spent": customer.total_spent,
     }

@@ -1,15 +1,20 @@
 """crm's part of the crossing walks (tests/tenancy): tenant B's marked objects, how to address
 them, and the writes and filters that point at them."""
 
+from datetime import date
+
 from crm.api.leads import LeadViewSet
+from crm.api.notes import NoteViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
-from crm.models import Lead, LeadChannel, LeadSource, LeadSubSource
+from crm.api.timeline import CustomerTimelineViewSet
+from crm.models import CustomerNote, Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.leads import lead_add_note, lead_create
+from crm.services.notes import note_create
 from tenancy.actors import OPERATOR
 from tenancy.api.members import MemberViewSet
 from tenancy.models import Invitation, Membership, MembershipEvent, Role
 from tenancy.services.members import invitation_create
-from tests.factories import make_member
+from tests.factories import CustomerFactory, make_member
 
 
 def build(world, tenant) -> None:
@@ -46,6 +51,25 @@ def build(world, tenant) -> None:
         tenant=tenant, email="zqxbeta-invitee@beta.example", role=Role.AGENT, by=OPERATOR
     )
     world.membership_event = MembershipEvent.objects.filter(tenant=tenant).latest("pk")
+    world.note_customer = CustomerFactory(
+        tenant=tenant, first_name="Zqxbeta", last_name="Notee", email="zqxbeta-notee@beta.example"
+    )
+    world.note = note_create(
+        tenant=tenant,
+        by=world.agent,
+        data={"customer": world.note_customer, "note": "zqxbeta note on a customer"},
+    )
+    world.task = note_create(
+        tenant=tenant,
+        by=OPERATOR,
+        data={
+            "lead": world.lead,
+            "note": "zqxbeta task on a lead",
+            "is_task": True,
+            "due_date": date(2020, 1, 1),  # overdue: on every My tasks count
+            "assigned_to": world.agent.user,
+        },
+    )
 
 
 def snapshot(world) -> tuple:
@@ -71,6 +95,11 @@ def snapshot(world) -> tuple:
         Membership.objects.get(pk=world.agent.pk).role,
         Invitation.objects.get(pk=world.invitation.pk).status,
         MembershipEvent.objects.filter(tenant=world.lead.tenant).count(),
+        tuple(
+            CustomerNote.objects.filter(tenant=world.lead.tenant)
+            .order_by("pk")
+            .values_list("pk", "note", "is_task", "is_completed", "due_date", "assigned_to")
+        ),
     )
 
 
@@ -83,6 +112,9 @@ DETAIL_KWARGS = {
     LeadChannelViewSet: lambda w: {"channel_code": w.channel.channel_code},
     LeadViewSet: lambda w: {"pk": w.lead.pk},
     MemberViewSet: lambda w: {"user_id": w.agent.user_id},
+    NoteViewSet: lambda w: {"pk": w.task.pk},
+    # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
+    CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
 }
 LIST_ONLY: set = set()
 
@@ -94,6 +126,18 @@ FOREIGN_POSTS = {
         {"first_name": "X", "email": "x@alpha.example", "sub_source": w.sub.sub_source_code},
     ],
     "lead-bulk-status": lambda w, a: [{"lead_ids": [w.lead.pk], "status": "WON"}],
+    "note-list": lambda w, a: [
+        {"customer": w.note_customer.pk, "note": "x"},
+        {"lead": w.lead.pk, "note": "x"},
+        {"lead": a.own_lead.pk, "note": "x", "customer": w.note_customer.pk},
+        {
+            "lead": a.own_lead.pk,
+            "note": "x",
+            "is_task": True,
+            "due_date": "2030-01-01",
+            "assigned_to": w.agent.user_id,
+        },
+    ],
     "lead-assign": lambda w, a: [
         {"lead_ids": [w.lead.pk], "agent_id": a.user_id},
         {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},
@@ -107,13 +151,22 @@ _LEAD_FILTERS = {
     "channel": lambda w: w.channel.channel_code,
     "assigned_to": lambda w: w.agent.user_id,
 }
-FOREIGN_FILTERS = {"lead-list": _LEAD_FILTERS, "lead-statistics": _LEAD_FILTERS}
+FOREIGN_FILTERS = {
+    "lead-list": _LEAD_FILTERS,
+    "lead-statistics": _LEAD_FILTERS,
+    "note-list": {
+        "customer": lambda w: w.note_customer.pk,
+        "lead": lambda w: w.lead.pk,
+        "assigned_to": lambda w: w.agent.user_id,
+    },
+}
 
 ADMIN_OBJECTS = {
     LeadSource: lambda w: w.source,
     LeadSubSource: lambda w: w.sub,
     LeadChannel: lambda w: w.channel,
     Lead: lambda w: w.lead,
+    CustomerNote: lambda w: w.task,
     Membership: lambda w: w.agent,
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,

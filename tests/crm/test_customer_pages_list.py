@@ -13,7 +13,7 @@ from customfields.services.definitions import definition_set_active
 from tenancy.actors import OPERATOR
 from tenancy.models import Membership, Role
 from tests.crm.customers import customer, define, names
-from tests.factories import UserFactory
+from tests.factories import UserFactory, with_crm_score
 
 
 def test_filters_by_custom_fields_give_the_right_rows(login, manager_a, tenant_a, tier, points):
@@ -122,8 +122,8 @@ def test_sort_by_a_custom_column_with_empty_values_last(login, manager_a, tenant
 
 def test_core_columns_sort_and_unknown_orderings_are_ignored(login, manager_a, tenant_a):
     for first, score in (("Mid", 50), ("Top", 90), ("Low", 10)):
-        customer_create(
-            tenant=tenant_a, by=OPERATOR, data={"first_name": first, "crm_score": score}
+        with_crm_score(
+            customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": first}), score
         )
     client = login(manager_a)
     assert names(client.get(reverse("crm:customer-list"), {"ordering": "-crm_score"})) == [

@@ -73,9 +73,9 @@ def test_the_activity_tab_shows_the_customers_leads_newest_first(
     login, manager_a, agent_a, agent_a2, tenant_a
 ):
     ada = customer(tenant_a, "Ada")
-    open_lead = LeadFactory(tenant=tenant_a, customer=ada, first_name="Open")
+    open_lead = LeadFactory(tenant=tenant_a, customer=ada, first_name="Open", last_name="")
     theirs = LeadFactory(
-        tenant=tenant_a, customer=ada, first_name="Theirs", assigned_to=agent_a2.user
+        tenant=tenant_a, customer=ada, first_name="Theirs", last_name="", assigned_to=agent_a2.user
     )
     elsewhere = LeadFactory(tenant=tenant_a, first_name="Elsewhere")
     lead_add_note(lead=open_lead, by=manager_a, note="First call")
@@ -83,12 +83,16 @@ def test_the_activity_tab_shows_the_customers_leads_newest_first(
     lead_add_note(lead=open_lead, by=manager_a, note="Second call")
     lead_add_note(lead=elsewhere, by=manager_a, note="Not this customer")
     url = reverse("crm:customer-detail", args=[ada.pk])
-    managed = login(manager_a).get(url, {"tab": "activity"})
-    messages = [a.message for a in managed.context["page_obj"]]
-    assert messages == ["Second call", "Private to agent two", "First call"]
+    managed = login(manager_a).get(url, {"tab": "activity", "kind": "lead_activity"})
+    messages = [e["entry"].summary for e in managed.context["entries"]]
+    assert messages == ["Open: Second call", "Theirs: Private to agent two", "Open: First call"]
     # An agent sees the activity of the leads they may see (theirs and unassigned) only.
-    as_agent = login(agent_a).get(url, {"tab": "activity"})
-    assert [a.message for a in as_agent.context["page_obj"]] == ["Second call", "First call"]
+    as_agent = login(agent_a).get(url, {"tab": "activity", "kind": "lead_activity"})
+    assert [e["entry"].summary for e in as_agent.context["entries"]] == [
+        "Open: Second call",
+        "Open: First call",
+    ]
+    assert "Private to agent two" not in as_agent.content.decode()
     assert LeadActivity.objects.filter(lead=theirs).exists()
 
 
@@ -103,14 +107,16 @@ def test_the_basic_tab_shows_core_fields_metadata_and_linked_leads(login, manage
             "phone": "+44 20 7946 0958",
             "company": "Engines",
             "total_spent": Decimal("1500.5"),
-            "crm_score": 77,
+            "total_purchases": 3,
         },
         tags=["vip"],
     )
     LeadFactory(tenant=tenant_a, customer=ada, first_name="Linked", last_name="Lead")
     content = login(manager_a).get(reverse("crm:customer-detail", args=[ada.pk])).content.decode()
-    for text in ("ada@engines.example", "+442079460958", "Engines", "vip", "77", "1,500.50 USD"):
+    for text in ("ada@engines.example", "+442079460958", "Engines", "vip", "1,500.50 USD"):
         assert text in content
+    # The score with its parts: 3 purchases are 15 points, nothing else scores yet.
+    assert "<strong>15</strong> of 100" in content and "Purchases 15/20" in content
     assert "Linked Lead" in content and "by alpha-manager" in content
 
 

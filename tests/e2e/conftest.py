@@ -81,14 +81,14 @@ def page(browser, live_server, transactional_db, csp_violations):
 
 @pytest.fixture
 def log_in(page):
-    """log_in(membership): sign in through the login page, landing on the leads list."""
+    """log_in(membership): sign in through the login page, landing on the home page (`/`)."""
 
     def log_in(membership):
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(membership.user.get_username())
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.get_by_role("heading", name="Leads").wait_for()
+        page.get_by_role("heading", name="Today", exact=True).wait_for()
         return page
 
     return log_in

@@ -56,8 +56,8 @@ def test_invite_by_email_then_accept_as_an_existing_user(
     assert not Membership.objects.filter(tenant=tenant_a, user=bob).exists()
     page.get_by_role("button", name="Accept as beta-admin").click()
 
-    expect(page.get_by_role("heading", name="Leads")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/leads/$"))
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/$"))  # joining lands on the home page
     expect(page.locator(".messages")).to_contain_text("Welcome to Alpha: you are now agent there.")
     expect(page.locator("#tenant-switch")).to_have_value("alpha")
     expect(page.locator(".who .role")).to_have_text("Agent")

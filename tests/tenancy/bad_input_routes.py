@@ -95,6 +95,8 @@ def alpha(tenant_a, admin_a, agent_a, api):
         "contents": [{"channel": "EMAIL", "subject": "Hi", "body": "Hello"}],
     }
     w.ids["campaign"] = post("campaign-list", campaign)["id"]
+    note = {"customer": w.customer, "note": "Call", "is_task": True, "due_date": "2030-05-01"}
+    w.ids["note"] = post("note-list", note)["id"]
     return w
 
 
@@ -134,15 +136,21 @@ WRITES = [
     # customers and their custom values
     Write("customers", "post", "customer-list", "", f"""{{"first_name": "Cid", "last_name": "Moe",
         "email": "cid@alpha.example", "company": "Moe's", "description": "A regular",
-        "tags": ["vip"], "crm_score": 5, "total_spent": 10, "last_contacted_at": "2024-05-01{AT}",
-        "custom_fields": {CUSTOM}}}""", "crm_score total_spent custom_fields.loyalty_points"),
+        "tags": ["vip"], "total_purchases": 5, "total_spent": 10,
+        "custom_fields": {CUSTOM}}}""", "total_purchases total_spent custom_fields.loyalty_points"),
     Write("customers", "patch", "customer-detail", "pk=$customer", f"""{{"company": "Moe's",
-        "total_interactions": 3, "custom_fields": {CUSTOM}}}""",
-          "total_interactions custom_fields.loyalty_points"),
+        "total_purchases": 3, "custom_fields": {CUSTOM}}}""",
+          "total_purchases custom_fields.loyalty_points"),
     Write("customers", "patch", "customer-custom-fields", "pk=$customer", CUSTOM,
           "loyalty_points"),
     Write("customers", "post", "customer-capture", "pk=$customer field_key=nickname",
           '{"text": "Cid"}'),
+    # notes and tasks
+    Write("notes", "post", "note-list", "", """{"customer": $customer, "note": "Wants a quote",
+        "is_task": true, "due_date": "2030-05-01", "due_time": "10:30:00",
+        "assigned_to": $agent}""", "customer assigned_to"),
+    Write("notes", "patch", "note-detail", "pk=$note", """{"note": "Quote sent",
+        "due_date": "2030-05-02", "assigned_to": $agent, "is_completed": true}""", "assigned_to"),
     # lead sources, sub-sources and channels
     Write("sources", "post", "lead-source-list", "", """{"source_code": "FAIR",
         "source_name": "Fair", "description": "Trade fairs", "score_bonus": 5}""", "score_bonus"),

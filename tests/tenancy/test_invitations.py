@@ -102,7 +102,7 @@ def test_an_existing_user_of_another_tenant_accepts_signed_in_as_themselves(
 
     response = bob_client.post(path)
 
-    assert response.status_code == 302 and response.url == "/leads/"
+    assert response.status_code == 302 and response.url == "/"  # the home page
     membership = Membership.objects.get(tenant=tenant_a, user=bob)
     assert (membership.role, membership.is_active) == (Role.MANAGER, True)
     assert sorted(Membership.objects.filter(user=bob).values_list("tenant__slug", "role")) == [
@@ -267,7 +267,7 @@ def test_a_newcomer_creates_an_account_on_the_link_page(
         {"username": "newcomer", "password": "newcomer-pw-1", "password_again": "newcomer-pw-1"},
     )
 
-    assert response.status_code == 302 and response.url == "/leads/"
+    assert response.status_code == 302 and response.url == "/"  # the home page
     user = User.objects.get(username="newcomer")
     assert user.email == address and user.check_password("newcomer-pw-1")
     assert not user.is_staff and not user.is_superuser
@@ -275,7 +275,7 @@ def test_a_newcomer_creates_an_account_on_the_link_page(
         (tenant_a.pk, Role.AGENT)
     ]
     assert int(guest.session[SESSION_KEY]) == user.pk  # signed in as the new account
-    assert "Welcome to Alpha: you are now agent there." in guest.get("/leads/").content.decode()
+    assert "Welcome to Alpha: you are now agent there." in guest.get("/").content.decode()
     invitation = Invitation.objects.get(tenant=tenant_a)
     assert invitation.accepted_by == user
     # Used once: a second sign-up from the same link makes nothing.

@@ -18,6 +18,11 @@ OBJECT_PAGES = {
     "crm:lead-convert": lambda w: {"pk": w.lead.pk},
     "crm:customer-detail": lambda w: {"pk": w.customer.pk},
     "crm:customer-edit": lambda w: {"pk": w.customer.pk},
+    "crm:customer-notes": lambda w: {"pk": w.note_customer.pk},
+    "crm:lead-notes": lambda w: {"pk": w.lead.pk},
+    "crm:note-complete": lambda w: {"pk": w.task.pk},
+    "crm:note-reopen": lambda w: {"pk": w.task.pk},
+    "crm:note-delete": lambda w: {"pk": w.note.pk},
     "milestones:record": lambda w: {"pk": w.ms_lead.pk},
     "milestones:status": lambda w: {"pk": w.ms_lead.pk, "milestone_id": w.milestone.pk},
     "milestones:lead-template": lambda w: {"pk": w.ms_lead.pk},
@@ -39,10 +44,13 @@ OBJECT_PAGES = {
 # Pages of the tenant's own data: GET (with a search for tenant B's marker) shows nothing of B.
 # Route name -> URL kwargs (for routes whose arguments name no object).
 LIST_PAGES = {
+    "tenancy:home": {},
+    "tenancy:search": {},
     "crm:lead-list": {},
     "crm:lead-create": {},
     "crm:customer-list": {},
     "crm:customer-create": {},
+    "crm:task-list": {},
     "crm:source-performance": {},
     "milestones:dashboard": {},
     "milestones:overdue": {},

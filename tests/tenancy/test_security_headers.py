@@ -26,6 +26,8 @@ ADMIN_OBJECTS = merged("ADMIN_OBJECTS")
 
 # Every GET page, by route name: world -> the URLs to request.
 PAGES = {
+    "tenancy:home": lambda w: [reverse("tenancy:home")],
+    "tenancy:search": lambda w: [reverse("tenancy:search"), reverse("tenancy:search") + "?q=alpha"],
     "crm:lead-list": lambda w: [reverse("crm:lead-list")],
     "crm:lead-create": lambda w: [reverse("crm:lead-create")],
     "crm:lead-detail": lambda w: [reverse("crm:lead-detail", args=[w.lead.pk])],
@@ -35,6 +37,10 @@ PAGES = {
     "crm:customer-create": lambda w: [reverse("crm:customer-create")],
     "crm:customer-detail": lambda w: [reverse("crm:customer-detail", args=[w.customer.pk])],
     "crm:customer-edit": lambda w: [reverse("crm:customer-edit", args=[w.customer.pk])],
+    "crm:customer-notes": lambda w: [reverse("crm:customer-notes", args=[w.note_customer.pk])],
+    "crm:lead-notes": lambda w: [reverse("crm:lead-notes", args=[w.lead.pk])],
+    "crm:note-delete": lambda w: [reverse("crm:note-delete", args=[w.note.pk])],
+    "crm:task-list": lambda w: [reverse("crm:task-list")],
     "callbacks:callback-queue": lambda w: [reverse("callbacks:callback-queue")],
     "callbacks:callback-create": lambda w: [reverse("callbacks:callback-create")],
     "callbacks:callback-contacts": lambda w: [
@@ -86,6 +92,8 @@ NOT_PAGES = {
     "crm:lead-archive",
     "crm:lead-restore",
     "crm:customer-columns",
+    "crm:note-complete",
+    "crm:note-reopen",
     "callbacks:callback-claim",
     "callbacks:callback-auto-assign",
     "callbacks:callback-status",

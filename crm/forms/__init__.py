@@ -15,10 +15,10 @@ from tenancy.models import Membership, Tenant
 from tenancy.selectors import members_of
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from .filters import TagsField
-from .models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource
-from .services.customers import CUSTOMER_FIELDS
-from .services.leads import EDITABLE_FIELDS
+from ..filters import TagsField
+from ..models import Customer, Lead, LeadChannel, LeadSource, LeadStatus, LeadSubSource
+from ..services.customers import CUSTOMER_FIELDS
+from ..services.leads import EDITABLE_FIELDS
 
 # Seconds are kept so that an untouched value compares equal to the stored one on edit.
 DATETIME_WIDGET = forms.DateTimeInput(
@@ -235,20 +235,13 @@ class CustomerForm(CustomValuesForm):
     company = _customer_field("company")
     description = _customer_field("description", widget=forms.Textarea(attrs={"rows": 3}))
     tags = TagListField(required=False, help_text="Comma-separated, e.g. vip, renewal")
-    crm_score = _customer_field("crm_score", label="CRM score")
-    last_contacted_at = _customer_field("last_contacted_at", widget=DATETIME_WIDGET)
-    total_interactions = _customer_field("total_interactions")
     total_purchases = _customer_field("total_purchases")
     total_spent = _customer_field("total_spent")
 
     contact_names = ("first_name", "last_name", "email", "phone", "company", "description", "tags")
-    metadata_names = (
-        "crm_score",
-        "last_contacted_at",
-        "total_interactions",
-        "total_purchases",
-        "total_spent",
-    )
+    # The score, the interactions and the last contact are kept by Atrium (docs/metrics.md):
+    # the profile shows them, no form edits them.
+    metadata_names = ("total_purchases", "total_spent")
 
     def __init__(self, *args, definitions, customer: Customer | None = None, **kwargs):
         self.customer = customer

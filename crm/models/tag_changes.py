@@ -1,0 +1,30 @@
+"""What happened to a customer's tags: each tag added or removed, by whom and when (the
+timeline's tag_added and tag_removed entries). Written by crm.services.tags."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from tenancy.models.tenants import TenantOwned
+
+from .customers import Customer
+
+
+class CustomerTagChange(TenantOwned):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tag_changes")
+    # The name, not a key: the record outlives the tag (a deleted tag's history stays readable).
+    tag_name = models.CharField(max_length=50)
+    added = models.BooleanField(help_text="Added (true) or removed (false).")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "customer", "changed_at"], name="tagchange_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.added else '-'}{self.tag_name}"
