@@ -215,6 +215,13 @@ class CustomerFilterSet(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", validators=[validate_filter_date]
     )
+    # The computed score (0-100, docs/metrics.md): filterable, never written by hand.
+    crm_score_min = django_filters.NumberFilter(
+        field_name="crm_score", lookup_expr="gte", min_value=0, max_value=100
+    )
+    crm_score_max = django_filters.NumberFilter(
+        field_name="crm_score", lookup_expr="lte", min_value=0, max_value=100
+    )
 
     def filter_search(self, queryset, name, value):
         return customer_search(queryset, value)

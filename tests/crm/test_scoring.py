@@ -268,3 +268,21 @@ def test_the_edit_page_has_no_inputs_for_computed_fields(login, manager_a, tenan
     for name in ("crm_score", "total_interactions", "last_contacted_at"):
         assert f'name="{name}"'.encode() not in content
     assert b'name="total_purchases"' in content
+
+
+def test_the_score_filters_and_sorts_the_customers_api_and_cannot_be_written(
+    api, tenant_a, manager_a
+):
+    low = with_crm_score(customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "L"}), 5)
+    high = with_crm_score(
+        customer_create(tenant=tenant_a, by=OPERATOR, data={"first_name": "H"}), 60
+    )
+    client = api(manager_a)
+    listed = client.get(reverse("customer-list"), {"crm_score_min": 10, "ordering": "-crm_score"})
+    assert [row["id"] for row in listed.json()["results"]] == [high.pk]
+    listed = client.get(reverse("customer-list"), {"crm_score_max": 10})
+    assert [row["id"] for row in listed.json()["results"]] == [low.pk]
+    assert client.get(reverse("customer-list"), {"crm_score_min": 101}).status_code == 400
+    client.patch(reverse("customer-detail", args=[low.pk]), {"crm_score": 99}, format="json")
+    low.refresh_from_db()
+    assert low.crm_score == 5
