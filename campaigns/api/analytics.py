@@ -6,12 +6,12 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
-from tenancy.api.schema import ERROR_DESCRIPTIONS, VALIDATION_ERROR_SCHEMA
-from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_date, parse_date_range, parse_days
+from tenancy.api.schema import DAYS_PARAMETER, REFUSED
+from tenancy.dates import DEFAULT_DAYS, parse_date, parse_date_range, parse_days
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import CampaignChannel, CampaignType
@@ -54,12 +54,7 @@ class PeriodQuerySerializer(serializers.Serializer):
         return days
 
 
-REFUSED = OpenApiResponse(VALIDATION_ERROR_SCHEMA, description=ERROR_DESCRIPTIONS["400"])
-DAYS = OpenApiParameter(
-    "days",
-    {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
-    description=f"The last N days, today included (default {DEFAULT_DAYS}).",
-)
+DAYS = DAYS_PARAMETER
 
 
 class CampaignAnalyticsViewSet(TenantViewSetMixin, viewsets.GenericViewSet):

@@ -6,14 +6,9 @@ docs/metrics.md, "## Campaigns"."""
 
 from rest_framework import serializers
 
+from tenancy.api.fields import Money
+
 from ..models import ChannelKind
-
-
-class Money(serializers.DecimalField):
-    """An amount as a JSON number with two decimals."""
-
-    def __init__(self, **kwargs):
-        super().__init__(max_digits=None, decimal_places=2, coerce_to_string=False, **kwargs)
 
 
 def _rate(help_text: str = "") -> serializers.FloatField:

@@ -67,13 +67,3 @@ class LatitudeField(_CoordinateField):
 )
 class LongitudeField(_CoordinateField):
     limit = 180
-
-
-class BlankAsNullChoiceField(serializers.ChoiceField):
-    """A choice stored as "" when there is none, sent as null."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_null=True, **kwargs)
-
-    def to_representation(self, value):
-        return value or None

@@ -5,7 +5,7 @@ field's type as sent: which may be null, and the values of every enumeration."""
 from rest_framework import serializers
 
 from tenancy.api.config import serializer_fields
-from tenancy.api.fields import StrictFieldsMixin, TenantCodeField
+from tenancy.api.fields import BlankAsNullChoiceField, StrictFieldsMixin, TenantCodeField
 from tenancy.models.config import code_validator
 
 from ..models import (
@@ -21,7 +21,7 @@ from ..rules import STATUS_GRAPH
 from ..selectors.timeline import STEP_STATUSES, SlaState
 from ..services.config import TEMPLATES, TYPES
 from ..services.lead_milestones import RECORD_FIELDS
-from .fields import BlankAsNullChoiceField, LatitudeField, LocalTimeField, LongitudeField
+from .fields import LatitudeField, LocalTimeField, LongitudeField
 
 # The choice sets of the schema's enumerations (config/settings.py names them, by these paths).
 START_STATUS_CHOICES = [(value, MilestoneStatus(value).label) for value in INITIAL_STATUSES]

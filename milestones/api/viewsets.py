@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from crm.selectors.leads import lead_for, leads_visible_to
 from tenancy.api.config import ConfigViewSet
-from tenancy.api.schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
-from tenancy.dates import DEFAULT_DAYS, MAX_DAYS, parse_days
+from tenancy.api.schema import DAYS_PARAMETER, VALIDATION_ERROR_SCHEMA, ErrorSerializer
+from tenancy.dates import parse_days
 from tenancy.scoping import TenantViewSetMixin
 
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
@@ -201,11 +201,7 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
                 {"type": "string", "pattern": "^[A-Z0-9_]*$", "maxLength": 50},
                 description="One type's code; default (absent or blank): every type.",
             ),
-            OpenApiParameter(
-                "days",
-                {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
-                description="How many days up to today (tenant time).",
-            ),
+            DAYS_PARAMETER,
         ],
         responses={200: TrendPointSerializer(many=True), 400: REFUSED_PARAMETER},
     )
