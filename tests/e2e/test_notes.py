@@ -1,6 +1,6 @@
 """Notes and tasks in a real browser: write a note and a task on a customer without a page load,
 see every mistake at once, find the task on My tasks (and its count in the navigation),
-complete it there; and the customer page's panel on a phone."""
+complete it there, and find it on the home page and in the customer's timeline; and the customer page's panel on a phone."""
 
 import pytest
 from django.utils import timezone
@@ -44,6 +44,11 @@ def test_write_a_note_and_a_task_then_complete_it_on_my_tasks(page, log_in, mana
     expect(page.locator("#task-badge")).to_have_text("1 due")  # updated out of band
     assert page.evaluate("window.notReloaded") is True
 
+    page.goto("/")  # the home page counts it among the day's tasks
+    home_tasks = page.locator("#panel-my-tasks")
+    expect(home_tasks).to_contain_text("Send the quote")
+    expect(home_tasks.locator(".metric", has_text="Due today")).to_contain_text("1")
+
     page.get_by_role("link", name="My tasks").click()
     today_group = page.locator("#tasks-today")
     expect(today_group).to_contain_text("Send the quote")
@@ -55,6 +60,12 @@ def test_write_a_note_and_a_task_then_complete_it_on_my_tasks(page, log_in, mana
     expect(page.locator("#task-badge")).to_have_text("")
     assert page.evaluate("window.notReloaded") is True
     assert CustomerNote.objects.get(is_task=True).is_completed
+
+    # The customer's timeline tells the story, newest first.
+    page.goto(ada.get_absolute_url() + "?tab=activity")
+    tab = page.locator("#customer-tabs")
+    expect(tab).to_contain_text("Task completed: Send the quote")
+    expect(tab).to_contain_text("Note created: Called, wants a quote")
 
 
 def test_the_panel_fits_a_phone_and_deleting_asks_first(page, log_in, manager_a, tenant_a):
