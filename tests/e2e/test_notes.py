@@ -1,6 +1,7 @@
 """Notes and tasks in a real browser: write a note and a task on a customer without a page load,
 see every mistake at once, find the task on My tasks (and its count in the navigation),
-complete it there, and find it on the home page and in the customer's timeline; and the customer page's panel on a phone."""
+complete it there, and find it on the home page and in the customer's timeline; and the
+customer page's panel on a phone."""
 
 import pytest
 from django.utils import timezone
