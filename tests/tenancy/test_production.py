@@ -59,6 +59,7 @@ SETTINGS_ENV = {
     "CACHE_URL",
     "REDIS_CACHE_URL",
     "CELERY_BROKER_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' own switch; a deployment never sets it
     *documented_production_env(),
 }
 
