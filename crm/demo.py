@@ -1,7 +1,7 @@
 """The demo tenant's CRM data (called by the demo app's seed_demo): the lead sources' costs, leads
-spread over the last 90 days along a plausible funnel, and customers with the real-estate
-template's fields, won leads among them. Written through the services, with a random stream
-the caller owns, so the demo is the same on every run."""
+spread over the last 90 days along a plausible funnel, customers with the real-estate template's
+fields, won leads among them, and notes and tasks on them. Written through the services, with a
+random stream the caller owns, so the demo is the same on every run."""
 
 import random
 from datetime import timedelta
@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from tenancy.models import Membership, Tenant
 
-from .models import Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
+from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
+from .services.notes import note_create, task_complete
 from .services.scoring import InteractionKind, customer_record_interaction
 
 FIRST = (
@@ -100,6 +101,39 @@ def seed_demo_crm(
         )
         LeadActivity.objects.filter(lead=lead).update(created_at=created)
     _seed_customers(tenant=tenant, by=manager, rng=rng)
+    _seed_notes(tenant=tenant, by=manager, assignees=agents, rng=rng)
+
+
+NOTES = [
+    "Called, wants a quote for the spring viewing.",
+    "Prefers e-mail after 5 pm.",
+    "Asked about mortgage options; sent the brochure.",
+]
+TASKS = ["Send the quote", "Call back about the viewing", "Confirm the appointment"]
+
+
+def _seed_notes(*, tenant: Tenant, by, assignees, rng: random.Random, count: int = 24) -> None:
+    """Notes and tasks on the demo's customers: tasks overdue, due today and later, for each
+    agent, the manager and no one, so My tasks and the home page have something to show."""
+    today = timezone.localtime(timezone.now(), tenant.tzinfo).date()
+    customers = list(Customer.objects.for_tenant(tenant).order_by("pk")[:count])
+    for i, customer in enumerate(customers):
+        note_create(tenant=tenant, by=by, data={"customer": customer, "note": rng.choice(NOTES)})
+        if i % 2:
+            continue
+        task = note_create(
+            tenant=tenant,
+            by=by,
+            data={
+                "customer": customer,
+                "note": rng.choice(TASKS),
+                "is_task": True,
+                "due_date": today + timedelta(days=rng.randint(-3, 7)),
+                "assigned_to": rng.choice([*assignees, by.user]),
+            },
+        )
+        if i % 6 == 0:
+            task_complete(note=task, by=by)
 
 
 def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) -> None:
