@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 
 from tenancy.admin.base import ServiceSaveMixin
-from tenancy.scoping import TenantInlineMixin, is_tenant_admin
+from tenancy.scoping import LogInlineMixin, is_tenant_admin
 
 from .models import WEEKDAYS, BusinessHoliday, CallbackActivity, CallbackRequest, CallbackSettings
 from .selectors import callbacks_visible_to
@@ -124,18 +124,9 @@ class BusinessHolidayAdmin(ServiceSaveMixin, admin.ModelAdmin):
         holiday_delete(holiday=obj, by=by)
 
 
-class CallbackActivityInline(TenantInlineMixin, admin.TabularInline):
+class CallbackActivityInline(LogInlineMixin, admin.TabularInline):
     model = CallbackActivity
     fields = ["created_at", "kind", "message", "note", "actor"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CallbackRequestAdminForm(forms.ModelForm):

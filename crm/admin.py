@@ -12,7 +12,7 @@ from customfields.services.values import active_definitions, read_value, read_va
 from customfields.slots import ALL_SLOTS
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.admin.config import ConfigEntryAdmin
-from tenancy.scoping import TenantAdminMixin, TenantInlineMixin
+from tenancy.scoping import LogInlineMixin, TenantAdminMixin, TenantInlineMixin
 from tenancy.services.config_entries import (
     config_entry_create,
     config_entry_delete,
@@ -115,18 +115,9 @@ class LeadChannelAdmin(ConfigEntryAdmin):
     search_fields = ["channel_code", "channel_name"]
 
 
-class ActivityInline(TenantInlineMixin, admin.TabularInline):
+class ActivityInline(LogInlineMixin, admin.TabularInline):
     model = LeadActivity
     fields = ["created_at", "kind", "message", "actor"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SelectedObjectMixin:
@@ -350,18 +341,9 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
         customer_services.customer_delete(customer=obj, by=by)
 
 
-class NoteEventInline(TenantInlineMixin, admin.TabularInline):
+class NoteEventInline(LogInlineMixin, admin.TabularInline):
     model = NoteEvent
     fields = ["created_at", "action", "actor", "changes"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CustomerNote)

@@ -253,6 +253,23 @@ class TenantInlineMixin:
         return self._allowed(request)
 
 
+class LogInlineMixin(TenantInlineMixin):
+    """A read-only inline of a log (activity, history): shown, never added to, changed or
+    deleted in the admin; its entries are written by the services."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # Pages
 

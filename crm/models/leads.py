@@ -223,11 +223,8 @@ class Lead(TenantOwned):
             errors["channel"] = ["Unknown channel."]
         if self.customer_id and self.customer.tenant_id != self.tenant_id:
             errors["customer"] = ["Unknown customer."]
-        if (
-            self.assigned_to_id
-            and not Membership.objects.filter(
-                tenant_id=self.tenant_id, user_id=self.assigned_to_id, is_active=True
-            ).exists()
+        if self.assigned_to_id and not Membership.is_active_member(
+            tenant_id=self.tenant_id, user_id=self.assigned_to_id
         ):
             errors["assigned_to"] = ["Not an active member of this tenant."]
         if errors:

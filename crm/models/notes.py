@@ -121,11 +121,8 @@ class CustomerNote(TenantOwned):
                     errors[name] = ["Only a task has this; tick “task” or leave it empty."]
             if self.is_completed:
                 errors["is_completed"] = ["Only a task can be completed."]
-        if (
-            self.assigned_to_id
-            and not Membership.objects.filter(
-                tenant_id=self.tenant_id, user_id=self.assigned_to_id, is_active=True
-            ).exists()
+        if self.assigned_to_id and not Membership.is_active_member(
+            tenant_id=self.tenant_id, user_id=self.assigned_to_id
         ):
             errors["assigned_to"] = ["Not an active member of this tenant."]
         if errors:

@@ -95,6 +95,11 @@ class Membership(models.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @classmethod
+    def is_active_member(cls, *, tenant_id: int, user_id: int) -> bool:
+        """Whether the user may be given work in the tenant (a lead, a task …)."""
+        return cls.objects.filter(tenant_id=tenant_id, user_id=user_id, is_active=True).exists()
+
 
 class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant: Tenant) -> "TenantQuerySet":
