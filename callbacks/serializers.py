@@ -13,6 +13,7 @@ from tenancy.api.fields import (
     StrictFieldsMixin,
     TenantMemberField,
     TenantRelatedField,
+    username_of,
 )
 from tenancy.validators import NOTES_MAX_LENGTH
 
@@ -180,13 +181,7 @@ class CallbackNoteSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CallbackActivitySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(
-        source="actor.username",
-        default=None,
-        read_only=True,
-        allow_null=True,
-        help_text="Username of who acted; null for the system.",
-    )
+    actor = username_of("actor")
 
     class Meta:
         model = CallbackActivity

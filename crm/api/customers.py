@@ -22,7 +22,7 @@ from customfields.selectors.query import (
     filtered_keys,
 )
 from customfields.services.values import active_definitions, clean_values, read_values
-from tenancy.api.fields import StrictFieldsMixin
+from tenancy.api.fields import StrictFieldsMixin, username_of
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.scoping import TenantModelViewSet
 
@@ -168,8 +168,8 @@ class CapturedValueSerializer(serializers.Serializer):
 
 
 class FieldHistorySerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(
-        source="changed_by.username", default=None, allow_null=True, read_only=True
+    changed_by = username_of(
+        "changed_by", help_text="Username of who changed it; null for the system."
     )
 
     class Meta:

@@ -13,6 +13,7 @@ from tenancy.api.fields import (
     TenantCodeField,
     TenantMemberField,
     TenantRelatedField,
+    username_of,
 )
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.scoping import TenantModelViewSet
@@ -130,13 +131,7 @@ class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(
-        source="actor.username",
-        default=None,
-        read_only=True,
-        allow_null=True,
-        help_text="Username of who acted; null for the system.",
-    )
+    actor = username_of("actor")
 
     class Meta:
         model = LeadActivity

@@ -134,3 +134,14 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return super().to_representation(value) if value else None
+
+
+def username_of(source: str, *, help_text: str = "Username of who acted; null for the system."):
+    """Who did it, as their username (read-only; null when the system did)."""
+    return serializers.CharField(
+        source=f"{source}.username",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text=help_text,
+    )
