@@ -6,9 +6,8 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from crm.conditions import MAX_DEPTH, MAX_NODES
 from tenancy.api.schema import VALIDATION_ERROR_SCHEMA
-
-from ..conditions import MAX_DEPTH, MAX_NODES
 
 
 class AmountField(serializers.DecimalField):
@@ -49,7 +48,7 @@ class ObjectField(serializers.JSONField):
     }
 )
 class ConditionField(serializers.JSONField):
-    """An audience condition (campaigns.conditions)."""
+    """An audience condition (crm.conditions)."""
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -3,9 +3,8 @@ editor for conditions it cannot show."""
 
 from django import forms
 
+from crm.conditions import CORE_FIELDS, CUSTOM_PREFIX
 from customfields.models import FieldDefinition
-
-from ..conditions import CORE_FIELDS, CUSTOM_PREFIX
 
 OPERATORS = [
     ("eq", "is"),

@@ -34,7 +34,7 @@ class Campaign(TenantOwned):
     channels = models.ManyToManyField(
         CampaignChannel, through="CampaignChannelPlan", related_name="campaigns"
     )
-    # A condition over customers in the language of campaigns.conditions.
+    # A condition over customers in the language of crm.conditions.
     audience = models.JSONField(default=dict, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)

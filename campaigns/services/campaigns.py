@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.conditions import compile_condition
 from crm.models import Customer
 from customfields.services.values import active_definitions
 from tenancy.actors import Actor, actor_user, require_role
@@ -26,7 +27,6 @@ from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields
 from tenancy.validators import MESSAGE_BODY_MAX_LENGTH, length_errors
 
-from ..conditions import compile_condition
 from ..models import (
     Campaign,
     CampaignChannel,

@@ -10,11 +10,11 @@ spec's check.
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
+from crm.conditions import compile_condition
 from customfields.services.values import active_definitions
 from tenancy.models import Tenant
 from tenancy.services.config_entries import ConfigSpec, register
 
-from ..conditions import compile_condition
 from ..models import (
     BudgetType,
     CampaignChannel,

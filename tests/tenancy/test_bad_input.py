@@ -380,7 +380,7 @@ def test_a_nul_byte_is_named_where_it_is(alpha, api):  # noqa: F811
 
 
 def test_condition_numbers_beyond_their_column_are_refused(tenant_a):
-    from campaigns.conditions import compile_condition
+    from crm.conditions import compile_condition
 
     for field in ("crm_score", "total_interactions", "total_spent"):
         condition = {"all": [{"field": field, "op": "gte", "value": 10**30}]}

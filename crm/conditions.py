@@ -26,12 +26,13 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from crm.models import Customer, CustomerTag
 from customfields.models import FieldDefinition
 from customfields.selectors.query import column, custom_field_q
 from customfields.services.values import active_definitions
 from tenancy.models import Tenant
 from tenancy.validators import validate_filter_date
+
+from .models import Customer, CustomerTag
 
 MAX_DEPTH = 6
 MAX_NODES = 200

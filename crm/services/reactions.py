@@ -1,0 +1,20 @@
+"""What follows a change to customers: smart-tag rules re-applied, then segment membership
+updated — in the caller's transaction, so a customer is never seen changed but not yet moved.
+
+Every service that changes something a rule or a segment can read (core fields, custom values,
+tags, score, purchases, interactions) calls `customers_changed` with the customers it changed,
+once per batch: the work is one pass over all the tenant's rules and segments for those
+customers, not one per rule."""
+
+from collections.abc import Iterable
+
+from tenancy.actors import Actor
+from tenancy.models import Tenant
+
+
+def customers_changed(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
+    """Re-evaluate the tenant's active smart-tag rules and segments for `customer_ids`.
+    A helper of the writing services (they have checked `by`); not a way in."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
