@@ -17,6 +17,7 @@ from customfields.services.values import active_definitions, clean_values, write
 from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal
+from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
 from ..models import ActivityKind, Customer, Lead
 from .leads import lead_log_activity, require_lead_access
@@ -57,6 +58,38 @@ def nest_custom_errors(exc: ValidationError) -> dict[str, list[str]]:
     return {f"custom_fields.{key}": messages for key, messages in exc.message_dict.items()}
 
 
+def _shown(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if len(text) > FIELD_VALUE_MAX_LENGTH:
+        text = text[: FIELD_VALUE_MAX_LENGTH - 1] + "…"
+    return text
+
+
+def core_history(
+    customer: Customer, changes: Mapping[str, tuple], *, by: Actor, reason: str
+) -> list[FieldHistory]:
+    """Field-history rows for changed core fields (the custom values' rows come from the value
+    service): the same record, so the timeline and the history list show both."""
+    user = actor_user(by)
+    return [
+        FieldHistory(
+            tenant=customer.tenant,
+            customer=customer,
+            definition=None,
+            field_key=name,
+            field_label=str(Customer._meta.get_field(name).verbose_name).capitalize(),
+            old_value=_shown(old),
+            new_value=_shown(new),
+            changed_by=user,
+            reason=reason,
+        )
+        for name, (old, new) in changes.items()
+        if _shown(old) != _shown(new)
+    ]
+
+
 def _save(
     customer: Customer,
     *,
@@ -65,14 +98,15 @@ def _save(
     custom_fields: Mapping[str, Any] | None,
     require_all: bool,
     reason: str,
-    changed: Iterable[str] | None = None,
+    changed: Mapping[str, tuple] | None = None,
 ) -> Customer:
     """Validate core fields, tags and custom values together (every problem reported at once),
     then save the customer, its tags and the history of its custom values.
 
-    `changed` (an update): the core fields that changed. Then only they and the custom values
-    that changed are validated and written — a customer has ~110 columns, and validating and
-    writing them all made an update ~8 ms of Python for one field."""
+    `changed` (an update): the core fields that changed, {name: (old, new)}. Then only they and
+    the custom values that changed are validated and written (a customer has ~110 columns, and
+    validating and writing them all made an update ~8 ms of Python for one field), and the core
+    changes join the field history."""
     errors: dict[str, list[str]] = {}
     definitions = active_definitions(customer.tenant)
     history: list[FieldHistory] = []
@@ -112,6 +146,8 @@ def _save(
     customer.save(update_fields=touched)
     if tag_names is not None:
         set_customer_tags(customer=customer, by=by, names=tag_names)
+    if changed:
+        history += core_history(customer, changed, by=by, reason=reason)
     FieldHistory.objects.bulk_create(history)
     if changed is None or history or SCORE_INPUTS.intersection(changed):
         customer_score_refresh(customer, definitions=definitions)

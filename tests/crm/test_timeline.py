@@ -308,3 +308,21 @@ def test_an_agent_sees_notes_but_not_other_agents_tasks(
 
     assert kinds(manager_a) == kinds(agent_a2) == ["task", "note"]
     assert kinds(agent_a) == ["note"]
+
+
+def test_core_field_changes_are_in_the_history_and_the_timeline(tenant_a, manager_a, customer):
+    customer_update(
+        customer=customer,
+        by=manager_a,
+        data={"email": "ada.king@example.com", "company": "Analytical", "first_name": "Ada"},
+        reason="moved jobs",
+    )
+    rows = FieldHistory.objects.filter(customer=customer, definition=None).order_by("field_key")
+    assert [(r.field_key, r.field_label, r.old_value, r.new_value, r.reason) for r in rows] == [
+        ("company", "Company", None, "Analytical", "moved jobs"),
+        ("email", "Email", "ada@example.com", "ada.king@example.com", "moved jobs"),
+    ]
+    assert rows[0].changed_by == manager_a.user
+    page = customer_timeline(tenant=tenant_a, customer=customer, kinds=frozenset({"field_change"}))
+    summaries = {e.summary for e in page.entries}
+    assert "Email: ada@example.com → ada.king@example.com" in summaries
