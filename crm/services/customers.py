@@ -19,7 +19,7 @@ from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
-from ..models import ActivityKind, Customer, Lead
+from ..models import ActivityKind, Customer, CustomerNote, Lead
 from .leads import lead_log_activity, require_lead_access
 from .reactions import customers_changed
 from .scoring import customer_score_refresh
@@ -221,7 +221,8 @@ def lead_convert(
     by: Actor,
     custom_fields: Mapping[str, Any] | None = None,
 ) -> Customer:
-    """Make a customer of the lead (its contact details and tags) and link the two."""
+    """Make a customer of the lead (its contact details and tags) and link the two; the
+    lead's notes and tasks show on the customer from then on."""
     require_lead_access(lead=lead, by=by)
     require_role(by, tenant=lead.tenant, roles=CUSTOMER_WRITE_ROLES)
     if lead.customer_id is not None:
@@ -243,6 +244,10 @@ def lead_convert(
     )
     lead.customer = customer
     lead.save(update_fields=["customer", "updated_at"])
+    # The lead's notes and tasks become the customer's too (they keep their lead).
+    CustomerNote.objects.filter(tenant=lead.tenant, lead=lead, customer=None).update(
+        customer=customer
+    )
     lead_log_activity(
         lead,
         by=by,

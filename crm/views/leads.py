@@ -19,10 +19,9 @@ from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
-from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, NoteForm, sub_source_label
+from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, sub_source_label
 from ..models import Lead, LeadStatus
 from ..services.leads import (
-    lead_add_note,
     lead_archive,
     lead_assign,
     lead_bulk_status,
@@ -194,29 +193,17 @@ class LeadBulkAssignView(BulkActionView):
 
 
 class LeadDetailView(VisibleLeadsMixin, TemplateView):
-    """The lead, its activity log, and a note form (POST here adds a note)."""
+    """The lead, its activity log, and its notes and tasks panel (crm/views/tasks.py writes
+    them: one place for notes, where the activity log used to take its own)."""
 
     template_name = "crm/leads/detail.html"
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("note_form", NoteForm())
         return super().get_context_data(
             lead=self.lead,
             activities=self.lead.activities.select_related("actor"),
             **kwargs,
         )
-
-    def post(self, request, *args, **kwargs):
-        form = NoteForm(request.POST)
-        if form.is_valid():
-            try:
-                lead_add_note(lead=self.lead, by=self.membership, note=form.cleaned_data["note"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Note added.")
-                return redirect(self.lead)
-        return self.render_to_response(self.get_context_data(note_form=form))
 
 
 class LeadStateView(VisibleLeadsMixin, View):

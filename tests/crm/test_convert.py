@@ -57,3 +57,16 @@ def test_link_a_lead_to_an_existing_customer_of_the_tenant_only(api, manager_a, 
     assert bad.status_code == 400 and "customer" in bad.json()
     good = client.patch(f"/api/v1/leads/{lead.pk}/", {"customer": ours.pk}, format="json")
     assert good.status_code == 200 and good.json()["customer"] == ours.pk
+
+
+def test_a_converted_leads_notes_and_tasks_show_on_the_customer(api, manager_a, tenant_a):
+    from crm.services.notes import note_create
+
+    lead = LeadFactory(tenant=tenant_a, first_name="Ada")
+    note = note_create(tenant=tenant_a, by=manager_a, data={"lead": lead, "note": "Wants a quote"})
+    client = api(manager_a)
+    customer_id = client.post(f"/api/v1/leads/{lead.pk}/convert/", {}, format="json").json()["id"]
+    note.refresh_from_db()
+    assert (note.customer_id, note.lead_id) == (customer_id, lead.pk)
+    listed = client.get(f"/api/v1/notes/?customer={customer_id}").json()["results"]
+    assert [n["id"] for n in listed] == [note.pk]

@@ -72,7 +72,7 @@ def test_another_tenants_lead_is_404(login, admin_a, tenant_b, name):
     [
         ("crm:lead-archive", {}),
         ("crm:lead-restore", {}),
-        ("crm:lead-detail", {"note": "hello"}),
+        ("crm:lead-notes", {"note": "hello"}),
         ("crm:lead-edit", {"first_name": "Mallory", "status": "WON"}),
     ],
 )

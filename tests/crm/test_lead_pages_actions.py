@@ -1,4 +1,4 @@
-"""The lead pages' actions: notes, archive and restore on the detail page, and the list's bulk
+"""The lead pages' actions: archive and restore on the detail page, and the list's bulk
 status and assignment (managers assign; nothing changes when one lead may not be touched)."""
 
 from django.urls import reverse
@@ -8,17 +8,18 @@ from crm.models import (
     Lead,
     LeadStatus,
 )
+from crm.services.leads import lead_add_note
 from tests.factories import LeadFactory
 
 # ---------------------------------------------------------------------------------------------
-# Detail: notes, archive, restore
+# Detail: archive, restore
 
 
-def test_notes_archive_and_restore(login, manager_a, tenant_a):
+def test_archive_and_restore(login, manager_a, tenant_a):
     client = login(manager_a)
     lead = LeadFactory(tenant=tenant_a)
     detail = reverse("crm:lead-detail", args=[lead.pk])
-    client.post(detail, {"note": "Called, no answer."})
+    lead_add_note(lead=lead, by=manager_a, note="Called, no answer.")
     client.post(reverse("crm:lead-archive", args=[lead.pk]))
     lead.refresh_from_db()
     assert lead.is_archived
@@ -32,11 +33,13 @@ def test_notes_archive_and_restore(login, manager_a, tenant_a):
     assert "Called, no answer." in client.get(detail).content.decode()
 
 
-def test_an_empty_note_is_a_form_error(login, manager_a, tenant_a):
+def test_the_lead_page_writes_notes_in_one_place(login, manager_a, tenant_a):
     lead = LeadFactory(tenant=tenant_a)
-    response = login(manager_a).post(reverse("crm:lead-detail", args=[lead.pk]), {"note": " "})
-    assert "note" in response.context["note_form"].errors
-    assert not lead.activities.exists()
+    client = login(manager_a)
+    page = client.get(reverse("crm:lead-detail", args=[lead.pk])).content.decode()
+    assert page.count('name="note"') == 1 and 'id="notes-panel"' in page
+    refused = client.post(reverse("crm:lead-detail", args=[lead.pk]), {"note": "x"})
+    assert refused.status_code == 405 and not lead.activities.exists()
 
 
 # ---------------------------------------------------------------------------------------------

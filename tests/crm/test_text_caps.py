@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignChannel
 from campaigns.services.campaigns import campaign_create
-from crm.models import Lead, LeadActivity, LeadSource
+from crm.models import CustomerNote, Lead, LeadActivity, LeadSource
 from crm.services.leads import lead_add_note, lead_create, lead_update
 from milestones.models import LeadMilestone, MilestoneType
 from milestones.services.lead_milestones import milestone_record
@@ -105,9 +105,10 @@ def test_a_megabyte_of_notes_through_the_page_form_is_a_field_error(page, agent_
 
 def test_a_long_note_on_the_lead_page_is_a_field_error(page, tenant_a, agent_a):
     lead = LeadFactory(tenant=tenant_a, assigned_to=agent_a.user)
-    response = page.post(reverse("crm:lead-detail", args=[lead.pk]), {"note": MEGABYTE})
+    url = reverse("crm:lead-notes", args=[lead.pk])
+    response = page.post(url, {"note": MEGABYTE}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "note" in response.context["note_form"].errors
-    assert not LeadActivity.objects.filter(lead=lead).exists()
+    assert not CustomerNote.objects.filter(lead=lead).exists()
 
 
 def test_the_admin_refuses_long_notes(client, admin_a):
