@@ -36,7 +36,6 @@ def pick_colours(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0005_search"),
-        migrations.RunPython(pick_colours, migrations.RunPython.noop),
     ]
 
     operations = [
