@@ -30,16 +30,24 @@ def _count(links: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def with_counts(
+    tags: QuerySet[Tag], *, tenant: Tenant | None = None, membership: Membership | None = None
+) -> QuerySet[Tag]:
+    """`tags` annotated with `customer_count` and `lead_count` (of the leads `membership` sees;
+    all of them without one, as for the admin). `tenant` lets the counts use the indexes."""
+    customer_links, lead_links = CustomerTag.objects.all(), LeadTag.objects.all()
+    if tenant is not None:
+        customer_links = customer_links.filter(tenant=tenant)
+        lead_links = lead_links.filter(tenant=tenant)
+    if membership is not None and not membership.can_manage:
+        visible = leads_visible_to(tenant=membership.tenant, membership=membership)
+        lead_links = lead_links.filter(lead__in=visible.values("pk"))
+    return tags.annotate(customer_count=_count(customer_links), lead_count=_count(lead_links))
+
+
 def tags_with_counts(*, tenant: Tenant, membership: Membership) -> QuerySet[Tag]:
     """The tenant's tags, each annotated with `customer_count` and `lead_count`."""
-    lead_links = LeadTag.objects.filter(tenant=tenant)
-    if not membership.can_manage:
-        visible = leads_visible_to(tenant=tenant, membership=membership)
-        lead_links = lead_links.filter(lead__in=visible.values("pk"))
-    return Tag.objects.for_tenant(tenant).annotate(
-        customer_count=_count(CustomerTag.objects.filter(tenant=tenant)),
-        lead_count=_count(lead_links),
-    )
+    return with_counts(Tag.objects.for_tenant(tenant), tenant=tenant, membership=membership)
 
 
 def tag_search(queryset: QuerySet[Tag], text: str) -> QuerySet[Tag]:
