@@ -182,26 +182,36 @@ def _lead_ids(tag: Tag) -> list[int]:
     )
 
 
-def _clean_name(tag: Tag) -> None:
-    """The name as set_tags keeps names (trimmed, lower-case), unique in the tenant."""
-    name = (tag.name or "").strip().lower()
+def _name_errors(tag: Tag) -> list[str]:
+    """Clean the name as set_tags keeps names (trimmed, lower-case); what is wrong with it,
+    uniqueness in the tenant included."""
+    tag.name = name = (tag.name or "").strip().lower()
     if not name:
-        raise ValidationError({"name": ["Give the tag a name."]})
+        return ["Give the tag a name."]
     if len(name) > MAX_TAG_LENGTH:
-        raise ValidationError({"name": [f"Tags are at most {MAX_TAG_LENGTH} characters."]})
-    tag.name = name
-    taken = Tag.objects.for_tenant(tag.tenant).filter(name=name).exclude(pk=tag.pk)
-    if taken.exists():
+        return [f"Tags are at most {MAX_TAG_LENGTH} characters."]
+    if Tag.objects.for_tenant(tag.tenant).filter(name=name).exclude(pk=tag.pk).exists():
         if tag.pk is None:
-            raise ValidationError({"name": [f"A tag named “{name}” exists already."]})
-        raise ValidationError(
-            {
-                "name": [
-                    f"A tag named “{name}” exists already; to bring the two together, merge "
-                    "this tag into it."
-                ]
-            }
-        )
+            return [f"A tag named “{name}” exists already."]
+        return [
+            f"A tag named “{name}” exists already; to bring the two together, merge this tag "
+            "into it."
+        ]
+    return []
+
+
+def _validate(tag: Tag) -> None:
+    """Every problem at once: the name's and the other fields' (colour, description)."""
+    errors: dict[str, list[str]] = {}
+    if name_errors := _name_errors(tag):
+        errors["name"] = name_errors
+    try:
+        tag.full_clean(exclude=["name"] if errors else None)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def require_tag_manager(*, tenant: Tenant, by: Actor) -> None:
@@ -214,9 +224,9 @@ def tag_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> Tag:
     require_tag_manager(tenant=tenant, by=by)
     tag = Tag(tenant=tenant)
     assign_fields(tag, dict(data), allowed=TAG_FIELDS)
-    _clean_name(tag)
     if not data.get("color"):
-        tag.color = palette_color(tag.name)
+        tag.color = palette_color((tag.name or "").strip().lower())
+    _validate(tag)
     save_validated(tag)
     return tag
 
@@ -230,7 +240,7 @@ def tag_update(*, tag: Tag, by: Actor, data: dict[str, Any]) -> Tag:
     old_name = tag.name
     with reverted_on_refusal(tag):
         assign_fields(tag, dict(data), allowed=TAG_FIELDS)
-        _clean_name(tag)
+        _validate(tag)
         save_validated(tag)
     if tag.name != old_name:
         _announce_rename(tag.tenant, old_name, tag.name)

@@ -217,3 +217,11 @@ def test_counts_are_computed_per_tag(tenant_a, tenant_b, manager_a, agent_a, tag
 def test_search_matches_part_of_a_name(tenant_a, manager_a, tagged):
     found = tag_search(tags_with_counts(tenant=tenant_a, membership=manager_a), " GO ")
     assert [t.name for t in found] == ["gold"]
+
+
+def test_every_problem_is_reported_at_once(tenant_a, manager_a, tagged):
+    with pytest.raises(ValidationError) as caught:
+        tag_create(
+            tenant=tenant_a, by=manager_a, data={"name": "VIP", "color": "red", "description": ""}
+        )
+    assert set(caught.value.message_dict) == {"name", "color"}
