@@ -4,6 +4,7 @@ are read once per request for the whole page."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from ..models import Tag
 
@@ -42,7 +43,7 @@ def tag_chips(context, names):
     """The names as chips in their tags' colours (the default chip for a name not found)."""
     names = list(names or ())
     if not names:
-        return format_html('<span class="muted">—</span>')
+        return mark_safe('<span class="muted">—</span>')
     colours = _colours(context)
     chips = format_html_join("", "{}", ((_chip(name, colours.get(name)),) for name in names))
     return format_html('<span class="tags">{}</span>', chips)
