@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from tenancy.actors import Actor, actor_user, require_role
@@ -125,26 +125,53 @@ def _announce_rename(tenant: Tenant, old_name: str, new_name: str) -> None:
 
 
 def record_tag_changes(
-    *, tenant: Tenant, customer_ids: Iterable[int], name: str, added: bool, by: Actor, at=None
+    *,
+    tenant: Tenant,
+    customer_ids: Iterable[int] | models.QuerySet,
+    name: str,
+    added: bool,
+    by: Actor,
+    at=None,
 ) -> None:
     """Record that the tag `name` was added to (or removed from) each of `customer_ids`: the
-    timeline's tag_added/tag_removed, in batched inserts. A helper of the services that changed
-    the links (they have checked `by`)."""
+    timeline's tag_added/tag_removed. Given a queryset of customer ids (`.values("customer_id")`
+    of links, say), one INSERT … SELECT writes them all without loading a row; given ids,
+    batched inserts. A helper of the services that changed the links (they have checked `by`)."""
     user, at = actor_user(by), at or timezone.now()
-    CustomerTagChange.objects.bulk_create(
-        (
-            CustomerTagChange(
-                tenant=tenant,
-                customer_id=pk,
-                tag_name=name,
-                added=added,
-                changed_by=user,
-                changed_at=at,
-            )
-            for pk in customer_ids
-        ),
-        batch_size=HISTORY_BATCH,
-    )
+    if not isinstance(customer_ids, models.QuerySet):
+        CustomerTagChange.objects.bulk_create(
+            (
+                CustomerTagChange(
+                    tenant=tenant,
+                    customer_id=pk,
+                    tag_name=name,
+                    added=added,
+                    changed_by=user,
+                    changed_at=at,
+                )
+                for pk in customer_ids
+            ),
+            batch_size=HISTORY_BATCH,
+        )
+        return
+    inner, inner_params = customer_ids.query.sql_with_params()
+    table, customers = CustomerTagChange._meta.db_table, Customer._meta.db_table
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608  (table names from the models, values as params)
+            "(tenant_id, customer_id, tag_name, added, changed_by_id, changed_at) "
+            f"SELECT c.tenant_id, c.id, %s, %s, %s, %s FROM {customers} c "
+            f"WHERE c.tenant_id = %s AND c.id IN ({inner})",
+            [
+                name,
+                added,
+                user.pk if user else None,
+                ops.adapt_datetimefield_value(at),
+                tenant.pk,
+                *inner_params,
+            ],
+        )
 
 
 def _log_leads(*, tenant: Tenant, lead_ids: Iterable[int], by: Actor, message: str, changes: dict):
@@ -261,25 +288,32 @@ def tag_merge(*, source: Tag, into: Tag, by: Actor) -> Tag:
         raise ValidationError({"into": ["A tag cannot be merged into itself."]})
     tenant = source.tenant
     customer_ids, lead_ids = _customer_ids(source), _lead_ids(source)
-    for through, owner in ((CustomerTag, "customer_id"), (LeadTag, "lead_id")):
-        links = through.objects.filter(tenant=tenant)
-        has_into = links.filter(tag=into).values(owner)
-        links.filter(tag=source).exclude(**{f"{owner}__in": has_into}).update(tag=into)
-    # What is left on `source` now: the customers that had both tags.
-    had_both = set(_customer_ids(source))
+    customer_links = CustomerTag.objects.filter(tenant=tenant)
     now = timezone.now()
+    # Recorded from the links before they move (set-based, whatever the number of customers).
     # Removals first: at the same moment the later row (an addition) shows above.
     record_tag_changes(
-        tenant=tenant, customer_ids=customer_ids, name=source.name, added=False, by=by, at=now
+        tenant=tenant,
+        customer_ids=customer_links.filter(tag=source).values("customer_id"),
+        name=source.name,
+        added=False,
+        by=by,
+        at=now,
     )
     record_tag_changes(
         tenant=tenant,
-        customer_ids=[pk for pk in customer_ids if pk not in had_both],
+        customer_ids=customer_links.filter(tag=source)
+        .exclude(customer_id__in=customer_links.filter(tag=into).values("customer_id"))
+        .values("customer_id"),
         name=into.name,
         added=True,
         by=by,
         at=now,
     )
+    for through, owner in ((CustomerTag, "customer_id"), (LeadTag, "lead_id")):
+        links = through.objects.filter(tenant=tenant)
+        has_into = links.filter(tag=into).values(owner)
+        links.filter(tag=source).exclude(**{f"{owner}__in": has_into}).update(tag=into)
     _log_leads(
         tenant=tenant,
         lead_ids=lead_ids,
@@ -301,7 +335,13 @@ def tag_delete(*, tag: Tag, by: Actor) -> None:
     require_tag_manager(tenant=tag.tenant, by=by)
     tenant = tag.tenant
     customer_ids, lead_ids = _customer_ids(tag), _lead_ids(tag)
-    record_tag_changes(tenant=tenant, customer_ids=customer_ids, name=tag.name, added=False, by=by)
+    record_tag_changes(
+        tenant=tenant,
+        customer_ids=CustomerTag.objects.filter(tenant=tenant, tag=tag).values("customer_id"),
+        name=tag.name,
+        added=False,
+        by=by,
+    )
     _log_leads(
         tenant=tenant,
         lead_ids=lead_ids,
