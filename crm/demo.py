@@ -16,6 +16,7 @@ from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
 from .services.notes import note_create, task_complete
 from .services.scoring import InteractionKind, customer_record_interaction
+from .services.tags import tag_create
 
 FIRST = (
     "Ava Ben Chloe Dev Emma Farid Grace Hugo Iris Jon Kiara Leo Maya Nico Omar Priya Quinn Rosa Sam"
@@ -34,7 +35,16 @@ COMPANIES = [
     "",
     "",
 ]
-TAGS = ["vip", "enterprise", "newsletter", "trade-show", "follow-up", "budget-approved"]
+# The demo's tags, made with their colours and descriptions before leads and customers use them.
+DEMO_TAGS = {
+    "vip": ("#b45309", "Our most valuable customers: call them first."),
+    "enterprise": ("#2563eb", "Companies of 500 people or more."),
+    "newsletter": ("#16a34a", "Asked for the monthly newsletter."),
+    "trade-show": ("#9333ea", "Met at a trade show."),
+    "follow-up": ("#dc2626", "Someone promised to call back."),
+    "budget-approved": ("#0891b2", "Their budget is signed off."),
+}
+TAGS = list(DEMO_TAGS)
 # A plausible funnel: most leads stall early, some close.
 STATUS_WEIGHTS = {
     LeadStatus.NEW: 30,
@@ -52,6 +62,12 @@ def seed_demo_crm(
     *, tenant: Tenant, members: dict[str, Membership], rng: random.Random, leads: int = 120
 ) -> None:
     """The leads and customers of the fresh demo tenant, entered by its manager."""
+    for name, (color, description) in DEMO_TAGS.items():
+        tag_create(
+            tenant=tenant,
+            by=members["demo-manager"],
+            data={"name": name, "color": color, "description": description},
+        )
     LeadSubSource.objects.filter(tenant=tenant, sub_source_code="FACEBOOK").update(
         cost_per_lead=Decimal("12.50")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, sources, tasks
+from .views import customers, leads, sources, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -24,6 +24,11 @@ urlpatterns = [
     path("notes/<int:pk>/reopen/", tasks.TaskReopenView.as_view(), name="note-reopen"),
     path("notes/<int:pk>/delete/", tasks.NoteDeleteView.as_view(), name="note-delete"),
     path("tasks/", tasks.MyTasksView.as_view(), name="task-list"),
+    path("tags/", tags.TagListView.as_view(), name="tag-list"),
+    path("tags/new/", tags.TagCreateView.as_view(), name="tag-create"),
+    path("tags/<int:pk>/edit/", tags.TagEditView.as_view(), name="tag-edit"),
+    path("tags/<int:pk>/merge/", tags.TagMergeView.as_view(), name="tag-merge"),
+    path("tags/<int:pk>/delete/", tags.TagDeleteView.as_view(), name="tag-delete"),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

@@ -9,12 +9,12 @@ from .leads import (
     LeadActivity,
     LeadStatus,
     LeadTag,
-    Tag,
     hot_lead_q,
 )
 from .notes import CustomerNote, NoteAction, NoteEvent
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 from .tag_changes import CustomerTagChange
+from .tags import TAG_PALETTE, Tag, palette_color
 
 __all__ = [
     "Customer",
@@ -37,6 +37,8 @@ __all__ = [
     "QUALIFIED_STATUSES",
     "SourceType",
     "Tag",
+    "TAG_PALETTE",
     "code_validator",
     "hot_lead_q",
+    "palette_color",
 ]

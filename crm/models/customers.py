@@ -20,7 +20,8 @@ from tenancy.validators import (
     validate_phone,
 )
 
-from .leads import Tag, search_text_expression
+from .leads import search_text_expression
+from .tags import Tag
 
 
 class Customer(TenantOwned):

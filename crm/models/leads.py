@@ -21,6 +21,7 @@ from tenancy.validators import (
 )
 
 from .sources import LeadChannel, LeadSource, LeadSubSource
+from .tags import Tag
 
 # A hot lead: open and scored at least this high. One definition, used by the property,
 # the filter and the statistics.
@@ -83,17 +84,6 @@ def follow_up_due_q(*, before) -> Q:
     """A lead needing follow-up: open, with its next follow-up before `before` (the end of the
     day asked about), overdue ones included. One definition for the home page and the filter."""
     return Q(next_follow_up_date__lt=before) & ~Q(status__in=CLOSED_STATUSES)
-
-
-class Tag(TenantOwned):
-    name = models.CharField(max_length=50)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_name")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Lead(TenantOwned):

@@ -23,7 +23,7 @@ from campaigns.models import (
 )
 from campaigns.selectors.campaigns import campaigns_visible_to
 from campaigns.selectors.templates import templates_available
-from crm.models import LeadChannel, LeadSource, LeadSubSource
+from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.selectors.customers import customers_visible_to
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.notes import notes_visible_to
@@ -100,6 +100,7 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/campaigns/\{id\}/", "id", visible(campaigns_visible_to)),
     (r"/custom-fields/|/customers/", "field_key", field_keys),
     (r"/customers/\{id\}/", "id", visible(customers_visible_to)),
+    (r"/tags/\{id\}/", "id", lambda member: pks(Tag.objects.for_tenant(member.tenant))),
     (r"/budget-types/", "budget_type_code", codes(BudgetType, "budget_type_code")),
     (
         r"/campaign-channels/|/analytics/channel/",

@@ -6,8 +6,9 @@ from datetime import date
 from crm.api.leads import LeadViewSet
 from crm.api.notes import NoteViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from crm.api.tags import TagViewSet
 from crm.api.timeline import CustomerTimelineViewSet
-from crm.models import CustomerNote, Lead, LeadChannel, LeadSource, LeadSubSource
+from crm.models import CustomerNote, Lead, LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
 from tenancy.actors import OPERATOR
@@ -46,6 +47,7 @@ def build(world, tenant) -> None:
         },
         tags=["zqxbeta-tag"],
     )
+    world.tag = Tag.objects.get(tenant=tenant, name="zqxbeta-tag")
     lead_add_note(lead=world.lead, by=world.agent, note="zqxbeta private note")
     world.invitation = invitation_create(
         tenant=tenant, email="zqxbeta-invitee@beta.example", role=Role.AGENT, by=OPERATOR
@@ -96,6 +98,12 @@ def snapshot(world) -> tuple:
         Invitation.objects.get(pk=world.invitation.pk).status,
         MembershipEvent.objects.filter(tenant=world.lead.tenant).count(),
         tuple(
+            Tag.objects.filter(tenant=world.lead.tenant)
+            .order_by("pk")
+            .values_list("pk", "name", "color", "description")
+        ),
+        tuple(lead.lead_tags.order_by("pk").values_list("tag_id", flat=True)),
+        tuple(
             CustomerNote.objects.filter(tenant=world.lead.tenant)
             .order_by("pk")
             .values_list("pk", "note", "is_task", "is_completed", "due_date", "assigned_to")
@@ -113,6 +121,7 @@ DETAIL_KWARGS = {
     LeadViewSet: lambda w: {"pk": w.lead.pk},
     MemberViewSet: lambda w: {"user_id": w.agent.user_id},
     NoteViewSet: lambda w: {"pk": w.task.pk},
+    TagViewSet: lambda w: {"pk": w.tag.pk},
     # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
     CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
 }
@@ -143,7 +152,7 @@ FOREIGN_POSTS = {
         {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},
     ],
 }
-OWN_POSTS = {"lead-source-list", "lead-channel-list"}
+OWN_POSTS = {"lead-source-list", "lead-channel-list", "tag-list"}
 
 _LEAD_FILTERS = {
     "source": lambda w: w.source.source_code,
@@ -167,6 +176,7 @@ ADMIN_OBJECTS = {
     LeadChannel: lambda w: w.channel,
     Lead: lambda w: w.lead,
     CustomerNote: lambda w: w.task,
+    Tag: lambda w: w.tag,
     Membership: lambda w: w.agent,
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,

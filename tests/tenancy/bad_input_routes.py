@@ -97,6 +97,8 @@ def alpha(tenant_a, admin_a, agent_a, api):
     w.ids["campaign"] = post("campaign-list", campaign)["id"]
     note = {"customer": w.customer, "note": "Call", "is_task": True, "due_date": "2030-05-01"}
     w.ids["note"] = post("note-list", note)["id"]
+    w.ids["tag"] = post("tag-list", {"name": "gold"})["id"]
+    w.ids["tag2"] = post("tag-list", {"name": "silver"})["id"]
     return w
 
 
@@ -151,6 +153,12 @@ WRITES = [
         "assigned_to": $agent}""", "customer assigned_to"),
     Write("notes", "patch", "note-detail", "pk=$note", """{"note": "Quote sent",
         "due_date": "2030-05-02", "assigned_to": $agent, "is_completed": true}""", "assigned_to"),
+    # tags
+    Write("tags", "post", "tag-list", "",
+          '{"name": "Fresh", "color": "#123456", "description": "New"}'),
+    Write("tags", "patch", "tag-detail", "pk=$tag",
+          '{"name": "Golden", "color": "#654321", "description": "Ours"}'),
+    Write("tags", "post", "tag-merge", "pk=$tag", '{"into": $tag2}', "into"),
     # lead sources, sub-sources and channels
     Write("sources", "post", "lead-source-list", "", """{"source_code": "FAIR",
         "source_name": "Fair", "description": "Trade fairs", "score_bonus": 5}""", "score_bonus"),
