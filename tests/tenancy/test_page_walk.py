@@ -205,7 +205,7 @@ def test_an_agent_sees_no_other_agents_lead_pages(client, agent_a, agent_a2):
 
     theirs = LeadFactory(tenant=agent_a.tenant, assigned_to=agent_a2.user, first_name=MARKER)
     client.force_login(agent_a.user)
-    for name in ("crm:lead-detail", "crm:lead-edit", "crm:lead-archive", "milestones:record"):
+    for name in ("crm:lead-notes", "crm:lead-edit", "crm:lead-archive", "milestones:record"):
         response = client.post(reverse(name, kwargs={"pk": theirs.pk}), {"note": "x"})
         assert response.status_code == 404, name
         assert_clean(response, name)
