@@ -21,6 +21,7 @@ from crm.services.tag_rules import (
     tag_rule_update,
 )
 from crm.services.tags import set_customer_tags
+from crm.timeline.page import customer_timeline
 from tenancy.actors import OPERATOR
 from tests.crm.customers import customer
 from tests.factories import CustomerFactory
@@ -404,3 +405,12 @@ def test_one_customer_update_with_twenty_rules_costs_a_few_queries(
     # the rules, the custom fields, which rules match, which of their tags the customer has
     with django_assert_max_num_queries(4):
         rules_reapply(tenant=tenant_a, customer_ids=[ann.pk], by=OPERATOR)
+
+
+def test_the_timeline_says_which_rule_tagged_the_customer(tenant_a):
+    created = rule(tenant_a, "big", BIG, name="Big spenders")
+    ann = spend(customer(tenant_a, "Ann"), "5000")
+    entries = customer_timeline(tenant=tenant_a, customer=ann).entries
+    (entry,) = [e for e in entries if e.kind == "tag_added"]
+    assert entry.summary == "Tag “big” added by the rule “Big spenders”"
+    assert entry.data == {"tag": "big", "rule": created.pk}
