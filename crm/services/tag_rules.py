@@ -27,9 +27,10 @@ from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 
-from ..conditions import TAG_OPS, Compiler, _Problem, compile_condition
-from ..models import Customer, CustomerTag, CustomerTagChange, SmartTagRule, Tag
+from ..conditions import TAG_OPS, compile_condition
+from ..models import CustomerTag, CustomerTagChange, SmartTagRule, Tag
 from ..selectors.matching import matching
+from ..selectors.tag_rules import active_tag_rules, compiled_tag_rules, tag_rule_changes
 from . import reactions
 from .tags import clean_tag_names
 
@@ -240,21 +241,13 @@ def _apply(rule: SmartTagRule, *, by: Actor) -> int:
     (unless another active rule of the same tag matches them), chunk by chunk in customer
     order; each chunk's changed customers are announced, so other rules and segments follow."""
     tenant, tag = rule.tenant, rule.tag
-    customers = Customer.objects.for_tenant(tenant)
-    holders = CustomerTag.objects.filter(tenant=tenant, tag=tag).values("customer_id")
-    matches = compile_condition(rule.condition, tenant=tenant, field="condition")
-    to_tag = customers.filter(matches).exclude(pk__in=holders)
+    to_tag, to_untag = tag_rule_changes(rule)
     tagged = 0
     for ids in _chunks(to_tag.values_list("pk", flat=True)):
         _write(tenant, by=by, added={(pk, tag.pk): rule for pk in ids}, removed={})
         reactions.customers_changed(tenant=tenant, customer_ids=ids, by=by)
         tagged += len(ids)
-    if rule.untag_when_unmatched:
-        keep = matches
-        for other, q in _compiled(tenant, _active_rules(tenant).filter(tag=tag)).items():
-            if other.pk != rule.pk:
-                keep |= q
-        to_untag = customers.filter(pk__in=holders).exclude(pk__in=customers.filter(keep))
+    if to_untag is not None:
         for ids in _chunks(to_untag.values_list("pk", flat=True)):
             _write(tenant, by=by, added={}, removed={(pk, tag.pk): rule for pk in ids})
             reactions.customers_changed(tenant=tenant, customer_ids=ids, by=by)
@@ -277,25 +270,6 @@ def _chunks(ids) -> Iterable[list[int]]:
 # Re-applying every rule after a change
 
 
-def _active_rules(tenant: Tenant):
-    return SmartTagRule.objects.for_tenant(tenant).filter(is_active=True).select_related("tag")
-
-
-def _compiled(tenant: Tenant, rules: Iterable[SmartTagRule]) -> dict[SmartTagRule, Q]:
-    """Each rule's condition as a Q, the tenant's custom fields read once for all of them. A
-    rule whose condition no longer compiles (its custom field was deleted since) is left out:
-    it matches no one, and untags no one, until it is fixed."""
-    compiler = Compiler(tenant)
-    compiled = {}
-    for rule in rules:
-        compiler.nodes = 0
-        try:
-            compiled[rule] = compiler.compile(rule.condition)
-        except _Problem:
-            continue
-    return compiled
-
-
 def rules_reapply(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
     """Bring the tags of the tenant's active rules up to date for `customer_ids`: which
     customers match which rule is one statement (crm.selectors.matching), links are added and
@@ -307,7 +281,7 @@ def rules_reapply(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> 
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    compiled = _compiled(tenant, _active_rules(tenant))
+    compiled = compiled_tag_rules(tenant, active_tag_rules(tenant))
     if not compiled:
         return
     for start in range(0, len(ids), REAPPLY_CHUNK):
