@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, sources, tasks
+from .views import customers, leads, sources, tag_rules, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
     path("notes/<int:pk>/reopen/", tasks.TaskReopenView.as_view(), name="note-reopen"),
     path("notes/<int:pk>/delete/", tasks.NoteDeleteView.as_view(), name="note-delete"),
     path("tasks/", tasks.MyTasksView.as_view(), name="task-list"),
+    path("tags/rules/", tag_rules.TagRuleListView.as_view(), name="tag-rule-list"),
+    path(
+        "tags/rules/<int:pk>/apply/",
+        tag_rules.TagRuleApplyView.as_view(),
+        name="tag-rule-apply",
+    ),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

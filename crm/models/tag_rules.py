@@ -3,6 +3,8 @@ condition (the condition language, crm.conditions) and, when it says so, takes t
 from customers who stop matching. Written by crm.services.tag_rules, which keeps the tags
 current as customers change and refuses rules that would loop on the tags they set."""
 
+import json
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -41,6 +43,10 @@ class SmartTagRule(TenantOwned):
     def label(self) -> str:
         """How messages name the rule: its label, or the tag it sets."""
         return self.name or f"the rule tagging “{self.tag.name}”"
+
+    @property
+    def condition_text(self) -> str:
+        return json.dumps(self.condition, ensure_ascii=False)
 
     def clean(self) -> None:
         if self.tag_id and self.tag.tenant_id != self.tenant_id:
