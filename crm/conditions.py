@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.dateparse import parse_datetime
 
 from customfields.models import FieldDefinition
@@ -217,8 +217,12 @@ class Compiler:
         names = sorted({n.strip().lower() for n in names})
 
         def tagged(name_filter: dict) -> Q:
-            links = CustomerTag.objects.filter(tenant=self.tenant, **name_filter)
-            return Q(pk__in=links.values("customer_id"))
+            # A correlated EXISTS, not `pk IN (links)`: re-evaluating one changed customer then
+            # looks up its own links instead of reading every link of the tag.
+            links = CustomerTag.objects.filter(
+                tenant=self.tenant, customer=OuterRef("pk"), **name_filter
+            )
+            return Q(Exists(links))
 
         if op == "has_all":
             result = Q()

@@ -16,6 +16,7 @@ from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
 from .services.notes import note_create, task_complete
 from .services.scoring import InteractionKind, customer_record_interaction
+from .services.tag_rules import tag_rule_create
 from .services.tags import tag_create
 
 FIRST = (
@@ -118,6 +119,7 @@ def seed_demo_crm(
         LeadActivity.objects.filter(lead=lead).update(created_at=created)
     _seed_customers(tenant=tenant, by=manager, rng=rng)
     _seed_notes(tenant=tenant, by=manager, assignees=agents, rng=rng)
+    _seed_tag_rules(tenant=tenant, by=manager)
 
 
 NOTES = [
@@ -192,3 +194,24 @@ def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) 
                 at=timezone.now() - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
                 by=by,
             )
+
+
+TAG_RULES = [
+    {
+        "tag": "engaged",
+        "name": "Engaged: 5 interactions or more",
+        "condition": {"field": "total_interactions", "op": "gte", "value": 5},
+        "untag_when_unmatched": True,
+    },
+    {
+        "tag": "repeat buyer",
+        "name": "Repeat buyer: 4 purchases or more",
+        "condition": {"field": "total_purchases", "op": "gte", "value": 4},
+    },
+]
+
+
+def _seed_tag_rules(*, tenant: Tenant, by) -> None:
+    """Smart-tag rules, created last so they tag the demo's customers as a backfill."""
+    for data in TAG_RULES:
+        tag_rule_create(tenant=tenant, by=by, data=data)

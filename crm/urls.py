@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, sources, tags, tasks
+from .views import customers, leads, sources, tag_rules, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -29,6 +29,12 @@ urlpatterns = [
     path("tags/<int:pk>/edit/", tags.TagEditView.as_view(), name="tag-edit"),
     path("tags/<int:pk>/merge/", tags.TagMergeView.as_view(), name="tag-merge"),
     path("tags/<int:pk>/delete/", tags.TagDeleteView.as_view(), name="tag-delete"),
+    path("tags/rules/", tag_rules.TagRuleListView.as_view(), name="tag-rule-list"),
+    path(
+        "tags/rules/<int:pk>/apply/",
+        tag_rules.TagRuleApplyView.as_view(),
+        name="tag-rule-apply",
+    ),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

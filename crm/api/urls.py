@@ -5,6 +5,7 @@ from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from .tag_rules import SmartTagRuleViewSet
 from .tags import TagViewSet
 from .timeline import CustomerTimelineViewSet
 
@@ -15,6 +16,7 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tags", TagViewSet, basename="tag")
+router.register("tag-rules", SmartTagRuleViewSet, basename="tag-rule")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

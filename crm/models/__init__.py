@@ -14,6 +14,7 @@ from .leads import (
 from .notes import CustomerNote, NoteAction, NoteEvent
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 from .tag_changes import CustomerTagChange
+from .tag_rules import SmartTagRule
 from .tags import TAG_PALETTE, Tag, palette_color
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "NoteAction",
     "NoteEvent",
     "QUALIFIED_STATUSES",
+    "SmartTagRule",
     "SourceType",
     "Tag",
     "TAG_PALETTE",

@@ -1,5 +1,6 @@
 """What happened to a customer's tags: each tag added or removed, by whom and when (the
-timeline's tag_added and tag_removed entries). Written by crm.services.tags."""
+timeline's tag_added and tag_removed entries). Written by crm.services.tags and, for the
+changes a smart-tag rule makes, crm.services.tag_rules."""
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,14 @@ class CustomerTagChange(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    # Set when a smart-tag rule made the change (for the customer change of `changed_by`).
+    rule = models.ForeignKey(
+        "crm.SmartTagRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tag_changes",
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]

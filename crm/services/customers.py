@@ -20,8 +20,8 @@ from tenancy.services.common import assign_fields, reverted_on_refusal
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
 from ..models import ActivityKind, Customer, CustomerNote, Lead
+from . import reactions  # at call time: reactions imports the rules, which import these
 from .leads import lead_log_activity, require_lead_access
-from .reactions import customers_changed
 from .scoring import customer_score_refresh
 from .tags import clean_tag_names, set_customer_tags
 
@@ -151,7 +151,7 @@ def _save(
     FieldHistory.objects.bulk_create(history)
     if changed is None or history or SCORE_INPUTS.intersection(changed):
         customer_score_refresh(customer, definitions=definitions)
-    customers_changed(tenant=customer.tenant, customer_ids=[customer.pk], by=by)
+    reactions.customers_changed(tenant=customer.tenant, customer_ids=[customer.pk], by=by)
     return customer
 
 

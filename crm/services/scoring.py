@@ -28,7 +28,7 @@ from tenancy.models import Role, Tenant
 
 from ..models import Customer, Lead
 from ..selectors.scoring import score_expression
-from .reactions import customers_changed
+from . import reactions  # at call time: reactions imports the rules, which import these
 
 REFRESH_BATCH = 20_000  # customer ids per UPDATE: short locks, few statements
 
@@ -108,7 +108,7 @@ def customer_record_interaction(
     for name, value in stored.get().items():
         setattr(customer, name, value)
     customer_score_refresh(customer)
-    customers_changed(tenant=tenant, customer_ids=[customer.pk], by=by)
+    reactions.customers_changed(tenant=tenant, customer_ids=[customer.pk], by=by)
     return customer
 
 

@@ -31,7 +31,7 @@ from ..models import (
     Tag,
     palette_color,
 )
-from .reactions import customers_changed
+from . import reactions  # at call time: reactions imports the rules, which import these
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -271,7 +271,7 @@ def tag_update(*, tag: Tag, by: Actor, data: dict[str, Any]) -> Tag:
         save_validated(tag)
     if tag.name != old_name:
         _announce_rename(tag.tenant, old_name, tag.name)
-        customers_changed(tenant=tag.tenant, customer_ids=_customer_ids(tag), by=by)
+        reactions.customers_changed(tenant=tag.tenant, customer_ids=_customer_ids(tag), by=by)
     return tag
 
 
@@ -324,7 +324,7 @@ def tag_merge(*, source: Tag, into: Tag, by: Actor) -> Tag:
     old_name = source.name
     _delete_links_and_tag(source)
     _announce_rename(tenant, old_name, into.name)
-    customers_changed(tenant=tenant, customer_ids=customer_ids, by=by)
+    reactions.customers_changed(tenant=tenant, customer_ids=customer_ids, by=by)
     return into
 
 
@@ -350,7 +350,7 @@ def tag_delete(*, tag: Tag, by: Actor) -> None:
         changes={"tags": {"removed": [tag.name], "added": []}},
     )
     _delete_links_and_tag(tag)
-    customers_changed(tenant=tenant, customer_ids=customer_ids, by=by)
+    reactions.customers_changed(tenant=tenant, customer_ids=customer_ids, by=by)
 
 
 def _delete_links_and_tag(tag: Tag) -> None:

@@ -61,7 +61,7 @@ def tag_changes(query: TimelineQuery) -> list[Entry]:
     if query.kinds != {"tag_added", "tag_removed"}:
         changes = changes.filter(added="tag_added" in query.kinds)
     rows = keyset_page(changes, query, source="tag", time_field="changed_at").values(
-        "pk", "changed_at", "changed_by__username", "tag_name", "added"
+        "pk", "changed_at", "changed_by__username", "tag_name", "added", "rule_id", "rule__name"
     )
     return [
         Entry.make(
@@ -70,11 +70,19 @@ def tag_changes(query: TimelineQuery) -> list[Entry]:
             kind="tag_added" if row["added"] else "tag_removed",
             occurred_at=row["changed_at"],
             actor=row["changed_by__username"],
-            summary=f"Tag “{row['tag_name']}” {'added' if row['added'] else 'removed'}",
-            data={"tag": row["tag_name"]},
+            summary=f"Tag “{row['tag_name']}” {'added' if row['added'] else 'removed'}"
+            + _by_rule(row),
+            data={"tag": row["tag_name"], **({"rule": row["rule_id"]} if row["rule_id"] else {})},
         )
         for row in rows
     ]
+
+
+def _by_rule(row: dict) -> str:
+    """A smart-tag rule's change says so (by its label, when it has one)."""
+    if row["rule_id"] is None:
+        return ""
+    return f" by the rule “{row['rule__name']}”" if row["rule__name"] else " by a smart-tag rule"
 
 
 def linked_leads(query: TimelineQuery):

@@ -29,8 +29,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 VALIDATION_ERROR_DESCRIPTION = (
-    "400: a list of messages per field that was refused (custom fields nest one level: "
-    '`{"custom_fields": {"loyalty_points": ["…"]}}`); problems of the request as a whole are '
+    "400: a list of messages per field that was refused; the part of a nested field that was "
+    'refused nests like the body (`{"custom_fields": {"loyalty_points": ["…"]}}`, '
+    '`{"contents": {"0": {"body": ["…"]}}}`); problems of the request as a whole are '
     "under `detail`."
 )
 VALIDATION_ERROR_SCHEMA = {
@@ -39,7 +40,7 @@ VALIDATION_ERROR_SCHEMA = {
     "additionalProperties": {
         "oneOf": [
             {"type": "array", "items": {"type": "string"}},
-            {"type": "object", "additionalProperties": {"type": "array", "items": {}}},
+            {"type": "object", "additionalProperties": {}},
             {"type": "string"},
         ]
     },

@@ -27,6 +27,7 @@ from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.selectors.customers import customers_visible_to
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.notes import notes_visible_to
+from crm.selectors.tag_rules import tag_rules_visible_to
 from customfields.models import FieldDefinition
 from demo.seed import seed_demo
 from milestones.models import MilestoneTemplate, MilestoneType
@@ -137,6 +138,7 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/milestones/\{lead_id\}/", "lead_id", visible(leads_visible_to)),
     (r"/leads/\{id\}/", "id", visible(leads_visible_to)),
     (r"/notes/\{id\}/", "id", visible(notes_visible_to)),
+    (r"/tag-rules/\{id\}/", "id", visible(tag_rules_visible_to)),
     (r"/members/\{user_id\}/", "user_id", member_users),
 ]
 

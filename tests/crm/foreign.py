@@ -6,11 +6,21 @@ from datetime import date
 from crm.api.leads import LeadViewSet
 from crm.api.notes import NoteViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
+from crm.api.tag_rules import SmartTagRuleViewSet
 from crm.api.tags import TagViewSet
 from crm.api.timeline import CustomerTimelineViewSet
-from crm.models import CustomerNote, Lead, LeadChannel, LeadSource, LeadSubSource, Tag
+from crm.models import (
+    CustomerNote,
+    Lead,
+    LeadChannel,
+    LeadSource,
+    LeadSubSource,
+    SmartTagRule,
+    Tag,
+)
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
+from crm.services.tag_rules import tag_rule_create
 from tenancy.actors import OPERATOR
 from tenancy.api.members import MemberViewSet
 from tenancy.models import Invitation, Membership, MembershipEvent, Role
@@ -72,6 +82,15 @@ def build(world, tenant) -> None:
             "assigned_to": world.agent.user,
         },
     )
+    world.tag_rule = tag_rule_create(
+        tenant=tenant,
+        by=OPERATOR,
+        data={
+            "tag": "zqxbeta-ruled",
+            "name": "Zqxbeta rule",
+            "condition": {"field": "first_name", "op": "eq", "value": "Zqxbeta"},
+        },
+    )
 
 
 def snapshot(world) -> tuple:
@@ -108,6 +127,11 @@ def snapshot(world) -> tuple:
             .order_by("pk")
             .values_list("pk", "note", "is_task", "is_completed", "due_date", "assigned_to")
         ),
+        tuple(
+            SmartTagRule.objects.filter(pk=world.tag_rule.pk).values_list(
+                "tag_id", "name", "condition", "is_active", "untag_when_unmatched"
+            )
+        ),
     )
 
 
@@ -124,6 +148,7 @@ DETAIL_KWARGS = {
     TagViewSet: lambda w: {"pk": w.tag.pk},
     # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
     CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
+    SmartTagRuleViewSet: lambda w: {"pk": w.tag_rule.pk},
 }
 LIST_ONLY: set = set()
 
@@ -152,7 +177,8 @@ FOREIGN_POSTS = {
         {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},
     ],
 }
-OWN_POSTS = {"lead-source-list", "lead-channel-list", "tag-list"}
+# A rule's tag is a name: the same name in tenant A is A's own tag.
+OWN_POSTS = {"lead-source-list", "lead-channel-list", "tag-list", "tag-rule-list"}
 
 _LEAD_FILTERS = {
     "source": lambda w: w.source.source_code,
@@ -180,4 +206,5 @@ ADMIN_OBJECTS = {
     Membership: lambda w: w.agent,
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,
+    SmartTagRule: lambda w: w.tag_rule,
 }

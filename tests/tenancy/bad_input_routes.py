@@ -99,6 +99,8 @@ def alpha(tenant_a, admin_a, agent_a, api):
     w.ids["note"] = post("note-list", note)["id"]
     w.ids["tag"] = post("tag-list", {"name": "gold"})["id"]
     w.ids["tag2"] = post("tag-list", {"name": "silver"})["id"]
+    rule = {"tag": "big", "condition": {"field": "total_spent", "op": "gte", "value": 1000}}
+    w.ids["tag_rule"] = post("tag-rule-list", rule)["id"]
     return w
 
 
@@ -113,6 +115,7 @@ AUDIENCE = """{"all": [
     {"field": "created_at", "op": "gte", "value": "2024-01-01T00:00:00+00:00"},
     {"field": "custom.since", "op": "gte", "value": "2024-01-01"}]}"""
 AUDIENCE_NUMBERS = "audience.all.1.value audience.all.2.value audience.all.5.value.0"
+CONDITION_NUMBERS = AUDIENCE_NUMBERS.replace("audience.", "condition.")
 CUSTOM = '{"nickname": "Nick", "loyalty_points": 5, "since": "2024-01-01"}'
 AT = "T10:00:00+00:00"
 
@@ -159,6 +162,12 @@ WRITES = [
     Write("tags", "patch", "tag-detail", "pk=$tag",
           '{"name": "Golden", "color": "#654321", "description": "Ours"}'),
     Write("tags", "post", "tag-merge", "pk=$tag", '{"into": $tag2}', "into"),
+    # smart-tag rules
+    Write("tag rules", "post", "tag-rule-list", "", f"""{{"tag": "Loyal", "name": "Loyal ones",
+        "condition": {AUDIENCE}, "is_active": true, "untag_when_unmatched": true}}""",
+          CONDITION_NUMBERS),
+    Write("tag rules", "patch", "tag-rule-detail", "pk=$tag_rule",
+          f'{{"tag": "Loyal", "name": "Loyal", "condition": {AUDIENCE}}}', CONDITION_NUMBERS),
     # lead sources, sub-sources and channels
     Write("sources", "post", "lead-source-list", "", """{"source_code": "FAIR",
         "source_name": "Fair", "description": "Trade fairs", "score_bonus": 5}""", "score_bonus"),

@@ -9,10 +9,10 @@ in bad_input_routes.py:
 - leads (create, PUT/PATCH, notes, convert, bulk status, assign), customers (create, PATCH,
   custom-field PATCH, capture), lead sources, sub-sources and channels, milestone types,
   templates, records, a record's status and a lead's template, callbacks (create, PATCH, status,
-  complete, assign, notes, auto-assign), campaigns (create, PATCH, audience-count, preview,
-  conversions, ad metrics, from the template library), the campaign catalogue (types, channels,
-  statuses, budget types, templates), custom-field definitions (create, PATCH, reorder,
-  industry template) and token sign-in, each with:
+  complete, assign, notes, auto-assign), smart-tag rules (create, PATCH), campaigns (create,
+  PATCH, audience-count, preview, conversions, ad metrics, from the template library), the
+  campaign catalogue (types, channels, statuses, budget types, templates), custom-field
+  definitions (create, PATCH, reorder, industry template) and token sign-in, each with:
   - a NUL byte in every string of the body, and in every key, one at a time: plain fields,
     codes and ids as text, list items (tags, sequences, KPIs, channels), custom values, JSON
     fields (metadata, validation rules) and every value of an audience condition;
@@ -163,7 +163,7 @@ def test_every_write_route_is_fed():
 
     fed = {write.name for write in WRITES}
     without_body = {"archive", "restore", "deactivate", "claim_next", "launch", "pause"}
-    without_body |= {"resume", "complete", "reopen", "destroy"}
+    without_body |= {"resume", "complete", "reopen", "destroy", "apply"}
     for name, _cls, actions, _kwargs in api_routes():
         for method, action in actions.items():
             if method in ("post", "put", "patch") and name not in fed:

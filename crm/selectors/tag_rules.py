@@ -1,0 +1,70 @@
+"""Reads for smart-tag rules: which the member sees (every member sees the tenant's rules;
+admins and managers write them), the one access selector, the active rules' compiled
+conditions, and which customers applying a rule would tag and untag."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from tenancy.access import one_or_404
+from tenancy.models import Membership, Tenant
+
+from ..conditions import Compiler, _Problem, compile_condition
+from ..models import Customer, CustomerTag, SmartTagRule
+
+
+def tag_rules_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[SmartTagRule]:
+    return SmartTagRule.objects.for_tenant(tenant).select_related("tag")
+
+
+def tag_rule_for(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    pk: object,
+    queryset: QuerySet[SmartTagRule] | None = None,
+) -> SmartTagRule:
+    """The rule `pk`, or Http404 (the same for a missing rule and another tenant's)."""
+    visible = tag_rules_visible_to(tenant=tenant, membership=membership)
+    return one_or_404(visible if queryset is None else queryset & visible, pk, what="rule")
+
+
+def active_tag_rules(tenant: Tenant) -> QuerySet[SmartTagRule]:
+    return SmartTagRule.objects.for_tenant(tenant).filter(is_active=True).select_related("tag")
+
+
+def compiled_tag_rules(tenant: Tenant, rules: Iterable[SmartTagRule]) -> dict[SmartTagRule, Q]:
+    """Each rule's condition as a Q, the tenant's custom fields read once for all of them. A
+    rule whose condition no longer compiles (its custom field was deleted since) is left out:
+    it matches no one, and untags no one, until it is fixed."""
+    compiler = Compiler(tenant)
+    compiled = {}
+    for rule in rules:
+        compiler.nodes = 0
+        try:
+            compiled[rule] = compiler.compile(rule.condition)
+        except _Problem:
+            continue
+    return compiled
+
+
+def tag_rule_changes(
+    rule: SmartTagRule,
+) -> tuple[QuerySet[Customer], QuerySet[Customer] | None]:
+    """The customers applying `rule` now would tag (matching, without the tag) and, when it
+    untags, untag (with the tag, matching neither it nor another active rule of the tag).
+    A ValidationError {"condition": …} when its condition no longer compiles."""
+    tenant = rule.tenant
+    customers = Customer.objects.for_tenant(tenant)
+    holders = CustomerTag.objects.filter(tenant=tenant, tag=rule.tag_id).values("customer_id")
+    matches = compile_condition(rule.condition, tenant=tenant, field="condition")
+    to_tag = customers.filter(matches).exclude(pk__in=holders)
+    if not rule.untag_when_unmatched:
+        return to_tag, None
+    keep = matches
+    for other, q in compiled_tag_rules(
+        tenant, active_tag_rules(tenant).filter(tag=rule.tag_id)
+    ).items():
+        if other.pk != rule.pk:
+            keep |= q
+    return to_tag, customers.filter(pk__in=holders).exclude(pk__in=customers.filter(keep))
