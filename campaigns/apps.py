@@ -9,6 +9,7 @@ class CampaignsConfig(AppConfig):
         from tenancy.signals import tenant_created
 
         from . import home, search
+        from .conditions import register_activities
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
         from .timeline import register_timeline
 
@@ -17,5 +18,6 @@ class CampaignsConfig(AppConfig):
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
         register_timeline()
+        register_activities()  # activity.campaign_opened / _clicked in crm's conditions
         home.register()  # the home page's panel (tenancy.home)
         search.register()  # the global search's group (tenancy.search)

@@ -10,6 +10,7 @@ class CrmConfig(AppConfig):
         from tenancy.signals import tenant_created
 
         from . import home, search
+        from .conditions import register_crm_activities
         from .services.sources import install_default_lead_configuration
         from .tasks import refresh_after_fields_changed
         from .timeline.providers import register_crm_providers
@@ -18,6 +19,7 @@ class CrmConfig(AppConfig):
             install_default_lead_configuration, dispatch_uid="crm-default-lead-configuration"
         )
         register_crm_providers()
+        register_crm_activities()  # activity.note_added in conditions
         # A field activated, deactivated or deleted changes every customer's completeness.
         active_fields_changed.connect(
             refresh_after_fields_changed, dispatch_uid="crm-refresh-scores-after-fields"

@@ -13,6 +13,7 @@ from .leads import (
     hot_lead_q,
 )
 from .notes import CustomerNote, NoteAction, NoteEvent
+from .segments import RebuildStatus, Segment, SegmentChange, SegmentMembership
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 from .tag_changes import CustomerTagChange
 
@@ -35,6 +36,10 @@ __all__ = [
     "NoteAction",
     "NoteEvent",
     "QUALIFIED_STATUSES",
+    "RebuildStatus",
+    "Segment",
+    "SegmentChange",
+    "SegmentMembership",
     "SourceType",
     "Tag",
     "code_validator",
