@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from tenancy.actors import Actor
 from tenancy.models import Tenant
 
+from .segments import segments_reevaluate
+
 
 def customers_changed(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
     """Re-evaluate the tenant's active smart-tag rules and segments for `customer_ids`.
@@ -18,3 +20,5 @@ def customers_changed(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor)
     ids = sorted(set(customer_ids))
     if not ids:
         return
+    # Segments read the tags the rules set: the rules go first.
+    segments_reevaluate(tenant=tenant, customer_ids=ids, by=by)
