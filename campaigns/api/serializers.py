@@ -6,6 +6,7 @@ refused (StrictFieldsMixin). The JSON fields are typed for the schema (.types)."
 from django.db import models
 from rest_framework import serializers
 
+from crm.api.conditions import ConditionField
 from crm.models import Customer
 from tenancy.api.config import serializer_fields
 from tenancy.api.fields import StrictFieldsMixin, TenantCodeField, TenantRelatedField
@@ -28,7 +29,6 @@ from .types import (
     AmountField,
     ChannelContentsField,
     CodeListField,
-    ConditionField,
     NamesField,
     ObjectField,
 )

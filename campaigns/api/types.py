@@ -6,7 +6,6 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from crm.conditions import MAX_DEPTH, MAX_NODES
 from tenancy.api.schema import VALIDATION_ERROR_SCHEMA
 
 
@@ -30,25 +29,6 @@ class AmountSchema(OpenApiSerializerFieldExtension):
 @extend_schema_field({"type": "object", "additionalProperties": {}})
 class ObjectField(serializers.JSONField):
     """A JSON object."""
-
-
-@extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": {},
-        "description": (
-            "A condition over customers: "
-            '`{"all": [<condition>, …]}` (every one holds; an empty all matches everyone), '
-            '`{"any": [<condition>, …]}`, `{"not": <condition>}` or '
-            '`{"field": "<name>", "op": "<operator>", "value": <value>}` with a core field '
-            "(first_name, last_name, email, phone, company, created_at, crm_score, "
-            "total_interactions, total_purchases, total_spent, last_contacted_at), `tags` or "
-            f"`custom.<key>`. At most {MAX_DEPTH} deep and {MAX_NODES} parts; `{{}}` is everyone."
-        ),
-    }
-)
-class ConditionField(serializers.JSONField):
-    """An audience condition (crm.conditions)."""
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
+from .segments import SegmentViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 from .timeline import CustomerTimelineViewSet
 
@@ -13,6 +14,7 @@ router.register("customization/lead-channels", LeadChannelViewSet, basename="lea
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("notes", NoteViewSet, basename="note")
+router.register("segments", SegmentViewSet, basename="segment")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

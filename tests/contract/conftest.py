@@ -27,6 +27,7 @@ from crm.models import LeadChannel, LeadSource, LeadSubSource
 from crm.selectors.customers import customers_visible_to
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.notes import notes_visible_to
+from crm.selectors.segments import segments_visible_to
 from customfields.models import FieldDefinition
 from demo.seed import seed_demo
 from milestones.models import MilestoneTemplate, MilestoneType
@@ -100,6 +101,7 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/campaigns/\{id\}/", "id", visible(campaigns_visible_to)),
     (r"/custom-fields/|/customers/", "field_key", field_keys),
     (r"/customers/\{id\}/", "id", visible(customers_visible_to)),
+    (r"/segments/\{id\}/", "id", visible(segments_visible_to)),
     (r"/budget-types/", "budget_type_code", codes(BudgetType, "budget_type_code")),
     (
         r"/campaign-channels/|/analytics/channel/",
