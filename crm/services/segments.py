@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Max, Min, Q, QuerySet, Value
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from tenancy.actors import Actor, actor_user, require_role
@@ -286,8 +286,12 @@ def _rebuild_chunk(segment: Segment, q: Q, low: int, high: int, now: datetime) -
         tenant=tenant, segment=segment, customer_id__gte=low, customer_id__lt=high
     )
     matched = customers.filter(q) if q else customers
-    entering = matched.exclude(pk__in=members.values("customer_id")).order_by()
-    leaving = members.exclude(customer_id__in=matched.values("pk")).order_by()
+    # NOT EXISTS, not NOT IN: PostgreSQL plans it as an anti-join.
+    member = SegmentMembership.objects.filter(
+        tenant=tenant, segment=segment, customer_id=OuterRef("pk")
+    )
+    entering = matched.filter(~Exists(member)).order_by()
+    leaving = members.filter(~Exists(matched.filter(pk=OuterRef("customer_id")))).order_by()
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
     _insert_select(
