@@ -6,6 +6,7 @@ only the preview evaluates a condition over the customer table."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -74,6 +75,8 @@ def segment_preview(
     """How many customers a condition matches now, and the first PREVIEW_SIZE of them (newest
     first): the builders' live count. `segment_id`: the segment being edited (a reference back
     to it is a cycle). A bad condition is a ValidationError({field: […]})."""
+    if segment_id is not None and not Segment.objects.for_tenant(tenant).filter(pk=segment_id):
+        raise ValidationError({"segment": [f"Unknown segment {segment_id}."]})
     q = compile_condition(conditions, tenant=tenant, field=field, segment_id=segment_id)
     matched = Customer.objects.for_tenant(tenant).filter(q)
     return Preview(
