@@ -5,10 +5,13 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
 
     def ready(self):
+        from crm.services.tags import on_tag_renamed
         from crm.signals import lead_won
         from tenancy.signals import tenant_created
 
         from . import home, search
+        from .conditions import register_activities
+        from .services.tag_names import follow_tag_rename
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
         from .timeline import register_timeline
 
@@ -17,5 +20,7 @@ class CampaignsConfig(AppConfig):
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
         register_timeline()
+        register_activities()  # activity.campaign_opened / _clicked in crm's conditions
+        on_tag_renamed(follow_tag_rename)  # audiences name tags
         home.register()  # the home page's panel (tenancy.home)
         search.register()  # the global search's group (tenancy.search)

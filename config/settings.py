@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     "campaigns-dispatch-due": {"task": "campaigns.dispatch_due", "schedule": 60.0},
     # Recency moves at each tenant's midnight, which falls at a different UTC hour per time
     # zone: hourly, writing only the scores that changed (a day's change once per tenant).
+    # Each tenant's segments that read the clock or the score are rebuilt right after its
+    # scores (crm.tasks.refresh_tenant_scores): one schedule keeps the order.
     "crm-refresh-scores": {"task": "crm.refresh_scores", "schedule": 3600.0},
 }
 

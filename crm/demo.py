@@ -16,6 +16,7 @@ from .services.customers import customer_create, lead_convert
 from .services.leads import lead_create, lead_update
 from .services.notes import note_create, task_complete
 from .services.scoring import InteractionKind, customer_record_interaction
+from .services.segments import segment_create, segment_rebuild
 from .services.tag_rules import tag_rule_create
 from .services.tags import tag_create
 
@@ -120,6 +121,39 @@ def seed_demo_crm(
     _seed_customers(tenant=tenant, by=manager, rng=rng)
     _seed_notes(tenant=tenant, by=manager, assignees=agents, rng=rng)
     _seed_tag_rules(tenant=tenant, by=manager)
+    _seed_segments(tenant=tenant, by=manager)
+
+
+SEGMENTS = [
+    ("VIP", "#b45309", {"field": "tags", "op": "has", "value": "vip"}),
+    (
+        "Inactive 90 days",
+        "#6b7280",
+        {
+            "any": [
+                {"field": "last_contacted_at", "op": "more_than_days_ago", "value": 90},
+                {"field": "last_contacted_at", "op": "is_empty"},
+            ]
+        },
+    ),
+    (
+        "Opened a campaign in the last 30 days",
+        "#2563eb",
+        {"field": "activity.campaign_opened", "op": "within_last_days", "value": 30},
+    ),
+]
+
+
+def _seed_segments(*, tenant: Tenant, by) -> None:
+    """Three segments, built now (their background rebuild runs again after the seed commits,
+    when the campaigns' opens are there too)."""
+    for order, (name, color, conditions) in enumerate(SEGMENTS):
+        segment = segment_create(
+            tenant=tenant,
+            by=by,
+            data={"name": name, "color": color, "order": order, "conditions": conditions},
+        )
+        segment_rebuild(segment_id=segment.pk)
 
 
 NOTES = [

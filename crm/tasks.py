@@ -1,11 +1,12 @@
-"""Celery tasks: thin wrappers around the score services. Without a broker they run eagerly in
-the calling process; with one, on the workers."""
+"""Celery tasks: thin wrappers around the score and segment services. Without a broker they run
+eagerly in the calling process; with one, on the workers."""
 
 from celery import shared_task
 
 from tenancy.models import Tenant
 
 from .services.scoring import scores_refresh
+from .services.segments import segment_rebuild, segments_refresh_timed
 
 
 @shared_task(name="crm.refresh_scores")
@@ -21,9 +22,21 @@ def refresh_scores() -> int:
 @shared_task(name="crm.refresh_tenant_scores")
 def refresh_tenant_scores(tenant_id: int) -> int:
     """One tenant's scores (writing only those that changed): hourly, and after its active
-    custom fields changed (completeness). Returns how many changed."""
+    custom fields changed (completeness); then its segments that read the clock or the score
+    (crm_score does not announce its changes customer by customer). Returns how many scores
+    changed."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
-    return scores_refresh(tenant=tenant) if tenant is not None else 0
+    if tenant is None:
+        return 0
+    changed = scores_refresh(tenant=tenant)
+    segments_refresh_timed(tenant=tenant)
+    return changed
+
+
+@shared_task(name="crm.rebuild_segment")
+def rebuild_segment(segment_id: int) -> str:
+    """A segment's full rebuild (crm.services.segments.segment_rebuild); returns its status."""
+    return segment_rebuild(segment_id=segment_id)
 
 
 def refresh_after_fields_changed(*, tenant, **kwargs) -> None:

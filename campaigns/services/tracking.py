@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Customer, Lead
+from crm.services.reactions import customers_changed
 from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import OPERATOR, Actor
 
@@ -72,6 +73,7 @@ def record_open(*, execution: CampaignExecution, now: datetime | None = None) ->
     now = now or timezone.now()
     _stamp_first(execution, "opened_at", now)
     _respond(execution, ResponseKind.OPEN, now)
+    _activity_changed(execution)
 
 
 @transaction.atomic
@@ -80,6 +82,16 @@ def record_click(*, execution: CampaignExecution, url: str, now: datetime | None
     _stamp_first(execution, "opened_at", now)
     _stamp_first(execution, "clicked_at", now)
     _respond(execution, ResponseKind.CLICK, now, url=url[:2000])
+    _activity_changed(execution)
+
+
+def _activity_changed(execution: CampaignExecution) -> None:
+    """Opens and clicks are conditions' activity (activity.campaign_opened, …): segments that
+    read them follow at once, not at the next hourly refresh."""
+    if execution.customer_id is not None:
+        customers_changed(
+            tenant=execution.tenant, customer_ids=[execution.customer_id], by=OPERATOR
+        )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from .customers import CustomerViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
+from .segments import SegmentViewSet
 from .sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 from .tag_rules import SmartTagRuleViewSet
 from .tags import TagViewSet
@@ -17,6 +18,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tags", TagViewSet, basename="tag")
 router.register("tag-rules", SmartTagRuleViewSet, basename="tag-rule")
+router.register("segments", SegmentViewSet, basename="segment")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

@@ -12,6 +12,7 @@ from .leads import (
     hot_lead_q,
 )
 from .notes import CustomerNote, NoteAction, NoteEvent
+from .segments import RebuildStatus, Segment, SegmentChange, SegmentMembership
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 from .tag_changes import CustomerTagChange
 from .tag_rules import SmartTagRule
@@ -37,6 +38,10 @@ __all__ = [
     "NoteEvent",
     "QUALIFIED_STATUSES",
     "SmartTagRule",
+    "RebuildStatus",
+    "Segment",
+    "SegmentChange",
+    "SegmentMembership",
     "SourceType",
     "Tag",
     "TAG_PALETTE",

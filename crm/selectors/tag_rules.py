@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from tenancy.access import one_or_404
 from tenancy.models import Membership, Tenant
 
-from ..conditions import Compiler, _Problem, compile_condition
+from ..conditions import Compiler, ConditionProblem, compile_condition
 from ..models import Customer, CustomerTag, SmartTagRule
 
 
@@ -40,10 +40,9 @@ def compiled_tag_rules(tenant: Tenant, rules: Iterable[SmartTagRule]) -> dict[Sm
     compiler = Compiler(tenant)
     compiled = {}
     for rule in rules:
-        compiler.nodes = 0
         try:
-            compiled[rule] = compiler.compile(rule.condition)
-        except _Problem:
+            compiled[rule], _ = compiler.compile_one(rule.condition)
+        except ConditionProblem:
             continue
     return compiled
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from tenancy.actors import Actor
 from tenancy.models import Tenant
 
+from .segments import segments_reevaluate
 from .tag_rules import rules_reapply
 
 
@@ -21,3 +22,5 @@ def customers_changed(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor)
     if not ids:
         return
     rules_reapply(tenant=tenant, customer_ids=ids, by=by)
+    # Segments read the tags the rules set: the rules go first.
+    segments_reevaluate(tenant=tenant, customer_ids=ids, by=by)

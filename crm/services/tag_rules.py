@@ -15,7 +15,7 @@ When rules run:
 A rule may not loop on the tags it sets: a rule reading its own tag, or active rules forming a
 chain back to it (A tags x when a customer has y, B tags y when it has x), is refused at save."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,8 +27,8 @@ from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 
-from ..conditions import TAG_OPS, compile_condition
-from ..models import CustomerTag, CustomerTagChange, SmartTagRule, Tag
+from ..conditions import TAG_OPS, compile_condition, rename_tag
+from ..models import CustomerTag, CustomerTagChange, Segment, SmartTagRule, Tag
 from ..selectors.matching import matching
 from ..selectors.tag_rules import active_tag_rules, compiled_tag_rules, tag_rule_changes
 from . import reactions
@@ -46,22 +46,12 @@ APPLY_CHUNK = 2000
 # Customers re-evaluated per statement after a change (a bulk edit may announce thousands).
 REAPPLY_CHUNK = 1000
 
-# {"<key>": <value>} conditions other than fields that stand for another condition, which may
-# read tags too: key -> resolve(tenant, value) -> the condition referred to (None: unknown).
-# The segments register "segment" here, so a rule reading a segment that reads its own tag is
-# a loop as well.
-ConditionReference = Callable[[Tenant, Any], Any]
-CONDITION_REFERENCES: dict[str, ConditionReference] = {}
-
-
-def register_condition_reference(key: str, resolve: ConditionReference) -> None:
-    CONDITION_REFERENCES[key] = resolve
-
 
 def condition_tag_names(condition: Any, *, tenant: Tenant) -> set[str]:
-    """The tag names a condition reads (fields `tags`, through referenced conditions too)."""
+    """The tag names a condition reads (fields `tags`, and those of the segments it refers to:
+    a rule reading a segment that reads the rule's own tag is a loop as well)."""
     found: set[str] = set()
-    seen: set[tuple[str, str]] = set()
+    seen: set[int] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, list):
@@ -78,13 +68,24 @@ def condition_tag_names(condition: Any, *, tenant: Tenant) -> set[str]:
             names = [value] if isinstance(value, str) else value
             if isinstance(names, list):
                 found.update(n.strip().lower() for n in names if isinstance(n, str))
-        for key, resolve in CONDITION_REFERENCES.items():
-            if key in node and (key, repr(node[key])) not in seen:
-                seen.add((key, repr(node[key])))
-                walk(resolve(tenant, node[key]))
+        segment_id = node.get("segment")
+        if isinstance(segment_id, int) and segment_id not in seen:
+            seen.add(segment_id)
+            segment = Segment.objects.for_tenant(tenant).filter(pk=segment_id)
+            walk(segment.values_list("conditions", flat=True).first())
 
     walk(condition)
     return found
+
+
+def follow_tag_rename(tenant: Tenant, old: str, new: str) -> None:
+    """A renamed or merged tag (crm.services.tags.on_tag_renamed): rules whose condition names
+    it name the new one (the customers they tag are the same; after a merge the customers whose
+    tags moved are re-evaluated by the merge itself)."""
+    for rule in SmartTagRule.objects.for_tenant(tenant):
+        condition, changed = rename_tag(rule.condition, old, new)
+        if changed:
+            SmartTagRule.objects.filter(pk=rule.pk).update(condition=condition)
 
 
 # ---------------------------------------------------------------------------------------------

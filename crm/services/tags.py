@@ -28,6 +28,7 @@ from ..models import (
     CustomerTagChange,
     LeadActivity,
     LeadTag,
+    SmartTagRule,
     Tag,
     palette_color,
 )
@@ -321,6 +322,8 @@ def tag_merge(*, source: Tag, into: Tag, by: Actor) -> Tag:
         message=f"Tag “{source.name}” merged into “{into.name}”.",
         changes={"tags": {"removed": [source.name], "added": [into.name]}},
     )
+    # The rules that gave `source` give `into` from now on (deleting the tag would delete them).
+    SmartTagRule.objects.filter(tenant=tenant, tag=source).update(tag=into)
     old_name = source.name
     _delete_links_and_tag(source)
     _announce_rename(tenant, old_name, into.name)

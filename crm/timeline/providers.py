@@ -8,6 +8,7 @@ from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
 from ..selectors.leads import leads_visible_to
 from .notes import register_note_provider
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
+from .segments import register_segment_provider
 
 # Lead activity that is the lead's own story (kind "lead"); the rest is "lead_activity".
 LEAD_STORY = (ActivityKind.CREATED, ActivityKind.STATUS)
@@ -142,3 +143,4 @@ def register_crm_providers() -> None:
     register(Provider(source="field_change", kinds=("field_change",), fetch=field_changes))
     register(Provider(source="tag", kinds=("tag_added", "tag_removed"), fetch=tag_changes))
     register(Provider(source="lead", kinds=("lead", "lead_activity"), fetch=lead_activity))
+    register_segment_provider()

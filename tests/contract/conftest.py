@@ -27,6 +27,7 @@ from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.selectors.customers import customers_visible_to
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.notes import notes_visible_to
+from crm.selectors.segments import segments_visible_to
 from crm.selectors.tag_rules import tag_rules_visible_to
 from customfields.models import FieldDefinition
 from demo.seed import seed_demo
@@ -102,6 +103,7 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/custom-fields/|/customers/", "field_key", field_keys),
     (r"/customers/\{id\}/", "id", visible(customers_visible_to)),
     (r"/tags/\{id\}/", "id", lambda member: pks(Tag.objects.for_tenant(member.tenant))),
+    (r"/segments/\{id\}/", "id", visible(segments_visible_to)),
     (r"/budget-types/", "budget_type_code", codes(BudgetType, "budget_type_code")),
     (
         r"/campaign-channels/|/analytics/channel/",

@@ -5,6 +5,7 @@ from datetime import date
 
 from crm.api.leads import LeadViewSet
 from crm.api.notes import NoteViewSet
+from crm.api.segments import SegmentViewSet
 from crm.api.sources import LeadChannelViewSet, LeadSourceViewSet, LeadSubSourceViewSet
 from crm.api.tag_rules import SmartTagRuleViewSet
 from crm.api.tags import TagViewSet
@@ -15,11 +16,13 @@ from crm.models import (
     LeadChannel,
     LeadSource,
     LeadSubSource,
+    Segment,
     SmartTagRule,
     Tag,
 )
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
+from crm.services.segments import segment_create, segment_rebuild
 from crm.services.tag_rules import tag_rule_create
 from tenancy.actors import OPERATOR
 from tenancy.api.members import MemberViewSet
@@ -71,6 +74,16 @@ def build(world, tenant) -> None:
         by=world.agent,
         data={"customer": world.note_customer, "note": "zqxbeta note on a customer"},
     )
+    world.segment = segment_create(
+        tenant=tenant,
+        by=OPERATOR,
+        data={
+            "name": "Zqxbeta segment",
+            "description": "zqxbeta",
+            "conditions": {"field": "first_name", "op": "eq", "value": "Zqxbeta"},
+        },
+    )
+    segment_rebuild(segment_id=world.segment.pk)
     world.task = note_create(
         tenant=tenant,
         by=OPERATOR,
@@ -123,6 +136,12 @@ def snapshot(world) -> tuple:
         ),
         tuple(lead.lead_tags.order_by("pk").values_list("tag_id", flat=True)),
         tuple(
+            Segment.objects.filter(tenant=world.lead.tenant).values_list(
+                "pk", "name", "conditions", "is_active", "status"
+            )
+        ),
+        world.segment.memberships.count(),
+        tuple(
             CustomerNote.objects.filter(tenant=world.lead.tenant)
             .order_by("pk")
             .values_list("pk", "note", "is_task", "is_completed", "due_date", "assigned_to")
@@ -146,6 +165,7 @@ DETAIL_KWARGS = {
     MemberViewSet: lambda w: {"user_id": w.agent.user_id},
     NoteViewSet: lambda w: {"pk": w.task.pk},
     TagViewSet: lambda w: {"pk": w.tag.pk},
+    SegmentViewSet: lambda w: {"pk": w.segment.pk},
     # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
     CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
     SmartTagRuleViewSet: lambda w: {"pk": w.tag_rule.pk},
@@ -172,6 +192,11 @@ FOREIGN_POSTS = {
             "assigned_to": w.agent.user_id,
         },
     ],
+    "segment-list": lambda w, a: [{"name": "X", "conditions": {"segment": w.segment.pk}}],
+    "segment-preview": lambda w, a: [
+        {"conditions": {"segment": w.segment.pk}},
+        {"conditions": {}, "segment": w.segment.pk},
+    ],
     "lead-assign": lambda w, a: [
         {"lead_ids": [w.lead.pk], "agent_id": a.user_id},
         {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},
@@ -189,6 +214,7 @@ _LEAD_FILTERS = {
 FOREIGN_FILTERS = {
     "lead-list": _LEAD_FILTERS,
     "lead-statistics": _LEAD_FILTERS,
+    "customer-list": {"segment": lambda w: w.segment.pk},
     "note-list": {
         "customer": lambda w: w.note_customer.pk,
         "lead": lambda w: w.lead.pk,
@@ -203,6 +229,7 @@ ADMIN_OBJECTS = {
     Lead: lambda w: w.lead,
     CustomerNote: lambda w: w.task,
     Tag: lambda w: w.tag,
+    Segment: lambda w: w.segment,
     Membership: lambda w: w.agent,
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,

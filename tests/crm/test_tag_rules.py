@@ -13,7 +13,6 @@ from crm.services.customers import customer_update
 from crm.services.scoring import InteractionKind, customer_record_interaction
 from crm.services.tag_rules import (
     condition_tag_names,
-    register_condition_reference,
     rules_reapply,
     tag_rule_apply,
     tag_rule_create,
@@ -277,30 +276,39 @@ def test_an_update_that_would_loop_is_refused(tenant_a):
     assert second.condition == BIG
 
 
-def test_condition_tag_names_walks_groups_and_references(tenant_a):
+def test_condition_tag_names_walks_groups_and_segments(tenant_a, manager_a):
+    from crm.services.segments import segment_create
+
+    inner = segment_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={"name": "Deep", "conditions": HAS_VIP | {"value": "deep"}},
+    )
+    outer = segment_create(
+        tenant=tenant_a, by=manager_a, data={"name": "Outer", "conditions": {"segment": inner.pk}}
+    )
     condition = {
         "all": [
             {"any": [HAS_VIP, {"field": "tags", "op": "has_any", "value": [" Gold", "x"]}]},
             {"not": {"field": "tags", "op": "has_none", "value": ["cold"]}},
             {"field": "first_name", "op": "eq", "value": "tags"},
-            {"ref": 1},
+            {"segment": outer.pk},
         ]
     }
-    register_condition_reference(
-        "ref", lambda tenant, value: {"all": [{"ref": value}, HAS_VIP | {"value": "deep"}]}
-    )
-    try:
-        assert condition_tag_names(condition, tenant=tenant_a) == {
-            "vip",
-            "gold",
-            "x",
-            "cold",
-            "deep",
-        }
-    finally:
-        from crm.services import tag_rules
+    assert condition_tag_names(condition, tenant=tenant_a) == {"vip", "gold", "x", "cold", "deep"}
 
-        tag_rules.CONDITION_REFERENCES.pop("ref")
+
+def test_a_rule_reading_a_segment_that_reads_its_tag_is_a_loop(tenant_a, manager_a):
+    from crm.services.segments import segment_create
+
+    deep = segment_create(
+        tenant=tenant_a,
+        by=manager_a,
+        data={"name": "Deep", "conditions": HAS_VIP | {"value": "deep"}},
+    )
+    with pytest.raises(ValidationError) as refused:
+        rule(tenant_a, "deep", {"segment": deep.pk}, by=manager_a)
+    assert "condition" in refused.value.message_dict
 
 
 # -- validation and roles ------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def alpha(tenant_a, admin_a, agent_a, api):
     w.ids["tag2"] = post("tag-list", {"name": "silver"})["id"]
     rule = {"tag": "big", "condition": {"field": "total_spent", "op": "gte", "value": 1000}}
     w.ids["tag_rule"] = post("tag-rule-list", rule)["id"]
+    w.ids["segment"] = post("segment-list", {"name": "Regulars", "conditions": {}})["id"]
     return w
 
 
@@ -150,6 +151,15 @@ WRITES = [
           "loyalty_points"),
     Write("customers", "post", "customer-capture", "pk=$customer field_key=nickname",
           '{"text": "Cid"}'),
+    # segments
+    Write("segments", "post", "segment-list", "", f"""{{"name": "Big", "description": "d",
+        "conditions": {AUDIENCE}, "color": "#112233", "order": 2, "is_active": true}}""",
+          f"order {AUDIENCE_NUMBERS.replace('audience.', 'conditions.')}"),
+    Write("segments", "patch", "segment-detail", "pk=$segment",
+          '{"name": "Big ones", "conditions": {}, "order": 1}', "order"),
+    Write("segments", "post", "segment-preview", "", f"""{{"conditions": {AUDIENCE},
+        "segment": $segment}}""",
+          f"segment {AUDIENCE_NUMBERS.replace('audience.', 'conditions.')}"),
     # notes and tasks
     Write("notes", "post", "note-list", "", """{"customer": $customer, "note": "Wants a quote",
         "is_task": true, "due_date": "2030-05-01", "due_time": "10:30:00",

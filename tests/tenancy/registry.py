@@ -40,7 +40,11 @@ def merged(name: str) -> dict | set:
         return set().union(*parts)
     result: dict = {}
     for part in parts:
-        result.update(part)
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(result.get(key), dict):
+                result[key] = {**result[key], **value}  # two apps' filters of one route
+            else:
+                result[key] = value
     return result
 
 

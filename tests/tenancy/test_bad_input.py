@@ -163,7 +163,7 @@ def test_every_write_route_is_fed():
 
     fed = {write.name for write in WRITES}
     without_body = {"archive", "restore", "deactivate", "claim_next", "launch", "pause"}
-    without_body |= {"resume", "complete", "reopen", "destroy", "apply"}
+    without_body |= {"resume", "complete", "reopen", "destroy", "apply", "rebuild"}
     for name, _cls, actions, _kwargs in api_routes():
         for method, action in actions.items():
             if method in ("post", "put", "patch") and name not in fed:
@@ -260,6 +260,7 @@ def fill(path: str, w) -> str:
         ("milestone-templates", "id"): w.ms_template,
         ("campaign-executions", "id"): 1,
         ("notes", "id"): w.note,
+        ("segments", "id"): w.segment,
         ("milestone-types", "type_code"): "LEAD_GENERATED",
         ("campaign-types", "type_code"): "EMAIL_BLAST",
         ("type", "type_code"): "EMAIL_BLAST",

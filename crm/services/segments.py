@@ -1,0 +1,396 @@
+"""Writes for segments: create, change, delete, and keeping their stored membership equal to
+their condition.
+
+Membership moves two ways, both set-based:
+- incrementally: `segments_reevaluate` for the customers a change touched, called by
+  crm.services.reactions.customers_changed in the changing transaction (one statement tells
+  which of those customers match which active segment; one reads their current memberships;
+  the difference is inserted / deleted with its SegmentChange rows);
+- in full: `segment_rebuild`, after a segment is created, its condition changes (or that of a
+  segment it refers to), it is switched back on, on `POST segments/{id}/rebuild/`, and hourly
+  for conditions that read the clock (crm.tasks.refresh_segments). It walks the customers in
+  chunks of ids, each chunk one transaction of INSERT … SELECT / DELETE statements for the
+  difference, writing its progress (processed / total) as it goes; it runs on the Celery
+  workers when a broker is configured, in this process after the commit otherwise.
+
+Who may write: admins and managers of the tenant (agents read segments and their members).
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+
+from tenancy.actors import Actor, actor_user, require_role
+from tenancy.models import Role, Tenant
+from tenancy.services.common import assign_fields, reverted_on_refusal, save_validated
+
+from ..conditions import Compiler, ConditionProblem, analyse_condition, rename_tag
+from ..models import Customer, RebuildStatus, Segment, SegmentChange, SegmentMembership
+from ..selectors.matching import matching
+
+logger = logging.getLogger(__name__)
+
+SEGMENT_WRITE_ROLES = (Role.ADMIN, Role.MANAGER)
+# What a member writes; the rest (rebuild state, counts) is kept by these services.
+SEGMENT_FIELDS = ("name", "description", "conditions", "color", "order", "is_active")
+REBUILD_CHUNK = 20_000  # customer ids per rebuild transaction
+
+
+def require_segment_writer(by: Actor, *, tenant: Tenant) -> None:
+    require_role(
+        by, tenant=tenant, roles=SEGMENT_WRITE_ROLES, message="Only admins and managers do this."
+    )
+
+
+def referenced_segments(condition: Any) -> set[int]:
+    """The ids a condition names in `{"segment": id}` (directly, not through them)."""
+    found: set[int] = set()
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            ref = node.get("segment")
+            if isinstance(ref, int) and not isinstance(ref, bool) and len(node) == 1:
+                found.add(ref)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def dependent_segments(*, tenant: Tenant, segment_id: int) -> list[int]:
+    """The segments whose condition refers to `segment_id`, directly or through others (their
+    members change with its condition, since references are inlined)."""
+    refs = {
+        pk: referenced_segments(conditions)
+        for pk, conditions in Segment.objects.for_tenant(tenant).values_list("pk", "conditions")
+    }
+    found: list[int] = []
+    frontier = {segment_id}
+    while frontier:
+        frontier = {pk for pk, named in refs.items() if named & frontier and pk not in found} - {
+            segment_id
+        }
+        found.extend(sorted(frontier))
+    return found
+
+
+def _validate(segment: Segment) -> None:
+    """Every problem at once: the fields and the condition (cycles through this segment)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        segment.full_clean(
+            exclude=["conditions", "created_by"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if "name" not in errors:
+        name = segment.name.strip()
+        taken = Segment.objects.for_tenant(segment.tenant).filter(name__iexact=name)
+        if segment.pk is not None:
+            taken = taken.exclude(pk=segment.pk)
+        if taken.exists():
+            errors["name"] = [f"A segment named “{name}” exists already."]
+        segment.name = name
+    if not isinstance(segment.conditions, dict):
+        errors["conditions"] = ["Give a condition object ({} is every customer)."]
+    else:
+        try:
+            analyse_condition(
+                segment.conditions, tenant=segment.tenant, field="conditions", segment_id=segment.pk
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _queue_rebuilds(segment_ids: Iterable[int]) -> None:
+    """Mark the segments queued and start their rebuilds after the commit: on the workers
+    with a broker, in this process without one (as campaign sending does)."""
+    from ..tasks import rebuild_segment  # tasks call services; imported here to keep that one way
+
+    ids = list(dict.fromkeys(segment_ids))
+    if not ids:
+        return
+    Segment.objects.filter(pk__in=ids).update(status=RebuildStatus.QUEUED, error="")
+    if rebuild_segment.app.conf.task_always_eager:
+        transaction.on_commit(lambda: [rebuild_segment.apply((pk,)) for pk in ids])
+    else:
+        transaction.on_commit(lambda: [rebuild_segment.delay(pk) for pk in ids])
+
+
+@transaction.atomic
+def segment_create(*, tenant: Tenant, by: Actor, data: Mapping[str, Any]) -> Segment:
+    """A new segment from `data` (SEGMENT_FIELDS); its members are filled by a rebuild that
+    starts after the commit (status `queued`, then `running`, then `idle`)."""
+    require_segment_writer(by, tenant=tenant)
+    segment = Segment(tenant=tenant, created_by=actor_user(by))
+    assign_fields(segment, dict(data), allowed=SEGMENT_FIELDS)
+    _validate(segment)
+    save_validated(segment, exclude=["conditions"])
+    if segment.is_active:
+        _queue_rebuilds([segment.pk])
+        segment.status = RebuildStatus.QUEUED
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, by: Actor, data: Mapping[str, Any]) -> Segment:
+    """Change the fields given. A changed condition rebuilds the segment and every segment
+    that refers to it; switching a segment back on rebuilds it (inactive segments are not kept
+    current; switching one off keeps its members as they were)."""
+    require_segment_writer(by, tenant=segment.tenant)
+    with reverted_on_refusal(segment):
+        changes = assign_fields(segment, dict(data), allowed=SEGMENT_FIELDS)
+        _validate(segment)
+        save_validated(segment, exclude=["conditions"])
+    rebuild: list[int] = []
+    if "conditions" in changes:
+        rebuild = [segment.pk, *dependent_segments(tenant=segment.tenant, segment_id=segment.pk)]
+    if "is_active" in changes and segment.is_active:
+        rebuild.insert(0, segment.pk)
+    active = set(
+        Segment.objects.filter(pk__in=rebuild, is_active=True).values_list("pk", flat=True)
+    )
+    _queue_rebuilds(pk for pk in rebuild if pk in active)
+    segment.refresh_from_db(fields=["status", "error"])
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment, by: Actor) -> None:
+    """Delete the segment with its memberships and history; refused while another segment's
+    condition refers to it."""
+    require_segment_writer(by, tenant=segment.tenant)
+    users = [
+        name
+        for name, conditions in Segment.objects.for_tenant(segment.tenant)
+        .exclude(pk=segment.pk)
+        .values_list("name", "conditions")
+        if segment.pk in referenced_segments(conditions)
+    ]
+    if users:
+        raise ValidationError(
+            {"detail": [f"{', '.join(sorted(users))} refer(s) to this segment: change that first."]}
+        )
+    segment.delete()
+
+
+def follow_tag_rename(tenant: Tenant, old: str, new: str) -> None:
+    """A renamed or merged tag (crm.services.tags.on_tag_renamed): segments naming it name the
+    new one, and are rebuilt with the segments referring to them (after a merge, customers who
+    had only the kept tag match now)."""
+    rewritten = []
+    for pk, conditions in Segment.objects.for_tenant(tenant).values_list("pk", "conditions"):
+        conditions, changed = rename_tag(conditions, old, new)
+        if changed:
+            Segment.objects.filter(pk=pk).update(conditions=conditions)
+            rewritten.append(pk)
+    rebuild = [
+        *rewritten,
+        *(d for pk in rewritten for d in dependent_segments(tenant=tenant, segment_id=pk)),
+    ]
+    active = set(
+        Segment.objects.filter(pk__in=rebuild, is_active=True).values_list("pk", flat=True)
+    )
+    _queue_rebuilds(pk for pk in rebuild if pk in active)
+
+
+@transaction.atomic
+def segment_request_rebuild(*, segment: Segment, by: Actor) -> Segment:
+    """Queue a full rebuild (the API's `rebuild/`, the pages' button)."""
+    require_segment_writer(by, tenant=segment.tenant)
+    if not segment.is_active:
+        raise ValidationError({"is_active": ["Switch the segment on to rebuild it."]})
+    _queue_rebuilds([segment.pk])
+    segment.refresh_from_db(fields=["status", "error"])
+    return segment
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental
+
+
+def segments_reevaluate(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
+    """Bring the active segments' membership of `customer_ids` up to date, with a SegmentChange
+    for each customer who entered or left. A helper of the writing services (they checked `by`
+    and hold the transaction); not a way in. A segment whose condition no longer compiles (a
+    custom field it names was deleted) is left as it is and marked failed."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    rows = list(Segment.objects.for_tenant(tenant).values_list("pk", "conditions", "is_active"))
+    if not any(active for _, _, active in rows):
+        return
+    now = timezone.now()
+    compiler = Compiler(tenant, now=now, segments={pk: c for pk, c, _ in rows})
+    conditions: dict[int, Q] = {}
+    broken: dict[int, str] = {}
+    for pk, condition, active in rows:
+        if not active:
+            continue
+        try:
+            conditions[pk] = compiler.compile_one(condition, segment_id=pk)[0]
+        except ConditionProblem as problem:
+            broken[pk] = str(problem)
+    found = matching(tenant=tenant, conditions=conditions, customer_ids=ids)
+    current: dict[int, set[int]] = {pk: set() for pk in conditions}
+    for segment_id, customer_id in SegmentMembership.objects.filter(
+        tenant=tenant, customer_id__in=ids, segment_id__in=list(conditions)
+    ).values_list("segment_id", "customer_id"):
+        current[segment_id].add(customer_id)
+    entered = [(s, c) for s in conditions for c in sorted(found[s] - current[s])]
+    left = [(s, c) for s in conditions for c in sorted(current[s] - found[s])]
+    if entered:
+        SegmentMembership.objects.bulk_create(
+            [
+                SegmentMembership(tenant=tenant, segment_id=s, customer_id=c, since=now)
+                for s, c in entered
+            ],
+            ignore_conflicts=True,
+        )
+    if left:
+        gone = Q()
+        for s in {s for s, _ in left}:
+            gone |= Q(segment_id=s, customer_id__in=[c for t, c in left if t == s])
+        SegmentMembership.objects.filter(gone, tenant=tenant).delete()
+    if entered or left:
+        SegmentChange.objects.bulk_create(
+            [
+                SegmentChange(tenant=tenant, segment_id=s, customer_id=c, entered=True, at=now)
+                for s, c in entered
+            ]
+            + [
+                SegmentChange(tenant=tenant, segment_id=s, customer_id=c, entered=False, at=now)
+                for s, c in left
+            ]
+        )
+    for pk, message in broken.items():
+        Segment.objects.filter(pk=pk).exclude(status=RebuildStatus.FAILED).update(
+            status=RebuildStatus.FAILED, error=message[:500]
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Full rebuild
+
+
+def _insert_select(model: type[models.Model], columns: list[str], rows: QuerySet) -> int:
+    """INSERT INTO model (columns) SELECT …: the rows never travel through Python. `rows` is a
+    values_list of exactly `columns`, in order. Conflicts (a concurrent writer inserted the
+    same membership) are skipped."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql} ON CONFLICT DO NOTHING",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _rebuild_chunk(segment: Segment, q: Q, low: int, high: int, now: datetime) -> int:
+    """Make the members among customer ids [low, high) exactly those matching `q`; returns
+    how many customers the chunk holds."""
+    tenant = segment.tenant
+    customers = Customer.objects.filter(tenant=tenant, pk__gte=low, pk__lt=high)
+    members = SegmentMembership.objects.filter(
+        tenant=tenant, segment=segment, customer_id__gte=low, customer_id__lt=high
+    )
+    matched = customers.filter(q) if q else customers
+    # NOT EXISTS, not NOT IN: PostgreSQL plans it as an anti-join.
+    member = SegmentMembership.objects.filter(
+        tenant=tenant, segment=segment, customer_id=OuterRef("pk")
+    )
+    entering = matched.filter(~Exists(member)).order_by()
+    leaving = members.filter(~Exists(matched.filter(pk=OuterRef("customer_id")))).order_by()
+    # Left-and-entered rows first (the difference is still visible), then the move itself.
+    fixed = {"s": Value(segment.pk), "at": Value(now)}
+    _insert_select(
+        SegmentChange,
+        ["tenant", "segment", "customer", "entered", "at"],
+        entering.annotate(**fixed, e=Value(True)).values_list("tenant_id", "s", "pk", "e", "at"),
+    )
+    _insert_select(
+        SegmentChange,
+        ["tenant", "segment", "customer", "entered", "at"],
+        leaving.annotate(e=Value(False), at2=Value(now)).values_list(
+            "tenant_id", "segment_id", "customer_id", "e", "at2"
+        ),
+    )
+    _insert_select(
+        SegmentMembership,
+        ["tenant", "segment", "customer", "since"],
+        entering.annotate(**fixed).values_list("tenant_id", "s", "pk", "at"),
+    )
+    leaving._raw_delete(leaving.db)
+    return customers.count()
+
+
+def segment_rebuild(*, segment_id: int, chunk_size: int = REBUILD_CHUNK) -> str:
+    """Rebuild one segment's membership from its condition (the worker's side of a rebuild:
+    the task calls it; the writes that asked for it checked their actor). Returns the status
+    it ends in. A failure is recorded on the segment (status `failed`, `error`), not raised:
+    a rebuild run after a commit must not break the request that committed."""
+    segment = Segment.objects.select_related("tenant").filter(pk=segment_id).first()
+    if segment is None:
+        return "gone"
+    if not segment.is_active:
+        Segment.objects.filter(pk=segment.pk).update(status=RebuildStatus.IDLE)
+        return RebuildStatus.IDLE
+    tenant = segment.tenant
+    now = timezone.now()
+    try:
+        q = analyse_condition(
+            segment.conditions, tenant=tenant, field="conditions", now=now, segment_id=segment.pk
+        )[0]
+        customers = Customer.objects.for_tenant(tenant)
+        bounds = customers.aggregate(low=Min("pk"), high=Max("pk"))
+        total = customers.count()
+        Segment.objects.filter(pk=segment.pk).update(
+            status=RebuildStatus.RUNNING, processed=0, total=total, error=""
+        )
+        processed = 0
+        if bounds["low"] is not None:
+            for low in range(bounds["low"], bounds["high"] + 1, chunk_size):
+                with transaction.atomic():
+                    processed += _rebuild_chunk(segment, q, low, low + chunk_size, now)
+                    Segment.objects.filter(pk=segment.pk).update(processed=min(processed, total))
+        # Customers of the tenant deleted meanwhile took their memberships with them.
+        Segment.objects.filter(pk=segment.pk).update(
+            status=RebuildStatus.IDLE, processed=total, rebuilt_at=timezone.now()
+        )
+        return RebuildStatus.IDLE
+    except ValidationError as exc:
+        message = " ".join(m for ms in exc.message_dict.values() for m in ms)
+    except Exception as exc:  # recorded for the pages and the API; the worker logs it
+        logger.exception("Rebuilding segment %s failed", segment.pk)
+        message = f"{type(exc).__name__}: {exc}"
+    Segment.objects.filter(pk=segment.pk).update(status=RebuildStatus.FAILED, error=message[:500])
+    return RebuildStatus.FAILED
+
+
+def segments_refresh_timed(*, tenant: Tenant) -> list[int]:
+    """Rebuild, in this process, every active segment of the tenant whose condition reads the
+    clock (relative dates, activity windows, crm_score); returns their ids. Hourly, after the
+    score refresh (crm.tasks), and `manage.py refresh_segments`."""
+    timed = []
+    for pk, conditions in (
+        Segment.objects.for_tenant(tenant).filter(is_active=True).values_list("pk", "conditions")
+    ):
+        try:
+            if analyse_condition(conditions, tenant=tenant, segment_id=pk)[1]:
+                timed.append(pk)
+        except ValidationError:
+            timed.append(pk)  # the rebuild records why it fails
+    for pk in timed:
+        segment_rebuild(segment_id=pk)
+    return timed
