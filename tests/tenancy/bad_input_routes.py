@@ -145,6 +145,11 @@ WRITES = [
           "loyalty_points"),
     Write("customers", "post", "customer-capture", "pk=$customer field_key=nickname",
           '{"text": "Cid"}'),
+    Write("customers", "post", "customer-bulk", "", f"""{{"customer_ids": [$customer],
+        "add_tags": ["vip"], "remove_tags": ["old"], "custom_fields": {CUSTOM}}}""",
+          "customer_ids.0 custom_fields.loyalty_points"),
+    Write("customers", "post", "customer-bulk-delete", "", '{"customer_ids": [$customer]}',
+          "customer_ids.0"),
     # notes and tasks
     Write("notes", "post", "note-list", "", """{"customer": $customer, "note": "Wants a quote",
         "is_task": true, "due_date": "2030-05-01", "due_time": "10:30:00",
