@@ -14,13 +14,14 @@ many customers, which cannot be undone, managers and admins only (CUSTOMER_BULK_
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, IntegerField, Model, QuerySet, Value
 from django.utils import timezone
 
+from customfields.models import FieldDefinition
 from customfields.services.values import active_definitions, clean_values, write_values_many
 from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
@@ -163,8 +164,17 @@ def _retag(
     return touched
 
 
-@transaction.atomic
-def customers_bulk_update(
+class BulkUpdate(NamedTuple):
+    """A checked bulk edit: what `customers_bulk_update` writes."""
+
+    ids: list[int]
+    add: list[str]
+    remove: list[str]
+    cleaned: dict[str, Any]
+    definitions: dict[str, FieldDefinition]
+
+
+def customers_bulk_update_check(
     *,
     tenant: Tenant,
     by: Actor,
@@ -172,13 +182,11 @@ def customers_bulk_update(
     add_tags: Iterable[str] = (),
     remove_tags: Iterable[str] = (),
     custom_fields: Mapping[str, Any] | None = None,
-) -> int:
-    """Add `add_tags`, remove `remove_tags` and set `custom_fields` ({field_key: value}, the
-    tenant's active fields) on every customer of `customer_ids`. Returns how many customers
-    changed (a customer that already had the tags and values is not counted).
-
-    Every problem is reported at once as a ValidationError keyed `customer_ids`, `add_tags`,
-    `remove_tags`, `custom_fields.<key>` or `detail`, and then nothing is written."""
+) -> BulkUpdate:
+    """Everything `customers_bulk_update` checks, writing nothing: a page asks it before its
+    confirmation step, so it never asks to confirm what would be refused. Every problem at once
+    as a ValidationError keyed `customer_ids`, `add_tags`, `remove_tags`,
+    `custom_fields.<key>` or `detail`; PermissionDenied for a member who may not edit."""
     require_role(by, tenant=tenant, roles=CUSTOMER_WRITE_ROLES)
     custom_fields = dict(custom_fields or {})
     errors: dict[str, list[str]] = {}
@@ -214,7 +222,31 @@ def customers_bulk_update(
             )
     if errors:
         raise ValidationError(errors)
+    return BulkUpdate(ids, add, remove, cleaned, definitions)
 
+
+@transaction.atomic
+def customers_bulk_update(
+    *,
+    tenant: Tenant,
+    by: Actor,
+    customer_ids: Iterable[int],
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    custom_fields: Mapping[str, Any] | None = None,
+) -> int:
+    """Add `add_tags`, remove `remove_tags` and set `custom_fields` ({field_key: value}, the
+    tenant's active fields) on every customer of `customer_ids`. Returns how many customers
+    changed (a customer that already had the tags and values is not counted). Refused whole,
+    nothing written, as `customers_bulk_update_check` says."""
+    ids, add, remove, cleaned, definitions = customers_bulk_update_check(
+        tenant=tenant,
+        by=by,
+        customer_ids=customer_ids,
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+        custom_fields=custom_fields,
+    )
     now = timezone.now()
     by_id = getattr(actor_user(by), "pk", None)
     add_ids = _tag_ids(tenant=tenant, names=add, create=True)
@@ -247,18 +279,25 @@ def customers_bulk_update(
     return updated
 
 
-@transaction.atomic
-def customers_bulk_delete(*, tenant: Tenant, by: Actor, customer_ids: Iterable[int]) -> int:
-    """Delete every customer of `customer_ids` (managers and admins only: it cannot be
-    undone), as `customer_delete` deletes one: their tags, notes and history go with them,
-    their leads stay, no longer linked. Any unknown id refuses them all. Returns how many."""
+def customers_bulk_delete_check(
+    *, tenant: Tenant, by: Actor, customer_ids: Iterable[int]
+) -> list[int]:
+    """What `customers_bulk_delete` checks, deleting nothing: the ids it would delete."""
     require_role(
         by,
         tenant=tenant,
         roles=CUSTOMER_BULK_DELETE_ROLES,
         message="Only managers and admins may delete customers in bulk.",
     )
-    ids = _customer_ids(tenant=tenant, customer_ids=customer_ids)
+    return _customer_ids(tenant=tenant, customer_ids=customer_ids)
+
+
+@transaction.atomic
+def customers_bulk_delete(*, tenant: Tenant, by: Actor, customer_ids: Iterable[int]) -> int:
+    """Delete every customer of `customer_ids` (managers and admins only: it cannot be
+    undone), as `customer_delete` deletes one: their tags, notes and history go with them,
+    their leads stay, no longer linked. Any unknown id refuses them all. Returns how many."""
+    ids = customers_bulk_delete_check(tenant=tenant, by=by, customer_ids=customer_ids)
     deleted = 0
     for chunk in chunks(ids):
         _, per_model = Customer.objects.filter(tenant=tenant, pk__in=chunk).delete()
