@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, sources, tag_rules, tags, tasks
+from .views import bulk, customers, leads, sources, tag_rules, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
     path("customers/new/", customers.CustomerCreateView.as_view(), name="customer-create"),
     path("customers/columns/", customers.CustomerColumnsView.as_view(), name="customer-columns"),
+    path("customers/bulk/", bulk.CustomerBulkView.as_view(), name="customer-bulk"),
     path("customers/<int:pk>/", customers.CustomerDetailView.as_view(), name="customer-detail"),
     path("customers/<int:pk>/edit/", customers.CustomerEditView.as_view(), name="customer-edit"),
     path("customers/<int:pk>/notes/", tasks.CustomerNotesView.as_view(), name="customer-notes"),

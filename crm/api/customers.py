@@ -31,6 +31,7 @@ from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
+from .bulk import CustomerBulkActionsMixin
 
 CORE_ORDERING = [
     "created_at",
@@ -213,7 +214,7 @@ class ScoreSerializer(serializers.Serializer):
     parts = ScorePartsSerializer()
 
 
-class CustomerViewSet(TenantModelViewSet):
+class CustomerViewSet(CustomerBulkActionsMixin, TenantModelViewSet):
     """Customers of the tenant; every member sees and works them."""
 
     queryset = Customer.objects.all()

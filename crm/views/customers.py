@@ -7,6 +7,8 @@ read by customfields' value service, filtered and sorted through its one key-to-
 translation, and written by crm.services.customers.
 """
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -27,10 +29,12 @@ from tenancy.scoping import TenantPageMixin
 
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
+from ..forms.bulk import CustomerBulkForm
 from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.leads import leads_visible_to
 from ..selectors.scoring import customer_score
+from ..services.bulk import CUSTOMER_BULK_DELETE_ROLES
 from ..services.customers import customer_create, customer_update, lead_convert
 from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
 from .timeline import timeline_tab_context
@@ -83,6 +87,29 @@ class CustomersMixin(TenantPageMixin):
     def definitions(self) -> dict[str, FieldDefinition]:
         """The tenant's active custom fields, in their order."""
         return active_definitions(self.tenant)
+
+    def filter_list(self, params, *, shown: Iterable[str] = ()) -> tuple:
+        """(filter form, custom filter form, the customers matching, the custom keys filtered
+        on) for the list's GET parameters: the one reading of the list's filter, for the list
+        and for the bulk edit of "all matching this filter". Filters that do not validate
+        match no one. `shown`: the custom fields whose filters the form shows (those filtered
+        on are added)."""
+        definitions = self.definitions
+        filterset = CustomerFilterSet(params, queryset=self.get_queryset(), request=self.request)
+        # Filters for the chosen fields, and for any field the address filters by.
+        custom_params = {n: v for n, v in params.items() if n.startswith(PREFIX) and v.strip()}
+        in_use = {split_param(name)[0] for name in custom_params}
+        shown_fields = [d for k, d in definitions.items() if k in shown or k in in_use]
+        custom_form = CustomFilterForm(params, definitions=shown_fields)
+        customers = filterset.qs if filterset.is_valid() else Customer.objects.none()
+        try:
+            customers = filter_customers(
+                customers, tenant=self.tenant, params=custom_params, definitions=definitions
+            )
+        except ValidationError as exc:
+            custom_form.add_filter_errors(exc)
+            customers = Customer.objects.none()
+        return filterset.form, custom_form, customers, in_use
 
     def list_view_form(self, *args, **kwargs) -> ListViewForm:
         return ListViewForm(
@@ -192,26 +219,11 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         params = self.request.GET
         definitions = self.definitions
         view = saved_list_view(self.request.session, tenant=self.tenant, definitions=definitions)
-        filterset = CustomerFilterSet(params, queryset=self.get_queryset(), request=self.request)
-        form = filterset.form
+        form, custom_form, customers, in_use = self.filter_list(params, shown=view["filters"])
         form.fields["search"].widget.input_type = "search"
         form.fields["search"].widget.attrs["placeholder"] = "Search name, email, phone or company"
         form.fields["tags"].label = "Tags"
         form.fields["tags"].widget.attrs["placeholder"] = "any of, comma-separated"
-        # Filters for the chosen fields, and for any field the address filters by.
-        custom_params = {n: v for n, v in params.items() if n.startswith(PREFIX) and v.strip()}
-        in_use = {split_param(name)[0] for name in custom_params}
-        shown = [d for k, d in definitions.items() if k in view["filters"] or k in in_use]
-        custom_form = CustomFilterForm(params, definitions=shown)
-
-        customers = filterset.qs if filterset.is_valid() else Customer.objects.none()
-        try:
-            customers = filter_customers(
-                customers, tenant=self.tenant, params=custom_params, definitions=definitions
-            )
-        except ValidationError as exc:
-            custom_form.add_filter_errors(exc)
-            customers = Customer.objects.none()
         if "tags" in view["columns"]:
             customers = customers.prefetch_related("tags")
         ordering, customers = order_customers(
@@ -226,6 +238,10 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
             filter_forms=[form, custom_form],
             filters_valid=not (form.errors or custom_form.errors),
             view_form=self.list_view_form(initial=view),
+            bulk_form=CustomerBulkForm(
+                definitions=definitions,
+                may_delete=self.membership.role in CUSTOMER_BULK_DELETE_ROLES,
+            ),
             columns=columns,
             rows=[{"customer": c, "cells": row_cells(c, columns)} for c in page.object_list],
             ordering=params.get("ordering", ""),

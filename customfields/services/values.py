@@ -24,9 +24,10 @@ from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.validators import normalize_phone
 
+from ..host import host_model
 from ..models import FieldDefinition, FieldHistory, FieldType
 from ..patterns import pattern_matches
-from ..slots import slot_field
+from ..slots import EXTRA_FIELD, slot_field
 
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
@@ -324,3 +325,71 @@ def write_values(
         )
     customer.custom_fields_extra = extra
     return history
+
+
+def write_values_many(
+    *,
+    tenant: Tenant,
+    definitions: Mapping[str, FieldDefinition],
+    cleaned: Mapping[str, Any],
+    customer_ids: Iterable[int],
+    by: Actor,
+    reason: str = "",
+) -> set[int]:
+    """Give many of the tenant's customers the same cleaned values, set-based: one read of the
+    old values, one UPDATE of the slot columns for those that change (and one batched update of
+    `custom_fields_extra` for overflow fields), one insert of their history rows. Returns the
+    ids whose values changed. Chunking the ids is the caller's (a few thousand at a time); so
+    is bumping the host's own columns (updated time, score). Same actor rule as `write_values`."""
+    require_role(by, tenant=tenant, roles=Role.values)
+    host = host_model()
+    in_slot = [key for key in cleaned if definitions[key].in_slot]
+    overflow = [key for key in cleaned if not definitions[key].in_slot]
+    columns = [definitions[key].mapped_field_name for key in in_slot]
+    rows = host.objects.filter(tenant=tenant, pk__in=list(customer_ids)).values_list(
+        "pk", *columns, *([EXTRA_FIELD] if overflow else [])
+    )
+    changed_by = actor_user(by)
+    history: list[FieldHistory] = []
+    slot_changed: set[int] = set()
+    extras: dict[int, dict] = {}
+    for pk, *values in rows:
+        old = dict(zip(in_slot, values[: len(in_slot)], strict=True))
+        extra = dict(values[len(in_slot)] or {}) if overflow else {}
+        old.update({key: _from_json(definitions[key], extra.get(key)) for key in overflow})
+        for key, new in cleaned.items():
+            if old[key] == new:
+                continue
+            definition = definitions[key]
+            if definition.in_slot:
+                slot_changed.add(pk)
+            else:
+                if new is None:
+                    extra.pop(key, None)
+                else:
+                    extra[key] = to_json_value(new)
+                extras[pk] = extra
+            history.append(
+                FieldHistory(
+                    tenant=tenant,
+                    customer_id=pk,
+                    definition=definition,
+                    field_key=key,
+                    field_label=definition.field_label,
+                    old_value=_as_text(old[key]),
+                    new_value=_as_text(new),
+                    changed_by=changed_by,
+                    reason=reason,
+                )
+            )
+    if slot_changed:
+        # Rows where this field already held the value get it again: harmless, one statement.
+        host.objects.filter(tenant=tenant, pk__in=sorted(slot_changed)).update(
+            **{column: cleaned[key] for key, column in zip(in_slot, columns, strict=True)}
+        )
+    if extras:
+        host.objects.bulk_update(
+            [host(pk=pk, **{EXTRA_FIELD: extra}) for pk, extra in extras.items()], [EXTRA_FIELD]
+        )
+    FieldHistory.objects.bulk_create(history)
+    return slot_changed | set(extras)

@@ -1,11 +1,13 @@
-// "Select all" for the bulk-action checkboxes. Delegated from the document so it keeps working
-// after htmx swaps in a new results table.
+// "Select all" for the bulk-action checkboxes: those of its form named by its
+// data-select-all (lead_ids by default), wherever they stand (form="…" included). Delegated
+// from the document so it keeps working after htmx swaps in a new results table.
 document.addEventListener("change", (event) => {
   const all = event.target.closest("[data-select-all]");
-  if (!all) return;
-  all.form.querySelectorAll('input[name="lead_ids"]').forEach((box) => {
-    box.checked = all.checked;
-  });
+  if (!all || !all.form) return;
+  const name = all.dataset.selectAll || "lead_ids";
+  for (const box of all.form.elements) {
+    if (box.name === name) box.checked = all.checked;
+  }
 });
 
 // The global search box: "/" focuses it unless the member is typing in a field; Escape empties

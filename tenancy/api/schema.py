@@ -29,10 +29,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 VALIDATION_ERROR_DESCRIPTION = (
-    "400: a list of messages per field that was refused; the part of a nested field that was "
-    'refused nests like the body (`{"custom_fields": {"loyalty_points": ["…"]}}`, '
-    '`{"contents": {"0": {"body": ["…"]}}}`); problems of the request as a whole are '
-    "under `detail`."
+    "400: a list of messages per field that was refused (custom fields nest one level: "
+    '`{"custom_fields": {"loyalty_points": ["…"]}}`; a NUL byte is named where it is in the '
+    'body, as deep as that is: `{"contents": {"1": {"body": ["…"]}}}`); problems of the request '
+    "as a whole are under `detail`."
 )
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
@@ -40,6 +40,8 @@ VALIDATION_ERROR_SCHEMA = {
     "additionalProperties": {
         "oneOf": [
             {"type": "array", "items": {"type": "string"}},
+            # Nested like the body, as deep as it goes (the parser names a NUL byte where it
+            # is: {"contents": {"1": {"body": ["…"]}}}); the innermost values are lists.
             {"type": "object", "additionalProperties": {}},
             {"type": "string"},
         ]

@@ -197,6 +197,11 @@ FOREIGN_POSTS = {
         {"conditions": {"segment": w.segment.pk}},
         {"conditions": {}, "segment": w.segment.pk},
     ],
+    "customer-bulk": lambda w, a: [
+        {"customer_ids": [w.customer.pk], "add_tags": ["x"], "remove_tags": ["zqxbeta-vip"]},
+        {"customer_ids": [w.note_customer.pk], "custom_fields": {w.definition.field_key: "x"}},
+    ],
+    "customer-bulk-delete": lambda w, a: [{"customer_ids": [w.customer.pk, w.note_customer.pk]}],
     "lead-assign": lambda w, a: [
         {"lead_ids": [w.lead.pk], "agent_id": a.user_id},
         {"lead_ids": [a.own_lead.pk], "agent_id": w.agent.user_id},

@@ -160,6 +160,11 @@ WRITES = [
     Write("segments", "post", "segment-preview", "", f"""{{"conditions": {AUDIENCE},
         "segment": $segment}}""",
           f"segment {AUDIENCE_NUMBERS.replace('audience.', 'conditions.')}"),
+    Write("customers", "post", "customer-bulk", "", f"""{{"customer_ids": [$customer],
+        "add_tags": ["vip"], "remove_tags": ["old"], "custom_fields": {CUSTOM}}}""",
+          "customer_ids.0 custom_fields.loyalty_points"),
+    Write("customers", "post", "customer-bulk-delete", "", '{"customer_ids": [$customer]}',
+          "customer_ids.0"),
     # notes and tasks
     Write("notes", "post", "note-list", "", """{"customer": $customer, "note": "Wants a quote",
         "is_task": true, "due_date": "2030-05-01", "due_time": "10:30:00",

@@ -77,6 +77,13 @@ LIST_PAGES = {
 FOREIGN_FORMS = {
     "crm:lead-bulk-status": lambda w: {"lead_ids": [w.lead.pk], "status": "lost"},
     "crm:lead-bulk-assign": lambda w: {"lead_ids": [w.lead.pk], "agent": w.agent.user.pk},
+    "crm:customer-bulk": lambda w: {
+        "scope": "selected",
+        "customer_ids": [w.customer.pk, w.note_customer.pk],
+        "action": "delete",
+        "confirmed": "on",
+        "expected": 2,
+    },
     "crm:customer-columns": lambda w: {"columns": [f"cf_{w.definition.field_key}"]},
     "customfields:field-reorder": lambda w: {"keys": [w.definition.field_key]},
     "customfields:field-preview": lambda w: {"field_key": w.definition.field_key},

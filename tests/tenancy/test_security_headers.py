@@ -94,6 +94,7 @@ STATUS = {"tenancy:invitation-accept": 404}
 # Routes that take no GET (the forms and buttons of the pages above post to them), or answer
 # with something other than a page.
 NOT_PAGES = {
+    "crm:customer-bulk",
     "crm:lead-bulk-status",
     "crm:lead-bulk-assign",
     "crm:lead-archive",
