@@ -249,3 +249,24 @@ def test_the_timed_refresh_moves_customers_as_days_pass(tenant_a):
     )
     assert segments_refresh_timed(tenant=tenant_a) == [segment.pk]
     assert stored(segment) == {customer.pk}
+
+
+def test_the_command_refreshes_the_timed_segments_in_process(tenant_a, tenant_b):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    customer = CustomerFactory(
+        tenant=tenant_a, last_contacted_at=timezone.now() - timedelta(days=91)
+    )
+    segment = Segment.objects.create(
+        tenant=tenant_a,
+        name="Quiet",
+        conditions={"field": "last_contacted_at", "op": "more_than_days_ago", "value": 90},
+    )
+    out = StringIO()
+    call_command("refresh_segments", "--tenant", tenant_a.slug, stdout=out)
+    assert f"{tenant_a.slug}: 1 segments rebuilt" in out.getvalue()
+    assert stored(segment) == {customer.pk}
+    with pytest.raises(CommandError, match="No tenant 'nope'"):
+        call_command("refresh_segments", "--tenant", "nope")
