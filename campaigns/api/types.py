@@ -57,7 +57,11 @@ class ChannelContentsField(serializers.JSONField):
 
 
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
-_FIELD_MESSAGES = {"type": "object", "additionalProperties": _MESSAGES}
+# Per field of an item; a NUL byte deeper in a field's value is named where it is (nested).
+_FIELD_MESSAGES = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [_MESSAGES, {"type": "object", "additionalProperties": {}}]},
+}
 CAMPAIGN_ERRORS = OpenApiResponse(
     {
         **VALIDATION_ERROR_SCHEMA,
