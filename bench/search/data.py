@@ -20,12 +20,7 @@ from datetime import UTC, datetime, timedelta
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atrium_search_bench"
 TENANT_SLUG = "search-00"
 CUSTOMERS, LEADS, CALLBACKS = 200_000, 100_000, 2_000
-CHUNK = 50_000
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
-CUSTOMER_COLUMNS = (
-    "tenant_id first_name last_name email phone company description crm_score "
-    "total_interactions total_purchases total_spent custom_fields_extra created_at updated_at"
-).split()
 LEAD_COLUMNS = (
     "tenant_id first_name last_name email phone company job_title status source_id "
     "assigned_to_id lead_score call_attempts notes created_at updated_at"
@@ -78,22 +73,8 @@ def person(rng, number: int) -> tuple[str, str, str, str, str]:
     return first, last, email, phone, company
 
 
-def copy_rows(table: str, columns: list[str], total: int, row) -> None:
-    from django.db import connection, transaction
-
-    started, loaded = time.perf_counter(), 0
-    while loaded < total:
-        n = min(CHUNK, total - loaded)
-        with transaction.atomic(), connection.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for i in range(loaded, loaded + n):
-                    copy.write_row(row(i))
-        loaded += n
-        rate = loaded / (time.perf_counter() - started)
-        print(f"{table}: {loaded:>9,} / {total:,}  ({rate:,.0f} rows/s)", flush=True)
-
-
 def load(tenant, *, customers: int, leads: int, seed: int) -> None:
+    from bench.lib.copy import CUSTOMER_COLUMNS, copy_rows
     from crm.models import Customer, Lead, LeadSource
     from tenancy.models import Membership
 
@@ -125,6 +106,7 @@ def load(tenant, *, customers: int, leads: int, seed: int) -> None:
 
 
 def load_callbacks(tenant, *, agent_id: int, rng) -> None:
+    from bench.lib.copy import copy_rows
     from callbacks.models import CallbackRequest
     from crm.models import Lead
 

@@ -1,13 +1,15 @@
 """Notes and tasks in a real browser: write a note and a task on a customer without a page load,
 see every mistake at once, find the task on My tasks (and its count in the navigation),
-complete it there, and find it on the home page and in the customer's timeline; and the
-customer page's panel on a phone."""
+complete it there, and find it on the home page and in the customer's timeline; complete and
+reopen on the customer page; and the customer page's panel on a phone."""
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from crm.models import CustomerNote
+from crm.services.notes import note_create
+from tenancy.actors import OPERATOR
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.browser
@@ -86,3 +88,23 @@ def test_the_panel_fits_a_phone_and_deleting_asks_first(page, log_in, manager_a,
     page.locator("#notes-panel").get_by_role("button", name="Delete").click()
     expect(page.locator("#notes-panel")).to_contain_text("Nothing written yet.")
     assert not CustomerNote.objects.exists()
+
+
+def test_complete_and_reopen_a_task_on_the_customer_page(page, log_in, manager_a, tenant_a):
+    ada = CustomerFactory(tenant=tenant_a, first_name="Ada")
+    today = timezone.localtime(timezone.now(), tenant_a.tzinfo).date()
+    note_create(
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={"customer": ada, "note": "Call Ada", "is_task": True, "due_date": today},
+    )
+    log_in(manager_a)
+    page.goto(ada.get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    page.locator("#notes-panel").get_by_role("button", name="Complete").click()
+    expect(page.locator("#notes-panel .note-list.tasks")).to_contain_text("No open tasks.")
+    assert CustomerNote.objects.get().is_completed
+    page.locator("#notes-panel").get_by_role("button", name="Reopen").click()
+    expect(page.locator("#notes-panel .note-list.tasks")).to_contain_text("Call Ada")
+    assert not CustomerNote.objects.get().is_completed
+    assert page.evaluate("window.notReloaded") is True
