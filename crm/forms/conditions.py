@@ -144,7 +144,11 @@ class RuleForm(forms.Form):
         if data.get("field") and "op" not in self.errors:
             if not data.get("op"):
                 self.add_error("op", "Choose an operator.")
-            elif data["field"] == SEGMENT_FIELD and not data.get("segment"):
+            elif (
+                data["field"] == SEGMENT_FIELD
+                and not data.get("segment")
+                and "segment" not in self.errors
+            ):
                 self.add_error("segment", "Choose a segment.")
         return data
 
