@@ -54,7 +54,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from customfields.models import FieldDefinition, FieldType
-from customfields.selectors.query import column, custom_field_q
+from customfields.selectors.query import ALLOWED, column, custom_field_q
 from customfields.services.values import active_definitions
 from tenancy.models import Tenant
 from tenancy.validators import validate_filter_date
@@ -424,6 +424,30 @@ def _text(value: Any) -> str:
     if isinstance(value, int | float | Decimal | str):
         return str(value)
     raise ValidationError("Give a text, number or true/false value.")
+
+
+def field_operators(name: str, *, definitions: Mapping[str, FieldDefinition]) -> frozenset[str]:
+    """The operators the compiler takes for the field `name` (core, `tags`, `custom.<key>` of
+    `definitions`, `activity.<name>`): what the builders offer. Empty for an unknown field."""
+    if name == "tags":
+        return frozenset(TAG_OPS)
+    if name.startswith(ACTIVITY_PREFIX):
+        known = name.removeprefix(ACTIVITY_PREFIX) in _activities
+        return frozenset(ACTIVITY_OPS) if known else frozenset()
+    if name.startswith(CUSTOM_PREFIX):
+        definition = definitions.get(name.removeprefix(CUSTOM_PREFIX))
+        if definition is None:
+            return frozenset()
+        # As Compiler.custom: "in" types each value as an "is"; the rest as customfields allows.
+        allowed = ALLOWED[definition.field_type]
+        ops = {"is_set", "is_empty", "in"}
+        ops |= {op for op, lookup in CUSTOM_OPS.items() if lookup in allowed}
+        if definition.field_type == FieldType.DATE:
+            ops |= RELATIVE_OPS
+        return frozenset(ops)
+    if name in CORE_FIELDS:
+        return frozenset(OPS_BY_KIND[CORE_FIELDS[name][0]])
+    return frozenset()
 
 
 def compile_condition(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, customers, leads, sources, tag_rules, tags, tasks
+from .views import bulk, customers, leads, segments, sources, tag_rules, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -36,6 +36,16 @@ urlpatterns = [
         tag_rules.TagRuleApplyView.as_view(),
         name="tag-rule-apply",
     ),
+    path("segments/", segments.SegmentListView.as_view(), name="segment-list"),
+    path("segments/new/", segments.SegmentFormView.as_view(), name="segment-create"),
+    path("segments/preview/", segments.SegmentPreviewView.as_view(), name="segment-preview"),
+    path("segments/<int:pk>/", segments.SegmentDetailView.as_view(), name="segment-detail"),
+    path("segments/<int:pk>/edit/", segments.SegmentFormView.as_view(), name="segment-edit"),
+    path("segments/<int:pk>/status/", segments.SegmentStatusView.as_view(), name="segment-status"),
+    path(
+        "segments/<int:pk>/rebuild/", segments.SegmentRebuildView.as_view(), name="segment-rebuild"
+    ),
+    path("segments/<int:pk>/delete/", segments.SegmentDeleteView.as_view(), name="segment-delete"),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

@@ -8,10 +8,11 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
+from crm.forms.conditions import ConditionBuilder, ConditionJsonForm
+from crm.selectors.segments import segment_choices
 from customfields.services.values import active_definitions
 from tenancy.forms import add_service_errors
 
-from ..forms.audience import AudienceForm, ConditionJsonForm
 from ..forms.campaigns import CampaignBasicForm, ScheduleForm, service_messages
 from ..forms.content import PreviewForm, content_formset
 from ..personalization import available_tags
@@ -91,8 +92,11 @@ class CampaignEditView(CampaignsMixin, WriteRequiredMixin, TemplateView):
             }
         if self.tab == "audience":
             return {
-                "audience": AudienceForm(
-                    data, definitions=self.definitions, condition=campaign.audience
+                "audience": ConditionBuilder(
+                    data,
+                    definitions=self.definitions,
+                    segments=segment_choices(tenant=self.tenant),
+                    condition=campaign.audience,
                 ),
                 "json_form": ConditionJsonForm(
                     data if data and data.get("editor") == "json" else None,
@@ -183,7 +187,7 @@ class AudienceCountView(CampaignsMixin, WriteRequiredMixin, TemplateView):
     unsaved condition selects."""
 
     http_method_names = ["post"]
-    template_name = "campaigns/_audience_count.html"
+    template_name = "crm/conditions/_count.html"
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("editor") == "json":
@@ -191,7 +195,11 @@ class AudienceCountView(CampaignsMixin, WriteRequiredMixin, TemplateView):
             condition = json_form.cleaned_data["condition"] if json_form.is_valid() else None
             errors = [e for field in json_form.errors.values() for e in field]
         else:
-            audience = AudienceForm(request.POST, definitions=active_definitions(self.tenant))
+            audience = ConditionBuilder(
+                request.POST,
+                definitions=active_definitions(self.tenant),
+                segments=segment_choices(tenant=self.tenant),
+            )
             condition = audience.condition()
             errors = audience.errors
         count = None

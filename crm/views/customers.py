@@ -34,6 +34,7 @@ from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.leads import leads_visible_to
 from ..selectors.scoring import customer_score
+from ..selectors.segments import segments_visible_to
 from ..services.bulk import CUSTOMER_BULK_DELETE_ROLES
 from ..services.customers import customer_create, customer_update, lead_convert
 from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
@@ -233,6 +234,7 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         page = Paginator(customers, size).get_page(params.get("page"))
         columns = list_columns(view["columns"], definitions, ordering)
         return super().get_context_data(
+            **self.segment_tabs(params.get("segment", "")),
             filter_form=form,
             custom_filter_form=custom_form,
             filter_forms=[form, custom_form],
@@ -250,6 +252,14 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
             page_obj=page,
             **kwargs,
         )
+
+    def segment_tabs(self, raw: str) -> dict:
+        """The saved views: the active segments with their counts (and the one shown, if it
+        was switched off), and which is chosen."""
+        current = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+        segments = segments_visible_to(tenant=self.tenant, membership=self.membership)
+        shown = [s for s in segments if s.is_active or s.pk == current]
+        return {"segment_tabs": shown, "current_segment": current}
 
 
 class CustomerColumnsView(CustomersMixin, View):

@@ -31,3 +31,45 @@ document.addEventListener("click", (event) => {
   const results = document.getElementById("global-search-results");
   if (results && !event.target.closest(".global-search")) results.replaceChildren();
 });
+
+// "Add a variant", "Add a rule" (data-add-form="<prefix>"): append a blank form to the formset
+// from its <template id="<prefix>-empty">, numbered after the others.
+document.addEventListener("click", (event) => {
+  const add = event.target instanceof Element ? event.target.closest("[data-add-form]") : null;
+  if (!add) return;
+  const prefix = add.dataset.addForm;
+  const template = document.getElementById(`${prefix}-empty`);
+  const container = document.querySelector(`[data-formset="${prefix}"]`);
+  const total = document.getElementById(`id_${prefix}-TOTAL_FORMS`);
+  if (!template || !container || !total) return;
+  const index = Number(total.value);
+  container.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", String(index)));
+  total.value = String(index + 1);
+  const first = container.lastElementChild?.querySelector("select, input, textarea");
+  if (first) first.focus();
+});
+
+// The condition builder: choosing a rule's field offers only the operators that field takes
+// (the server's own sets, in <script type="application/json" id="condition-operators">) and
+// the segment list instead of a value for "Segment". Captured, so the builder's live count
+// (htmx, on the form's change) already posts the narrowed row.
+document.addEventListener(
+  "change",
+  (event) => {
+    const field = event.target;
+    if (!(field instanceof HTMLSelectElement) || !field.hasAttribute("data-rule-field")) return;
+    const source = document.getElementById("condition-operators");
+    const row = field.closest(".rule-row");
+    const op = row?.querySelector('select[name$="-op"]');
+    if (!source || !op) return;
+    const choices = JSON.parse(source.textContent)[field.value] || [];
+    const current = op.value;
+    op.replaceChildren(new Option("—", ""));
+    for (const [value, label] of choices) op.add(new Option(label, value));
+    op.value = choices.some(([value]) => value === current) ? current : choices[0]?.[0] ?? "";
+    const isSegment = field.value === "segment";
+    row.querySelector("[data-rule-value]").hidden = isSegment;
+    row.querySelector("[data-rule-segment]").hidden = !isSegment;
+  },
+  true,
+);

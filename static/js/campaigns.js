@@ -4,7 +4,7 @@
 // - "Preview" copies a message's channel, variant, subject and body into the preview form and
 //   submits it (htmx posts it and swaps in the rendered message); choosing another customer
 //   previews the same message again;
-// - "Add a variant" / "Add a rule" append a blank form to a formset from its <template>.
+// ("Add a variant" / "Add a rule": static/js/app.js.)
 // Listeners sit on the document; the guard keeps a second load from adding them twice.
 (() => {
   if (window.atriumCampaigns) return;
@@ -42,19 +42,6 @@
     form.requestSubmit();
   };
 
-  const addForm = (prefix) => {
-    const template = document.getElementById(`${prefix}-empty`);
-    const container = document.querySelector(`[data-formset="${prefix}"]`);
-    const total = document.getElementById(`id_${prefix}-TOTAL_FORMS`);
-    if (!template || !container || !total) return;
-    const index = Number(total.value);
-    const html = template.innerHTML.replaceAll("__prefix__", String(index));
-    container.insertAdjacentHTML("beforeend", html);
-    total.value = String(index + 1);
-    const first = container.lastElementChild?.querySelector("select, input, textarea");
-    if (first) first.focus();
-  };
-
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;
     if (!target) return;
@@ -66,10 +53,7 @@
     const button = target.closest("[data-preview]");
     if (button) {
       preview(button.closest("[data-content-form]"));
-      return;
     }
-    const add = target.closest("[data-add-form]");
-    if (add) addForm(add.dataset.addForm);
   });
 
   // Choosing another customer previews the same message again.

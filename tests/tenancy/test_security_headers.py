@@ -46,6 +46,12 @@ PAGES = {
     "crm:tag-merge": lambda w: [reverse("crm:tag-merge", args=[w.tag.pk])],
     "crm:tag-delete": lambda w: [reverse("crm:tag-delete", args=[w.tag.pk])],
     "crm:tag-rule-list": lambda w: [reverse("crm:tag-rule-list")],
+    "crm:segment-list": lambda w: [reverse("crm:segment-list")],
+    "crm:segment-create": lambda w: [reverse("crm:segment-create")],
+    "crm:segment-detail": lambda w: [reverse("crm:segment-detail", args=[w.segment.pk])],
+    "crm:segment-edit": lambda w: [reverse("crm:segment-edit", args=[w.segment.pk])],
+    "crm:segment-status": lambda w: [reverse("crm:segment-status", args=[w.segment.pk])],
+    "crm:segment-delete": lambda w: [reverse("crm:segment-delete", args=[w.segment.pk])],
     "crm:tag-rule-apply": lambda w: [reverse("crm:tag-rule-apply", args=[w.tag_rule.pk])],
     "crm:task-list": lambda w: [reverse("crm:task-list")],
     "callbacks:callback-queue": lambda w: [reverse("callbacks:callback-queue")],
@@ -95,6 +101,8 @@ STATUS = {"tenancy:invitation-accept": 404}
 # with something other than a page.
 NOT_PAGES = {
     "crm:customer-bulk",
+    "crm:segment-rebuild",
+    "crm:segment-preview",
     "crm:lead-bulk-status",
     "crm:lead-bulk-assign",
     "crm:lead-archive",
