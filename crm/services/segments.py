@@ -312,6 +312,9 @@ def _rebuild_chunk(segment: Segment, q: Q, low: int, high: int, now: datetime) -
     )
     entering = matched.filter(~Exists(member)).order_by()
     leaving = members.filter(~Exists(matched.filter(pk=OuterRef("customer_id")))).order_by()
+    if connection.vendor == "postgresql":
+        _move_returning(segment, entering, leaving, now)
+        return customers.count()
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
     _insert_select(
@@ -333,6 +336,36 @@ def _rebuild_chunk(segment: Segment, q: Q, low: int, high: int, now: datetime) -
     )
     leaving._raw_delete(leaving.db)
     return customers.count()
+
+
+def _move_returning(segment: Segment, entering: QuerySet, leaving: QuerySet, now: datetime):
+    """PostgreSQL: the chunk's move in two statements, each writing its SegmentChange rows
+    from the rows it really inserted or deleted (data-modifying WITH … RETURNING), so the
+    condition is evaluated twice per chunk instead of three times, and a membership a
+    concurrent writer inserted first gets no second "entered" row."""
+    quote = connection.ops.quote_name
+    member_table = quote(SegmentMembership._meta.db_table)
+    change_table = quote(SegmentChange._meta.db_table)
+    change_columns = "tenant_id, segment_id, customer_id, entered, at"
+    fixed = [segment.tenant_id, segment.pk, now]
+    entering_sql, entering_params = entering.values_list("pk").query.sql_with_params()
+    leaving_sql, leaving_params = leaving.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH entering(id) AS ({entering_sql}), "
+            f"added AS (INSERT INTO {member_table} (tenant_id, segment_id, customer_id, since) "
+            "SELECT %s, %s, id, %s FROM entering ON CONFLICT DO NOTHING RETURNING customer_id) "
+            f"INSERT INTO {change_table} ({change_columns}) "
+            "SELECT %s, %s, customer_id, TRUE, %s FROM added",
+            [*entering_params, *fixed, *fixed],
+        )
+        cursor.execute(
+            f"WITH removed AS (DELETE FROM {member_table} WHERE id IN ({leaving_sql}) "
+            "RETURNING customer_id) "
+            f"INSERT INTO {change_table} ({change_columns}) "
+            "SELECT %s, %s, customer_id, FALSE, %s FROM removed",
+            [*leaving_params, *fixed],
+        )
 
 
 def segment_rebuild(*, segment_id: int, chunk_size: int = REBUILD_CHUNK) -> str:
