@@ -218,11 +218,20 @@ def segment_request_rebuild(*, segment: Segment, by: Actor) -> Segment:
 # Incremental
 
 
-def segments_reevaluate(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
+def segments_reevaluate(
+    *,
+    tenant: Tenant,
+    customer_ids: Iterable[int],
+    by: Actor,
+    tags_only: Iterable[str] | None = None,
+) -> None:
     """Bring the active segments' membership of `customer_ids` up to date, with a SegmentChange
     for each customer who entered or left. A helper of the writing services (they checked `by`
     and hold the transaction); not a way in. A segment whose condition no longer compiles (a
-    custom field it names was deleted) is left as it is and marked failed."""
+    custom field it names was deleted) is left as it is and marked failed. `tags_only`: only
+    tags of these names changed on the customers, so only the segments reading one of them
+    (through the segments they refer to too) or the clock are evaluated — the others' answer
+    for these customers cannot have moved."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
@@ -230,6 +239,7 @@ def segments_reevaluate(*, tenant: Tenant, customer_ids: Iterable[int], by: Acto
     if not any(active for _, _, active in rows):
         return
     now = timezone.now()
+    changed_tags = None if tags_only is None else {n.strip().lower() for n in tags_only}
     compiler = Compiler(tenant, now=now, segments={pk: c for pk, c, _ in rows})
     conditions: dict[int, Q] = {}
     broken: dict[int, str] = {}
@@ -237,9 +247,12 @@ def segments_reevaluate(*, tenant: Tenant, customer_ids: Iterable[int], by: Acto
         if not active:
             continue
         try:
-            conditions[pk] = compiler.compile_one(condition, segment_id=pk)[0]
+            q, moves = compiler.compile_one(condition, segment_id=pk)
         except ConditionProblem as problem:
             broken[pk] = str(problem)
+            continue
+        if changed_tags is None or moves or compiler.tags_read & changed_tags:
+            conditions[pk] = q
     found = matching(tenant=tenant, conditions=conditions, customer_ids=ids)
     current: dict[int, set[int]] = {pk: set() for pk in conditions}
     for segment_id, customer_id in SegmentMembership.objects.filter(
