@@ -40,6 +40,7 @@ SEGMENT_WRITE_ROLES = (Role.ADMIN, Role.MANAGER)
 # What a member writes; the rest (rebuild state, counts) is kept by these services.
 SEGMENT_FIELDS = ("name", "description", "conditions", "color", "order", "is_active")
 REBUILD_CHUNK = 20_000  # customer ids per rebuild transaction
+ANALYZE_AFTER_MOVED = 10_000  # memberships a rebuild moves before it analyses the table
 
 
 def require_segment_writer(by: Actor, *, tenant: Tenant) -> None:
@@ -312,11 +313,12 @@ def _insert_select(model: type[models.Model], columns: list[str], rows: QuerySet
 
 def _rebuild_chunk(
     segment: Segment, q: Q, low: int, high: int, now: datetime, *, first: bool = False
-) -> int:
+) -> tuple[int, int]:
     """Make the members among customer ids [low, high) exactly those matching `q`; returns
-    how many customers the chunk holds. `first`: the segment had no members when the rebuild
-    began (on PostgreSQL every match is then inserted without looking for its membership; one
-    a concurrent change inserted meanwhile is skipped by the conflict)."""
+    how many customers the chunk holds and how many memberships moved (PostgreSQL). `first`:
+    the segment had no members when the rebuild began (on PostgreSQL every match is then
+    inserted without looking for its membership; one a concurrent change inserted meanwhile
+    is skipped by the conflict)."""
     tenant = segment.tenant
     customers = Customer.objects.filter(tenant=tenant, pk__gte=low, pk__lt=high)
     members = SegmentMembership.objects.filter(
@@ -324,17 +326,15 @@ def _rebuild_chunk(
     )
     matched = customers.filter(q) if q else customers
     # NOT EXISTS, not NOT IN: PostgreSQL plans it as an anti-join.
-    member = SegmentMembership.objects.filter(
-        tenant=tenant, segment=segment, customer_id=OuterRef("pk")
-    )
+    member = members.filter(customer_id=OuterRef("pk"))
     entering = matched.filter(~Exists(member)).order_by()
     leaving = members.filter(~Exists(matched.filter(pk=OuterRef("customer_id")))).order_by()
     if connection.vendor == "postgresql":
         if first:
-            _move_returning(segment, matched.order_by(), None, now)
+            moved = _move_returning(segment, matched.order_by(), None, now)
         else:
-            _move_returning(segment, entering, leaving, now)
-        return customers.count()
+            moved = _move_returning(segment, entering, leaving, now)
+        return customers.count(), moved
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
     _insert_select(
@@ -355,12 +355,12 @@ def _rebuild_chunk(
         entering.annotate(**fixed).values_list("tenant_id", "s", "pk", "at"),
     )
     leaving._raw_delete(leaving.db)
-    return customers.count()
+    return customers.count(), 0
 
 
 def _move_returning(
     segment: Segment, entering: QuerySet, leaving: QuerySet | None, now: datetime
-) -> None:
+) -> int:
     """PostgreSQL: the chunk's move in two statements, each writing its SegmentChange rows
     from the rows it really inserted or deleted (data-modifying WITH … RETURNING), so the
     condition is evaluated twice per chunk instead of three times, and a membership a
@@ -380,8 +380,9 @@ def _move_returning(
             "SELECT %s, %s, customer_id, TRUE, %s FROM added",
             [*entering_params, *fixed, *fixed],
         )
+        moved = cursor.rowcount
         if leaving is None:
-            return
+            return moved
         leaving_sql, leaving_params = leaving.values_list("pk").query.sql_with_params()
         cursor.execute(
             f"WITH removed AS (DELETE FROM {member_table} WHERE id IN ({leaving_sql}) "
@@ -390,9 +391,10 @@ def _move_returning(
             "SELECT %s, %s, customer_id, FALSE, %s FROM removed",
             [*leaving_params, *fixed],
         )
+        return moved + cursor.rowcount
 
 
-def _analyze_if_stale() -> None:
+def _analyze_if_stale(*, force: bool = False) -> None:
     """ANALYZE the membership table when the planner's statistics are far behind it (a first
     build of a big segment, or a freshly migrated table): with the table believed empty,
     PostgreSQL plans the rebuild's anti-join as a nested loop over every member — a
@@ -407,7 +409,7 @@ def _analyze_if_stale() -> None:
             [table],
         )
         row = cursor.fetchone()
-        if row is not None and row[0] > 1000 + 0.1 * row[1]:
+        if force or (row is not None and row[0] > 1000 + 0.1 * row[1]):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
@@ -435,14 +437,21 @@ def segment_rebuild(*, segment_id: int, chunk_size: int = REBUILD_CHUNK) -> str:
             status=RebuildStatus.RUNNING, processed=0, total=total, error=""
         )
         processed = 0
+        moved = 0
         first = not SegmentMembership.objects.filter(tenant=tenant, segment=segment).exists()
         _analyze_if_stale()
         if bounds["low"] is not None:
             for low in range(bounds["low"], bounds["high"] + 1, chunk_size):
                 with transaction.atomic():
-                    processed += _rebuild_chunk(segment, q, low, low + chunk_size, now, first=first)
+                    held, changed = _rebuild_chunk(
+                        segment, q, low, low + chunk_size, now, first=first
+                    )
+                    processed += held
+                    moved += changed
                     Segment.objects.filter(pk=segment.pk).update(processed=min(processed, total))
-        _analyze_if_stale()
+        # Statistics are per table: 150,000 new rows of one segment in a table of millions
+        # stay unseen, and the next rebuild of this segment needs them (_analyze_if_stale).
+        _analyze_if_stale(force=moved > ANALYZE_AFTER_MOVED)
         # Customers of the tenant deleted meanwhile took their memberships with them.
         Segment.objects.filter(pk=segment.pk).update(
             status=RebuildStatus.IDLE, processed=total, rebuilt_at=timezone.now()
