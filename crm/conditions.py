@@ -171,6 +171,9 @@ class Compiler:
         self.segments = dict(segments) if segments is not None else None
         self.nodes = 0
         self.uses_time = False
+        # The tag names the last condition compiled tests (its referenced segments' too): a
+        # change to other tags alone cannot move it.
+        self.tags_read: set[str] = set()
         self.inlining: list[int] = []
 
     def compile_one(self, condition: Any, *, segment_id: int | None = None) -> tuple[Q, bool]:
@@ -178,6 +181,7 @@ class Compiler:
         condition is (or will be) stored in, so a reference back to it is a cycle."""
         self.nodes = 0
         self.uses_time = False
+        self.tags_read = set()
         self.inlining = [segment_id] if segment_id is not None else []
         if condition in (None, {}):
             return Q(), False
@@ -373,6 +377,7 @@ class Compiler:
         if any("\x00" in n for n in names):
             raise ConditionProblem(at + "value", NUL_MESSAGE)
         names = sorted({n.strip().lower() for n in names})
+        self.tags_read.update(names)
 
         def tagged(name_filter: dict) -> Q:
             # A correlated EXISTS, not `pk IN (links)`: re-evaluating one changed customer then

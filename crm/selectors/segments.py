@@ -48,13 +48,37 @@ def segment_for(
     return one_or_404(visible, pk, what="segment")
 
 
+class SegmentMembers(QuerySet):
+    """One segment's members (`segment_customers`). While nothing else narrows them, `count()`
+    is the index-only count of the memberships instead of a count over their join with the
+    customers (the same number: a membership's customer is the tenant's, and goes with it) —
+    230 ms against ~20 ms for 150,000 members, and the API's paginator counts every page."""
+
+    _members_of: tuple[Tenant, Segment, Any] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._members_of = self._members_of
+        return clone
+
+    def count(self) -> int:
+        if self._members_of is not None and self._result_cache is None:
+            tenant, segment, where = self._members_of
+            query = self.query
+            if query.where == where and not query.is_sliced and not query.distinct:
+                return SegmentMembership.objects.filter(tenant=tenant, segment=segment).count()
+        return super().count()
+
+
 def segment_customers(*, tenant: Tenant, segment: Segment) -> QuerySet[Customer]:
     """The segment's members, who entered last first (the (tenant, segment, since) index)."""
-    return Customer.objects.filter(
+    members = SegmentMembers(model=Customer).filter(
         tenant=tenant,
         segment_memberships__tenant=tenant,
         segment_memberships__segment=segment,
-    ).order_by("-segment_memberships__since", "-segment_memberships__customer_id")
+    )
+    members._members_of = (tenant, segment, members.query.where.clone())
+    return members.order_by("-segment_memberships__since", "-segment_memberships__customer_id")
 
 
 def customers_in_segment(customers: QuerySet[Customer], segment: Segment) -> QuerySet[Customer]:

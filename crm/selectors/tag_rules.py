@@ -33,18 +33,42 @@ def active_tag_rules(tenant: Tenant) -> QuerySet[SmartTagRule]:
     return SmartTagRule.objects.for_tenant(tenant).filter(is_active=True).select_related("tag")
 
 
-def compiled_tag_rules(tenant: Tenant, rules: Iterable[SmartTagRule]) -> dict[SmartTagRule, Q]:
+def compiled_tag_rules(
+    tenant: Tenant, rules: Iterable[SmartTagRule], *, touching: Iterable[str] | None = None
+) -> dict[SmartTagRule, Q]:
     """Each rule's condition as a Q, the tenant's custom fields read once for all of them. A
     rule whose condition no longer compiles (its custom field was deleted since) is left out:
-    it matches no one, and untags no one, until it is fixed."""
+    it matches no one, and untags no one, until it is fixed.
+
+    `touching`: only tags of these names changed (a bulk tag edit). Then only the rules that
+    can answer differently are kept: those reading one of the names or the clock, the rules
+    reading the tags those set, and so on; with each kept rule every other rule of its tag
+    (untagging weighs them all). A rule reading neither gives the same answer as before."""
     compiler = Compiler(tenant)
-    compiled = {}
+    compiled: dict[SmartTagRule, Q] = {}
+    moves: dict[SmartTagRule, bool] = {}
+    reads: dict[SmartTagRule, set[str]] = {}
     for rule in rules:
         try:
-            compiled[rule], _ = compiler.compile_one(rule.condition)
+            compiled[rule], moves[rule] = compiler.compile_one(rule.condition)
         except ConditionProblem:
             continue
-    return compiled
+        reads[rule] = compiler.tags_read
+    if touching is None:
+        return compiled
+    changed = {name.strip().lower() for name in touching}
+    kept_tags: set[int] = set()
+    while True:
+        more = {
+            rule.tag_id
+            for rule in compiled
+            if rule.tag_id not in kept_tags and (moves[rule] or reads[rule] & changed)
+        }
+        if not more:
+            break
+        kept_tags |= more
+        changed |= {rule.tag.name for rule in compiled if rule.tag_id in more}
+    return {rule: q for rule, q in compiled.items() if rule.tag_id in kept_tags}
 
 
 def tag_rule_changes(

@@ -270,11 +270,19 @@ def customers_bulk_update(
             )
         if not touched:
             continue
-        # The score reads the custom values (completeness); a later statement, so it sees them.
-        Customer.objects.filter(tenant=tenant, pk__in=sorted(touched)).update(
-            updated_at=now, crm_score=score
+        if cleaned:
+            # The score reads the custom values (completeness); a later statement, so it sees
+            # them. Tags alone skip it: the score does not read tags (crm.selectors.scoring),
+            # and this rewrote every changed (wide) customer row.
+            Customer.objects.filter(tenant=tenant, pk__in=sorted(touched)).update(
+                updated_at=now, crm_score=score
+            )
+        customers_changed(
+            tenant=tenant,
+            customer_ids=touched,
+            by=by,
+            tags_only=None if cleaned else [*add, *remove],
         )
-        customers_changed(tenant=tenant, customer_ids=touched, by=by)
         updated += len(touched)
     return updated
 

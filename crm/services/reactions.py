@@ -15,12 +15,25 @@ from .segments import segments_reevaluate
 from .tag_rules import rules_reapply
 
 
-def customers_changed(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
+def customers_changed(
+    *,
+    tenant: Tenant,
+    customer_ids: Iterable[int],
+    by: Actor,
+    tags_only: Iterable[str] | None = None,
+) -> None:
     """Re-evaluate the tenant's active smart-tag rules and segments for `customer_ids`.
-    A helper of the writing services (they have checked `by`); not a way in."""
+    A helper of the writing services (they have checked `by`); not a way in. `tags_only`: the
+    change was to tags of these names alone (a bulk tag edit), so the rules and segments that
+    read neither them (nor the tags rules set in turn) nor the clock are skipped."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    rules_reapply(tenant=tenant, customer_ids=ids, by=by)
+    written = rules_reapply(tenant=tenant, customer_ids=ids, by=by, tags_only=tags_only)
     # Segments read the tags the rules set: the rules go first.
-    segments_reevaluate(tenant=tenant, customer_ids=ids, by=by)
+    segments_reevaluate(
+        tenant=tenant,
+        customer_ids=ids,
+        by=by,
+        tags_only=None if tags_only is None else {*tags_only, *written},
+    )

@@ -271,32 +271,43 @@ def _chunks(ids) -> Iterable[list[int]]:
 # Re-applying every rule after a change
 
 
-def rules_reapply(*, tenant: Tenant, customer_ids: Iterable[int], by: Actor) -> None:
+def rules_reapply(
+    *,
+    tenant: Tenant,
+    customer_ids: Iterable[int],
+    by: Actor,
+    tags_only: Iterable[str] | None = None,
+) -> set[str]:
     """Bring the tags of the tenant's active rules up to date for `customer_ids`: which
     customers match which rule is one statement (crm.selectors.matching), links are added and
     removed in bulk with their timeline rows. A pass repeats for the customers whose tags
     changed while another rule reads a changed tag (rules do not loop, so the chain ends; the
     passes are capped all the same). A helper of crm.services.reactions.customers_changed,
     which the writing services call after checking `by`; it does not announce the changes
-    again (the customers are already announced)."""
+    again (the customers are already announced). `tags_only`: only tags of these names
+    changed, so only the rules that can answer differently run (compiled_tag_rules). Returns
+    the names of the tags it added or removed."""
     ids = sorted(set(customer_ids))
     if not ids:
-        return
-    compiled = compiled_tag_rules(tenant, active_tag_rules(tenant))
+        return set()
+    compiled = compiled_tag_rules(tenant, active_tag_rules(tenant), touching=tags_only)
     if not compiled:
-        return
+        return set()
+    changed: set[str] = set()
     for start in range(0, len(ids), REAPPLY_CHUNK):
-        _reapply_chunk(tenant, compiled, ids[start : start + REAPPLY_CHUNK], by=by)
+        changed |= _reapply_chunk(tenant, compiled, ids[start : start + REAPPLY_CHUNK], by=by)
+    return changed
 
 
 def _reapply_chunk(
     tenant: Tenant, compiled: dict[SmartTagRule, Q], ids: list[int], *, by: Actor
-) -> None:
+) -> set[str]:
     by_tag: dict[int, list[SmartTagRule]] = {}
     for rule in compiled:
         by_tag.setdefault(rule.tag_id, []).append(rule)
     reads: dict[SmartTagRule, set[str]] | None = None
     pending = ids
+    written: set[str] = set()
     for _ in range(len(compiled) + 1):
         matched = matching(
             tenant=tenant, conditions={r.pk: q for r, q in compiled.items()}, customer_ids=pending
@@ -321,14 +332,16 @@ def _reapply_chunk(
                     if pk not in wanted and (pk, tag_id) in have:
                         removed[(pk, tag_id)] = untagging
         if not added and not removed:
-            return
+            return written
         _write(tenant, by=by, added=added, removed=removed)
         changed_tags = {rule.tag.name for rule in (*added.values(), *removed.values())}
+        written |= changed_tags
         if reads is None:
             reads = {r: condition_tag_names(r.condition, tenant=tenant) for r in compiled}
         if not any(names & changed_tags for names in reads.values()):
-            return
+            return written
         pending = sorted({pk for pk, _ in (*added, *removed)})
+    return written
 
 
 def _write(
