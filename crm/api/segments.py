@@ -123,7 +123,10 @@ class SegmentViewSet(TenantModelViewSet):
     @action(detail=True, methods=["get"])
     def customers(self, request, pk=None):
         """The segment's members, who entered last first."""
-        segment = self.get_object()
+        segment = segment_selectors.segment_for(
+            tenant=self.tenant, membership=self.membership, pk=pk, with_count=False
+        )
+        self.check_object_permissions(request, segment)
         members = segment_selectors.segment_customers(
             tenant=self.tenant, segment=segment
         ).prefetch_related("tags")

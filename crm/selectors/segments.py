@@ -39,10 +39,16 @@ def segment_for(
     membership: Membership | None,
     pk: object,
     queryset: QuerySet[Segment] | None = None,
+    with_count: bool = True,
 ) -> Segment:
     """The segment `pk` of the tenant, or Http404 (missing and another tenant's alike).
-    `queryset` narrows the visible segments (the admin's own)."""
-    visible = segments_visible_to(tenant=tenant, membership=membership)
+    `queryset` narrows the visible segments (the admin's own). `with_count=False` leaves out
+    `customer_count` (its members' list counts them itself: one count, not two)."""
+    visible = (
+        segments_visible_to(tenant=tenant, membership=membership)
+        if with_count
+        else Segment.objects.for_tenant(tenant)
+    )
     if queryset is not None:
         visible = visible.filter(pk__in=queryset.values("pk"))
     return one_or_404(visible, pk, what="segment")
