@@ -7,6 +7,7 @@ from tenancy.models import Tenant
 
 from .services.scoring import scores_refresh
 from .services.segments import segment_rebuild, segments_refresh_timed
+from .services.tag_rules import tag_rules_refresh_timed
 
 
 @shared_task(name="crm.refresh_scores")
@@ -22,13 +23,14 @@ def refresh_scores() -> int:
 @shared_task(name="crm.refresh_tenant_scores")
 def refresh_tenant_scores(tenant_id: int) -> int:
     """One tenant's scores (writing only those that changed): hourly, and after its active
-    custom fields changed (completeness); then its segments that read the clock or the score
-    (crm_score does not announce its changes customer by customer). Returns how many scores
-    changed."""
+    custom fields changed (completeness); then its smart-tag rules and segments that read the
+    clock or the score (crm_score does not announce its changes customer by customer). Returns
+    how many scores changed."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return 0
     changed = scores_refresh(tenant=tenant)
+    tag_rules_refresh_timed(tenant=tenant)  # before the segments, which may read their tags
     segments_refresh_timed(tenant=tenant)
     return changed
 

@@ -23,11 +23,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tenancy.actors import Actor, actor_user, require_role
+from tenancy.actors import OPERATOR, Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, save_validated
 
-from ..conditions import TAG_OPS, compile_condition, rename_tag
+from ..conditions import TAG_OPS, compile_condition, rename_tag, uses_time
 from ..models import CustomerTag, CustomerTagChange, Segment, SmartTagRule, Tag
 from ..selectors.matching import matching
 from ..selectors.tag_rules import active_tag_rules, compiled_tag_rules, tag_rule_changes
@@ -253,6 +253,23 @@ def _apply(rule: SmartTagRule, *, by: Actor) -> int:
             _write(tenant, by=by, added={}, removed={(pk, tag.pk): rule for pk in ids})
             reactions.customers_changed(tenant=tenant, customer_ids=ids, by=by)
     return tagged
+
+
+def tag_rules_refresh_timed(*, tenant: Tenant) -> list[int]:
+    """Apply again every active rule of the tenant whose condition reads the clock (relative
+    dates, activity windows, crm_score), as the system: a customer can come to match one, or stop
+    matching, without changing. Returns their ids. Hourly, after the score refresh and before
+    the timed segments (which may read the tags these rules set)."""
+    timed = []
+    for rule in active_tag_rules(tenant):
+        try:
+            if uses_time(rule.condition, tenant=tenant):
+                timed.append(rule)
+        except ValidationError:
+            continue  # a rule whose custom field was deleted matches no one until it is fixed
+    for rule in timed:
+        _apply(rule, by=OPERATOR)
+    return [rule.pk for rule in timed]
 
 
 def _chunks(ids) -> Iterable[list[int]]:

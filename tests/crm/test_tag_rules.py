@@ -422,3 +422,22 @@ def test_the_timeline_says_which_rule_tagged_the_customer(tenant_a):
     (entry,) = [e for e in entries if e.kind == "tag_added"]
     assert entry.summary == "Tag “big” added by the rule “Big spenders”"
     assert entry.data == {"tag": "big", "rule": created.pk}
+
+
+def test_rules_reading_the_clock_follow_it_in_the_hourly_refresh(tenant_a, manager_a):
+    from datetime import timedelta
+
+    from crm.services.tag_rules import tag_rules_refresh_timed
+
+    quiet = {"field": "last_contacted_at", "op": "more_than_days_ago", "value": 30}
+    person = CustomerFactory(tenant=tenant_a, last_contacted_at=timezone.now())
+    timed = rule(tenant_a, "quiet", quiet, by=manager_a, untag_when_unmatched=True)
+    rule(tenant_a, "named", {"field": "first_name", "op": "is_set"}, by=manager_a)  # not timed
+    assert "quiet" not in tags_of(person)
+    # A month passes without a word: nothing about the customer changed but the clock.
+    Customer.objects.filter(pk=person.pk).update(
+        last_contacted_at=timezone.now() - timedelta(days=31)
+    )
+    assert tag_rules_refresh_timed(tenant=tenant_a) == [timed.pk]
+    assert "quiet" in tags_of(person)
+    assert CustomerTagChange.objects.filter(customer=person, tag_name="quiet", added=True).exists()
