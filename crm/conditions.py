@@ -174,6 +174,9 @@ class Compiler:
         # The tag names the last condition compiled tests (its referenced segments' too): a
         # change to other tags alone cannot move it.
         self.tags_read: set[str] = set()
+        # The fields it reads (core names, `tags`, `custom.<key>`, `activity.<name>`): a change
+        # to other fields alone cannot move it.
+        self.fields_read: set[str] = set()
         self.inlining: list[int] = []
 
     def compile_one(self, condition: Any, *, segment_id: int | None = None) -> tuple[Q, bool]:
@@ -182,6 +185,7 @@ class Compiler:
         self.nodes = 0
         self.uses_time = False
         self.tags_read = set()
+        self.fields_read = set()
         self.inlining = [segment_id] if segment_id is not None else []
         if condition in (None, {}):
             return Q(), False
@@ -252,6 +256,7 @@ class Compiler:
         at = f"{path + '.' if path else ''}"
         if not isinstance(name, str):
             raise ConditionProblem(at + "field", "Name a field.")
+        self.fields_read.add(name)
         if name == "tags":
             return self.tags(op, rule.get("value"), at)
         if name.startswith(CUSTOM_PREFIX):

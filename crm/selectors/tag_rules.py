@@ -34,7 +34,11 @@ def active_tag_rules(tenant: Tenant) -> QuerySet[SmartTagRule]:
 
 
 def compiled_tag_rules(
-    tenant: Tenant, rules: Iterable[SmartTagRule], *, touching: Iterable[str] | None = None
+    tenant: Tenant,
+    rules: Iterable[SmartTagRule],
+    *,
+    touching: Iterable[str] | None = None,
+    fields: Iterable[str] | None = None,
 ) -> dict[SmartTagRule, Q]:
     """Each rule's condition as a Q, the tenant's custom fields read once for all of them. A
     rule whose condition no longer compiles (its custom field was deleted since) is left out:
@@ -43,26 +47,32 @@ def compiled_tag_rules(
     `touching`: only tags of these names changed (a bulk tag edit). Then only the rules that
     can answer differently are kept: those reading one of the names or the clock, the rules
     reading the tags those set, and so on; with each kept rule every other rule of its tag
-    (untagging weighs them all). A rule reading neither gives the same answer as before."""
+    (untagging weighs them all). A rule reading neither gives the same answer as before.
+    `fields`: only these fields changed; the rules reading one of them (or the clock) are kept,
+    then the same closure over the tags they set."""
     compiler = Compiler(tenant)
     compiled: dict[SmartTagRule, Q] = {}
     moves: dict[SmartTagRule, bool] = {}
     reads: dict[SmartTagRule, set[str]] = {}
+    reads_fields: dict[SmartTagRule, set[str]] = {}
     for rule in rules:
         try:
             compiled[rule], moves[rule] = compiler.compile_one(rule.condition)
         except ConditionProblem:
             continue
         reads[rule] = compiler.tags_read
-    if touching is None:
+        reads_fields[rule] = compiler.fields_read
+    if touching is None and fields is None:
         return compiled
-    changed = {name.strip().lower() for name in touching}
+    changed = set() if touching is None else {name.strip().lower() for name in touching}
+    changed_fields = set(fields or ())
     kept_tags: set[int] = set()
     while True:
         more = {
             rule.tag_id
             for rule in compiled
-            if rule.tag_id not in kept_tags and (moves[rule] or reads[rule] & changed)
+            if rule.tag_id not in kept_tags
+            and (moves[rule] or reads[rule] & changed or reads_fields[rule] & changed_fields)
         }
         if not more:
             break

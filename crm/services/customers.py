@@ -19,6 +19,7 @@ from tenancy.models import Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
+from ..conditions import CUSTOM_PREFIX
 from ..models import ActivityKind, Customer, CustomerNote, Lead
 from . import reactions  # at call time: reactions imports the rules, which import these
 from .leads import lead_log_activity, require_lead_access
@@ -146,12 +147,21 @@ def _save(
     customer.save(update_fields=touched)
     if tag_names is not None:
         set_customer_tags(customer=customer, by=by, names=tag_names)
+    rescore = changed is None or bool(history) or bool(SCORE_INPUTS.intersection(changed))
+    # What rules and segments may read that changed (an update; a new customer: everything).
+    fields = None
+    if changed is not None:
+        fields = {*changed, *(f"{CUSTOM_PREFIX}{h.field_key}" for h in history)}
+        fields |= {"tags"} if tag_names is not None else set()
+        fields |= {"crm_score"} if rescore else set()
     if changed:
         history += core_history(customer, changed, by=by, reason=reason)
     FieldHistory.objects.bulk_create(history)
-    if changed is None or history or SCORE_INPUTS.intersection(changed):
+    if rescore:
         customer_score_refresh(customer, definitions=definitions)
-    reactions.customers_changed(tenant=customer.tenant, customer_ids=[customer.pk], by=by)
+    reactions.customers_changed(
+        tenant=customer.tenant, customer_ids=[customer.pk], by=by, fields=fields
+    )
     return customer
 
 

@@ -21,19 +21,27 @@ def customers_changed(
     customer_ids: Iterable[int],
     by: Actor,
     tags_only: Iterable[str] | None = None,
+    fields: Iterable[str] | None = None,
 ) -> None:
     """Re-evaluate the tenant's active smart-tag rules and segments for `customer_ids`.
     A helper of the writing services (they have checked `by`); not a way in. `tags_only`: the
     change was to tags of these names alone (a bulk tag edit), so the rules and segments that
-    read neither them (nor the tags rules set in turn) nor the clock are skipped."""
+    read neither them (nor the tags rules set in turn) nor the clock are skipped. `fields`: the
+    change was to these fields alone (core names, `tags`, `custom.<key>`, `crm_score`), so the
+    rules and segments that read none of them (nor the tags rules set) nor the clock are
+    skipped; None (the default) when the caller cannot say."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    written = rules_reapply(tenant=tenant, customer_ids=ids, by=by, tags_only=tags_only)
+    fields = None if fields is None else set(fields)
+    written = rules_reapply(
+        tenant=tenant, customer_ids=ids, by=by, tags_only=tags_only, fields=fields
+    )
     # Segments read the tags the rules set: the rules go first.
     segments_reevaluate(
         tenant=tenant,
         customer_ids=ids,
         by=by,
         tags_only=None if tags_only is None else {*tags_only, *written},
+        fields=None if fields is None else fields | ({"tags"} if written else set()),
     )

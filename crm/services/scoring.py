@@ -108,7 +108,12 @@ def customer_record_interaction(
     for name, value in stored.get().items():
         setattr(customer, name, value)
     customer_score_refresh(customer)
-    reactions.customers_changed(tenant=tenant, customer_ids=[customer.pk], by=by)
+    reactions.customers_changed(
+        tenant=tenant,
+        customer_ids=[customer.pk],
+        by=by,
+        fields={"total_interactions", "last_contacted_at", "crm_score"},
+    )
     return customer
 
 

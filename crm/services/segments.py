@@ -225,6 +225,7 @@ def segments_reevaluate(
     customer_ids: Iterable[int],
     by: Actor,
     tags_only: Iterable[str] | None = None,
+    fields: Iterable[str] | None = None,
 ) -> None:
     """Bring the active segments' membership of `customer_ids` up to date, with a SegmentChange
     for each customer who entered or left. A helper of the writing services (they checked `by`
@@ -232,7 +233,7 @@ def segments_reevaluate(
     custom field it names was deleted) is left as it is and marked failed. `tags_only`: only
     tags of these names changed on the customers, so only the segments reading one of them
     (through the segments they refer to too) or the clock are evaluated — the others' answer
-    for these customers cannot have moved."""
+    for these customers cannot have moved. `fields`: likewise, only these fields changed."""
     ids = sorted(set(customer_ids))
     if not ids:
         return
@@ -241,6 +242,7 @@ def segments_reevaluate(
         return
     now = timezone.now()
     changed_tags = None if tags_only is None else {n.strip().lower() for n in tags_only}
+    changed_fields = None if fields is None else set(fields)
     compiler = Compiler(tenant, now=now, segments={pk: c for pk, c, _ in rows})
     conditions: dict[int, Q] = {}
     broken: dict[int, str] = {}
@@ -252,7 +254,13 @@ def segments_reevaluate(
         except ConditionProblem as problem:
             broken[pk] = str(problem)
             continue
-        if changed_tags is None or moves or compiler.tags_read & changed_tags:
+        if changed_tags is not None:
+            relevant = bool(compiler.tags_read & changed_tags)
+        elif changed_fields is not None:
+            relevant = bool(compiler.fields_read & changed_fields)
+        else:
+            relevant = True
+        if relevant or moves:
             conditions[pk] = q
     found = matching(tenant=tenant, conditions=conditions, customer_ids=ids)
     current: dict[int, set[int]] = {pk: set() for pk in conditions}

@@ -294,6 +294,7 @@ def rules_reapply(
     customer_ids: Iterable[int],
     by: Actor,
     tags_only: Iterable[str] | None = None,
+    fields: Iterable[str] | None = None,
 ) -> set[str]:
     """Bring the tags of the tenant's active rules up to date for `customer_ids`: which
     customers match which rule is one statement (crm.selectors.matching), links are added and
@@ -303,11 +304,13 @@ def rules_reapply(
     which the writing services call after checking `by`; it does not announce the changes
     again (the customers are already announced). `tags_only`: only tags of these names
     changed, so only the rules that can answer differently run (compiled_tag_rules). Returns
-    the names of the tags it added or removed."""
+    the names of the tags it added or removed. `fields`: only these fields changed (likewise)."""
     ids = sorted(set(customer_ids))
     if not ids:
         return set()
-    compiled = compiled_tag_rules(tenant, active_tag_rules(tenant), touching=tags_only)
+    compiled = compiled_tag_rules(
+        tenant, active_tag_rules(tenant), touching=tags_only, fields=fields
+    )
     if not compiled:
         return set()
     changed: set[str] = set()
