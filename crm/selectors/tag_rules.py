@@ -45,19 +45,19 @@ def compiled_tag_rules(
     it matches no one, and untags no one, until it is fixed.
 
     `touching`: only tags of these names changed (a bulk tag edit). Then only the rules that
-    can answer differently are kept: those reading one of the names or the clock, the rules
+    can answer differently are kept: those reading one of the names, the rules
     reading the tags those set, and so on; with each kept rule every other rule of its tag
     (untagging weighs them all). A rule reading neither gives the same answer as before.
-    `fields`: only these fields changed; the rules reading one of them (or the clock) are kept,
-    then the same closure over the tags they set."""
+    `fields`: only these fields changed; the rules reading one of them are kept, then the same
+    closure over the tags they set. A rule reading the clock is not moved by a change it does
+    not read (the clock's own moves are the hourly refresh's: tag_rules_refresh_timed)."""
     compiler = Compiler(tenant)
     compiled: dict[SmartTagRule, Q] = {}
-    moves: dict[SmartTagRule, bool] = {}
     reads: dict[SmartTagRule, set[str]] = {}
     reads_fields: dict[SmartTagRule, set[str]] = {}
     for rule in rules:
         try:
-            compiled[rule], moves[rule] = compiler.compile_one(rule.condition)
+            compiled[rule], _ = compiler.compile_one(rule.condition)
         except ConditionProblem:
             continue
         reads[rule] = compiler.tags_read
@@ -72,7 +72,7 @@ def compiled_tag_rules(
             rule.tag_id
             for rule in compiled
             if rule.tag_id not in kept_tags
-            and (moves[rule] or reads[rule] & changed or reads_fields[rule] & changed_fields)
+            and (reads[rule] & changed or reads_fields[rule] & changed_fields)
         }
         if not more:
             break

@@ -26,10 +26,10 @@ def customers_changed(
     """Re-evaluate the tenant's active smart-tag rules and segments for `customer_ids`.
     A helper of the writing services (they have checked `by`); not a way in. `tags_only`: the
     change was to tags of these names alone (a bulk tag edit), so the rules and segments that
-    read neither them (nor the tags rules set in turn) nor the clock are skipped. `fields`: the
+    read neither them (nor the tags rules set in turn) are skipped. `fields`: the
     change was to these fields alone (core names, `tags`, `custom.<key>`, `crm_score`), so the
-    rules and segments that read none of them (nor the tags rules set) nor the clock are
-    skipped; None (the default) when the caller cannot say."""
+    rules and segments that read none of them (nor the tags rules set) are skipped (what the
+    clock alone moves is the hourly refresh's); None (the default) when the caller cannot say."""
     ids = sorted(set(customer_ids))
     if not ids:
         return

@@ -232,7 +232,7 @@ def segments_reevaluate(
     and hold the transaction); not a way in. A segment whose condition no longer compiles (a
     custom field it names was deleted) is left as it is and marked failed. `tags_only`: only
     tags of these names changed on the customers, so only the segments reading one of them
-    (through the segments they refer to too) or the clock are evaluated — the others' answer
+    (through the segments they refer to too) are evaluated — the others' answer
     for these customers cannot have moved. `fields`: likewise, only these fields changed."""
     ids = sorted(set(customer_ids))
     if not ids:
@@ -250,7 +250,7 @@ def segments_reevaluate(
         if not active:
             continue
         try:
-            q, moves = compiler.compile_one(condition, segment_id=pk)
+            q, _ = compiler.compile_one(condition, segment_id=pk)
         except ConditionProblem as problem:
             broken[pk] = str(problem)
             continue
@@ -260,7 +260,9 @@ def segments_reevaluate(
             relevant = bool(compiler.fields_read & changed_fields)
         else:
             relevant = True
-        if relevant or moves:
+        # A condition that reads the clock is not moved by a change it does not read: the
+        # clock's own moves are the hourly refresh's (segments_refresh_timed).
+        if relevant:
             conditions[pk] = q
     found = matching(tenant=tenant, conditions=conditions, customer_ids=ids)
     current: dict[int, set[int]] = {pk: set() for pk in conditions}
