@@ -159,8 +159,10 @@ def updates(fig: Figures, tenant, membership, *, iterations: int, warmup: int) -
 
 
 def rebuilds(fig: Figures, tenant, segment, q, *, iterations: int) -> None:
-    """A first build (members removed first) and a rebuild with nothing to change, each run
-    `iterations` times; the history rows the first builds write are removed again."""
+    """A new segment's first build (members removed and `rebuilt_at` cleared: no history rows),
+    a rebuild with nothing to change, and a rebuild in which every member enters (members removed
+    from a built segment: a history row each), each run `iterations` times; the history rows
+    written are removed again."""
     from django.db import connection
     from django.utils import timezone
 
@@ -170,13 +172,25 @@ def rebuilds(fig: Figures, tenant, segment, q, *, iterations: int) -> None:
     started = timezone.now()
     live = Customer.objects.for_tenant(tenant).filter(q).count
     fig.time("rebuild: live count() of the condition", live)
-    for _ in range(iterations):
+    from crm.models import Segment
+
+    def emptied(*, new: bool) -> None:
         SegmentMembership.objects.filter(tenant=tenant, segment=segment)._raw_delete("default")
+        if new:
+            Segment.objects.filter(pk=segment.pk).update(rebuilt_at=None)
         with connection.cursor() as cur:
             cur.execute("VACUUM (ANALYZE) crm_segmentmembership")
-        for label in ("rebuild: first build", "rebuild: nothing changed"):
-            status = fig.time(label, lambda: segment_rebuild(segment_id=segment.pk))
-            assert status == "idle", status
+
+    def rebuild(label: str) -> None:
+        status = fig.time(label, lambda: segment_rebuild(segment_id=segment.pk))
+        assert status == "idle", status
+
+    for _ in range(iterations):
+        emptied(new=True)
+        rebuild("rebuild: first build")
+        rebuild("rebuild: nothing changed")
+        emptied(new=False)
+        rebuild("rebuild: everyone enters")
         fig.time("rebuild: live count() of the condition", live)
     history = SegmentChange.objects.filter(tenant=tenant, segment=segment, at__gte=started)
     history._raw_delete("default")
@@ -322,6 +336,7 @@ def main(argv=None) -> None:
         ("update: none", None, None),
         ("rebuild: first build", TARGETS_MS["rebuild"], None),
         ("rebuild: nothing changed", TARGETS_MS["rebuild"], None),
+        ("rebuild: everyone enters", TARGETS_MS["rebuild"], None),
         ("rebuild: live count() of the condition", None, None),
         ("bulk tag 50K", TARGETS_MS["bulk tag"], None),
         ("bulk untag 50K (clean-up)", TARGETS_MS["bulk tag"], None),

@@ -322,13 +322,21 @@ def _insert_select(model: type[models.Model], columns: list[str], rows: QuerySet
 
 
 def _rebuild_chunk(
-    segment: Segment, q: Q, low: int, high: int, now: datetime, *, first: bool = False
+    segment: Segment,
+    q: Q,
+    low: int,
+    high: int,
+    now: datetime,
+    *,
+    first: bool = False,
+    record: bool = True,
 ) -> tuple[int, int]:
     """Make the members among customer ids [low, high) exactly those matching `q`; returns
     how many customers the chunk holds and how many memberships moved (PostgreSQL). `first`:
     the segment had no members when the rebuild began (on PostgreSQL every match is then
     inserted without looking for its membership; one a concurrent change inserted meanwhile
-    is skipped by the conflict)."""
+    is skipped by the conflict). `record`: write a SegmentChange for each move (not on a new
+    segment's first build: its first members did not enter, the segment began)."""
     tenant = segment.tenant
     customers = Customer.objects.filter(tenant=tenant, pk__gte=low, pk__lt=high)
     members = SegmentMembership.objects.filter(
@@ -341,24 +349,27 @@ def _rebuild_chunk(
     leaving = members.filter(~Exists(matched.filter(pk=OuterRef("customer_id")))).order_by()
     if connection.vendor == "postgresql":
         if first:
-            moved = _move_returning(segment, matched.order_by(), None, now)
+            moved = _move_returning(segment, matched.order_by(), None, now, record=record)
         else:
-            moved = _move_returning(segment, entering, leaving, now)
+            moved = _move_returning(segment, entering, leaving, now, record=record)
         return customers.count(), moved
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
-    _insert_select(
-        SegmentChange,
-        ["tenant", "segment", "customer", "entered", "at"],
-        entering.annotate(**fixed, e=Value(True)).values_list("tenant_id", "s", "pk", "e", "at"),
-    )
-    _insert_select(
-        SegmentChange,
-        ["tenant", "segment", "customer", "entered", "at"],
-        leaving.annotate(e=Value(False), at2=Value(now)).values_list(
-            "tenant_id", "segment_id", "customer_id", "e", "at2"
-        ),
-    )
+    if record:
+        _insert_select(
+            SegmentChange,
+            ["tenant", "segment", "customer", "entered", "at"],
+            entering.annotate(**fixed, e=Value(True)).values_list(
+                "tenant_id", "s", "pk", "e", "at"
+            ),
+        )
+        _insert_select(
+            SegmentChange,
+            ["tenant", "segment", "customer", "entered", "at"],
+            leaving.annotate(e=Value(False), at2=Value(now)).values_list(
+                "tenant_id", "segment_id", "customer_id", "e", "at2"
+            ),
+        )
     _insert_select(
         SegmentMembership,
         ["tenant", "segment", "customer", "since"],
@@ -369,7 +380,12 @@ def _rebuild_chunk(
 
 
 def _move_returning(
-    segment: Segment, entering: QuerySet, leaving: QuerySet | None, now: datetime
+    segment: Segment,
+    entering: QuerySet,
+    leaving: QuerySet | None,
+    now: datetime,
+    *,
+    record: bool = True,
 ) -> int:
     """PostgreSQL: the chunk's move in two statements, each writing its SegmentChange rows
     from the rows it really inserted or deleted (data-modifying WITH … RETURNING), so the
@@ -382,6 +398,21 @@ def _move_returning(
     fixed = [segment.tenant_id, segment.pk, now]
     entering_sql, entering_params = entering.values_list("pk").query.sql_with_params()
     with connection.cursor() as cursor:
+        if not record:  # a new segment's first build: the memberships alone
+            cursor.execute(
+                f"INSERT INTO {member_table} (tenant_id, segment_id, customer_id, since) "
+                f"SELECT %s, %s, id, %s FROM ({entering_sql}) AS entering(id) "
+                "ON CONFLICT DO NOTHING",
+                [*fixed, *entering_params],
+            )
+            moved = cursor.rowcount
+            if leaving is not None:
+                leaving_sql, leaving_params = leaving.values_list("pk").query.sql_with_params()
+                cursor.execute(
+                    f"DELETE FROM {member_table} WHERE id IN ({leaving_sql})", leaving_params
+                )
+                moved += cursor.rowcount
+            return moved
         cursor.execute(
             f"WITH entering(id) AS ({entering_sql}), "
             f"added AS (INSERT INTO {member_table} (tenant_id, segment_id, customer_id, since) "
@@ -449,12 +480,15 @@ def segment_rebuild(*, segment_id: int, chunk_size: int = REBUILD_CHUNK) -> str:
         processed = 0
         moved = 0
         first = not SegmentMembership.objects.filter(tenant=tenant, segment=segment).exists()
+        # A new segment's first build records no "entered" rows (timeline noise, and a mass
+        # start of automations for people who did nothing); every rebuild after it does.
+        record = segment.rebuilt_at is not None
         _analyze_if_stale()
         if bounds["low"] is not None:
             for low in range(bounds["low"], bounds["high"] + 1, chunk_size):
                 with transaction.atomic():
                     held, changed = _rebuild_chunk(
-                        segment, q, low, low + chunk_size, now, first=first
+                        segment, q, low, low + chunk_size, now, first=first, record=record
                     )
                     processed += held
                     moved += changed

@@ -64,8 +64,12 @@ def test_members_filter_and_timeline(manager, people, django_capture_on_commit_c
     customer_update(customer=people["ada"], by=OPERATOR, data={"company": "Globex"})
     timeline = manager.get(f"/api/v1/customers/{people['ada'].pk}/timeline/").json()
     kinds = [entry["kind"] for entry in timeline["results"] if entry["kind"].startswith("seg")]
-    assert kinds == ["segment_left", "segment_entered"]
-    assert manager.get(f"{LIST}{segment['id']}/").json()["customer_count"] == 1
+    assert kinds == ["segment_left"]  # the segment's first build recorded no "entered"
+    customer_update(customer=people["ada"], by=OPERATOR, data={"company": "Acme"})
+    timeline = manager.get(f"/api/v1/customers/{people['ada'].pk}/timeline/").json()
+    kinds = [entry["kind"] for entry in timeline["results"] if entry["kind"].startswith("seg")]
+    assert kinds == ["segment_entered", "segment_left"]
+    assert manager.get(f"{LIST}{segment['id']}/").json()["customer_count"] == 2
 
 
 def test_changing_the_condition_rebuilds(manager, people, django_capture_on_commit_callbacks):

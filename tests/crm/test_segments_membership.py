@@ -202,14 +202,18 @@ def test_changes_record_entering_and_leaving(tenant_a, django_capture_on_commit_
     assert stored(segment) == set()
     customer_update(customer=customer, by=OPERATOR, data={"company": "Acme"})
     changes = SegmentChange.objects.filter(segment=segment).order_by("id")
-    assert list(changes.values_list("entered", flat=True)) == [True, False, True]
+    # The segment's first build records no "entered": its first members did not enter it.
+    assert list(changes.values_list("entered", flat=True)) == [False, True]
 
 
 def test_a_rebuild_goes_by_chunks_and_reports_progress(tenant_a):
     for i in range(7):
         CustomerFactory(tenant=tenant_a, company="Acme" if i % 2 else "")
     segment = Segment.objects.create(
-        tenant=tenant_a, name="Acme", conditions={"field": "company", "op": "eq", "value": "Acme"}
+        tenant=tenant_a,
+        name="Acme",
+        conditions={"field": "company", "op": "eq", "value": "Acme"},
+        rebuilt_at=timezone.now(),  # built before: this rebuild records what moves
     )
     SegmentMembership.objects.create(
         tenant=tenant_a, segment=segment, customer=Customer.objects.filter(company="").first()
@@ -221,6 +225,20 @@ def test_a_rebuild_goes_by_chunks_and_reports_progress(tenant_a):
     assert stored(segment) == evaluated(segment)
     assert SegmentChange.objects.filter(segment=segment, entered=True).count() == 3
     assert SegmentChange.objects.filter(segment=segment, entered=False).count() == 1
+
+
+def test_a_new_segments_first_build_records_no_entries(tenant_a):
+    for i in range(5):
+        CustomerFactory(tenant=tenant_a, company="Acme" if i % 2 else "")
+    stray = CustomerFactory(tenant=tenant_a, company="")
+    segment = Segment.objects.create(
+        tenant=tenant_a, name="Acme", conditions={"field": "company", "op": "eq", "value": "Acme"}
+    )
+    # A member that no longer matches, put there before the first build ran.
+    SegmentMembership.objects.create(tenant=tenant_a, segment=segment, customer=stray)
+    assert segment_rebuild(segment_id=segment.pk, chunk_size=2) == RebuildStatus.IDLE
+    assert stored(segment) == evaluated(segment) and len(stored(segment)) == 2
+    assert not SegmentChange.objects.filter(segment=segment).exists()
 
 
 def test_a_rebuild_that_cannot_compile_is_marked_failed(tenant_a):
