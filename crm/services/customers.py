@@ -21,8 +21,9 @@ from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
 from ..conditions import CUSTOM_PREFIX
 from ..models import ActivityKind, Customer, CustomerNote, Lead
-from . import reactions  # at call time: reactions imports the rules, which import these
+from . import reactions
 from .leads import lead_log_activity, require_lead_access
+from .notes import NOTE_ACTIVITY  # at call time: reactions imports the rules, which import these
 from .scoring import customer_score_refresh
 from .tags import clean_tag_names, set_customer_tags
 
@@ -255,9 +256,12 @@ def lead_convert(
     lead.customer = customer
     lead.save(update_fields=["customer", "updated_at"])
     # The lead's notes and tasks become the customer's too (they keep their lead).
-    CustomerNote.objects.filter(tenant=lead.tenant, lead=lead, customer=None).update(
+    if CustomerNote.objects.filter(tenant=lead.tenant, lead=lead, customer=None).update(
         customer=customer
-    )
+    ):
+        reactions.customers_changed(
+            tenant=lead.tenant, customer_ids=[customer.pk], by=by, fields=NOTE_ACTIVITY
+        )
     lead_log_activity(
         lead,
         by=by,

@@ -23,6 +23,7 @@ from tenancy.services.common import assign_fields, save_validated
 from ..models import CustomerNote, NoteAction, NoteEvent
 from ..selectors.leads import leads_visible_to
 from ..selectors.notes import notes_visible_to
+from . import reactions  # at call time: reactions imports the rules, which import these
 
 NOTE_WRITE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)
 # What clients may set on a note, in display order (the API, the admin and the forms use it).
@@ -126,6 +127,17 @@ def may_delete(*, note: CustomerNote, by: Actor) -> bool:
     return True
 
 
+# What a note changes that a segment or a rule can read (crm.conditions' activities).
+NOTE_ACTIVITY = frozenset({"activity.note_added"})
+
+
+def _announce(tenant: Tenant, customer_ids: list[int | None], *, by: Actor) -> None:
+    """Segments and rules reading "a note added in the last N days" follow at once."""
+    reactions.customers_changed(
+        tenant=tenant, customer_ids=[pk for pk in customer_ids if pk], by=by, fields=NOTE_ACTIVITY
+    )
+
+
 @transaction.atomic
 def note_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> CustomerNote:
     require_role(by, tenant=tenant, roles=NOTE_WRITE_ROLES)
@@ -136,6 +148,7 @@ def note_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> CustomerN
     _stamp_completion(note)
     save_validated(note)
     _record(note, by=by, action=NoteAction.CREATED, changes={"note": [None, note.note]})
+    _announce(tenant, [note.customer_id], by=by)
     return note
 
 
@@ -161,6 +174,8 @@ def note_update(*, note: CustomerNote, by: Actor, data: dict[str, Any]) -> Custo
             action = NoteAction.COMPLETED if note.is_completed else NoteAction.REOPENED
         described = {k: [_describe(old), _describe(new)] for k, (old, new) in changes.items()}
         _record(note, by=by, action=action, changes=described)
+    if "customer" in changes:
+        _announce(note.tenant, [getattr(c, "pk", None) for c in changes["customer"]], by=by)
     return note
 
 
@@ -168,7 +183,9 @@ def note_update(*, note: CustomerNote, by: Actor, data: dict[str, Any]) -> Custo
 def note_delete(*, note: CustomerNote, by: Actor) -> None:
     require_note_delete(note=note, by=by)
     _record(note, by=by, action=NoteAction.DELETED, changes={"note": [note.note, None]})
+    customer_id = note.customer_id
     note.delete()
+    _announce(note.tenant, [customer_id], by=by)
 
 
 def _set_completed(note: CustomerNote, *, by: Actor, completed: bool) -> CustomerNote:

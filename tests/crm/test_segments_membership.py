@@ -288,3 +288,19 @@ def test_the_command_refreshes_the_timed_segments_in_process(tenant_a, tenant_b)
     assert stored(segment) == {customer.pk}
     with pytest.raises(CommandError, match="No tenant 'nope'"):
         call_command("refresh_segments", "--tenant", "nope")
+
+
+def test_a_note_moves_its_customer_into_a_note_activity_segment_at_once(tenant_a):
+    from crm.services.notes import note_create, note_delete
+
+    customer = CustomerFactory(tenant=tenant_a)
+    segment = Segment.objects.create(
+        tenant=tenant_a,
+        name="Written about",
+        conditions={"field": "activity.note_added", "op": "within_last_days", "value": 7},
+        rebuilt_at=timezone.now(),
+    )
+    note = note_create(tenant=tenant_a, by=OPERATOR, data={"customer": customer, "note": "Hi"})
+    assert stored(segment) == {customer.pk}
+    note_delete(note=note, by=OPERATOR)
+    assert stored(segment) == set()
