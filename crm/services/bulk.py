@@ -17,20 +17,21 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, IntegerField, Model, QuerySet, Value
+from django.db import transaction
+from django.db.models import Count, Value
 from django.utils import timezone
 
 from customfields.models import FieldDefinition
 from customfields.services.values import active_definitions, clean_values, write_values_many
-from tenancy.actors import Actor, actor_user, require_role
+from tenancy.actors import Actor, require_role
 from tenancy.models import Role, Tenant
+from tenancy.services.common import insert_select
 
-from ..models import Customer, CustomerTag, CustomerTagChange, Tag
+from ..models import Customer, CustomerTag, Tag
 from ..selectors.scoring import score_expression
 from .customers import CUSTOMER_WRITE_ROLES, nest_custom_errors
 from .reactions import customers_changed
-from .tags import MAX_TAGS, clean_tag_names
+from .tags import MAX_TAGS, clean_tag_names, record_tag_changes
 
 BULK_MAX = 50_000  # customers per request
 CHUNK = 5_000  # customer ids per statement
@@ -104,27 +105,13 @@ def _tag_ids(*, tenant: Tenant, names: list[str], create: bool) -> dict[int, str
     return dict(Tag.objects.for_tenant(tenant).filter(name__in=names).values_list("pk", "name"))
 
 
-def _insert_from(model: type[Model], fields: Sequence[str], rows: QuerySet) -> None:
-    """INSERT INTO model (fields) SELECT …: the rows are made by the database from `rows` (a
-    values_list in the order of `fields`), not built as Python objects — building 50,000 link
-    and history objects was most of a bulk tag's time. A link inserted meanwhile is kept."""
-    sql, params = rows.order_by().query.sql_with_params()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING",
-            params,
-        )
-
-
 def _retag(
     *,
     tenant: Tenant,
     chunk: Sequence[int],
     add: Mapping[int, str],
     remove: Mapping[int, str],
-    by_id: int | None,
+    by: Actor,
     now,
 ) -> set[int]:
     """Add and remove the tags on one chunk of customers; returns the ids whose tags changed,
@@ -134,16 +121,10 @@ def _retag(
     links = CustomerTag.objects.filter(tenant=tenant, customer_id__in=chunk)
 
     def record(ids: list[int], name: str, added: bool) -> None:
-        rows = Customer.objects.filter(tenant=tenant, pk__in=ids).values_list(
-            Value(tenant.pk),
-            "pk",
-            Value(name),
-            Value(added),
-            Value(by_id, output_field=IntegerField()),
-            Value(now, output_field=DateTimeField()),
+        changed = Customer.objects.filter(tenant=tenant, pk__in=ids).values("pk")
+        record_tag_changes(
+            tenant=tenant, customer_ids=changed, name=name, added=added, by=by, at=now
         )
-        fields = ("tenant", "customer", "tag_name", "added", "changed_by", "changed_at")
-        _insert_from(CustomerTagChange, fields, rows)
 
     for tag, name in remove.items():
         gone = list(links.filter(tag_id=tag).values_list("customer_id", flat=True))
@@ -158,7 +139,7 @@ def _retag(
             rows = Customer.objects.filter(tenant=tenant, pk__in=new).values_list(
                 Value(tenant.pk), "pk", Value(tag)
             )
-            _insert_from(CustomerTag, ("tenant", "customer", "tag"), rows)
+            insert_select(CustomerTag, ("tenant", "customer", "tag"), rows)
             record(new, name, True)
             touched.update(new)
     return touched
@@ -248,7 +229,6 @@ def customers_bulk_update(
         custom_fields=custom_fields,
     )
     now = timezone.now()
-    by_id = getattr(actor_user(by), "pk", None)
     add_ids = _tag_ids(tenant=tenant, names=add, create=True)
     remove_ids = _tag_ids(tenant=tenant, names=remove, create=False)
     score = score_expression(tenant=tenant, definitions=definitions, now=now)
@@ -257,7 +237,7 @@ def customers_bulk_update(
         touched = set()
         if add_ids or remove_ids:
             touched |= _retag(
-                tenant=tenant, chunk=chunk, add=add_ids, remove=remove_ids, by_id=by_id, now=now
+                tenant=tenant, chunk=chunk, add=add_ids, remove=remove_ids, by=by, now=now
             )
         if cleaned:
             touched |= write_values_many(

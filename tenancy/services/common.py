@@ -1,8 +1,9 @@
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import QuerySet
 
 
 def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
@@ -49,3 +50,18 @@ def reverted_on_refusal(instance: models.Model) -> Iterator[None]:
     except ValidationError:
         instance.refresh_from_db()
         raise
+
+
+def insert_select(model: type[models.Model], fields: Sequence[str], rows: QuerySet) -> int:
+    """INSERT INTO model (fields) SELECT …, skipping conflicts; returns how many rows went in.
+    `rows` is a values_list of exactly `fields`, in order: the database makes the rows, so
+    50,000 links or history rows never travel through Python as objects."""
+    sql, params = rows.order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql} ON CONFLICT DO NOTHING",
+            params,
+        )
+        return cursor.rowcount

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from tenancy.actors import Actor
 from tenancy.models import Tenant
+from tenancy.services.common import insert_select
 
 from ...conditions import Compiler, ConditionProblem, analyse_condition
 from ...models import Customer, RebuildStatus, Segment, SegmentChange, SegmentMembership
@@ -113,21 +114,6 @@ def segments_reevaluate(
 # Full rebuild
 
 
-def _insert_select(model: type[models.Model], columns: list[str], rows: QuerySet) -> int:
-    """INSERT INTO model (columns) SELECT …: the rows never travel through Python. `rows` is a
-    values_list of exactly `columns`, in order. Conflicts (a concurrent writer inserted the
-    same membership) are skipped."""
-    sql, params = rows.query.sql_with_params()
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql} ON CONFLICT DO NOTHING",
-            params,
-        )
-        return cursor.rowcount
-
-
 def _rebuild_chunk(
     segment: Segment,
     q: Q,
@@ -163,21 +149,21 @@ def _rebuild_chunk(
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
     if record:
-        _insert_select(
+        insert_select(
             SegmentChange,
             ["tenant", "segment", "customer", "entered", "at"],
             entering.annotate(**fixed, e=Value(True)).values_list(
                 "tenant_id", "s", "pk", "e", "at"
             ),
         )
-        _insert_select(
+        insert_select(
             SegmentChange,
             ["tenant", "segment", "customer", "entered", "at"],
             leaving.annotate(e=Value(False), at2=Value(now)).values_list(
                 "tenant_id", "segment_id", "customer_id", "e", "at2"
             ),
         )
-    _insert_select(
+    insert_select(
         SegmentMembership,
         ["tenant", "segment", "customer", "since"],
         entering.annotate(**fixed).values_list("tenant_id", "s", "pk", "at"),
