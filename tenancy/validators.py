@@ -75,5 +75,12 @@ def normalize_phone(value: str) -> str:
     return compact
 
 
+def normalize_email(value: str) -> str:
+    """How two addresses are compared when looking for the same person (duplicates, import
+    matching): surrounding spaces dropped, case folded ('Ann@Example.COM ' -> 'ann@example.com').
+    Stored addresses keep the case they were typed in."""
+    return (value or "").strip().lower()
+
+
 def validate_phone(value: str) -> None:
     normalize_phone(value)
