@@ -17,8 +17,9 @@ def register_activities() -> None:
             Activity(
                 label=label,
                 # The (tenant, customer, occurred_at) index serves it per customer.
+                # Machine opens (campaigns.machine_opens) are no activity of the customer's.
                 rows=lambda tenant, kind=kind: CampaignResponse.objects.filter(
-                    tenant=tenant, kind=kind
+                    tenant=tenant, kind=kind, is_machine_open=False
                 ),
             ),
         )

@@ -1,7 +1,7 @@
 """The customer timeline's campaign entries: each message sent to the customer, and what came
 back (opens, clicks, conversions, unsubscribes; delivery reports are the provider's business,
-not the customer's), each read through a (tenant, customer, time) index. Registered with crm's
-timeline by CampaignsConfig.ready."""
+not the customer's, and machine opens a proxy's), each read through a (tenant, customer, time)
+index. Registered with crm's timeline by CampaignsConfig.ready."""
 
 from crm.timeline import Entry, Provider, TimelineQuery, keyset_page, register
 
@@ -56,8 +56,9 @@ def sent_entries(query: TimelineQuery) -> list[Entry]:
 def response_entries(query: TimelineQuery) -> list[Entry]:
     wanted = [code for code, kind in RESPONSE_KINDS.items() if kind in query.kinds]
     rows = keyset_page(
+        # A machine open (campaigns.machine_opens) is not the customer opening anything.
         CampaignResponse.objects.filter(
-            tenant=query.tenant, customer=query.customer, kind__in=wanted
+            tenant=query.tenant, customer=query.customer, kind__in=wanted, is_machine_open=False
         ),
         query,
         source="campaign_response",

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenancy.login_throttle import client_address
 from tenancy.models import Tenant
 
 from .links import read_token
@@ -40,7 +41,11 @@ def _execution(kind: str, token: str) -> tuple[CampaignExecution, str | None]:
 @never_cache
 def open_pixel(request, token: str):
     execution, _ = _execution("open", token)
-    tracking.record_open(execution=execution)
+    tracking.record_open(
+        execution=execution,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=client_address(request),
+    )
     return HttpResponse(PIXEL, content_type="image/gif")
 
 
@@ -51,7 +56,9 @@ def click(request, token: str):
     # a leaked signing key.
     if url is None or url not in Renderer(execution.campaign).content_links(execution):
         raise Http404("Unknown link.")
-    tracking.record_click(execution=execution, url=url)
+    tracking.record_click(
+        execution=execution, url=url, user_agent=request.headers.get("User-Agent", "")
+    )
     return HttpResponseRedirect(url)
 
 

@@ -33,7 +33,20 @@ class DerivedFiguresSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
     pending = serializers.IntegerField()
     in_flight = serializers.IntegerField()
-    opened = serializers.IntegerField()
+    opened = serializers.IntegerField(
+        help_text="Sent messages opened or clicked by a person (machine opens only with "
+        "include_machine_opens)."
+    )
+    machine_opened = serializers.IntegerField(
+        help_text="Sent messages opened by nothing but a machine (a mail proxy's prefetch or a "
+        "security scanner; docs/metrics.md, Machine opens)."
+    )
+    machine_opens_included = serializers.BooleanField(
+        help_text="Whether `opened` and the open rates count machine opens."
+    )
+    machine_opens_left_out = serializers.IntegerField(
+        help_text="Messages left out of `opened` because only a machine opened them."
+    )
     clicked = serializers.IntegerField()
     converted = serializers.IntegerField()
     delivery_rate = _rate()

@@ -295,7 +295,17 @@ class ExecutionSerializer(serializers.ModelSerializer):
             "delivered_at",
             "bounced_at",
             "opened_at",
+            "machine_opened_at",
             "clicked_at",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class MachineOpensQuerySerializer(serializers.Serializer):
+    include_machine_opens = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Count opens by mail proxies and scanners too (docs/metrics.md, Machine "
+        "opens). Default: false, they are left out.",
+    )

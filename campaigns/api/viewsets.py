@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.api.schema import REFUSED
 from tenancy.scoping import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSetMixin
 
 from ..models import (
@@ -232,10 +233,16 @@ class CampaignViewSet(TenantModelViewSet):
     def complete(self, request, pk=None):
         return self._act(launch.campaign_complete)
 
-    @extend_schema(responses=figures.CampaignAnalyticsSerializer)
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[s.MachineOpensQuerySerializer],
+        responses={200: figures.CampaignAnalyticsSerializer, 400: REFUSED},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def analytics(self, request, pk=None):
-        data = analytics.campaign_analytics(campaign=self.get_object())
+        campaign = self.get_object()
+        params = s.MachineOpensQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = analytics.campaign_analytics(campaign=campaign, **params.validated_data)
         return Response(figures.CampaignAnalyticsSerializer(data).data)
 
     @extend_schema(responses=figures.AudienceCountSerializer)

@@ -65,7 +65,10 @@ class CampaignExecution(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
+    # The first open by a person (or click); opens by machines (campaigns.machine_opens) stamp
+    # `machine_opened_at` instead, so the funnel counts readers.
     opened_at = models.DateTimeField(null=True, blank=True)
+    machine_opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -126,6 +129,11 @@ class CampaignResponse(TenantOwned):
     url = models.URLField(max_length=2000, blank=True)
     value = models.DecimalField(null=True, blank=True, **MONEY)
     note = models.CharField(max_length=500, blank=True)
+    # An open made by a proxy or scanner, not the reader (campaigns.machine_opens): kept, but
+    # left out of the open rate and every figure that counts opens unless asked for.
+    is_machine_open = models.BooleanField(default=False)
+    # What fetched the open pixel or followed the link (empty for other kinds).
+    user_agent = models.CharField(max_length=500, blank=True)
     occurred_at = models.DateTimeField()
 
     class Meta:

@@ -29,6 +29,8 @@ from crm.services.reactions import customers_changed
 from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import OPERATOR, Actor
 
+from .. import machine_opens
+from ..machine_opens import USER_AGENT_MAX_LENGTH
 from ..models import (
     Campaign,
     CampaignChannel,
@@ -69,19 +71,48 @@ def _stamp_first(execution: CampaignExecution, field: str, now: datetime) -> Non
 
 
 @transaction.atomic
-def record_open(*, execution: CampaignExecution, now: datetime | None = None) -> None:
+def record_open(
+    *,
+    execution: CampaignExecution,
+    now: datetime | None = None,
+    user_agent: str | None = None,
+    address: str | None = None,
+) -> bool:
+    """Record an open; True when it is a machine open (campaigns.machine_opens). The proxy rule
+    reads `user_agent` and `address` (the pixel's request); without a user agent (an open not
+    fetched over HTTP, such as the demo's) only the time rule applies. A machine open is kept
+    with its flag and stamps `machine_opened_at`, never `opened_at`, and is no activity of the
+    customer's."""
     now = now or timezone.now()
-    _stamp_first(execution, "opened_at", now)
-    _respond(execution, ResponseKind.OPEN, now)
-    _activity_changed(execution)
+    agent = (user_agent or "")[:USER_AGENT_MAX_LENGTH]
+    machine = machine_opens.too_soon(execution.sent_at, now) or (
+        user_agent is not None and machine_opens.from_proxy(agent, address)
+    )
+    _stamp_first(execution, "machine_opened_at" if machine else "opened_at", now)
+    _respond(execution, ResponseKind.OPEN, now, is_machine_open=machine, user_agent=agent)
+    if not machine:
+        _activity_changed(execution)
+    return machine
 
 
 @transaction.atomic
-def record_click(*, execution: CampaignExecution, url: str, now: datetime | None = None) -> None:
+def record_click(
+    *,
+    execution: CampaignExecution,
+    url: str,
+    now: datetime | None = None,
+    user_agent: str | None = None,
+) -> None:
     now = now or timezone.now()
     _stamp_first(execution, "opened_at", now)
     _stamp_first(execution, "clicked_at", now)
-    _respond(execution, ResponseKind.CLICK, now, url=url[:2000])
+    _respond(
+        execution,
+        ResponseKind.CLICK,
+        now,
+        url=url[:2000],
+        user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
+    )
     _activity_changed(execution)
 
 

@@ -3,12 +3,20 @@ unsubscribe honoured by later sends, provider webhooks signed with the channel's
 tracking links of one tenant that never reach another's executions."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.links import make_token
-from campaigns.models import CampaignResponse, ExecutionStatus, SkipReason, Unsubscribe
+from campaigns.models import (
+    CampaignExecution,
+    CampaignResponse,
+    ExecutionStatus,
+    SkipReason,
+    Unsubscribe,
+)
 from campaigns.services.campaigns import campaign_create
 from campaigns.services.launch import campaign_launch
 from campaigns.services.sending import send_campaign
@@ -30,13 +38,24 @@ def url(kind, execution, target=None, tenant_id=None):
     return reverse(f"campaigns-tracking:{kind}", args=[token])
 
 
+READER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.0"
+
+
 def test_open_pixel_stamps_the_first_open(client, sent):
-    response = client.get(url("open", sent))
+    # Read a minute after sending, in a mail client (sooner, or without a user agent, it would
+    # be a machine open: tests/campaigns/test_machine_opens.py).
+    CampaignExecution.objects.filter(pk=sent.pk).update(
+        sent_at=timezone.now() - timedelta(minutes=1)
+    )
+    response = client.get(url("open", sent), HTTP_USER_AGENT=READER)
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
-    client.get(url("open", sent))
+    client.get(url("open", sent), HTTP_USER_AGENT=READER)
     sent.refresh_from_db()
     assert sent.opened_at is not None
-    assert CampaignResponse.objects.filter(execution=sent, kind="open").count() == 2
+    opens = CampaignResponse.objects.filter(execution=sent, kind="open")
+    assert opens.count() == 2
+    assert not opens.filter(is_machine_open=True).exists()
+    assert set(opens.values_list("user_agent", flat=True)) == {READER}
 
 
 def test_click_redirects_to_a_url_of_the_content(client, sent):

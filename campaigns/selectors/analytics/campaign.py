@@ -89,9 +89,11 @@ def _daily(campaign: Campaign) -> list[dict]:
     return series
 
 
-def campaign_analytics(*, campaign: Campaign) -> dict:
+def campaign_analytics(*, campaign: Campaign, include_machine_opens: bool = False) -> dict:
     """Everything about one campaign: totals, per channel, per variant with the A/B verdict,
-    and per day."""
+    and per day. Machine opens are left out of the opens unless `include_machine_opens` (the
+    per-day series always counts readers' first opens)."""
+    machine = {"include_machine_opens": include_machine_opens}
     tenant = campaign.tenant
     executions = CampaignExecution.objects.filter(tenant=tenant, campaign=campaign)
     responses = CampaignResponse.objects.filter(tenant=tenant, campaign=campaign)
@@ -115,6 +117,7 @@ def campaign_analytics(*, campaign: Campaign) -> dict:
                     conversions_by_channel.get(key, {}),
                     ads_by_channel.get(key, {}),
                     budget=plan.budget,
+                    **machine,
                 ),
             }
         )
@@ -129,7 +132,9 @@ def campaign_analytics(*, campaign: Campaign) -> dict:
             {
                 "channel_code": codes.get(channel_id, ""),
                 "variant": variant,
-                **derived(counts, conversions_by_variant.get((channel_id, variant), {}), {}),
+                **derived(
+                    counts, conversions_by_variant.get((channel_id, variant), {}), {}, **machine
+                ),
             }
         )
     grouped = defaultdict(list)
@@ -145,6 +150,7 @@ def campaign_analytics(*, campaign: Campaign) -> dict:
             ad_counts(metrics).get((), {}),
             leads=leads,
             budget=campaign.budget,
+            **machine,
         ),
         "unsubscribed": responses.filter(kind=ResponseKind.UNSUBSCRIBE).count(),
         "channels": channels,

@@ -45,6 +45,11 @@ def execution_counts(executions: QuerySet, *group_by: str) -> dict:
             pending=Count("pk", filter=Q(status=ExecutionStatus.PENDING)),
             in_flight=Count("pk", filter=Q(status=ExecutionStatus.SENDING)),
             opened=Count("pk", filter=sent & Q(opened_at__isnull=False)),
+            # Opened only by machines (campaigns.machine_opens): left out of `opened` unless
+            # asked for.
+            machine_opened=Count(
+                "pk", filter=sent & Q(opened_at__isnull=True, machine_opened_at__isnull=False)
+            ),
             clicked=Count("pk", filter=sent & Q(clicked_at__isnull=False)),
             cost=Sum("cost", filter=sent),
         ),
@@ -81,6 +86,7 @@ EMPTY_EXECUTIONS = dict.fromkeys(
         "pending",
         "in_flight",
         "opened",
+        "machine_opened",
         "clicked",
     ),
     0,
@@ -88,11 +94,22 @@ EMPTY_EXECUTIONS = dict.fromkeys(
 
 
 def derived(
-    counts: dict, conversions: dict, ads: dict, *, leads: int | None = None, budget=None
+    counts: dict,
+    conversions: dict,
+    ads: dict,
+    *,
+    leads: int | None = None,
+    budget=None,
+    include_machine_opens: bool = False,
 ) -> dict:
+    """The figures of docs/metrics.md from grouped counts. Opens by machines only count as
+    opened with `include_machine_opens`; otherwise `machine_opens_left_out` says how many sent
+    messages were opened by nothing but a machine."""
     sent, bounced = counts["sent"], counts["bounced"]
     delivered = sent - bounced
-    opened, clicked = counts["opened"], counts["clicked"]
+    machine_opened = counts["machine_opened"]
+    opened = counts["opened"] + (machine_opened if include_machine_opens else 0)
+    clicked = counts["clicked"]
     converted = conversions.get("converted", 0)
     revenue = money(conversions.get("revenue"))
     messaging_cost = counts["cost"] or ZERO
@@ -111,6 +128,9 @@ def derived(
         "pending": counts["pending"],
         "in_flight": counts["in_flight"],
         "opened": opened,
+        "machine_opened": machine_opened,
+        "machine_opens_included": include_machine_opens,
+        "machine_opens_left_out": 0 if include_machine_opens else machine_opened,
         "clicked": clicked,
         "converted": converted,
         "delivery_rate": rate(delivered, sent),
