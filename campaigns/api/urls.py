@@ -9,6 +9,7 @@ from .catalogue import (
     CampaignTemplateViewSet,
     CampaignTypeViewSet,
 )
+from .responses import CampaignResponseViewSet, RecommendationViewSet
 from .viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
 
 router = DefaultRouter()
@@ -25,9 +26,15 @@ router.register(
 )
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("campaign-executions", ExecutionViewSet, basename="campaign-execution")
+router.register("campaign-responses", CampaignResponseViewSet, basename="campaign-response")
 
 analytics = "customization/campaigns/analytics/"
 urlpatterns = [
+    path(
+        "campaigns/recommendations/",
+        RecommendationViewSet.as_view({"get": "list"}),
+        name="campaign-recommendations",
+    ),
     path(
         "campaigns/templates/",
         TemplateLibraryViewSet.as_view({"get": "list"}),

@@ -9,12 +9,14 @@ from campaigns.api.catalogue import (
     CampaignTemplateViewSet,
     CampaignTypeViewSet,
 )
+from campaigns.api.responses import CampaignResponseViewSet, RecommendationViewSet
 from campaigns.api.viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
 from campaigns.models import (
     BudgetType,
     Campaign,
     CampaignChannel,
     CampaignExecution,
+    CampaignResponse,
     CampaignStatus,
     CampaignTemplate,
     CampaignType,
@@ -79,6 +81,17 @@ def build(world, tenant) -> None:
         tenant=tenant, first_name="Zqxbeta", last_name="Recipient", email="zqxbeta@b.example"
     )
     world.execution = CampaignExecutionFactory(campaign=world.campaign, customer=customer)
+    world.campaign_response = CampaignResponse.objects.create(
+        tenant=tenant,
+        campaign=world.campaign,
+        execution=world.execution,
+        channel=world.campaign_channel,
+        customer=customer,
+        kind="click",
+        url="https://zqxbeta.example/offer",
+        user_agent="zqxbeta reader",
+        occurred_at=world.campaign.created_at,
+    )
 
 
 def snapshot(world) -> tuple:
@@ -108,6 +121,7 @@ DETAIL_KWARGS = {
     TemplateLibraryViewSet: lambda w: {"pk": w.campaign_template.pk},
     CampaignViewSet: lambda w: {"pk": w.campaign.pk},
     ExecutionViewSet: lambda w: {"pk": w.execution.pk},
+    CampaignResponseViewSet: lambda w: {"pk": w.campaign_response.pk},
     CampaignAnalyticsViewSet: lambda w: {
         "type_code": w.campaign_type.type_code,
         "channel_code": w.campaign_channel.channel_code,
@@ -148,7 +162,13 @@ FOREIGN_FILTERS = {
         "campaign": lambda w: w.campaign.pk,
         "channel": lambda w: w.campaign_channel.channel_code,
     },
+    "campaign-response-list": {
+        "campaign": lambda w: w.campaign.pk,
+        "channel": lambda w: w.campaign_channel.channel_code,
+        "customer": lambda w: w.execution.customer_id,
+    },
 }
+LIST_ONLY = {RecommendationViewSet}
 ADMIN_OBJECTS = {
     CampaignType: lambda w: w.campaign_type,
     CampaignChannel: lambda w: w.campaign_channel,

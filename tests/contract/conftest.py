@@ -22,6 +22,7 @@ from campaigns.models import (
     CampaignType,
 )
 from campaigns.selectors.campaigns import campaigns_visible_to
+from campaigns.selectors.responses import responses_visible_to
 from campaigns.selectors.templates import templates_available
 from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.selectors.customers import customers_visible_to
@@ -98,6 +99,7 @@ def member_users(member: Membership) -> list[int]:
 PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/callbacks/\{id\}/", "id", visible(callbacks_visible_to)),
     (r"/campaign-executions/\{id\}/", "id", executions),
+    (r"/campaign-responses/\{id\}/", "id", visible(responses_visible_to)),
     (r"/campaigns/templates/\{id\}/", "id", campaign_templates),
     (r"/campaigns/\{id\}/", "id", visible(campaigns_visible_to)),
     (r"/custom-fields/|/customers/", "field_key", field_keys),
