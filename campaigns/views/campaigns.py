@@ -1,5 +1,5 @@
-"""The campaign list, the campaign page with its funnel and daily chart, and the status
-actions (launch, pause, resume, complete)."""
+"""The campaign list (with the recommendations panel), the campaign page with its funnel and
+daily chart, and the status actions (launch, pause, resume, complete)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from tenancy.htmx import HtmxPartialMixin
 
 from ..forms.campaigns import CampaignFilterForm, service_messages
 from ..selectors.analytics import campaign_analytics, campaign_summaries
+from ..selectors.recommendations import MIN_SAMPLE, recommendation_report
 from ..selectors.templates import templates_available
 from ..services import launch
 from .base import CampaignsMixin, WriteRequiredMixin
@@ -45,6 +46,11 @@ class CampaignListView(HtmxPartialMixin, CampaignsMixin, TemplateView):
         page = Paginator(campaigns, PAGE_SIZE).get_page(self.request.GET.get("page"))
         figures = campaign_summaries(tenant=self.tenant, campaign_ids=[c.pk for c in page])
         rows = [{"campaign": c, "figures": figures[c.pk]} for c in page]
+        if not self.is_partial():  # the panel stands outside the results htmx swaps
+            kwargs["recommendations"] = {
+                **recommendation_report(tenant=self.tenant),
+                "min_sample": MIN_SAMPLE,
+            }
         return super().get_context_data(
             filter_form=form,
             page_obj=page,
