@@ -92,7 +92,9 @@ class CampaignResponseFilterSet(django_filters.FilterSet):
         validators=[validate_filter_date],
         label="Before this instant",
     )
-    include_machine_opens = django_filters.BooleanFilter(
+    # Strict: anything but true or false is a 400 (a BooleanFilter would ignore it).
+    include_machine_opens = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_machine_opens",
         label="List opens by mail proxies and scanners too (default: false, left out, as the "
         "open rate leaves them out)",
@@ -103,10 +105,10 @@ class CampaignResponseFilterSet(django_filters.FilterSet):
         fields = ["campaign", "kind", "customer", "lead", "channel"]
 
     def filter_machine_opens(self, queryset, name, value):
-        return queryset if value else queryset.exclude(is_machine_open=True)
+        return queryset  # read by filter_queryset, which also applies the default
 
     def filter_queryset(self, queryset):
-        if self.form.cleaned_data.get("include_machine_opens") is None:
+        if self.form.cleaned_data.get("include_machine_opens") != "true":
             queryset = queryset.exclude(is_machine_open=True)
         return super().filter_queryset(queryset)
 
