@@ -30,6 +30,8 @@ class CampaignResponseSerializer(serializers.ModelSerializer):
     channel = serializers.CharField(
         source="channel.channel_code", read_only=True, allow_null=True, default=None
     )
+    # A CharField: an empty url (every kind but a click) is no URI to the schema.
+    url = serializers.CharField(read_only=True, help_text="A click's link; empty otherwise.")
     value = Money(allow_null=True, read_only=True, help_text="A conversion's value; else null.")
     is_machine_open = serializers.BooleanField(
         read_only=True,
