@@ -12,6 +12,7 @@ from crm.api.tags import TagViewSet
 from crm.api.timeline import CustomerTimelineViewSet
 from crm.models import (
     CustomerNote,
+    ImportJob,
     Lead,
     LeadChannel,
     LeadSource,
@@ -20,6 +21,7 @@ from crm.models import (
     SmartTagRule,
     Tag,
 )
+from crm.services.imports import import_run, import_start
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
 from crm.services.segments import segment_create, segment_rebuild
@@ -104,6 +106,16 @@ def build(world, tenant) -> None:
             "condition": {"field": "first_name", "op": "eq", "value": "Zqxbeta"},
         },
     )
+    # A checked file (a dry run: it writes no customer), with a refused row in its report.
+    world.import_job = import_start(
+        tenant=tenant,
+        by=OPERATOR,
+        kind="customers",
+        file=b"First name,Email\nZqxbeta,zqxbeta-import@beta.example\nZqxbeta2,not-an-email\n",
+        filename="zqxbeta-people.csv",
+        dry_run=True,
+    )
+    import_run(job_id=world.import_job.pk)
 
 
 def snapshot(world) -> tuple:
@@ -150,6 +162,11 @@ def snapshot(world) -> tuple:
             SmartTagRule.objects.filter(pk=world.tag_rule.pk).values_list(
                 "tag_id", "name", "condition", "is_active", "untag_when_unmatched"
             )
+        ),
+        tuple(
+            ImportJob.objects.filter(tenant=world.lead.tenant)
+            .order_by("pk")
+            .values_list("pk", "status", "dry_run", "mapping", "created")
         ),
     )
 
@@ -239,4 +256,5 @@ ADMIN_OBJECTS = {
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,
     SmartTagRule: lambda w: w.tag_rule,
+    ImportJob: lambda w: w.import_job,
 }
