@@ -12,7 +12,7 @@ the progress as it goes. A bad row is refused whole and recorded with its number
 message; the good rows go in. A dry run does all of it but the writes."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -132,10 +132,12 @@ def import_start(
     dry_run: bool = False,
     on_duplicate: str = OnDuplicate.SKIP,
     tags: Iterable[str] | str = (),
+    start_run: bool = True,
 ) -> ImportJob:
     """Keep the file, check it can be read and the mapping ({column: target}, a dict or its
     JSON; by default the columns named like fields) fits it, and create the job, pending; its
-    run starts after the commit (crm.run_import). ValidationError on `file`, `mapping`, `kind`,
+    run starts after the commit (crm.run_import; `start_run=False`: the caller runs it, as the
+    command line does). ValidationError on `file`, `mapping`, `kind`,
     `on_duplicate` or `tags`. Managers and admins only (PermissionDenied otherwise)."""
     _require_importer(by, tenant)
     kind = _clean_kind(kind)
@@ -155,7 +157,8 @@ def import_start(
         tags=job_tags,
         created_by=actor_user(by),
     )
-    _dispatch(job)
+    if start_run:
+        _dispatch(job)
     return job
 
 
@@ -372,9 +375,10 @@ class _Run:
         return self.cells_by_row.get(row, [])
 
 
-def import_run(*, job_id: int) -> str:
+def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> str:
     """Run a pending job (what the crm.run_import task calls); returns its status. A job that
-    is not pending (run already, or running elsewhere) is left alone."""
+    is not pending (run already, or running elsewhere) is left alone. `progress` is called
+    with the job, reloaded, after each batch (the command line prints it)."""
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update()
@@ -396,9 +400,9 @@ def import_run(*, job_id: int) -> str:
             for number, cells in opened.rows():
                 batch.append((number, cells))
                 if len(batch) >= BATCH_ROWS:
-                    _run_batch(run, batch)
+                    _run_batch(run, batch, progress)
                     batch = []
-            _run_batch(run, batch)
+            _run_batch(run, batch, progress)
         status, failure = ImportStatus.DONE, ""
     except FileProblem as problem:
         status, failure = ImportStatus.FAILED, str(problem)
@@ -411,12 +415,14 @@ def import_run(*, job_id: int) -> str:
     return status
 
 
-def _run_batch(run: _Run, batch: list[tuple[int, list[str]]]) -> None:
+def _run_batch(run: _Run, batch: list[tuple[int, list[str]]], progress) -> None:
     if not batch:
         return
     run.cells_by_row = dict(batch)
     with transaction.atomic():
         run.batch(batch)
+    if progress is not None:
+        progress(ImportJob.objects.get(pk=run.job.pk))
 
 
 def _restore_value(model, name: str, value: Any) -> tuple[str, Any]:
