@@ -11,9 +11,7 @@ def run_import(tenant, by, text, *, filename="customers.csv", kind="customers", 
     """Start an import of `text` (str or bytes) and run it; the job, reloaded."""
     data = text.encode() if isinstance(text, str) else text
     with TestCase.captureOnCommitCallbacks(execute=True):
-        job = import_start(
-            tenant=tenant, by=by, kind=kind, file=data, filename=filename, **options
-        )
+        job = import_start(tenant=tenant, by=by, kind=kind, file=data, filename=filename, **options)
     return ImportJob.objects.get(pk=job.pk)
 
 

@@ -55,11 +55,12 @@ def _first_message(exc: ValidationError) -> str:
 
 
 def _model_cleaner(model_field: models.Field) -> Callable[[str], Any]:
-    """The field's own to_python, choices, blank rule and validators (its `clean`)."""
+    """The field's own to_python, choices, blank rule and validators (its `clean`), on the
+    text trimmed (as the API's serializers trim it)."""
 
     def clean(text: str) -> Any:
         try:
-            return model_field.clean(text, None)
+            return model_field.clean(text.strip(), None)
         except ValidationError as exc:
             raise _Bad(_first_message(exc)) from None
 
