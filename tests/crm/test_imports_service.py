@@ -22,9 +22,8 @@ from crm.models import (
     LeadStatus,
 )
 from crm.selectors.imports import import_error_rows
-from crm.services.imports import import_run, import_start
+from crm.services.imports import import_run, import_start, reading
 from crm.services.imports import jobs as import_jobs
-from crm.services.imports import reading
 from crm.timeline.page import customer_timeline
 from customfields.models import FieldHistory
 from tests.crm.customers import customer, define
