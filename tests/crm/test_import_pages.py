@@ -352,3 +352,29 @@ def test_leads_import_through_the_page(manager_page, tenant_a, committed):
         "lee@example.com",
         "lou@example.com",
     }
+
+
+def test_an_xlsx_file_through_the_page(manager_page, tenant_a, committed):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["First name", "Last name", "Email"])
+    sheet.append(["Xia", "Lu", "xia@example.com"])
+    sheet.append(["Yan", "Mo", "yan@example.com"])
+    content = io.BytesIO()
+    book.save(content)
+    xlsx = SimpleUploadedFile(
+        "people.xlsx",
+        content.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    with committed():
+        response = manager_page.post(
+            reverse("crm:customer-import"), {"file": xlsx, "on_duplicate": "skip"}
+        )
+    job = ImportJob.objects.get()
+    assert response.url == reverse("crm:import-detail", args=[job.pk])
+    assert (job.status, job.created, job.error_count) == (ImportStatus.DONE, 2, 0)
+    page = manager_page.get(response.url).content.decode()
+    assert "Import 2 customers" in page and "Download the error report" not in page
