@@ -226,9 +226,7 @@ class ImportAgainView(ImportsMixin, TemplateView):
         if action == "import" and unchanged and request.POST.get("confirmed") != "on":
             context = job_context(job, tenant=self.tenant, mapping_form=form)
             question = f"Import {counted(context['goes_in'], job.kind)}?"
-            return self.render_to_response(
-                self.get_context_data(**context, question=question, posted=request.POST)
-            )
+            return self.render_to_response(self.get_context_data(**context, question=question))
         real = action == "import" and unchanged
         try:
             again = import_again(
