@@ -378,3 +378,26 @@ def test_an_xlsx_file_through_the_page(manager_page, tenant_a, committed):
     assert (job.status, job.created, job.error_count) == (ImportStatus.DONE, 2, 0)
     page = manager_page.get(response.url).content.decode()
     assert "Import 2 customers" in page and "Download the error report" not in page
+
+
+def test_polling_the_progress_costs_a_few_queries_whatever_the_file(
+    manager_page,
+    tenant_a,
+    manager_a,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    """Every open job page asks once a second: the answer reads the job's row, never its rows."""
+    rows = "".join(f"P{i},Q,p{i}@example.com\n" for i in range(500))
+    with django_capture_on_commit_callbacks():
+        job = import_start(
+            tenant=tenant_a,
+            by=manager_a,
+            kind="customers",
+            file=("First name,Last name,Email\n" + rows).encode(),
+            filename="many.csv",
+        )
+    url = reverse("crm:import-progress", args=[job.pk])
+    manager_page.get(url)  # the session and the tenant's settings warm up
+    with django_assert_max_num_queries(8):
+        assert manager_page.get(url, headers={"HX-Request": "true"}).status_code == 200
