@@ -13,9 +13,13 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.models.tenants import TenantOwned
+from tenancy.validators import capped_text_field
 
 # The first errors a job keeps on itself (the API's `errors`); every error is in ImportRowError.
 JOB_ERRORS_KEPT = 100
+# A row error's message and a job's failure are cut to this (a field's own pattern message
+# can be long).
+MESSAGE_MAX_LENGTH = 2000
 
 
 class ImportKind(models.TextChoices):
@@ -95,7 +99,7 @@ class ImportJob(TenantOwned):
     # The first JOB_ERRORS_KEPT row errors, [{row, column, message}].
     errors = models.JSONField(default=list, blank=True)
     # Why a failed job failed (the file could not be read, …).
-    failure = models.TextField(blank=True)
+    failure = capped_text_field(MESSAGE_MAX_LENGTH, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -136,7 +140,7 @@ class ImportRowError(TenantOwned):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
     row = models.PositiveIntegerField()
     column = models.CharField(max_length=255, blank=True)
-    message = models.TextField()
+    message = capped_text_field(MESSAGE_MAX_LENGTH)
     cells = models.JSONField(default=list, blank=True)
 
     class Meta:

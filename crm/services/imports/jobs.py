@@ -41,7 +41,7 @@ from ...models import (
     LeadTag,
     OnDuplicate,
 )
-from ...models.imports import JOB_ERRORS_KEPT
+from ...models.imports import JOB_ERRORS_KEPT, MESSAGE_MAX_LENGTH
 from ...selectors.imports import import_targets
 from ...selectors.scoring import score_expression
 from ..reactions import customers_changed
@@ -291,6 +291,7 @@ class _Run:
         self.cells_by_row: dict[int, list[str]] = {}
 
     def batch(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Check, match and write one batch (the caller's transaction), then count it."""
         job = self.job
         errors: list[RowError] = []
         creates: list[Planned] = []
@@ -346,7 +347,7 @@ class _Run:
                     job=job,
                     row=e.row,
                     column=e.column[:255],
-                    message=e.message,
+                    message=e.message[:MESSAGE_MAX_LENGTH],
                     cells=self.cells_of(e.row),
                 )
                 for e in errors
@@ -356,7 +357,7 @@ class _Run:
         first = []
         if self.kept_errors < JOB_ERRORS_KEPT and errors:
             first = [
-                {"row": e.row, "column": e.column, "message": e.message}
+                {"row": e.row, "column": e.column, "message": e.message[:MESSAGE_MAX_LENGTH]}
                 for e in errors[: JOB_ERRORS_KEPT - self.kept_errors]
             ]
             self.kept_errors += len(first)
@@ -410,7 +411,7 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
         logger.exception("Import #%s failed", job.pk)
         status, failure = ImportStatus.FAILED, "The import stopped on an unexpected error."
     ImportJob.objects.filter(pk=job.pk).update(
-        status=status, failure=failure, finished_at=timezone.now()
+        status=status, failure=failure[:MESSAGE_MAX_LENGTH], finished_at=timezone.now()
     )
     return status
 
