@@ -118,16 +118,6 @@ def build(world, tenant) -> None:
             "condition": {"field": "first_name", "op": "eq", "value": "Zqxbeta"},
         },
     )
-    # A checked file (a dry run: it writes no customer), with a refused row in its report.
-    world.import_job = import_start(
-        tenant=tenant,
-        by=OPERATOR,
-        kind="customers",
-        file=b"First name,Email\nZqxbeta,zqxbeta-import@beta.example\nZqxbeta2,not-an-email\n",
-        filename="zqxbeta-people.csv",
-        dry_run=True,
-    )
-    import_run(job_id=world.import_job.pk)
 
 
 def snapshot(world) -> tuple:
@@ -179,11 +169,6 @@ def snapshot(world) -> tuple:
             SmartTagRule.objects.filter(pk=world.tag_rule.pk).values_list(
                 "tag_id", "name", "condition", "is_active", "untag_when_unmatched"
             )
-        ),
-        tuple(
-            ImportJob.objects.filter(tenant=world.lead.tenant)
-            .order_by("pk")
-            .values_list("pk", "status", "dry_run", "mapping", "created")
         ),
     )
 
