@@ -13,6 +13,7 @@ from tenancy.models import Membership, Tenant
 
 from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
 from .services.customers import customer_create, lead_convert
+from .services.imports import import_run, import_start
 from .services.leads import lead_create, lead_update
 from .services.notes import note_create, task_complete
 from .services.scoring import InteractionKind, customer_record_interaction
@@ -122,6 +123,33 @@ def seed_demo_crm(
     _seed_notes(tenant=tenant, by=manager, assignees=agents, rng=rng)
     _seed_tag_rules(tenant=tenant, by=manager)
     _seed_segments(tenant=tenant, by=manager)
+    _seed_import(tenant=tenant, by=manager)
+
+
+# A small spreadsheet (DEMO_IMPORTED customers), one row of it refused: the imports list and
+# its error report have something to show.
+DEMO_IMPORT = (
+    "First name,Last name,Email,Phone,Company,Property type,Bedrooms wanted\n"
+    "Lena,Vogel,lena.vogel@example.com,+49 30 1234567,Northwind,apartment,2\n"
+    "Marco,Rossi,marco.rossi@example.com,,Globex,House,4\n"
+    "Aiko,Tanaka,not-an-address,,Initech,Land,\n"
+    "Sven,Berg,sven.berg@example.com,+46 8 1234567,,Commercial,\n"
+)
+
+DEMO_IMPORTED = 3
+
+
+def _seed_import(*, tenant: Tenant, by) -> None:
+    job = import_start(
+        tenant=tenant,
+        by=by,
+        kind="customers",
+        file=DEMO_IMPORT.encode(),
+        filename="trade-show-contacts.csv",
+        tags=["trade-show"],
+        start_run=False,
+    )
+    import_run(job_id=job.pk)
 
 
 SEGMENTS = [

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from tenancy.models import Tenant
 
+from .services.imports import import_run
 from .services.scoring import scores_refresh
 from .services.segments import segment_rebuild, segments_refresh_timed
 from .services.tag_rules import tag_rules_refresh_timed
@@ -44,3 +45,9 @@ def rebuild_segment(segment_id: int) -> str:
 def refresh_after_fields_changed(*, tenant, **kwargs) -> None:
     """Receiver of customfields' active_fields_changed (sent after the commit)."""
     refresh_tenant_scores.delay(tenant.pk)
+
+
+@shared_task(name="crm.run_import")
+def run_import(job_id: int) -> str:
+    """An import job's run (crm.services.imports.import_run); returns its status."""
+    return import_run(job_id=job_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, customers, leads, segments, sources, tag_rules, tags, tasks
+from .views import bulk, customers, imports, leads, segments, sources, tag_rules, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -46,6 +46,16 @@ urlpatterns = [
         "segments/<int:pk>/rebuild/", segments.SegmentRebuildView.as_view(), name="segment-rebuild"
     ),
     path("segments/<int:pk>/delete/", segments.SegmentDeleteView.as_view(), name="segment-delete"),
+    path("customers/import/", imports.CustomerImportView.as_view(), name="customer-import"),
+    path("leads/import/", imports.LeadImportView.as_view(), name="lead-import"),
+    path("imports/", imports.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
+    path(
+        "imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import-progress"
+    ),
+    path("imports/<int:pk>/again/", imports.ImportAgainView.as_view(), name="import-again"),
+    path("imports/<int:pk>/undo/", imports.ImportUndoView.as_view(), name="import-undo"),
+    path("imports/<int:pk>/errors.csv", imports.ImportErrorsView.as_view(), name="import-errors"),
     path(
         "sources/performance/",
         sources.SourcePerformanceView.as_view(),

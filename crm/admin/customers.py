@@ -15,6 +15,7 @@ from ..models import (
 from ..selectors.customers import customer_for
 from ..services import customers as customer_services
 from .base import SelectedObjectMixin
+from .imports import ImportButtonMixin
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -75,11 +76,12 @@ def _custom_list_filter(definition):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+class CustomerAdmin(ImportButtonMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     """The form is built per tenant from its field definitions (labels, help, placeholders,
     required); select and yes/no fields become list columns and sidebar filters."""
 
     object_for = staticmethod(customer_for)
+    import_kind = "customers"
 
     form = CustomerAdminForm
     list_display = ["first_name", "last_name", "email", "company", "crm_score", "created_at"]

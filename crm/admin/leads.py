@@ -14,6 +14,7 @@ from ..models import (
 from ..selectors.leads import lead_for
 from ..services import leads as lead_services
 from .base import SelectedObjectMixin
+from .imports import ImportButtonMixin
 
 
 class ActivityInline(LogInlineMixin, admin.TabularInline):
@@ -44,10 +45,11 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+class LeadAdmin(ImportButtonMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     """Deleting a lead here archives it (it leaves the list; the API and pages restore it)."""
 
     object_for = staticmethod(lead_for)
+    import_kind = "leads"
     form = LeadAdminForm
     list_display = [
         "first_name",

@@ -1,4 +1,15 @@
 from .customers import Customer, CustomerTag
+from .imports import (
+    ImportFile,
+    ImportFileChunk,
+    ImportFormat,
+    ImportJob,
+    ImportKind,
+    ImportRecord,
+    ImportRowError,
+    ImportStatus,
+    OnDuplicate,
+)
 from .leads import (
     CLOSED_STATUSES,
     CONTACTED_STATUSES,
@@ -27,6 +38,15 @@ __all__ = [
     "CLOSED_STATUSES",
     "CONTACTED_STATUSES",
     "HOT_LEAD_SCORE",
+    "ImportFile",
+    "ImportFileChunk",
+    "ImportFormat",
+    "ImportJob",
+    "ImportKind",
+    "ImportRecord",
+    "ImportRowError",
+    "ImportStatus",
+    "OnDuplicate",
     "Lead",
     "LeadActivity",
     "LeadChannel",

@@ -24,7 +24,7 @@ from campaigns.models import (
 from campaigns.selectors.campaigns import campaigns_visible_to
 from campaigns.selectors.responses import responses_visible_to
 from campaigns.selectors.templates import templates_available
-from crm.models import LeadChannel, LeadSource, LeadSubSource, Tag
+from crm.models import ImportJob, LeadChannel, LeadSource, LeadSubSource, Tag
 from crm.selectors.customers import customers_visible_to
 from crm.selectors.leads import leads_visible_to
 from crm.selectors.notes import notes_visible_to
@@ -106,6 +106,8 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/customers/\{id\}/", "id", visible(customers_visible_to)),
     (r"/tags/\{id\}/", "id", lambda member: pks(Tag.objects.for_tenant(member.tenant))),
     (r"/segments/\{id\}/", "id", visible(segments_visible_to)),
+    # Every import of the tenant, also for an agent (who sees none: a 404 each).
+    (r"/imports/\{id\}/", "id", lambda member: pks(ImportJob.objects.for_tenant(member.tenant))),
     (r"/budget-types/", "budget_type_code", codes(BudgetType, "budget_type_code")),
     (
         r"/campaign-channels/|/analytics/channel/",

@@ -3,6 +3,7 @@ them, and the writes and filters that point at them."""
 
 from datetime import date
 
+from crm.api.imports import ImportViewSet
 from crm.api.leads import LeadViewSet
 from crm.api.notes import NoteViewSet
 from crm.api.segments import SegmentViewSet
@@ -12,6 +13,7 @@ from crm.api.tags import TagViewSet
 from crm.api.timeline import CustomerTimelineViewSet
 from crm.models import (
     CustomerNote,
+    ImportJob,
     Lead,
     LeadChannel,
     LeadSource,
@@ -20,6 +22,7 @@ from crm.models import (
     SmartTagRule,
     Tag,
 )
+from crm.services.imports import import_run, import_start
 from crm.services.leads import lead_add_note, lead_create
 from crm.services.notes import note_create
 from crm.services.segments import segment_create, segment_rebuild
@@ -95,6 +98,17 @@ def build(world, tenant) -> None:
             "assigned_to": world.agent.user,
         },
     )
+    # An import of B's, with a refused row whose cells carry the marker (the error report).
+    world.import_job = import_start(
+        tenant=tenant,
+        by=OPERATOR,
+        kind="customers",
+        file=b"first_name,email\nZqxbeta Imported,zqxbeta-imported@beta.example\n"
+        b"Zqxbeta Refused,zqxbeta-not-an-email\n",
+        filename="zqxbeta.csv",
+        start_run=False,
+    )
+    import_run(job_id=world.import_job.pk)
     world.tag_rule = tag_rule_create(
         tenant=tenant,
         by=OPERATOR,
@@ -147,6 +161,11 @@ def snapshot(world) -> tuple:
             .values_list("pk", "note", "is_task", "is_completed", "due_date", "assigned_to")
         ),
         tuple(
+            ImportJob.objects.filter(tenant=world.lead.tenant).values_list(
+                "pk", "status", "created", "undone_at"
+            )
+        ),
+        tuple(
             SmartTagRule.objects.filter(pk=world.tag_rule.pk).values_list(
                 "tag_id", "name", "condition", "is_active", "untag_when_unmatched"
             )
@@ -169,6 +188,7 @@ DETAIL_KWARGS = {
     # tests/customfields/foreign.py builds tenant B's customer (with tags and custom values).
     CustomerTimelineViewSet: lambda w: {"pk": w.customer.pk},
     SmartTagRuleViewSet: lambda w: {"pk": w.tag_rule.pk},
+    ImportViewSet: lambda w: {"pk": w.import_job.pk},
 }
 LIST_ONLY: set = set()
 
@@ -208,7 +228,15 @@ FOREIGN_POSTS = {
     ],
 }
 # A rule's tag is a name: the same name in tenant A is A's own tag.
-OWN_POSTS = {"lead-source-list", "lead-channel-list", "tag-list", "tag-rule-list"}
+# An import's rows become the caller's tenant's own (a file names no other tenant's object).
+OWN_POSTS = {
+    "lead-source-list",
+    "lead-channel-list",
+    "tag-list",
+    "tag-rule-list",
+    "customer-import",
+    "lead-import",
+}
 
 _LEAD_FILTERS = {
     "source": lambda w: w.source.source_code,
@@ -239,4 +267,5 @@ ADMIN_OBJECTS = {
     Invitation: lambda w: w.invitation,
     MembershipEvent: lambda w: w.membership_event,
     SmartTagRule: lambda w: w.tag_rule,
+    ImportJob: lambda w: w.import_job,
 }

@@ -294,3 +294,10 @@ WRITES = [
           '{"username": "alpha-admin", "password": "pass-word-1"}'),
 ]
 # fmt: on
+
+# Write routes that take a file (multipart/form-data), not JSON: their bad input (bad files,
+# NUL bytes, a mapping that is not JSON, …) is tested where they are (the names and the test).
+UPLOADS = {
+    "customer-import": "tests/crm/test_imports_api.py",
+    "lead-import": "tests/crm/test_imports_api.py",
+}

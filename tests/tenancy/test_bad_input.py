@@ -48,7 +48,12 @@ from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.tenancy.bad_input_routes import NUL, WRITES, alpha  # noqa: F401 (a fixture)
+from tests.tenancy.bad_input_routes import (  # noqa: F401 (alpha: a fixture)
+    NUL,
+    UPLOADS,
+    WRITES,
+    alpha,
+)
 
 HUGE = (2**63, 1e30)
 # Dates at the ends of what Python and the databases hold; a time zone pushes them past it.
@@ -161,9 +166,9 @@ def test_every_write_route_is_fed():
     do), unless it reads no body."""
     from tests.tenancy.test_api_walk import api_routes
 
-    fed = {write.name for write in WRITES}
+    fed = {write.name for write in WRITES} | set(UPLOADS)
     without_body = {"archive", "restore", "deactivate", "claim_next", "launch", "pause"}
-    without_body |= {"resume", "complete", "reopen", "destroy", "apply", "rebuild"}
+    without_body |= {"resume", "complete", "reopen", "destroy", "apply", "rebuild", "undo"}
     for name, _cls, actions, _kwargs in api_routes():
         for method, action in actions.items():
             if method in ("post", "put", "patch") and name not in fed:
@@ -335,6 +340,7 @@ def test_list_values_and_page_sizes_are_limited(alpha, api):  # noqa: F811
 
 
 def test_the_schema_offers_json_bodies_only():
+    """JSON everywhere, but the uploads (UPLOADS), which take multipart/form-data only."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     bodies = {
         (path, method): set(operation["requestBody"]["content"])
@@ -342,8 +348,17 @@ def test_the_schema_offers_json_bodies_only():
         for method, operation in methods.items()
         if "requestBody" in operation
     }
+    uploads = {reverse(name) for name in UPLOADS}
     assert len(bodies) >= 50
-    assert set(map(frozenset, bodies.values())) == {frozenset({"application/json"})}
+    assert {path for (path, _), kinds in bodies.items() if "multipart/form-data" in kinds} == (
+        uploads
+    )
+    assert {frozenset(kinds) for (path, _), kinds in bodies.items() if path not in uploads} == {
+        frozenset({"application/json"})
+    }
+    assert {frozenset(bodies[(path, "post")]) for path in uploads} == {
+        frozenset({"multipart/form-data"})
+    }
 
 
 def test_sign_in_takes_json_and_refuses_a_form(client, admin_a):

@@ -54,6 +54,12 @@ PAGES = {
     "crm:segment-delete": lambda w: [reverse("crm:segment-delete", args=[w.segment.pk])],
     "crm:tag-rule-apply": lambda w: [reverse("crm:tag-rule-apply", args=[w.tag_rule.pk])],
     "crm:task-list": lambda w: [reverse("crm:task-list")],
+    "crm:customer-import": lambda w: [reverse("crm:customer-import")],
+    "crm:lead-import": lambda w: [reverse("crm:lead-import")],
+    "crm:import-list": lambda w: [reverse("crm:import-list")],
+    "crm:import-detail": lambda w: [reverse("crm:import-detail", args=[w.import_job.pk])],
+    "crm:import-progress": lambda w: [reverse("crm:import-progress", args=[w.import_job.pk])],
+    "crm:import-undo": lambda w: [reverse("crm:import-undo", args=[w.import_job.pk])],
     "callbacks:callback-queue": lambda w: [reverse("callbacks:callback-queue")],
     "callbacks:callback-create": lambda w: [reverse("callbacks:callback-create")],
     "callbacks:callback-contacts": lambda w: [
@@ -101,6 +107,8 @@ STATUS = {"tenancy:invitation-accept": 404}
 # with something other than a page.
 NOT_PAGES = {
     "crm:customer-bulk",
+    "crm:import-again",
+    "crm:import-errors",  # a CSV
     "crm:segment-rebuild",
     "crm:segment-preview",
     "crm:lead-bulk-status",

@@ -1,0 +1,570 @@
+"""Import jobs: start one over an uploaded file, start another over the same file, run one (the
+Celery task's body), undo one.
+
+Who may: managers and admins start, rerun and undo imports (IMPORT_ROLES); agents may not
+(PermissionDenied: a 403 in the API). The operator (the command line) may.
+
+A run streams the stored file in batches of BATCH_ROWS rows; each batch is checked row by row
+(crm.services.imports.validate), matched against the tenant's customers (or leads) and the
+earlier rows of the file — by normalised email, then phone — and written in one transaction
+(crm.services.imports.writing), with the job's counts and progress, so other connections see
+the progress as it goes. A bad row is refused whole and recorded with its number, column and
+message; the good rows go in. A dry run does all of it but the writes."""
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from customfields.models import FieldDefinition, FieldHistory
+from customfields.slots import EXTRA_FIELD
+from tenancy.actors import OPERATOR, Actor, actor_user, require_role
+from tenancy.models import Membership, Role, Tenant
+from tenancy.validators import normalize_email
+
+from ...models import (
+    ActivityKind,
+    Customer,
+    CustomerTag,
+    CustomerTagChange,
+    ImportJob,
+    ImportKind,
+    ImportRecord,
+    ImportRowError,
+    ImportStatus,
+    Lead,
+    LeadActivity,
+    LeadTag,
+    OnDuplicate,
+)
+from ...models.imports import JOB_ERRORS_KEPT, MESSAGE_MAX_LENGTH
+from ...selectors.imports import import_targets
+from ...selectors.scoring import score_expression
+from ..reactions import customers_changed
+from ..tags import MAX_TAGS, clean_tag_names
+from .mapping import parse_mapping, resolve_mapping
+from .reading import FileProblem, count_rows, open_rows, peek, store_file
+from .validate import CleanRow, RowChecker, RowError
+from .writing import CustomerWriter, LeadWriter, Planned, shown
+
+logger = logging.getLogger(__name__)
+
+IMPORT_ROLES = (Role.ADMIN, Role.MANAGER)
+BATCH_ROWS = 2_000
+UNDO_CHUNK = 2_000
+
+
+def _require_importer(by: Actor, tenant: Tenant) -> None:
+    require_role(
+        by, tenant=tenant, roles=IMPORT_ROLES, message="Only managers and admins may import."
+    )
+
+
+def _clean_kind(kind: str) -> str:
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": ["Choose customers or leads."]})
+    return kind
+
+
+def _clean_on_duplicate(value: str | None) -> str:
+    value = value or OnDuplicate.SKIP
+    if value not in OnDuplicate.values:
+        raise ValidationError({"on_duplicate": ["Choose skip, update or create."]})
+    return value
+
+
+def _clean_job_tags(tags: Iterable[str] | str | None) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    names: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise ValidationError({"tags": ["Tags are names (text)."]})
+        names += tag.split(",")
+    try:
+        return clean_tag_names(names)
+    except ValidationError as exc:
+        raise ValidationError({"tags": exc.messages}) from None
+
+
+def _dispatch(job: ImportJob) -> None:
+    """Run the job after the commit: on the workers with a broker, here without one."""
+    from ...tasks import run_import  # tasks call services; imported here to keep that one way
+
+    if run_import.app.conf.task_always_eager:
+        transaction.on_commit(lambda: run_import.apply((job.pk,)))
+    else:
+        transaction.on_commit(lambda: run_import.delay(job.pk))
+
+
+def _prepare(
+    *, tenant: Tenant, kind: str, stored, mapping: Any
+) -> tuple[list[str], dict[str, str]]:
+    """The file's headers and the mapping the job will use; ValidationError on `file` or
+    `mapping`."""
+    try:
+        headers, _ = peek(stored)
+    except FileProblem as problem:
+        raise ValidationError({"file": [str(problem)]}) from None
+    resolved = resolve_mapping(
+        headers=headers,
+        targets=import_targets(tenant=tenant, kind=kind),
+        given=parse_mapping(mapping),
+    )
+    return headers, resolved
+
+
+@transaction.atomic
+def import_start(
+    *,
+    tenant: Tenant,
+    by: Actor,
+    kind: str,
+    file: IO[bytes] | bytes,
+    filename: str,
+    mapping: Any = None,
+    dry_run: bool = False,
+    on_duplicate: str = OnDuplicate.SKIP,
+    tags: Iterable[str] | str = (),
+    start_run: bool = True,
+) -> ImportJob:
+    """Keep the file, check it can be read and the mapping ({column: target}, a dict or its
+    JSON; by default the columns named like fields) fits it, and create the job, pending; its
+    run starts after the commit (crm.run_import; `start_run=False`: the caller runs it, as the
+    command line does). ValidationError on `file`, `mapping`, `kind`,
+    `on_duplicate` or `tags`. Managers and admins only (PermissionDenied otherwise)."""
+    _require_importer(by, tenant)
+    kind = _clean_kind(kind)
+    on_duplicate = _clean_on_duplicate(on_duplicate)
+    job_tags = _clean_job_tags(tags)
+    stored = store_file(tenant=tenant, file=file, filename=filename)
+    headers, resolved = _prepare(tenant=tenant, kind=kind, stored=stored, mapping=mapping)
+    job = ImportJob.objects.create(
+        tenant=tenant,
+        kind=kind,
+        dry_run=bool(dry_run),
+        on_duplicate=on_duplicate,
+        file=stored,
+        filename=stored.filename,
+        mapping=resolved,
+        headers=headers,
+        tags=job_tags,
+        created_by=actor_user(by),
+    )
+    if start_run:
+        _dispatch(job)
+    return job
+
+
+@transaction.atomic
+def import_again(
+    *,
+    job: ImportJob,
+    by: Actor,
+    mapping: Any = None,
+    dry_run: bool = False,
+    on_duplicate: str | None = None,
+    tags: Iterable[str] | str | None = None,
+) -> ImportJob:
+    """A new job over the same stored file: "check again with this mapping", or "import for
+    real" after a dry run. `mapping`, `on_duplicate` and `tags` left None keep the first job's
+    (a mapping given goes over the automatic one, as for `import_start`). Same rules and
+    errors as `import_start`."""
+    tenant = job.tenant
+    _require_importer(by, tenant)
+    on_duplicate = _clean_on_duplicate(on_duplicate or job.on_duplicate)
+    job_tags = list(job.tags) if tags is None else _clean_job_tags(tags)
+    headers, resolved = _prepare(
+        tenant=tenant,
+        kind=job.kind,
+        stored=job.file,
+        mapping=job.mapping if mapping is None else mapping,
+    )
+    rerun = ImportJob.objects.create(
+        tenant=tenant,
+        kind=job.kind,
+        dry_run=bool(dry_run),
+        on_duplicate=on_duplicate,
+        file=job.file,
+        filename=job.filename,
+        mapping=resolved,
+        headers=headers,
+        tags=job_tags,
+        created_by=actor_user(by),
+        source_job=job,
+    )
+    _dispatch(rerun)
+    return rerun
+
+
+def _actor_of(job: ImportJob) -> Actor:
+    """Who the run acts for: the member who started it (the operator when none did)."""
+    if job.created_by_id is None:
+        return OPERATOR
+    membership = (
+        Membership.objects.filter(tenant_id=job.tenant_id, user_id=job.created_by_id)
+        .select_related("user", "tenant")
+        .first()
+    )
+    return membership or OPERATOR
+
+
+_NEW = object()  # (dry run) a row of an earlier batch that would be a new record
+
+
+class _Matcher:
+    """Who a row is: the tenant's customers (or leads) by normalised email and by phone,
+    plus the rows of the file seen so far. `find` answers an id, the Planned of a new row of
+    this batch, _NEW (a dry run's new row of an earlier batch) or None."""
+
+    def __init__(self, job: ImportJob):
+        model = Lead if job.kind == ImportKind.LEADS else Customer
+        self.by_email: dict[str, Any] = {}
+        self.by_phone: dict[str, Any] = {}
+        rows = (
+            model.objects.filter(tenant_id=job.tenant_id)
+            .order_by()
+            .values_list("pk", "email", "phone")
+        )
+        for pk, email, phone in rows.iterator(chunk_size=10_000):
+            if email:
+                self.by_email.setdefault(normalize_email(email), pk)
+            if phone:
+                self.by_phone.setdefault(phone, pk)
+        self.job_made: set[int] = set()  # ids this job created (a match there is no duplicate)
+
+    def find(self, row: CleanRow) -> Any:
+        if row.email_key and (found := self.by_email.get(row.email_key)) is not None:
+            return found
+        if row.phone_key and (found := self.by_phone.get(row.phone_key)) is not None:
+            return found
+        return None
+
+    def remember(self, row: CleanRow, value: Any) -> None:
+        if row.email_key:
+            self.by_email.setdefault(row.email_key, value)
+        if row.phone_key:
+            self.by_phone.setdefault(row.phone_key, value)
+
+    def settle(self, creates: list[Planned]) -> None:
+        """After a batch: its new rows are known by their ids (_NEW in a dry run)."""
+        for planned in creates:
+            value = _NEW if planned.pk is None else planned.pk
+            if planned.pk is not None:
+                self.job_made.add(planned.pk)
+            for index, key in (
+                (self.by_email, planned.row.email_key),
+                (self.by_phone, planned.row.phone_key),
+            ):
+                if key and index.get(key) is planned:
+                    index[key] = value
+
+
+class _Run:
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.by = _actor_of(job)
+        self.checker = RowChecker(
+            tenant=job.tenant, kind=job.kind, headers=job.headers, mapping=job.mapping
+        )
+        self.matcher = _Matcher(job)
+        labels = dict(import_targets(tenant=job.tenant, kind=job.kind))
+        if job.kind == ImportKind.LEADS:
+            self.writer = LeadWriter(
+                job=job, by=self.by, default_source=self.checker.default_source, labels=labels
+            )
+        else:
+            self.writer = CustomerWriter(
+                job=job,
+                by=self.by,
+                definitions=self.checker.definitions,
+                targets=list(job.mapping.values()),
+                labels=labels,
+            )
+        self.kept_errors = len(job.errors or [])
+        self.cells_by_row: dict[int, list[str]] = {}
+
+    def batch(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Check, match and write one batch (the caller's transaction), then count it."""
+        job = self.job
+        errors: list[RowError] = []
+        creates: list[Planned] = []
+        updates: dict[int, Planned] = {}
+        skipped = duplicates = merged = 0
+        for number, cells in rows:
+            checked = self.checker.check(number, cells)
+            if isinstance(checked, RowError):
+                errors.append(checked)
+                continue
+            if len(set(checked.tags) | set(job.tags)) > MAX_TAGS:
+                errors.append(
+                    RowError(number, self.checker.column_for("tags"), f"At most {MAX_TAGS} tags.")
+                )
+                continue
+            found = self.matcher.find(checked)
+            if isinstance(found, int) and found not in self.matcher.job_made:
+                duplicates += 1
+            if found is None or job.on_duplicate == OnDuplicate.CREATE:
+                if problem := self.checker.check_new(checked):
+                    errors.append(problem)
+                    continue
+                planned = Planned(checked)
+                creates.append(planned)
+                self.matcher.remember(checked, planned)
+            elif job.on_duplicate == OnDuplicate.SKIP:
+                skipped += 1
+            elif isinstance(found, Planned):  # a new row of this batch: written merged
+                found.extra_rows.append(checked)
+                merged += 1
+            elif found is _NEW:  # a dry run's new row of an earlier batch
+                merged += 1
+            elif found in updates:  # the same record twice in this batch: merged
+                updates[found].extra_rows.append(checked)
+                merged += 1
+            else:
+                updates[found] = Planned(checked, pk=found)
+        if job.dry_run:
+            created, updated = len(creates), len(updates) + merged
+        else:
+            done = self.writer.write(creates=creates, updates=list(updates.values()))
+            created, updated = done.created, done.updated + merged
+            skipped += done.unchanged
+        self.matcher.settle(creates)
+        self._record(len(rows), errors, created, updated, skipped, duplicates)
+
+    def _record(self, processed, errors, created, updated, skipped, duplicates) -> None:
+        job = self.job
+        ImportRowError.objects.bulk_create(
+            [
+                ImportRowError(
+                    tenant_id=job.tenant_id,
+                    job=job,
+                    row=e.row,
+                    column=e.column[:255],
+                    message=e.message[:MESSAGE_MAX_LENGTH],
+                    cells=self.cells_of(e.row),
+                )
+                for e in errors
+            ],
+            batch_size=1000,
+        )
+        first = []
+        if self.kept_errors < JOB_ERRORS_KEPT and errors:
+            first = [
+                {"row": e.row, "column": e.column, "message": e.message[:MESSAGE_MAX_LENGTH]}
+                for e in errors[: JOB_ERRORS_KEPT - self.kept_errors]
+            ]
+            self.kept_errors += len(first)
+            job.errors = [*(job.errors or []), *first]
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=F("processed_rows") + processed,
+            created=F("created") + created,
+            updated=F("updated") + updated,
+            skipped=F("skipped") + skipped,
+            duplicates=F("duplicates") + duplicates,
+            error_count=F("error_count") + len(errors),
+            **({"errors": job.errors} if first else {}),
+        )
+
+    def cells_of(self, row: int) -> list[str]:
+        return self.cells_by_row.get(row, [])
+
+
+def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> str:
+    """Run a pending job (what the crm.run_import task calls); returns its status. A job that
+    is not pending (run already, or running elsewhere) is left alone. `progress` is called
+    with the job, reloaded, after each batch (the command line prints it)."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update()
+            .select_related("tenant", "file")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.status != ImportStatus.PENDING:
+            return job.status if job else "missing"
+        job.status = ImportStatus.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "started_at"])
+    try:
+        total = count_rows(job.file)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        run = _Run(job)
+        with open_rows(job.file) as opened:
+            batch: list[tuple[int, list[str]]] = []
+            for number, cells in opened.rows():
+                batch.append((number, cells))
+                if len(batch) >= BATCH_ROWS:
+                    _run_batch(run, batch, progress)
+                    batch = []
+            _run_batch(run, batch, progress)
+        status, failure = ImportStatus.DONE, ""
+    except FileProblem as problem:
+        status, failure = ImportStatus.FAILED, str(problem)
+    except Exception:  # a worker must end the job, whatever went wrong; the log has the rest
+        logger.exception("Import #%s failed", job.pk)
+        status, failure = ImportStatus.FAILED, "The import stopped on an unexpected error."
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, failure=failure[:MESSAGE_MAX_LENGTH], finished_at=timezone.now()
+    )
+    return status
+
+
+def _run_batch(run: _Run, batch: list[tuple[int, list[str]]], progress) -> None:
+    if not batch:
+        return
+    run.cells_by_row = dict(batch)
+    with transaction.atomic():
+        run.batch(batch)
+    if progress is not None:
+        progress(ImportJob.objects.get(pk=run.job.pk))
+
+
+def _restore_value(model, name: str, value: Any) -> tuple[str, Any]:
+    model_field = model._meta.get_field(name)
+    if model_field.is_relation:
+        return model_field.attname, value
+    if value is None:
+        return model_field.attname, None
+    return model_field.attname, model_field.to_python(value)
+
+
+@transaction.atomic
+def import_undo(*, job: ImportJob, by: Actor) -> ImportJob:
+    """Undo a finished import: the customers (or leads) it created are deleted, the ones it
+    updated get back the values they had before it (and lose the tags it added), recorded in
+    their history and timeline. Refused (ValidationError on `detail`) for a dry run, a job
+    not finished, or one already undone. Managers and admins only."""
+    tenant = job.tenant
+    _require_importer(by, tenant)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk, tenant=tenant)
+    if job.dry_run:
+        raise ValidationError({"detail": ["A dry run wrote nothing; there is nothing to undo."]})
+    if job.status == ImportStatus.UNDONE:
+        raise ValidationError({"detail": ["This import has been undone already."]})
+    if job.status != ImportStatus.DONE:
+        raise ValidationError({"detail": ["Only a finished import can be undone."]})
+    now = timezone.now()
+    user = actor_user(by)
+    reason = f"undo of import #{job.pk}"
+    model = Lead if job.kind == ImportKind.LEADS else Customer
+    owner = "lead_id" if job.kind == ImportKind.LEADS else "customer_id"
+    records = ImportRecord.objects.filter(tenant=tenant, job=job)
+    created_ids = list(records.filter(created=True).values_list(owner, flat=True))
+    for start in range(0, len(created_ids), UNDO_CHUNK):
+        model.objects.filter(tenant=tenant, pk__in=created_ids[start : start + UNDO_CHUNK]).delete()
+    updated = list(
+        records.filter(created=False).values_list(owner, "before", "added_tags").order_by("pk")
+    )
+    restored: list[int] = []
+    for start in range(0, len(updated), UNDO_CHUNK):
+        chunk = updated[start : start + UNDO_CHUNK]
+        restored += _undo_updates(
+            job=job, model=model, chunk=chunk, by=by, user=user, now=now, reason=reason
+        )
+    job.status = ImportStatus.UNDONE
+    job.undone_at = now
+    job.undone_by = user
+    job.save(update_fields=["status", "undone_at", "undone_by"])
+    return job
+
+
+def _label(model, name: str, definition: FieldDefinition | None) -> str:
+    if definition is not None:
+        return definition.field_label
+    if name == EXTRA_FIELD:
+        return "Other custom fields"
+    return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+def _undo_updates(*, job, model, chunk, by, user, now, reason) -> list[int]:
+    tenant = job.tenant
+    ids = [pk for pk, _, _ in chunk]
+    objects = model.objects.filter(tenant=tenant, pk__in=ids).in_bulk()
+    groups: dict[tuple[str, ...], list] = {}
+    history: list[FieldHistory] = []
+    activities: list[LeadActivity] = []
+    is_lead = model is Lead
+    slots = {
+        d.mapped_field_name: d
+        for d in FieldDefinition.objects.for_tenant(tenant).exclude(mapped_field_name=None)
+    }
+    for pk, before, _ in chunk:
+        obj = objects.get(pk)
+        if obj is None or not before:
+            continue
+        names = []
+        for name, value in before.items():
+            attname, typed = _restore_value(model, name, value)
+            if not is_lead:
+                definition = slots.get(name)
+                history.append(
+                    FieldHistory(
+                        tenant=tenant,
+                        customer_id=pk,
+                        definition=definition,
+                        field_key=definition.field_key if definition else name,
+                        field_label=_label(model, name, definition),
+                        old_value=shown(getattr(obj, attname)),
+                        new_value=shown(typed),
+                        changed_by=user,
+                        changed_at=now,
+                        reason=reason,
+                    )
+                )
+            setattr(obj, attname, typed)
+            names.append(attname)
+        obj.updated_at = now
+        groups.setdefault(tuple(sorted(names)), []).append(obj)
+        if is_lead:
+            activities.append(
+                LeadActivity(
+                    tenant=tenant,
+                    lead_id=pk,
+                    actor=user,
+                    kind=ActivityKind.UPDATED,
+                    message=f"Import #{job.pk} undone: {', '.join(sorted(before))} restored.",
+                    created_at=now,
+                )
+            )
+    for names, group in groups.items():
+        model.objects.bulk_update(group, [*names, "updated_at"], batch_size=500)
+    # The tags the import added go again.
+    by_tag: dict[str, list[int]] = {}
+    for pk, _, added in chunk:
+        for name in added or []:
+            by_tag.setdefault(name, []).append(pk)
+    for name, owners in by_tag.items():
+        if is_lead:
+            LeadTag.objects.filter(tenant=tenant, lead_id__in=owners, tag__name=name).delete()
+            continue
+        CustomerTag.objects.filter(tenant=tenant, customer_id__in=owners, tag__name=name).delete()
+        CustomerTagChange.objects.bulk_create(
+            [
+                CustomerTagChange(
+                    tenant=tenant,
+                    customer_id=pk,
+                    tag_name=name,
+                    added=False,
+                    changed_by=user,
+                    changed_at=now,
+                )
+                for pk in owners
+            ]
+        )
+    if is_lead:
+        LeadActivity.objects.bulk_create(activities)
+        return ids
+    FieldHistory.objects.bulk_create(history, batch_size=2000)
+    kept = sorted(objects)
+    Customer.objects.filter(tenant=tenant, pk__in=kept).update(
+        crm_score=score_expression(tenant=tenant)
+    )
+    customers_changed(tenant=tenant, customer_ids=kept, by=by)
+    return kept

@@ -1,0 +1,575 @@
+"""Batched writes of an import: a batch's new customers by COPY on PostgreSQL (ids drawn from
+the table's sequence first, so the rows and their links go in without reading them back) or
+bulk_create elsewhere, its updated customers by one UPDATE … FROM (VALUES …) on PostgreSQL or
+bulk_update elsewhere; custom values straight into their slot columns (overflow fields into
+`custom_fields_extra`); then in bulk the tag links and their timeline rows, the field history
+of what changed, the import records (undo, timeline), one UPDATE for the score, and
+`customers_changed` so rules and segments follow. Leads go through bulk_create / bulk_update
+(their imports are smaller, and their rows narrow).
+
+Helpers of crm.services.imports.jobs, which has checked the actor; not a way in."""
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from customfields.models import FieldDefinition, FieldHistory
+from customfields.services.values import to_json_value
+from customfields.slots import EXTRA_FIELD
+from tenancy.actors import Actor, actor_user
+from tenancy.models import Tenant
+from tenancy.validators import FIELD_VALUE_MAX_LENGTH
+
+from ...models import (
+    CONTACTED_STATUSES,
+    QUALIFIED_STATUSES,
+    ActivityKind,
+    Customer,
+    CustomerTag,
+    CustomerTagChange,
+    ImportJob,
+    ImportRecord,
+    Lead,
+    LeadActivity,
+    LeadStatus,
+    LeadTag,
+    Tag,
+    palette_color,
+)
+from ...selectors.scoring import score_expression
+from ..leads import score_lead
+from ..reactions import customers_changed
+from .validate import CleanRow
+
+PG_MAX_PARAMS = 60_000  # per statement (PostgreSQL's limit is 65,535)
+
+
+@dataclass
+class Planned:
+    """A row to write: a new record, or an update of `pk` (its rows merged when the file
+    names the same person twice in one batch)."""
+
+    row: CleanRow
+    pk: int | None = None
+    extra_rows: list[CleanRow] = field(default_factory=list)
+
+    def merged(self) -> tuple[dict, dict, list[str]]:
+        core, custom, tags = dict(self.row.core), dict(self.row.custom), list(self.row.tags)
+        for later in self.extra_rows:
+            core.update(later.core)
+            custom.update(later.custom)
+            tags += later.tags
+        return core, custom, sorted(set(tags))
+
+
+@dataclass
+class Written:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created_ids: list[int] = field(default_factory=list)
+
+
+def json_value(value: Any) -> Any:
+    """A column's value as kept in ImportRecord.before."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def shown(value: Any) -> str | None:
+    """A value as field history shows it."""
+    if value is None or value == "":
+        return None
+    text = "yes" if value is True else "no" if value is False else str(value)
+    if len(text) > FIELD_VALUE_MAX_LENGTH:
+        text = text[: FIELD_VALUE_MAX_LENGTH - 1] + "…"
+    return text
+
+
+def tag_ids(*, tenant: Tenant, names: Iterable[str]) -> dict[str, int]:
+    """{name: id} of the tenant's tags `names`, made first when new."""
+    names = sorted(set(names))
+    if not names:
+        return {}
+    Tag.objects.bulk_create(
+        [Tag(tenant=tenant, name=name, color=palette_color(name)) for name in names],
+        ignore_conflicts=True,
+    )
+    return dict(Tag.objects.for_tenant(tenant).filter(name__in=names).values_list("name", "pk"))
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class CustomerWriter:
+    """Writes one job's customers, batch by batch."""
+
+    def __init__(
+        self,
+        *,
+        job: ImportJob,
+        by: Actor,
+        definitions: Mapping[str, FieldDefinition],
+        targets: Sequence[str],
+        labels: Mapping[str, str],
+    ):
+        self.job = job
+        self.tenant = job.tenant
+        self.by = by
+        self.user = actor_user(by)
+        self.definitions = definitions
+        self.labels = labels
+        self.reason = f"import #{job.pk}"
+        core = [t for t in targets if not t.startswith("custom.") and t != "tags"]
+        custom = [t.removeprefix("custom.") for t in targets if t.startswith("custom.")]
+        self.slot_keys = [k for k in custom if definitions[k].in_slot]
+        self.extra_keys = [k for k in custom if not definitions[k].in_slot]
+        # The columns an update may change, and where each value comes from.
+        self.columns: list[tuple[str, str, str]] = [(name, "core", name) for name in core]
+        self.columns += [(definitions[k].mapped_field_name, "custom", k) for k in self.slot_keys]
+        self.job_tags = list(job.tags or [])
+        self.score = score_expression(tenant=self.tenant, definitions=definitions)
+
+    # -- new customers -------------------------------------------------------------------
+    def _new_values(self, core: dict, custom: dict, now: datetime) -> dict[str, Any]:
+        values = {
+            "tenant_id": self.tenant.pk,
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "phone": "",
+            "company": "",
+            "description": "",
+            "crm_score": 0,
+            "last_contacted_at": None,
+            "total_interactions": 0,
+            "total_purchases": 0,
+            "total_spent": Decimal("0"),
+            "created_by_id": self.user.pk if self.user else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        values.update(core)
+        for key in self.slot_keys:
+            values[self.definitions[key].mapped_field_name] = custom.get(key)
+        values[EXTRA_FIELD] = {
+            k: to_json_value(custom[k]) for k in self.extra_keys if custom.get(k) is not None
+        }
+        return values
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        if not _is_postgres():
+            made = Customer.objects.bulk_create([Customer(**row) for row in rows], batch_size=500)
+            return [customer.pk for customer in made]
+        table = Customer._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            names = list(rows[0])
+            columns = ", ".join(
+                connection.ops.quote_name(Customer._meta.get_field(n.removesuffix("_id")).column)
+                for n in names
+            )
+            extra_at = names.index(EXTRA_FIELD)
+            with cursor.cursor.copy(f"COPY {table} (id, {columns}) FROM STDIN") as copy:
+                for pk, row in zip(ids, rows, strict=True):
+                    cells = list(row.values())
+                    cells[extra_at] = json.dumps(cells[extra_at])
+                    copy.write_row((pk, *cells))
+        return ids
+
+    # -- updated customers ---------------------------------------------------------------
+    def _current(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        names = [column for column, _, _ in self.columns]
+        if self.extra_keys:
+            names.append(EXTRA_FIELD)
+        rows = Customer.objects.filter(tenant=self.tenant, pk__in=ids).values("pk", *names)
+        return {row.pop("pk"): row for row in rows}
+
+    def _update(
+        self, changes: dict[int, dict[str, Any]], current: dict[int, dict[str, Any]], now: datetime
+    ) -> None:
+        """Write {pk: {column: new value}}: every row gets the union of the changed columns,
+        its unchanged ones with the values just read."""
+        if not changes:
+            return
+        names = sorted({column for change in changes.values() for column in change})
+        full = {
+            pk: {name: change.get(name, current[pk][name]) for name in names}
+            for pk, change in changes.items()
+        }
+        if not _is_postgres():
+            objects = [Customer(pk=pk, updated_at=now, **values) for pk, values in full.items()]
+            Customer.objects.bulk_update(objects, [*names, "updated_at"], batch_size=500)
+            return
+        fields = [Customer._meta.get_field(name) for name in names]
+        quote = connection.ops.quote_name
+        casts = ", ".join(
+            f"%s::{'jsonb' if f.name == EXTRA_FIELD else f.db_type(connection)}" for f in fields
+        )
+        per_statement = max(1, PG_MAX_PARAMS // (len(fields) + 1))
+        items = list(full.items())
+        names_sql = ", ".join(quote(f.column) for f in fields)
+        sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+        for start in range(0, len(items), per_statement):
+            part = items[start : start + per_statement]
+            params: list[Any] = []
+            for pk, values in part:
+                params.append(pk)
+                for f in fields:
+                    value = values[f.name]
+                    params.append(json.dumps(value) if f.name == EXTRA_FIELD else value)
+            rows_sql = ", ".join([f"(%s::bigint, {casts})"] * len(part))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {Customer._meta.db_table} AS c SET {sets}, updated_at = %s "
+                    f"FROM (VALUES {rows_sql}) AS v(id, {names_sql}) "
+                    "WHERE c.id = v.id AND c.tenant_id = %s",
+                    [now, *params, self.tenant.pk],
+                )
+
+    def write(self, *, creates: list[Planned], updates: list[Planned]) -> Written:
+        now = timezone.now()
+        done = Written()
+        new_rows: list[dict[str, Any]] = []
+        new_tags: list[list[str]] = []
+        for planned in creates:
+            core, custom, tags = planned.merged()
+            new_rows.append(self._new_values(core, custom, now))
+            new_tags.append(sorted({*tags, *self.job_tags}))
+        ids = self._insert(new_rows)
+        records = [
+            ImportRecord(
+                tenant=self.tenant,
+                job=self.job,
+                row=p.row.number,
+                customer_id=pk,
+                created=True,
+                at=now,
+            )
+            for p, pk in zip(creates, ids, strict=True)
+        ]
+        for planned, pk in zip(creates, ids, strict=True):
+            planned.pk = pk
+        done.created, done.created_ids = len(ids), ids
+
+        # Updates: what changes, the values before, the history.
+        current = self._current([p.pk for p in updates])
+        changes: dict[int, dict[str, Any]] = {}
+        history: list[FieldHistory] = []
+        update_records: dict[int, ImportRecord] = {}
+        update_tags: dict[int, list[str]] = {}
+        for planned in updates:
+            core, custom, tags = planned.merged()
+            old = current.get(planned.pk)
+            if old is None:  # gone since the batch was planned
+                done.unchanged += 1
+                continue
+            change: dict[str, Any] = {}
+            before: dict[str, Any] = {}
+            labels: list[str] = []
+            for column, source, name in self.columns:
+                new = core.get(name) if source == "core" else custom.get(name)
+                if new is None or new == "" or new == old[column]:
+                    continue
+                change[column], before[column] = new, json_value(old[column])
+                if source == "core":
+                    label = self.labels.get(name, name)
+                    history.append(
+                        self._history(planned.pk, None, name, label, old[column], new, now)
+                    )
+                else:
+                    definition = self.definitions[name]
+                    label = definition.field_label
+                    history.append(
+                        self._history(planned.pk, definition, name, label, old[column], new, now)
+                    )
+                labels.append(label)
+            if self.extra_keys:
+                extra = dict(old[EXTRA_FIELD] or {})
+                for key in self.extra_keys:
+                    new = custom.get(key)
+                    if new is None or extra.get(key) == to_json_value(new):
+                        continue
+                    definition = self.definitions[key]
+                    history.append(
+                        self._history(
+                            planned.pk,
+                            definition,
+                            key,
+                            definition.field_label,
+                            extra.get(key),
+                            new,
+                            now,
+                        )
+                    )
+                    labels.append(definition.field_label)
+                    extra[key] = to_json_value(new)
+                if extra != (old[EXTRA_FIELD] or {}):
+                    before[EXTRA_FIELD] = old[EXTRA_FIELD] or {}
+                    change[EXTRA_FIELD] = extra
+            if change:
+                changes[planned.pk] = change
+            update_tags[planned.pk] = sorted({*tags, *self.job_tags})
+            update_records[planned.pk] = ImportRecord(
+                tenant=self.tenant,
+                job=self.job,
+                row=planned.row.number,
+                customer_id=planned.pk,
+                created=False,
+                before=before,
+                changed=labels,
+                at=now,
+            )
+        self._update(changes, current, now)
+
+        # Tags: the links that are new, and their timeline rows.
+        wanted = {pk: names for pk, names in zip(ids, new_tags, strict=True) if names}
+        wanted.update({pk: names for pk, names in update_tags.items() if names})
+        added = self._link_tags(wanted, existing_ids=list(update_tags), now=now)
+        for pk, names in added.items():
+            if pk in update_records:
+                update_records[pk].added_tags = names
+                update_records[pk].changed = [*update_records[pk].changed, "tags"]
+        for record in update_records.values():
+            if record.before or record.added_tags:
+                records.append(record)
+                done.updated += 1
+            else:
+                done.unchanged += 1
+        ImportRecord.objects.bulk_create(records, batch_size=2000)
+        FieldHistory.objects.bulk_create(history, batch_size=2000)
+        touched = sorted({*ids, *(r.customer_id for r in records)})
+        if touched:
+            # The score reads the values just written (completeness, purchases).
+            Customer.objects.filter(tenant=self.tenant, pk__in=touched).update(crm_score=self.score)
+            customers_changed(tenant=self.tenant, customer_ids=touched, by=self.by)
+        return done
+
+    def _history(self, pk, definition, key, label, old, new, now) -> FieldHistory:
+        return FieldHistory(
+            tenant=self.tenant,
+            customer_id=pk,
+            definition=definition,
+            field_key=key,
+            field_label=label,
+            old_value=shown(old),
+            new_value=shown(new),
+            changed_by=self.user,
+            changed_at=now,
+            reason=self.reason,
+        )
+
+    def _link_tags(
+        self, wanted: dict[int, list[str]], *, existing_ids: list[int], now: datetime
+    ) -> dict[int, list[str]]:
+        """Link each customer to its tags; returns {customer: names newly added}."""
+        if not wanted:
+            return {}
+        ids = tag_ids(tenant=self.tenant, names={n for names in wanted.values() for n in names})
+        had: set[tuple[int, int]] = set()
+        if existing_ids:
+            had = set(
+                CustomerTag.objects.filter(
+                    tenant=self.tenant, customer_id__in=existing_ids, tag_id__in=ids.values()
+                ).values_list("customer_id", "tag_id")
+            )
+        links, changes, added = [], [], {}
+        for pk, names in wanted.items():
+            for name in names:
+                if (pk, ids[name]) in had:
+                    continue
+                links.append(CustomerTag(tenant=self.tenant, customer_id=pk, tag_id=ids[name]))
+                changes.append(
+                    CustomerTagChange(
+                        tenant=self.tenant,
+                        customer_id=pk,
+                        tag_name=name,
+                        added=True,
+                        changed_by=self.user,
+                        changed_at=now,
+                    )
+                )
+                added.setdefault(pk, []).append(name)
+        CustomerTag.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        CustomerTagChange.objects.bulk_create(changes, batch_size=2000)
+        return added
+
+
+def stamp_funnel(values: dict[str, Any], now: datetime) -> None:
+    """When a new lead starts at a later status, it reached the funnel's stages now (as
+    the lead services stamp them)."""
+    status = values.get("status", LeadStatus.NEW)
+    if status in CONTACTED_STATUSES:
+        values.setdefault("contacted_at", now)
+    if status in QUALIFIED_STATUSES:
+        values.setdefault("qualified_at", now)
+    if status == LeadStatus.WON:
+        values.setdefault("converted_at", now)
+
+
+class LeadWriter:
+    """Writes one job's leads, batch by batch (bulk_create / bulk_update)."""
+
+    def __init__(self, *, job: ImportJob, by: Actor, default_source, labels: Mapping[str, str]):
+        self.job = job
+        self.tenant = job.tenant
+        self.by = by
+        self.user = actor_user(by)
+        self.default_source = default_source
+        self.labels = labels
+        self.job_tags = list(job.tags or [])
+
+    def write(self, *, creates: list[Planned], updates: list[Planned]) -> Written:
+        now = timezone.now()
+        done = Written()
+        leads, tag_lists = [], []
+        for planned in creates:
+            core, _, tags = planned.merged()
+            tags = sorted({*tags, *self.job_tags})
+            values = dict(core)
+            values.setdefault("source", self.default_source)
+            if values.get("lead_score") is None:
+                values["lead_score"] = score_lead(
+                    source=values["source"],
+                    company=values.get("company", ""),
+                    email=values.get("email", ""),
+                    tags=tags,
+                )
+            stamp_funnel(values, now)
+            leads.append(Lead(tenant=self.tenant, created_by=self.user, created_at=now, **values))
+            tag_lists.append(tags)
+        Lead.objects.bulk_create(leads, batch_size=500)
+        for planned, lead in zip(creates, leads, strict=True):
+            planned.pk = lead.pk
+        done.created, done.created_ids = len(leads), [lead.pk for lead in leads]
+        records = [
+            ImportRecord(
+                tenant=self.tenant, job=self.job, row=p.row.number, lead=lead, created=True, at=now
+            )
+            for p, lead in zip(creates, leads, strict=True)
+        ]
+        activities = [
+            LeadActivity(
+                tenant=self.tenant,
+                lead=lead,
+                actor=self.user,
+                kind=ActivityKind.CREATED,
+                message=f"Imported from {self.job.filename} (import #{self.job.pk}), "
+                f"score {lead.lead_score}.",
+                created_at=now,
+            )
+            for lead in leads
+        ]
+        wanted = {lead.pk: tags for lead, tags in zip(leads, tag_lists, strict=True) if tags}
+
+        current = {
+            lead.pk: lead
+            for lead in Lead.objects.filter(tenant=self.tenant, pk__in=[p.pk for p in updates])
+        }
+        changed_leads, fields = [], set()
+        for planned in updates:
+            lead = current.get(planned.pk)
+            if lead is None:
+                done.unchanged += 1
+                continue
+            core, _, tags = planned.merged()
+            before, labels = {}, []
+            for name, new in core.items():
+                model_field = Lead._meta.get_field(name)
+                old = getattr(lead, model_field.attname)
+                new_raw = new.pk if model_field.is_relation else new
+                if new_raw == old:
+                    continue
+                before[name] = json_value(old)
+                setattr(lead, model_field.attname, new_raw)
+                fields.add(model_field.attname)
+                labels.append(self.labels.get(name, name))
+            wanted_tags = sorted({*tags, *self.job_tags})
+            if wanted_tags:
+                wanted[lead.pk] = wanted_tags
+            if before:
+                changed_leads.append(lead)
+            records.append(
+                ImportRecord(
+                    tenant=self.tenant,
+                    job=self.job,
+                    row=planned.row.number,
+                    lead=lead,
+                    created=False,
+                    before=before,
+                    changed=labels,
+                    at=now,
+                )
+            )
+        if changed_leads:
+            for lead in changed_leads:
+                lead.updated_at = now
+            Lead.objects.bulk_update(changed_leads, [*sorted(fields), "updated_at"], batch_size=500)
+        added = self._link_tags(wanted, existing_ids=list(current))
+        kept = []
+        for record in records:
+            if not record.created:
+                record.added_tags = added.get(record.lead_id, [])
+                if record.added_tags:
+                    record.changed = [*record.changed, "tags"]
+                if not (record.before or record.added_tags):
+                    done.unchanged += 1
+                    continue
+                done.updated += 1
+                activities.append(
+                    LeadActivity(
+                        tenant=self.tenant,
+                        lead_id=record.lead_id,
+                        actor=self.user,
+                        kind=ActivityKind.UPDATED,
+                        message=f"Updated by import #{self.job.pk}: {', '.join(record.changed)}.",
+                        changes={k: [v, None] for k, v in record.before.items()},
+                        created_at=now,
+                    )
+                )
+            kept.append(record)
+        ImportRecord.objects.bulk_create(kept, batch_size=2000)
+        LeadActivity.objects.bulk_create(activities, batch_size=2000)
+        return done
+
+    def _link_tags(
+        self, wanted: dict[int, list[str]], *, existing_ids: list[int]
+    ) -> dict[int, list[str]]:
+        if not wanted:
+            return {}
+        ids = tag_ids(tenant=self.tenant, names={n for names in wanted.values() for n in names})
+        had = (
+            set(
+                LeadTag.objects.filter(tenant=self.tenant, lead_id__in=existing_ids).values_list(
+                    "lead_id", "tag_id"
+                )
+            )
+            if existing_ids
+            else set()
+        )
+        links, added = [], {}
+        for pk, names in wanted.items():
+            for name in names:
+                if (pk, ids[name]) not in had:
+                    links.append(LeadTag(tenant=self.tenant, lead_id=pk, tag_id=ids[name]))
+                    added.setdefault(pk, []).append(name)
+        LeadTag.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        return added
