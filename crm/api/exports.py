@@ -61,7 +61,8 @@ def export_schema(what: str):
         parameters=[FORMAT_PARAMETER],
         responses={
             (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.BINARY, description=f"Every matching {what} as CSV, streamed."
+                OpenApiTypes.BINARY,
+                description=f"Every matching {what}: CSV (streamed) or XLSX, as `format` says.",
             ),
             (200, XLSX_CONTENT_TYPE): OpenApiResponse(
                 OpenApiTypes.BINARY, description=f"Every matching {what} as an XLSX workbook."
