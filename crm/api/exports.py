@@ -6,7 +6,6 @@ list, every page of it. `?format=csv|xlsx` picks the file; DRF's URL format over
 `format` parameter) would look for a renderer of that name, so these actions negotiate without
 it: errors are JSON whatever the request says, and the file is the response itself."""
 
-from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -15,17 +14,7 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
-from ..selectors.exports import (
-    CSV_CONTENT_TYPE,
-    FORMATS,
-    XLSX_CONTENT_TYPE,
-    Export,
-    csv_chunks,
-    customer_export,
-    export_filename,
-    lead_export,
-    xlsx_file,
-)
+from ..selectors.exports import FORMATS, XLSX_CONTENT_TYPE, customer_export, download, lead_export
 
 
 class _NoFormatOverride:
@@ -84,19 +73,6 @@ def export_format(request) -> str:
     return fmt
 
 
-def file_response(export: Export, fmt: str, *, tenant):
-    """The export as a download: CSV streamed as it is read, XLSX written to a temporary file
-    first, then streamed from it."""
-    filename = export_filename(export, fmt, tenant=tenant)
-    if fmt == "xlsx":
-        return FileResponse(
-            xlsx_file(export), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
-        )
-    response = StreamingHttpResponse(csv_chunks(export), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 class _ExportMixin:
     def _filtered(self):
         """The list's queryset through the list's filter backends, whatever the action."""
@@ -124,7 +100,7 @@ class CustomerExportMixin(_ExportMixin):
         export = customer_export(
             tenant=self.tenant, customers=self._filtered(), ordered=self._ordered()
         )
-        return file_response(export, fmt, tenant=self.tenant)
+        return download(export, fmt, tenant=self.tenant)
 
 
 class LeadExportMixin(_ExportMixin):
@@ -141,4 +117,4 @@ class LeadExportMixin(_ExportMixin):
         """Agents: the leads their list shows (theirs and unassigned ones)."""
         fmt = export_format(request)
         export = lead_export(tenant=self.tenant, leads=self._filtered(), ordered=self._ordered())
-        return file_response(export, fmt, tenant=self.tenant)
+        return download(export, fmt, tenant=self.tenant)

@@ -33,6 +33,8 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from customfields.models import FieldDefinition, FieldType
@@ -335,3 +337,16 @@ def xlsx_file(export: Export, title: str | None = None) -> IO[bytes]:
 def export_filename(export: Export, fmt: str, *, tenant: Tenant) -> str:
     stamp = timezone.localtime(timezone.now(), tenant.tzinfo).strftime("%Y-%m-%d")
     return f"{export.name}-{stamp}.{fmt}"
+
+
+def download(export: Export, fmt: str, *, tenant: Tenant) -> HttpResponseBase:
+    """The export as a download, for the API, the pages and the admin alike: CSV streamed as
+    its rows are read, XLSX written to a temporary file first and streamed from it."""
+    filename = export_filename(export, fmt, tenant=tenant)
+    if fmt == "xlsx":
+        return FileResponse(
+            xlsx_file(export), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+    response = StreamingHttpResponse(csv_chunks(export), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -101,6 +101,8 @@ STATUS = {"tenancy:invitation-accept": 404}
 # with something other than a page.
 NOT_PAGES = {
     "crm:customer-bulk",
+    "crm:customer-export",  # a CSV or XLSX download
+    "crm:lead-export",  # a CSV or XLSX download
     "crm:segment-rebuild",
     "crm:segment-preview",
     "crm:lead-bulk-status",
