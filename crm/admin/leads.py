@@ -14,6 +14,7 @@ from ..models import (
 from ..selectors.leads import lead_for
 from ..services import leads as lead_services
 from .base import SelectedObjectMixin
+from .exports import LeadExportAdminMixin
 
 
 class ActivityInline(LogInlineMixin, admin.TabularInline):
@@ -44,7 +45,7 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+class LeadAdmin(LeadExportAdminMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     """Deleting a lead here archives it (it leaves the list; the API and pages restore it)."""
 
     object_for = staticmethod(lead_for)
