@@ -32,10 +32,13 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from customfields.models import FieldDefinition, FieldType
 from customfields.services.values import active_definitions
@@ -74,6 +77,9 @@ class Export:
     headers: list[str]
     rows: Iterable[list[Any]]
     name: str
+    # One per column: "text", "number", "date", "datetime" or "bool" (how the writers show it).
+    kinds: list[str]
+    zone: Any  # the tenant's time zone, for the times
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,11 +112,16 @@ def _custom_reader(definitions: list[FieldDefinition]) -> tuple[list[str], Calla
     def parse(d: FieldDefinition, value: Any) -> Any:
         if value is None:
             return None
-        if d.field_type == FieldType.NUMBER:
-            return Decimal(str(value)).quantize(Decimal("0.01"))
-        if d.field_type == FieldType.DATE:
-            return date.fromisoformat(value)
-        return value
+        try:
+            if d.field_type == FieldType.NUMBER:
+                return Decimal(str(value)).quantize(Decimal("0.01"))
+            if d.field_type == FieldType.DATE:
+                return date.fromisoformat(value)
+        except (ArithmeticError, TypeError, ValueError):
+            return str(value)  # a value kept before its type was checked: as it is
+        if d.field_type == FieldType.BOOLEAN and not isinstance(value, bool):
+            return str(value)
+        return value if isinstance(value, (bool, str)) else str(value)
 
     def read(values: Iterable[Any]) -> list[Any]:
         values = list(values)
@@ -123,17 +134,23 @@ def _custom_reader(definitions: list[FieldDefinition]) -> tuple[list[str], Calla
     return columns, read
 
 
+def _pk_in(queryset: QuerySet, column: str, ids: list[int]) -> QuerySet:
+    """`queryset` narrowed to rows whose `column` is one of `ids`: on PostgreSQL one array
+    parameter (`= ANY(%s)`: building an IN list of 2,000 parameters costs more than running
+    the query), elsewhere `__in`."""
+    if connection.vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        return queryset.extra(where=[f'"{table}"."{column}" = ANY(%s)'], params=[ids])
+    return queryset.filter(**{f"{column}__in": ids})
+
+
 def _tags_of(through, owner: str, tenant: Tenant, pks: list[int]) -> dict[int, str]:
     """{owner pk: "a, b"} for one chunk, in one query."""
     names: dict[int, list[str]] = defaultdict(list)
-    links = (
-        through.objects.filter(tenant=tenant, **{f"{owner}_id__in": pks})
-        .order_by("tag__name")
-        .values_list(f"{owner}_id", "tag__name")
-    )
-    for pk, name in links:
+    links = _pk_in(through.objects.filter(tenant=tenant), f"{owner}_id", pks)
+    for pk, name in links.order_by().values_list(f"{owner}_id", "tag__name"):
         names[pk].append(name)
-    return {pk: ", ".join(tags) for pk, tags in names.items()}
+    return {pk: ", ".join(sorted(tags)) for pk, tags in names.items()}
 
 
 def _ordered_pks(rows) -> list[int]:
@@ -170,17 +187,23 @@ def _chunks(
     table = _model_of(queryset).objects.filter(tenant=tenant)
     for start in range(0, len(pks), CHUNK_SIZE):
         chunk = pks[start : start + CHUNK_SIZE]
-        found = {row[0]: row for row in table.filter(pk__in=chunk).values_list(*fields)}
+        found = {row[0]: row for row in _pk_in(table, "id", chunk).values_list(*fields)}
         yield [found[pk] for pk in chunk if pk in found]
 
 
-def _localizer(tenant: Tenant) -> Callable[[Any], Any]:
-    zone = tenant.tzinfo
+def _kind(field) -> str:
+    if isinstance(field, models.BooleanField):
+        return "bool"
+    if isinstance(field, models.DateTimeField):
+        return "datetime"
+    if isinstance(field, models.DateField):
+        return "date"
+    if isinstance(field, (models.CharField, models.TextField)):
+        return "text"
+    return "number"
 
-    def local(value: Any) -> Any:
-        return timezone.localtime(value, zone) if isinstance(value, datetime) else value
 
-    return local
+_CUSTOM_KINDS = {FieldType.NUMBER: "number", FieldType.DATE: "date", FieldType.BOOLEAN: "bool"}
 
 
 def customer_export(*, tenant: Tenant, customers: QuerySet[Customer], ordered=False) -> Export:
@@ -190,20 +213,20 @@ def customer_export(*, tenant: Tenant, customers: QuerySet[Customer], ordered=Fa
     custom_columns, read_custom = _custom_reader(definitions)
     core = list(CUSTOMER_FIELDS)
     headers = [*core, TAGS_COLUMN, *_custom_headers(definitions, core)]
-    local = _localizer(tenant)
+    kinds = [
+        *(_kind(Customer._meta.get_field(name)) for name in core),
+        "text",
+        *(_CUSTOM_KINDS.get(d.field_type, "text") for d in definitions),
+    ]
     n_core = len(core)
 
     def rows() -> Iterator[list[Any]]:
         for chunk in _chunks(customers, [*core, *custom_columns], tenant=tenant, ordered=ordered):
             tags = _tags_of(CustomerTag, "customer", tenant, [row[0] for row in chunk])
             for row in chunk:
-                yield [
-                    *map(local, row[1 : n_core + 1]),
-                    tags.get(row[0], ""),
-                    *read_custom(row[n_core + 1 :]),
-                ]
+                yield [*row[1 : n_core + 1], tags.get(row[0], ""), *read_custom(row[n_core + 1 :])]
 
-    return Export(headers=headers, rows=rows(), name="customers")
+    return Export(headers=headers, rows=rows(), name="customers", kinds=kinds, zone=tenant.tzinfo)
 
 
 def lead_export(*, tenant: Tenant, leads: QuerySet[Lead], ordered=False) -> Export:
@@ -212,15 +235,20 @@ def lead_export(*, tenant: Tenant, leads: QuerySet[Lead], ordered=False) -> Expo
     core = list(LEAD_FIELDS)
     columns = [_LEAD_LOOKUPS.get(name, name) for name in core]
     headers = [*core, TAGS_COLUMN]
-    local = _localizer(tenant)
+    kinds = [
+        "number" if name in ("customer", "campaign")
+        else "text" if name in _LEAD_LOOKUPS
+        else _kind(Lead._meta.get_field(name))
+        for name in core
+    ] + ["text"]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
         for chunk in _chunks(leads, columns, tenant=tenant, ordered=ordered):
             tags = _tags_of(LeadTag, "lead", tenant, [row[0] for row in chunk])
             for row in chunk:
-                yield [*map(local, row[1:]), tags.get(row[0], "")]
+                yield [*row[1:], tags.get(row[0], "")]
 
-    return Export(headers=headers, rows=rows(), name="leads")
+    return Export(headers=headers, rows=rows(), name="leads", kinds=kinds, zone=tenant.tzinfo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,102 +256,130 @@ def lead_export(*, tenant: Tenant, leads: QuerySet[Lead], ordered=False) -> Expo
 
 # Text a spreadsheet reads as a formula, and the harmless numbers among it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset("".join(FORMULA_STARTS))
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d ().+/-]*\d[\d ().+/-]*\Z")
 # Characters XML 1.0 cannot carry (openpyxl refuses them); dropped from XLSX cells.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(text)
+    if not text.startswith(FORMULA_STARTS):
+        return False
+    if text[0] in "+-" and text[1:].isdigit():  # +493012345678: a phone, not a formula
+        return False
+    return not _PLAIN_NUMBER.match(text)
 
 
-def _guarded(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) and is_formula_like(text) else text
-
-
-def _iso(value: date) -> str:
-    return value.isoformat()
-
-
-_TEXT_OF: dict[type, Callable[[Any], str]] = {
-    str: _guarded,
-    bool: lambda v: "true" if v else "false",
-    int: str,
-    Decimal: lambda v: format(v, "f"),
-    float: lambda v: format(Decimal(str(v)), "f"),
-    date: _iso,
-    datetime: _iso,
-}
+def _csv_text(value: str) -> str:
+    return "'" + value if value[0] in _FIRST and is_formula_like(value) else value
 
 
 def cell_text(value: Any) -> str:
-    """How a value is written in CSV."""
+    """How one value is written in CSV (the writer does the same column by column)."""
     if value is None:
         return ""
-    return _TEXT_OF.get(type(value), lambda v: _guarded(str(v)))(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    text = str(value)
+    return _csv_text(text) if text else text
 
 
-class _Line:
-    """A file-like object csv.writer writes one line into."""
+def _columns(export: Export, kind: str) -> list[int]:
+    return [i for i, k in enumerate(export.kinds) if k == kind]
+
+
+def _prepared(
+    export: Export, *, text: Callable[[str], Any], first: frozenset | None = None
+) -> Iterator[list[Any]]:
+    """The rows with booleans as true/false, times in the tenant's zone in ISO form, and each
+    non-empty text through `text` (the writer's guard; with `first`, only the texts starting
+    with one of those characters); only the columns that need it are touched. Numbers and
+    dates stay as they are (the database's decimals are plain: `120.50`)."""
+    texts, flags, times = (_columns(export, k) for k in ("text", "bool", "datetime"))
+    zone = export.zone
+    for row in export.rows:
+        for i in texts:
+            value = row[i]
+            if value and (first is None or value[0] in first):
+                row[i] = text(value)
+        for i in flags:
+            value = row[i]
+            if value is not None:
+                row[i] = "true" if value else "false"
+        for i in times:
+            value = row[i]
+            if value is not None:
+                row[i] = value.astimezone(zone).isoformat()
+        yield row
+
+
+class _Lines:
+    """A file-like object csv.writer writes into, emptied by the caller."""
 
     def __init__(self):
-        self.text = ""
+        self.parts: list[str] = []
 
     def write(self, text: str) -> None:
-        self.text += text
+        self.parts.append(text)
+
+    def take(self) -> bytes:
+        text = "".join(self.parts)
+        self.parts = []
+        return text.encode()
 
 
-def csv_chunks(export: Export) -> Iterator[bytes]:
+def csv_chunks(export: Export, rows_per_piece: int = 1000) -> Iterator[bytes]:
     """The export as CSV (UTF-8 with a byte-order mark so Excel reads it as UTF-8, `,`
-    separated, quoted where needed), a few hundred rows per piece."""
-    buffer = _Line()
+    separated, quoted where needed), `rows_per_piece` rows at a time. Empty values are empty
+    cells, dates ISO (a date's `str`), decimals as the database gives them (`120.50`)."""
+    buffer = _Lines()
     writer = csv.writer(buffer)
-    buffer.text = "\ufeff"
-    writer.writerow([_guarded(h) for h in export.headers])
-    n = 0
-    for row in export.rows:
-        writer.writerow([cell_text(v) for v in row])
-        n += 1
-        if n == 500:
-            yield buffer.text.encode()
-            buffer.text = ""
-            n = 0
-    yield buffer.text.encode()
+    buffer.write("\ufeff")
+    writer.writerow([_csv_text(h) for h in export.headers])
+    piece: list[list[Any]] = []
+    for row in _prepared(export, text=_csv_text, first=_FIRST):
+        piece.append(row)
+        if len(piece) == rows_per_piece:
+            writer.writerows(piece)
+            piece = []
+            yield buffer.take()
+    writer.writerows(piece)
+    yield buffer.take()
 
 
-def _xlsx_cell(value: Any, sheet) -> Any:
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is str:
-        text = _XML_ILLEGAL.sub("", value)[:XLSX_CELL_MAX]
-        if text.startswith("="):
+def _xlsx_text(sheet) -> Callable[[str], Any]:
+    def text(value: str) -> Any:
+        if _XML_ILLEGAL.search(value):
+            value = _XML_ILLEGAL.sub("", value)
+        value = value[:XLSX_CELL_MAX]
+        if value.startswith("="):
             # openpyxl would store it as a formula: a text cell instead.
-            from openpyxl.cell import WriteOnlyCell
-
-            cell = WriteOnlyCell(sheet, value=text)
+            cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             return cell
-        return text
-    if kind is bool:
-        return "true" if value else "false"
-    if kind in (int, Decimal):
         return value
-    if kind in (date, datetime):
-        return value.isoformat()
-    return _xlsx_cell(str(value), sheet)
+
+    return text
 
 
 def xlsx_file(export: Export, title: str | None = None) -> IO[bytes]:
     """The export as an XLSX workbook written by openpyxl in write-only mode (rows go to disk as
-    they come) into a temporary file, returned open at its start; closing it removes it."""
-    from openpyxl import Workbook
-
+    they come) into a temporary file, returned open at its start; closing it removes it.
+    Numbers are number cells; dates ISO text, as in the CSV."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=(title or export.name.capitalize())[:31])
-    sheet.append([_xlsx_cell(h, sheet) for h in export.headers])
-    for row in export.rows:
-        sheet.append([_xlsx_cell(v, sheet) for v in row])
+    text = _xlsx_text(sheet)
+    dates = _columns(export, "date")
+    sheet.append([text(h) for h in export.headers])
+    for row in _prepared(export, text=text):
+        for i in dates:
+            if row[i] is not None:
+                row[i] = row[i].isoformat()
+        sheet.append(row)
     target = tempfile.TemporaryFile(suffix=".xlsx")
     try:
         workbook.save(target)
