@@ -323,3 +323,15 @@ def test_a_key_named_like_a_core_column_is_prefixed(manager, tenant_a):
     table = read_csv(manager.get(CUSTOMERS))
     assert table[0].count("company") == 1 and "custom.company" in table[0]
     assert column(table, "custom.company") == ["Custom Co"]
+
+
+def test_lead_times_are_iso_in_the_tenants_zone(manager, tenant_a):
+    from datetime import UTC, datetime
+
+    when = datetime(2030, 6, 1, 22, 30, tzinfo=UTC)
+    LeadFactory(tenant=tenant_a, first_name="Tim", last_contact_date=when)
+    (row,) = as_dicts(read_csv(manager.get(LEADS)))
+    assert row["last_contact_date"] == when.astimezone(tenant_a.tzinfo).isoformat()
+    assert row["next_follow_up_date"] == ""
+    (cell,) = column(read_xlsx(manager.get(LEADS, {"format": "xlsx"})), "last_contact_date")
+    assert cell == row["last_contact_date"]
