@@ -1,11 +1,23 @@
 from django.urls import path
 
-from .views import bulk, customers, imports, leads, segments, sources, tag_rules, tags, tasks
+from .views import (
+    bulk,
+    customers,
+    exports,
+    imports,
+    leads,
+    segments,
+    sources,
+    tag_rules,
+    tags,
+    tasks,
+)
 
 app_name = "crm"
 urlpatterns = [
     path("leads/", leads.LeadListView.as_view(), name="lead-list"),
     path("leads/new/", leads.LeadCreateView.as_view(), name="lead-create"),
+    path("leads/export/", exports.LeadExportView.as_view(), name="lead-export"),
     path("leads/bulk-status/", leads.LeadBulkStatusView.as_view(), name="lead-bulk-status"),
     path("leads/bulk-assign/", leads.LeadBulkAssignView.as_view(), name="lead-bulk-assign"),
     path("leads/<int:pk>/", leads.LeadDetailView.as_view(), name="lead-detail"),
@@ -16,6 +28,7 @@ urlpatterns = [
     path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
     path("customers/new/", customers.CustomerCreateView.as_view(), name="customer-create"),
     path("customers/columns/", customers.CustomerColumnsView.as_view(), name="customer-columns"),
+    path("customers/export/", exports.CustomerExportView.as_view(), name="customer-export"),
     path("customers/bulk/", bulk.CustomerBulkView.as_view(), name="customer-bulk"),
     path("customers/<int:pk>/", customers.CustomerDetailView.as_view(), name="customer-detail"),
     path("customers/<int:pk>/edit/", customers.CustomerEditView.as_view(), name="customer-edit"),

@@ -15,6 +15,7 @@ from ..models import (
 from ..selectors.customers import customer_for
 from ..services import customers as customer_services
 from .base import SelectedObjectMixin
+from .exports import CustomerExportAdminMixin
 from .imports import ImportButtonMixin
 
 
@@ -76,7 +77,13 @@ def _custom_list_filter(definition):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportButtonMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+class CustomerAdmin(
+    ImportButtonMixin,
+    CustomerExportAdminMixin,
+    SelectedObjectMixin,
+    ServiceSaveMixin,
+    admin.ModelAdmin,
+):
     """The form is built per tenant from its field definitions (labels, help, placeholders,
     required); select and yes/no fields become list columns and sidebar filters."""
 

@@ -14,6 +14,7 @@ from ..models import (
 from ..selectors.leads import lead_for
 from ..services import leads as lead_services
 from .base import SelectedObjectMixin
+from .exports import LeadExportAdminMixin
 from .imports import ImportButtonMixin
 
 
@@ -45,7 +46,9 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(ImportButtonMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
+class LeadAdmin(
+    ImportButtonMixin, LeadExportAdminMixin, SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin
+):
     """Deleting a lead here archives it (it leaves the list; the API and pages restore it)."""
 
     object_for = staticmethod(lead_for)

@@ -32,6 +32,7 @@ from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
 from .bulk import CustomerBulkActionsMixin
+from .exports import CustomerExportMixin
 from .imports import CustomerImportMixin
 
 CORE_ORDERING = [
@@ -215,7 +216,9 @@ class ScoreSerializer(serializers.Serializer):
     parts = ScorePartsSerializer()
 
 
-class CustomerViewSet(CustomerBulkActionsMixin, CustomerImportMixin, TenantModelViewSet):
+class CustomerViewSet(
+    CustomerBulkActionsMixin, CustomerImportMixin, CustomerExportMixin, TenantModelViewSet
+):
     """Customers of the tenant; every member sees and works them."""
 
     queryset = Customer.objects.all()

@@ -34,6 +34,7 @@ from ..services import leads as lead_services
 from ..services.customers import lead_convert
 from . import figures
 from .customers import CustomerSerializer
+from .exports import LeadExportMixin
 from .imports import LeadImportMixin
 
 
@@ -147,7 +148,7 @@ class ConvertSerializer(StrictFieldsMixin, serializers.Serializer):
     custom_fields = CustomValuesField(required=False, default=dict)
 
 
-class LeadViewSet(LeadImportMixin, TenantModelViewSet):
+class LeadViewSet(LeadImportMixin, LeadExportMixin, TenantModelViewSet):
     """Leads. Agents see leads assigned to them or unassigned; managers and admins see all.
     DELETE archives (`restore/` brings a lead back); archived leads leave the list unless
     `include_archived=true`."""

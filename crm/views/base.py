@@ -26,6 +26,15 @@ def page_size(raw: str | None) -> int:
     return int(raw) if raw in {str(size) for size in PAGE_SIZES} else PAGE_SIZES[0]
 
 
+def export_query(params) -> str:
+    """A list's GET parameters for its "Export these N" links: its filters, segment and order,
+    without paging."""
+    kept = params.copy()
+    for name in ("page", "page_size", "format"):
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
 class VisibleLeadsMixin(TenantPageMixin):
     """Leads through `leads_visible_to`, one lead through `lead_for`: another tenant's lead, or
     another agent's, is a 404 like a missing one."""

@@ -37,7 +37,7 @@ from ..selectors.scoring import customer_score
 from ..selectors.segments import segments_visible_to
 from ..services.bulk import CUSTOMER_BULK_DELETE_ROLES
 from ..services.customers import customer_create, customer_update, lead_convert
-from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
+from .base import PAGE_SIZES, VisibleLeadsMixin, export_query, page_size, safe_next
 from .timeline import timeline_tab_context
 
 # Core columns the list can show: name -> (label, `ordering` field, how its value shows).
@@ -250,6 +250,7 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
             page_size=size,
             page_sizes=PAGE_SIZES,
             page_obj=page,
+            export_query=export_query(params),
             **kwargs,
         )
 

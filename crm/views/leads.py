@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -29,7 +30,7 @@ from ..services.leads import (
     lead_restore,
     lead_update,
 )
-from .base import PAGE_SIZES, VisibleLeadsMixin, page_size, safe_next
+from .base import PAGE_SIZES, VisibleLeadsMixin, export_query, page_size, safe_next
 
 DEFAULT_ORDERING = "-created_at"
 # Table columns in display order; the second item is the `ordering` field when sortable.
@@ -110,7 +111,17 @@ def prepare_filter_form(form: forms.Form) -> None:
     search.attrs["placeholder"] = "Search name, email, phone or company"
 
 
-class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
+class LeadListFilterMixin(VisibleLeadsMixin):
+    def filter_list(self, params) -> tuple[LeadFilterSet, QuerySet]:
+        """(the filter set, the leads it selects, unordered) for the list's GET parameters:
+        the one reading of the list's filter, for the list and its export. Filters that do not
+        validate match no lead."""
+        filterset = LeadFilterSet(params, queryset=self.get_queryset(), request=self.request)
+        prepare_filter_form(filterset.form)
+        return filterset, (filterset.qs if filterset.is_valid() else Lead.objects.none())
+
+
+class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
     """Filters, search, sorting and paging through GET parameters, so every view of the list
     has a URL. An htmx request (filter form, sort and page links) gets only the results."""
 
@@ -119,14 +130,9 @@ class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         params = self.request.GET
-        filterset = LeadFilterSet(
-            params,
-            queryset=self.get_queryset().prefetch_related("tags"),
-            request=self.request,
-        )
-        prepare_filter_form(filterset.form)
+        filterset, leads = self.filter_list(params)
         ordering = lead_ordering(params.get("ordering"))
-        leads = filterset.qs.order_by(*ordering) if filterset.is_valid() else Lead.objects.none()
+        leads = leads.prefetch_related("tags").order_by(*ordering)
         size = page_size(params.get("page_size"))
         page = Paginator(leads, size).get_page(params.get("page"))
         return super().get_context_data(
@@ -139,6 +145,7 @@ class LeadListView(HtmxPartialMixin, VisibleLeadsMixin, TemplateView):
             page_sizes=PAGE_SIZES,
             page_obj=page,
             leads=page.object_list,
+            export_query=export_query(params),
             bulk_status_form=BulkStatusForm(),
             bulk_assign_form=(
                 BulkAssignForm(tenant=self.tenant) if self.membership.can_manage else None

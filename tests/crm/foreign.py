@@ -247,7 +247,9 @@ _LEAD_FILTERS = {
 FOREIGN_FILTERS = {
     "lead-list": _LEAD_FILTERS,
     "lead-statistics": _LEAD_FILTERS,
+    "lead-export": _LEAD_FILTERS,
     "customer-list": {"segment": lambda w: w.segment.pk},
+    "customer-export": {"segment": lambda w: w.segment.pk},
     "note-list": {
         "customer": lambda w: w.note_customer.pk,
         "lead": lambda w: w.lead.pk,

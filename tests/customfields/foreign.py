@@ -52,7 +52,10 @@ FOREIGN_POSTS = {
     "custom-field-reorder": lambda w, a: [{"keys": [w.definition.field_key]}],
 }
 OWN_POSTS = {"custom-field-list", "custom-field-apply-industry-template"}
-FOREIGN_FILTERS = {"customer-list": {"cf_zqxbeta_code": lambda w: "zqxbeta-secret-value"}}
+FOREIGN_FILTERS = {
+    "customer-list": {"cf_zqxbeta_code": lambda w: "zqxbeta-secret-value"},
+    "customer-export": {"cf_zqxbeta_code": lambda w: "zqxbeta-secret-value"},
+}
 ADMIN_OBJECTS = {
     Customer: lambda w: w.customer,
     FieldDefinition: lambda w: w.definition,

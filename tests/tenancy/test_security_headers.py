@@ -109,6 +109,8 @@ NOT_PAGES = {
     "crm:customer-bulk",
     "crm:import-again",
     "crm:import-errors",  # a CSV
+    "crm:customer-export",  # a CSV or XLSX download
+    "crm:lead-export",  # a CSV or XLSX download
     "crm:segment-rebuild",
     "crm:segment-preview",
     "crm:lead-bulk-status",
