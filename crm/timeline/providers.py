@@ -6,6 +6,7 @@ from customfields.models import FieldHistory
 
 from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
 from ..selectors.leads import leads_visible_to
+from .merges import register_merge_provider
 from .notes import register_note_provider
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 from .segments import register_segment_provider
@@ -144,3 +145,4 @@ def register_crm_providers() -> None:
     register(Provider(source="tag", kinds=("tag_added", "tag_removed"), fetch=tag_changes))
     register(Provider(source="lead", kinds=("lead", "lead_activity"), fetch=lead_activity))
     register_segment_provider()
+    register_merge_provider()
