@@ -32,6 +32,7 @@ from ..selectors.customers import customer_for, customers_ordered
 from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
 from .bulk import CustomerBulkActionsMixin
+from .merge import CustomerMergeActionsMixin
 
 CORE_ORDERING = [
     "created_at",
@@ -214,7 +215,7 @@ class ScoreSerializer(serializers.Serializer):
     parts = ScorePartsSerializer()
 
 
-class CustomerViewSet(CustomerBulkActionsMixin, TenantModelViewSet):
+class CustomerViewSet(CustomerMergeActionsMixin, CustomerBulkActionsMixin, TenantModelViewSet):
     """Customers of the tenant; every member sees and works them."""
 
     queryset = Customer.objects.all()
