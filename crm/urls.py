@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk, customers, leads, segments, sources, tag_rules, tags, tasks
+from .views import bulk, customers, leads, merge, segments, sources, tag_rules, tags, tasks
 
 app_name = "crm"
 urlpatterns = [
@@ -17,7 +17,13 @@ urlpatterns = [
     path("customers/new/", customers.CustomerCreateView.as_view(), name="customer-create"),
     path("customers/columns/", customers.CustomerColumnsView.as_view(), name="customer-columns"),
     path("customers/bulk/", bulk.CustomerBulkView.as_view(), name="customer-bulk"),
+    path(
+        "customers/duplicates/",
+        merge.CustomerDuplicatesView.as_view(),
+        name="customer-duplicates",
+    ),
     path("customers/<int:pk>/", customers.CustomerDetailView.as_view(), name="customer-detail"),
+    path("customers/<int:pk>/merge/", merge.CustomerMergeView.as_view(), name="customer-merge"),
     path("customers/<int:pk>/edit/", customers.CustomerEditView.as_view(), name="customer-edit"),
     path("customers/<int:pk>/notes/", tasks.CustomerNotesView.as_view(), name="customer-notes"),
     path("leads/<int:pk>/notes/", tasks.LeadNotesView.as_view(), name="lead-notes"),
