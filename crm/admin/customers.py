@@ -15,6 +15,7 @@ from ..models import (
 from ..selectors.customers import customer_for
 from ..services import customers as customer_services
 from .base import SelectedObjectMixin
+from .merge import merge_selected
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -88,6 +89,7 @@ class CustomerAdmin(SelectedObjectMixin, ServiceSaveMixin, admin.ModelAdmin):
     # Kept by Atrium (the score and the interaction counters): shown, never edited.
     readonly_fields = customer_services.CUSTOMER_COMPUTED_FIELDS
     max_custom_columns = 4
+    actions = [merge_selected]  # crm.admin.merge
 
     def _listed(self, request):
         """The tenant's select and yes/no fields: short values that make good columns."""
