@@ -27,7 +27,7 @@ def test_duplicates_list_compare_pick_confirm(page, log_in, manager_a, tenant_a)
     log_in(manager_a)
     page.set_viewport_size(PHONE)
     page.goto("/customers/duplicates/")
-    page.get_by_text("Same email").wait_for()
+    page.get_by_role("cell", name="Same email").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_role("link", name="Compare and merge").click()
 
