@@ -12,7 +12,7 @@ CampaignsConfig.ready.
 
 from collections.abc import Sequence
 
-from django.db.models import Count, Min
+from django.db.models import Case, DateTimeField, IntegerField, Value, When
 
 from crm.services.merge import MergeMove, MergeMover, on_customer_merge
 from tenancy.models import Tenant
@@ -32,32 +32,63 @@ def _count(tenant: Tenant, ids: Sequence[int]) -> dict[str, int]:
     }
 
 
+def _earliest_wins(rows: list[tuple], key) -> dict[int, int]:
+    """{loser pk: winner pk} among rows (pk, created_at, *key fields) sharing `key(row)`: the
+    earliest created (then the smallest pk) wins."""
+    winners: dict = {}
+    losers: dict[int, int] = {}
+    for row in sorted(rows, key=lambda r: (r[1], r[0])):
+        k = key(row)
+        if k in winners:
+            losers[row[0]] = winners[k]
+        else:
+            winners[k] = row[0]
+    return losers
+
+
+def _earliest(values) -> object:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
 def _move_executions(move: MergeMove) -> int:
+    """Set-based whatever the number of clashes: the rows of the merged customers are read
+    once (a customer has tens to hundreds), then one UPDATE re-points the losers' responses,
+    one gives the winners the earliest open and click, one DELETE drops the losers and one
+    UPDATE moves the duplicates' remaining rows."""
     tenant, everyone = move.tenant, [move.keep.pk, *move.duplicate_ids]
     executions = CampaignExecution.objects.filter(tenant=tenant, customer_id__in=everyone)
-    clashes = (
-        executions.values("campaign_id", "channel_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values_list("campaign_id", "channel_id")
+    rows = list(
+        executions.values_list(
+            "pk", "created_at", "campaign_id", "channel_id", "opened_at", "clicked_at"
+        )
     )
-    for campaign_id, channel_id in clashes:
-        same = list(
-            executions.filter(campaign_id=campaign_id, channel_id=channel_id).order_by(
-                "created_at", "pk"
+    losers = _earliest_wins(rows, key=lambda r: (r[2], r[3]))
+    if losers:
+        by_pk = {r[0]: r for r in rows}
+        CampaignResponse.objects.filter(tenant=tenant, execution_id__in=list(losers)).update(
+            execution_id=Case(
+                *(When(execution_id=lost, then=Value(won)) for lost, won in losers.items()),
+                output_field=IntegerField(),
             )
         )
-        kept, others = same[0], [e.pk for e in same[1:]]
-        firsts = executions.filter(pk__in=[e.pk for e in same]).aggregate(
-            opened=Min("opened_at"), clicked=Min("clicked_at")
-        )
-        CampaignResponse.objects.filter(tenant=tenant, execution_id__in=others).update(
-            execution=kept
-        )
-        CampaignExecution.objects.filter(pk=kept.pk).update(
-            opened_at=firsts["opened"], clicked_at=firsts["clicked"]
-        )
-        CampaignExecution.objects.filter(pk__in=others).delete()
+        firsts: dict[int, dict] = {}
+        for won in set(losers.values()):
+            group = [by_pk[won], *(by_pk[lost] for lost, w in losers.items() if w == won)]
+            opened, clicked = _earliest(r[4] for r in group), _earliest(r[5] for r in group)
+            if (opened, clicked) != (by_pk[won][4], by_pk[won][5]):
+                firsts[won] = {"opened_at": opened, "clicked_at": clicked}
+        if firsts:
+            CampaignExecution.objects.filter(pk__in=list(firsts)).update(
+                **{
+                    name: Case(
+                        *(When(pk=pk, then=Value(f[name])) for pk, f in firsts.items()),
+                        output_field=DateTimeField(),
+                    )
+                    for name in ("opened_at", "clicked_at")
+                }
+            )
+        CampaignExecution.objects.filter(pk__in=list(losers)).delete()
     return executions.filter(customer_id__in=move.duplicate_ids).update(customer=move.keep)
 
 
@@ -68,14 +99,9 @@ def _move(move: MergeMove) -> dict[str, int]:
         customer=move.keep
     )
     opt_outs = Unsubscribe.objects.filter(tenant=tenant, customer_id__in=[move.keep.pk, *ids])
-    for channel_id in (
-        opt_outs.values("channel_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values_list("channel_id", flat=True)
-    ):
-        same = opt_outs.filter(channel_id=channel_id).order_by("created_at", "pk")
-        opt_outs.filter(channel_id=channel_id).exclude(pk=same.first().pk).delete()
+    rows = list(opt_outs.values_list("pk", "created_at", "channel_id"))
+    if losers := _earliest_wins(rows, key=lambda r: r[2]):
+        Unsubscribe.objects.filter(pk__in=list(losers)).delete()
     moved_opt_outs = opt_outs.filter(customer_id__in=ids).update(customer=move.keep)
     return {
         "campaign_messages": messages,

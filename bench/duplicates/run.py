@@ -76,7 +76,15 @@ def header() -> str:
 
 
 def make_pair(tenant):
-    """Two customers with ATTACHED rows each (made once; found again on later runs)."""
+    """Two customers with ATTACHED rows each (made once, in one transaction; found again on
+    later runs)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return _make_pair(tenant)
+
+
+def _make_pair(tenant):
     from django.utils import timezone
 
     from callbacks.models import CallbackRequest
@@ -96,11 +104,17 @@ def make_pair(tenant):
     if len(pair) == 2:
         return pair
     Customer.objects.filter(pk__in=[c.pk for c in pair]).delete()
+    Lead.objects.filter(tenant=tenant, email__endswith="@bench.example").delete()
     pair = [
         customer_create(
             tenant=tenant,
             by=OPERATOR,
-            data={"first_name": "Merge", "last_name": f"Bench {i}", "email": PAIR_EMAIL.format(i)},
+            data={
+                "first_name": "Merge",
+                "last_name": f"Bench {i}",
+                "email": PAIR_EMAIL.format(i),
+                "phone": f"+4912345678{i}",
+            },
             custom_fields={"city": f"City {i}"},
         )
         for i in (1, 2)

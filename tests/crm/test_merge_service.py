@@ -358,3 +358,29 @@ def test_a_relation_no_mover_handles_refuses_the_merge(tenant_a, manager_a, pair
         on_customer_merge(crm_mover)
     assert Customer.objects.filter(pk=dup.pk).exists()
     assert CallbackRequest.objects.filter(customer=dup).count() == 1
+
+
+def test_clashing_executions_and_opt_outs_keep_the_earliest(tenant_a, pair):
+    keep, dup = pair
+    spring = campaign(tenant_a, "Spring")
+    opened = timezone.now() - timezone.timedelta(hours=1)
+    kept = execution(spring, keep)  # the earlier
+    later = execution(spring, dup, opened_at=opened, clicked_at=opened)
+    reply = CampaignResponse.objects.create(
+        tenant=tenant_a,
+        campaign=spring,
+        execution=later,
+        customer=dup,
+        kind=ResponseKind.CLICK,
+        occurred_at=opened,
+    )
+    email = channel(tenant_a, "EMAIL")
+    first_out = Unsubscribe.objects.create(tenant=tenant_a, customer=keep, channel=email)
+    Unsubscribe.objects.create(tenant=tenant_a, customer=dup, channel=email)
+    customer_merge(tenant=tenant_a, by=OPERATOR, keep=keep, duplicates=[dup.pk])
+    [left] = CampaignExecution.objects.filter(campaign=spring)
+    assert (left.pk, left.customer_id) == (kept.pk, keep.pk)
+    assert left.opened_at == opened and left.clicked_at == opened  # the union of what happened
+    reply.refresh_from_db()
+    assert (reply.execution_id, reply.customer_id) == (kept.pk, keep.pk)
+    assert list(Unsubscribe.objects.values_list("pk", "customer_id")) == [(first_out.pk, keep.pk)]
