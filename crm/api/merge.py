@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tenancy.api.fields import StrictFieldsMixin
+from tenancy.api.schema import REFUSED
 
 from ..selectors.customers import customer_for
 from ..selectors.duplicates import REASONS, duplicate_groups, group_for
@@ -71,7 +72,7 @@ class CustomerMergeActionsMixin:
     @extend_schema(
         filters=False,
         parameters=[DuplicateQuerySerializer],
-        responses=DuplicateGroupSerializer(many=True),
+        responses={200: DuplicateGroupSerializer(many=True), 400: REFUSED},
         description="Groups of likely duplicate customers with their reason; a customer is in "
         "at most one group per reason. Ordered by reason (email, phone, name), then by the "
         "groups' smallest id.",
