@@ -303,7 +303,8 @@ def duplicates_of(
     email = normalize_email(values.get("email") or "")
     if email:
         for pk in (
-            customers.annotate(k=_norm("email"))
+            customers.exclude(email="")
+            .annotate(k=_norm("email"))
             .filter(k=email)
             .values_list("pk", flat=True)[:limit]
         ):
@@ -343,7 +344,9 @@ def _similar_names(
 ) -> list[int]:
     company = scope.split(SCOPE_SEPARATOR)[0] if city is not None else scope
     # The company narrows through its index first (an empty company: the city alone).
-    rows = customers.annotate(dup_company=_norm("company")).filter(dup_company=company)
+    # `company <> ''` lets the planner use the partial (tenant, lower(trim(company))) index.
+    rows = customers.exclude(company="") if company else customers.filter(company="")
+    rows = rows.annotate(dup_company=_norm("company")).filter(dup_company=company)
     rows = rows.annotate(dup_scope=scope_expression(city), dup_name=name_expression()).filter(
         dup_scope=scope
     )
