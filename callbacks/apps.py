@@ -8,8 +8,10 @@ class CallbacksConfig(AppConfig):
 
     def ready(self):
         from . import home, search
+        from .merge import register_merge
         from .timeline import register_timeline
 
         register_timeline()
+        register_merge()  # callbacks move with a merged customer (crm.services.merge)
         home.register()  # the home page's panels (tenancy.home)
         search.register()  # the global search's groups (tenancy.search)

@@ -11,6 +11,7 @@ class CampaignsConfig(AppConfig):
 
         from . import home, search
         from .conditions import register_activities
+        from .merge import register_merge
         from .services.tag_names import follow_tag_rename
         from .signals import convert_attributed_lead, install_catalogue_for_new_tenant
         from .timeline import register_timeline
@@ -20,6 +21,7 @@ class CampaignsConfig(AppConfig):
         )
         lead_won.connect(convert_attributed_lead, dispatch_uid="campaigns-lead-won")
         register_timeline()
+        register_merge()  # executions, responses, opt-outs follow a merge
         register_activities()  # activity.campaign_opened / _clicked in crm's conditions
         on_tag_renamed(follow_tag_rename)  # audiences name tags
         home.register()  # the home page's panel (tenancy.home)

@@ -12,6 +12,7 @@ class CrmConfig(AppConfig):
         from . import home, search
         from .conditions import register_crm_activities
         from .services import segments, tag_rules
+        from .services.merge import register_crm_mover
         from .services.sources import install_default_lead_configuration
         from .services.tags import on_tag_renamed
         from .tasks import refresh_after_fields_changed
@@ -21,6 +22,7 @@ class CrmConfig(AppConfig):
             install_default_lead_configuration, dispatch_uid="crm-default-lead-configuration"
         )
         register_crm_providers()
+        register_crm_mover()  # what a customer merge moves (apps above add theirs)
         register_crm_activities()  # activity.note_added in conditions
         # Conditions name tags: renaming or merging a tag rewrites them.
         on_tag_renamed(segments.follow_tag_rename)

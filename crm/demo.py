@@ -12,7 +12,7 @@ from django.utils import timezone
 from tenancy.models import Membership, Tenant
 
 from .models import Customer, Lead, LeadActivity, LeadChannel, LeadSource, LeadStatus, LeadSubSource
-from .services.customers import customer_create, lead_convert
+from .services.customers import customer_create, customer_update, lead_convert
 from .services.imports import import_run, import_start
 from .services.leads import lead_create, lead_update
 from .services.notes import note_create, task_complete
@@ -120,6 +120,7 @@ def seed_demo_crm(
         )
         LeadActivity.objects.filter(lead=lead).update(created_at=created)
     _seed_customers(tenant=tenant, by=manager, rng=rng)
+    _seed_duplicates(tenant=tenant, by=manager)
     _seed_notes(tenant=tenant, by=manager, assignees=agents, rng=rng)
     _seed_tag_rules(tenant=tenant, by=manager)
     _seed_segments(tenant=tenant, by=manager)
@@ -256,6 +257,28 @@ def _seed_customers(*, tenant: Tenant, by, rng: random.Random, count: int = 60) 
                 at=timezone.now() - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
                 by=by,
             )
+
+
+def _seed_duplicates(*, tenant: Tenant, by) -> None:
+    """A few of the last customers made into likely duplicates of the first ones (the same
+    address in capitals, the same phone, the same name at the same company), so the duplicates
+    list and the merge page have something to show. No customer is added."""
+    customers = list(Customer.objects.for_tenant(tenant).order_by("pk"))
+    if len(customers) < 8:
+        return
+    first, second, third = customers[:3]
+    customer_update(customer=customers[-1], by=by, data={"email": first.email.upper()})
+    customer_update(customer=customers[-2], by=by, data={"phone": second.phone})
+    for customer in (third, customers[-3]):
+        customer_update(
+            customer=customer,
+            by=by,
+            data={
+                "first_name": third.first_name,
+                "last_name": third.last_name,
+                "company": "Harbour Realty",
+            },
+        )
 
 
 TAG_RULES = [

@@ -17,6 +17,7 @@ from ..services import customers as customer_services
 from .base import SelectedObjectMixin
 from .exports import CustomerExportAdminMixin
 from .imports import ImportButtonMixin
+from .merge import merge_selected
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -97,6 +98,7 @@ class CustomerAdmin(
     # Kept by Atrium (the score and the interaction counters): shown, never edited.
     readonly_fields = customer_services.CUSTOMER_COMPUTED_FIELDS
     max_custom_columns = 4
+    actions = [*CustomerExportAdminMixin.actions, merge_selected]  # crm.admin.exports, .merge
 
     def _listed(self, request):
         """The tenant's select and yes/no fields: short values that make good columns."""

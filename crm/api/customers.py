@@ -34,6 +34,7 @@ from ..services import customers as customer_services
 from .bulk import CustomerBulkActionsMixin
 from .exports import CustomerExportMixin
 from .imports import CustomerImportMixin
+from .merge import CustomerMergeActionsMixin
 
 CORE_ORDERING = [
     "created_at",
@@ -217,7 +218,11 @@ class ScoreSerializer(serializers.Serializer):
 
 
 class CustomerViewSet(
-    CustomerBulkActionsMixin, CustomerImportMixin, CustomerExportMixin, TenantModelViewSet
+    CustomerMergeActionsMixin,
+    CustomerBulkActionsMixin,
+    CustomerImportMixin,
+    CustomerExportMixin,
+    TenantModelViewSet,
 ):
     """Customers of the tenant; every member sees and works them."""
 

@@ -22,6 +22,7 @@ from .leads import (
     LeadTag,
     hot_lead_q,
 )
+from .merges import CustomerMerge
 from .notes import CustomerNote, NoteAction, NoteEvent
 from .segments import RebuildStatus, Segment, SegmentChange, SegmentMembership
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
@@ -31,6 +32,7 @@ from .tags import TAG_PALETTE, Tag, palette_color
 
 __all__ = [
     "Customer",
+    "CustomerMerge",
     "CustomerNote",
     "CustomerTag",
     "CustomerTagChange",

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,6 +64,23 @@ class Customer(TenantOwned):
             models.Index(fields=["tenant", "email"], name="customer_tenant_email"),
             models.Index(fields=["tenant", "crm_score"], name="customer_tenant_score"),
             models.Index(fields=["tenant", "last_contacted_at"], name="customer_tenant_contacted"),
+            # Duplicate detection (crm.selectors.duplicates) compares addresses as
+            # lower(trim(email)), phones as stored (normalised) and groups names by company.
+            models.Index(
+                F("tenant"),
+                Lower(Trim("email")),
+                condition=~Q(email=""),
+                name="customer_tenant_email_norm",
+            ),
+            models.Index(
+                fields=["tenant", "phone"], condition=~Q(phone=""), name="customer_tenant_phone"
+            ),
+            models.Index(
+                F("tenant"),
+                Lower(Trim("company")),
+                condition=~Q(company=""),
+                name="customer_tenant_company_norm",
+            ),
             # Partial (tenant, slot) indexes on the filterable slot types: customfields.indexing.
             *slot_indexes(),
         ]

@@ -7,6 +7,7 @@ from customfields.models import FieldHistory
 from ..models import ActivityKind, CustomerTagChange, Lead, LeadActivity
 from ..selectors.leads import leads_visible_to
 from .imports import register_import_providers
+from .merges import register_merge_provider
 from .notes import register_note_provider
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 from .segments import register_segment_provider
@@ -146,3 +147,4 @@ def register_crm_providers() -> None:
     register(Provider(source="lead", kinds=("lead", "lead_activity"), fetch=lead_activity))
     register_segment_provider()
     register_import_providers()
+    register_merge_provider()

@@ -32,11 +32,13 @@ from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewFo
 from ..forms.bulk import CustomerBulkForm
 from ..models import Customer
 from ..selectors.customers import customer_for, customers_ordered
+from ..selectors.duplicates import duplicates_of
 from ..selectors.leads import leads_visible_to
 from ..selectors.scoring import customer_score
 from ..selectors.segments import segments_visible_to
 from ..services.bulk import CUSTOMER_BULK_DELETE_ROLES
 from ..services.customers import customer_create, customer_update, lead_convert
+from ..services.merge import MERGE_ROLES
 from .base import PAGE_SIZES, VisibleLeadsMixin, export_query, page_size, safe_next
 from .timeline import timeline_tab_context
 
@@ -311,6 +313,15 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
             **kwargs,
         )
 
+    @cached_property
+    def possible_duplicates(self):
+        """The "possible duplicates" notice (crm.selectors.duplicates)."""
+        return duplicates_of(tenant=self.tenant, customer=self.customer, limit=5)
+
+    @cached_property
+    def may_merge(self) -> bool:
+        return self.membership.role in MERGE_ROLES
+
     def visible_leads(self):
         """The customer's leads this member may see (agents: theirs and unassigned)."""
         return leads_visible_to(tenant=self.tenant, membership=self.membership).filter(
@@ -376,6 +387,13 @@ class CustomerCreateView(CustomerFormMixin, CustomersMixin, FormView):
             add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Customer created.")
+        # The duplicate warning; the profile's notice links to "Compare and merge".
+        for match in duplicates_of(tenant=self.tenant, customer=customer, limit=3):
+            messages.warning(
+                self.request,
+                f"This looks like {match.customer.full_name} (#{match.customer.pk}): "
+                f"{match.reason_text}.",
+            )
         return redirect(customer)
 
 

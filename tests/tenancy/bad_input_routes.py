@@ -69,6 +69,7 @@ def alpha(tenant_a, admin_a, agent_a, api):
     w.ids["lead"] = LeadFactory(tenant=tenant_a, phone="+15550001111").pk
     w.ids["lead2"] = LeadFactory(tenant=tenant_a, phone="+15550002222").pk
     w.ids["customer"] = CustomerFactory(tenant=tenant_a).pk
+    w.ids["customer2"] = CustomerFactory(tenant=tenant_a).pk  # merged into `customer`
 
     def post(name, body, **kwargs):
         response = client.post(reverse(name, kwargs=kwargs), body, format="json")
@@ -165,6 +166,9 @@ WRITES = [
           "customer_ids.0 custom_fields.loyalty_points"),
     Write("customers", "post", "customer-bulk-delete", "", '{"customer_ids": [$customer]}',
           "customer_ids.0"),
+    Write("customers", "post", "customer-merge", "pk=$customer",
+          '{"duplicate_ids": [$customer2], "values": {"email": $customer2}}',
+          "duplicate_ids.0 values.email"),
     # notes and tasks
     Write("notes", "post", "note-list", "", """{"customer": $customer, "note": "Wants a quote",
         "is_task": true, "due_date": "2030-05-01", "due_time": "10:30:00",

@@ -38,6 +38,10 @@ PAGES = {
     "crm:customer-detail": lambda w: [reverse("crm:customer-detail", args=[w.customer.pk])],
     "crm:customer-edit": lambda w: [reverse("crm:customer-edit", args=[w.customer.pk])],
     "crm:customer-notes": lambda w: [reverse("crm:customer-notes", args=[w.note_customer.pk])],
+    "crm:customer-duplicates": lambda w: [reverse("crm:customer-duplicates")],
+    "crm:customer-merge": lambda w: [
+        reverse("crm:customer-merge", args=[w.customer.pk]) + f"?with={w.note_customer.pk}"
+    ],
     "crm:lead-notes": lambda w: [reverse("crm:lead-notes", args=[w.lead.pk])],
     "crm:note-delete": lambda w: [reverse("crm:note-delete", args=[w.note.pk])],
     "crm:tag-list": lambda w: [reverse("crm:tag-list")],
