@@ -50,6 +50,7 @@ from ..models import (
     CustomerNote,
     CustomerTag,
     CustomerTagChange,
+    ImportRecord,
     Lead,
     NoteEvent,
     SegmentChange,
@@ -209,6 +210,13 @@ def _crm_move(move: MergeMove) -> dict[str, int]:
     # The duplicates' segment memberships go; the kept one's are recomputed at the end.
     SegmentMembership.objects.filter(tenant=tenant, customer_id__in=ids).delete()
     CustomerMerge.objects.filter(tenant=tenant, customer_id__in=ids).update(customer=keep)
+    # What imports wrote to the duplicates stays in the kept customer's timeline, but an undo
+    # of those imports must neither delete the kept customer (one created a duplicate) nor roll
+    # it back to a duplicate's old values: the records become plain "updated" ones with nothing
+    # to restore.
+    ImportRecord.objects.filter(tenant=tenant, customer_id__in=ids).update(
+        customer=keep, created=False, before={}, added_tags=[]
+    )
     return moved
 
 
@@ -223,6 +231,7 @@ CRM_MOVER = MergeMover(
         "crm.SegmentMembership.customer",
         "crm.SegmentChange.customer",
         "crm.CustomerMerge.customer",
+        "crm.ImportRecord.customer",
         "customfields.FieldHistory.customer",
     ),
     words={

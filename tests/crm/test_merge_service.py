@@ -17,12 +17,14 @@ from crm.models import (
     CustomerMerge,
     CustomerNote,
     CustomerTagChange,
+    ImportRecord,
     Lead,
     SegmentChange,
     SegmentMembership,
 )
 from crm.services import merge as merge_services
 from crm.services.customers import customer_create, customer_update
+from crm.services.imports import import_undo
 from crm.services.merge import (
     MergeMover,
     customer_merge,
@@ -41,6 +43,7 @@ from tenancy.actors import OPERATOR
 from tests.campaigns.conftest import channel
 from tests.campaigns.factories import CampaignFactory
 from tests.crm.customers import define
+from tests.crm.imports import run_import
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +248,25 @@ def test_a_value_chosen_from_the_kept_one_wins_over_a_non_empty_duplicate(tenant
     assert read_values(merged, active_definitions(tenant_a).values())["points"] is None
     assert merged.total_purchases == 2 and merged.total_spent == Decimal("150.50")
     assert merged.email == "ann@old.example"  # not chosen: the kept one's
+
+
+def test_undoing_an_import_after_a_merge_leaves_the_kept_customer_whole(tenant_a, manager_a):
+    """An import created a customer and a second one updated it; it is then merged into
+    another. The imports' records follow it into the kept customer's timeline, but undoing them
+    neither deletes the kept customer nor rolls it back to the duplicate's old values."""
+    keep = person(tenant_a, "Bo", "Li", email="bo@old.example", company="Old")
+    created = run_import(tenant_a, manager_a, "first_name,email,company\nBo,bo@x.example,Acme\n")
+    dup = Customer.objects.get(tenant=tenant_a, email="bo@x.example")
+    updated = run_import(
+        tenant_a, manager_a, "email,company\nbo@x.example,Dup Co\n", on_duplicate="update"
+    )
+    assert Customer.objects.get(pk=dup.pk).company == "Dup Co"
+    customer_merge(tenant=tenant_a, by=manager_a, keep=keep, duplicates=[dup], values={})
+    assert ImportRecord.objects.filter(customer=keep).count() == 2
+    import_undo(job=updated, by=manager_a)
+    import_undo(job=created, by=manager_a)
+    kept = Customer.objects.get(pk=keep.pk)  # still there, as the merge left it
+    assert (kept.company, kept.email) == ("Old", "bo@old.example")
 
 
 def test_three_into_one_and_earlier_merges_follow(tenant_a, pair):
