@@ -500,3 +500,24 @@ def test_leads_with_status_and_source_codes(tenant_a, manager_a):
     assert Lead.objects.get(pk=ann.pk).company == "Acme"
     undo(job, manager_a)
     assert not Lead.objects.exists()
+
+
+def test_a_row_at_the_end_of_the_sniffed_sample_stays_whole(tenant_a, manager_a, monkeypatch):
+    monkeypatch.setattr(reading, "SNIFF_CHARS", 25)
+    rows = "".join(f"Person number {n},p{n}@example.com\n" for n in range(5))
+    job = run_import(tenant_a, manager_a, "first_name,email\n" + rows)
+    assert (job.total_rows, job.created, job.error_count) == (5, 5, 0)
+    assert Customer.objects.filter(first_name="Person number 0", email="p0@example.com").exists()
+
+
+def test_repeated_cells_are_checked_once_but_answer_alike(tenant_a, manager_a, tier):
+    job = run_import(
+        tenant_a,
+        manager_a,
+        "first_name,tier,tags\nA,gold,x\nB,gold,x\nC,bronze,x\nD,bronze,y\n",
+    )
+    assert (job.created, job.error_count) == (2, 2)
+    assert [e["row"] for e in job.errors] == [4, 5]
+    assert sorted(Customer.objects.values_list("custom_select_1", flat=True)) == ["Gold", "Gold"]
+    # The memory hands out copies: one row's tags never become another's.
+    assert [c.tag_names() for c in Customer.objects.order_by("first_name")] == [["x"], ["x"]]

@@ -248,7 +248,9 @@ def open_rows(stored: ImportFile) -> Iterator[Rows]:
         newline="",
     )
     try:
+        # Whole lines only: the sample's lines are read first and the stream's after them.
         sample = stream.read(SNIFF_CHARS)
+        sample += stream.readline()
     except UnicodeDecodeError:
         raise FileProblem("This file is not UTF-8 text; save it as CSV (UTF-8).") from None
     delimiter = _sniff_delimiter(sample)
@@ -322,6 +324,13 @@ def peek(stored: ImportFile, *, rows: int = 1) -> tuple[list[str], list[list[str
 
 
 def count_rows(stored: ImportFile) -> int:
-    """How many data rows (blank ones left out): the progress bar's whole."""
+    """How many data rows (blank ones left out): the progress bar's whole. CSV records are
+    counted as the parser splits them, without turning their cells into values."""
     with open_rows(stored) as opened:
-        return sum(1 for _ in opened.rows())
+        if stored.format != ImportFormat.CSV:
+            return sum(1 for _ in opened.rows())
+        width = len(opened.headers)
+        try:
+            return sum(1 for record in opened._records if any(c.strip() for c in record[:width]))
+        except csv.Error as exc:
+            raise FileProblem(f"The file cannot be read: {exc}.") from None

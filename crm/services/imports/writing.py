@@ -48,6 +48,10 @@ from ..reactions import customers_changed
 from .validate import CleanRow
 
 PG_MAX_PARAMS = 60_000  # per statement (PostgreSQL's limit is 65,535)
+RECORD_COLUMNS = (
+    "tenant_id", "job_id", "row", "customer_id", "lead_id", "created", "before", "changed",
+    "added_tags", "at",
+)  # fmt: skip
 
 
 @dataclass
@@ -113,6 +117,27 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _copy_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def copy_in(model, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert `rows` (tuples of `columns`, attribute names) into `model`'s table: COPY on
+    PostgreSQL (no model instances, no parameter lists), bulk_create elsewhere. For rows that
+    cannot conflict with a unique constraint (COPY has no ON CONFLICT)."""
+    if not _is_postgres():
+        model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+        )
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(_copy_value(v) for v in row))
+
+
 class CustomerWriter:
     """Writes one job's customers, batch by batch."""
 
@@ -141,6 +166,8 @@ class CustomerWriter:
         self.columns += [(definitions[k].mapped_field_name, "custom", k) for k in self.slot_keys]
         self.job_tags = list(job.tags or [])
         self.score = score_expression(tenant=self.tenant, definitions=definitions)
+        self._staged = False
+        self._tag_cache: dict[str, int] = {}
 
     # -- new customers -------------------------------------------------------------------
     def _new_values(self, core: dict, custom: dict, now: datetime) -> dict[str, Any]:
@@ -169,30 +196,55 @@ class CustomerWriter:
         }
         return values
 
+    def _score_sql(self) -> tuple[str, list[Any]]:
+        """The score expression as SQL over a row aliased as the customer table."""
+        query = Customer.objects.all().query
+        resolved = self.score.resolve_expression(query, allow_joins=False, for_save=True)
+        sql, params = query.get_compiler(connection=connection).compile(resolved)
+        return sql, list(params)
+
     def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert the new customers; their ids. SQLite: bulk_create, the score by one UPDATE.
+        PostgreSQL: ids drawn from the sequence, the rows COPYed into a temporary table with
+        the same columns, then one INSERT … SELECT computing the score on the way in (the
+        same expression, crm.selectors.scoring): the wide rows are written once, not
+        written and then rewritten by an UPDATE."""
         if not rows:
             return []
         if not _is_postgres():
             made = Customer.objects.bulk_create([Customer(**row) for row in rows], batch_size=500)
-            return [customer.pk for customer in made]
+            ids = [customer.pk for customer in made]
+            Customer.objects.filter(tenant=self.tenant, pk__in=ids).update(crm_score=self.score)
+            return ids
         table = Customer._meta.db_table
+        quote = connection.ops.quote_name
+        names = [name for name in rows[0] if name != "crm_score"]
+        fields = [Customer._meta.get_field(name) for name in names]
+        columns = ", ".join(quote(f.column) for f in fields)
+        stage = "crm_import_stage"
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [table, len(rows)],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
-            names = list(rows[0])
-            columns = ", ".join(
-                connection.ops.quote_name(Customer._meta.get_field(n.removesuffix("_id")).column)
-                for n in names
-            )
-            extra_at = names.index(EXTRA_FIELD)
-            with cursor.cursor.copy(f"COPY {table} (id, {columns}) FROM STDIN") as copy:
+            if not self._staged:
+                definitions = ", ".join(
+                    f"{quote(f.column)} {f.db_type(connection)}" for f in fields
+                )
+                cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
+                self._staged = True
+            with cursor.cursor.copy(f"COPY {stage} (id, {columns}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
-                    cells = list(row.values())
-                    cells[extra_at] = json.dumps(cells[extra_at])
-                    copy.write_row((pk, *cells))
+                    copy.write_row((pk, *(_copy_value(row[name]) for name in names)))
+            score_sql, score_params = self._score_sql()
+            cursor.execute(
+                f"INSERT INTO {table} (id, {columns}, crm_score) "
+                f"SELECT id, {columns}, {score_sql} FROM {stage} AS {quote(table)}",
+                score_params,
+            )
+            cursor.execute(f"TRUNCATE {stage}")
         return ids
 
     # -- updated customers ---------------------------------------------------------------
@@ -255,17 +307,16 @@ class CustomerWriter:
             new_rows.append(self._new_values(core, custom, now))
             new_tags.append(sorted({*tags, *self.job_tags}))
         ids = self._insert(new_rows)
-        records = [
-            ImportRecord(
-                tenant=self.tenant,
-                job=self.job,
-                row=p.row.number,
-                customer_id=pk,
-                created=True,
-                at=now,
-            )
-            for p, pk in zip(creates, ids, strict=True)
-        ]
+        copy_in(
+            ImportRecord,
+            RECORD_COLUMNS,
+            (
+                (self.tenant.pk, self.job.pk, p.row.number, pk, None, True, {}, [], [], now)
+                for p, pk in zip(creates, ids, strict=True)
+            ),
+        )
+        self._link_new_tags(dict(zip(ids, new_tags, strict=True)), now=now)
+        records: list[ImportRecord] = []
         for planned, pk in zip(creates, ids, strict=True):
             planned.pk = pk
         done.created, done.created_ids = len(ids), ids
@@ -340,9 +391,8 @@ class CustomerWriter:
             )
         self._update(changes, current, now)
 
-        # Tags: the links that are new, and their timeline rows.
-        wanted = {pk: names for pk, names in zip(ids, new_tags, strict=True) if names}
-        wanted.update({pk: names for pk, names in update_tags.items() if names})
+        # Tags of the updated customers: the links that are new, and their timeline rows.
+        wanted = {pk: names for pk, names in update_tags.items() if names}
         added = self._link_tags(wanted, existing_ids=list(update_tags), now=now)
         for pk, names in added.items():
             if pk in update_records:
@@ -356,10 +406,12 @@ class CustomerWriter:
                 done.unchanged += 1
         ImportRecord.objects.bulk_create(records, batch_size=2000)
         FieldHistory.objects.bulk_create(history, batch_size=2000)
-        touched = sorted({*ids, *(r.customer_id for r in records)})
-        if touched:
-            # The score reads the values just written (completeness, purchases).
-            Customer.objects.filter(tenant=self.tenant, pk__in=touched).update(crm_score=self.score)
+        updated = sorted(r.customer_id for r in records)
+        if updated:
+            # The score reads the values just written (completeness, purchases); the new
+            # customers got theirs as they went in.
+            Customer.objects.filter(tenant=self.tenant, pk__in=updated).update(crm_score=self.score)
+        if touched := sorted({*ids, *updated}):
             customers_changed(tenant=self.tenant, customer_ids=touched, by=self.by)
         return done
 
@@ -377,13 +429,35 @@ class CustomerWriter:
             reason=self.reason,
         )
 
+    def _link_new_tags(self, wanted: dict[int, list[str]], *, now: datetime) -> None:
+        """Links of new customers (none can exist yet) and their timeline rows, by COPY."""
+        if not any(wanted.values()):
+            return
+        ids = self._tag_ids(wanted)
+        tenant, user = self.tenant.pk, self.user.pk if self.user else None
+        pairs = [(pk, name) for pk, names in wanted.items() for name in names]
+        copy_in(CustomerTag, ("tenant_id", "customer_id", "tag_id"),
+                ((tenant, pk, ids[name]) for pk, name in pairs))  # fmt: skip
+        copy_in(
+            CustomerTagChange,
+            ("tenant_id", "customer_id", "tag_name", "added", "changed_by_id", "changed_at"),
+            ((tenant, pk, name, True, user, now) for pk, name in pairs),
+        )
+
+    def _tag_ids(self, wanted: dict[int, list[str]]) -> dict[str, int]:
+        names = {n for names in wanted.values() for n in names}
+        missing = names - set(self._tag_cache)
+        if missing:
+            self._tag_cache.update(tag_ids(tenant=self.tenant, names=missing))
+        return self._tag_cache
+
     def _link_tags(
         self, wanted: dict[int, list[str]], *, existing_ids: list[int], now: datetime
     ) -> dict[int, list[str]]:
         """Link each customer to its tags; returns {customer: names newly added}."""
         if not wanted:
             return {}
-        ids = tag_ids(tenant=self.tenant, names={n for names in wanted.values() for n in names})
+        ids = self._tag_ids(wanted)
         had: set[tuple[int, int]] = set()
         if existing_ids:
             had = set(
