@@ -14,21 +14,15 @@ from tenancy.access import one_or_404
 from tenancy.actors import Actor, is_operator
 from tenancy.models import Membership, Tenant
 
+from ..conditions import CUSTOM_PREFIX
 from ..models import Customer, ImportJob, ImportKind, ImportRowError, Lead
+from ..services.customers import CUSTOMER_FIELDS
 
-CUSTOM_TARGET_PREFIX = "custom."
+CUSTOM_TARGET_PREFIX = CUSTOM_PREFIX  # a column for a custom field: custom.<key>
 TAGS_TARGET = "tags"
 # What a column may fill, in the order the mapping form lists them (before the custom fields).
-CUSTOMER_TARGETS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "description",
-    "total_purchases",
-    "total_spent",
-)
+# Customers: the fields a member writes (the API's and the forms' own list).
+CUSTOMER_TARGETS = CUSTOMER_FIELDS
 LEAD_TARGETS = (
     "first_name",
     "last_name",
