@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .customers import CustomerViewSet
+from .events import EventViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
 from .segments import SegmentViewSet
@@ -19,6 +20,7 @@ router.register("notes", NoteViewSet, basename="note")
 router.register("tags", TagViewSet, basename="tag")
 router.register("tag-rules", SmartTagRuleViewSet, basename="tag-rule")
 router.register("segments", SegmentViewSet, basename="segment")
+router.register("events", EventViewSet, basename="event")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [
