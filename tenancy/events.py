@@ -157,7 +157,7 @@ def _json_safe(value, depth: int):
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dict | list | tuple | set | frozenset):
-        if depth >= DATA_MAX_DEPTH:
+        if depth > DATA_MAX_DEPTH:
             raise _Refused(f"Nested deeper than {DATA_MAX_DEPTH} levels.")
         if isinstance(value, dict):
             cleaned = {}
@@ -422,6 +422,10 @@ def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str 
         with transaction.atomic():
             consumer.handler(tenant=tenant, events=events)
     except Exception as exc:  # a consumer's failure is the event's, not the worker's
+        if connection.needs_rollback:
+            # The savepoint could not be rolled back: the transaction (the connection, the
+            # claim) is gone, and with it everything this batch did. Stop; nothing is marked.
+            raise
         logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
         return _error_text(consumer, exc)
     return None
@@ -519,7 +523,7 @@ def process_events(*, batch_size: int | None = None) -> Processed:
 
 def drain(*, seconds: float | None = None, batch_size: int | None = None) -> int:
     """Process batches until none is due or `seconds` have passed; returns how many events
-    were taken. When time runs out with a full last batch, another drain is queued."""
+    were taken. When time runs out on a worker, another drain is queued for the rest."""
     seconds = settings.OUTBOX_DRAIN_SECONDS if seconds is None else seconds
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     deadline = time.monotonic() + seconds
@@ -527,7 +531,7 @@ def drain(*, seconds: float | None = None, batch_size: int | None = None) -> int
     while True:
         result = process_events(batch_size=batch_size)
         total += result.claimed
-        if result.claimed < batch_size:
+        if not result.claimed:  # (a consumer's own events were committed with the batch)
             return total
         if time.monotonic() >= deadline:
             if not _eager():  # a worker hands the rest to a fresh task
