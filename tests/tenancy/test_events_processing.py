@@ -419,3 +419,24 @@ def test_a_worker_stuck_past_its_lease_loses_the_events(tenant_a, workers_only, 
     finally:
         unregister_consumer("slow")
     assert calls[0] == calls[1]
+
+
+def test_a_worker_out_of_time_hands_the_rest_to_a_fresh_task(tenant_a, monkeypatch):
+    from tenancy.tasks import process_events_task
+
+    queued = []
+    emit_many(tenant=tenant_a, events=[EventSpec("tag_added", customer_id=n) for n in (1, 2, 3)])
+    monkeypatch.setattr(process_events_task.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(process_events_task, "apply_async", lambda **kwargs: queued.append(kwargs))
+    assert drain(seconds=0, batch_size=1) == 1
+    assert queued == [{"countdown": 0}]
+    assert list(statuses().values()).count("pending") == 2
+
+
+def test_beat_runs_the_outbox_and_its_purge(settings):
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"tenancy.process_events", "tenancy.purge_events"} <= tasks
+    assert {"tenancy.process_events", "tenancy.purge_events"} <= set(app.tasks)
