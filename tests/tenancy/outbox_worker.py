@@ -2,7 +2,8 @@
 records each event it is handed in the table `outbox_test_seen`, whose primary key is the
 event (a second recording of one event would fail). With OUTBOX_TEST_HANG_FILE set, the first
 batch is recorded (not yet committed), its events' ids written to that file, and the worker
-then hangs mid-batch until the test kills it."""
+then hangs mid-batch until the test kills it. Only the workers import it: importing it
+registers the consumer in that process."""
 
 import os
 import time

@@ -18,9 +18,11 @@ from config.celery import app
 from tenancy.events import EventSpec, emit_many
 from tenancy.models import EventStatus, OutboxEvent
 from tenancy.tasks import process_events_task
-from tests.tenancy.outbox_worker import TABLE
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
+# The workers' consumer records here (tests/tenancy/outbox_worker.py; not imported: it registers
+# its consumer in whatever process imports it).
+TABLE = "outbox_test_seen"
 EVENTS = 100
 BATCH = 20
 
