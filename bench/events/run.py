@@ -54,9 +54,9 @@ def _empty():
 
 
 def _no_kick():
-    from tenancy import events
+    from tenancy.events import wakeup
 
-    events._kick = lambda: None
+    wakeup._kick = lambda: None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from tenancy import events
 from tenancy.actors import OPERATOR
 from tenancy.events import (
     EventSpec,
@@ -24,6 +23,7 @@ from tenancy.events import (
     register_consumer,
     retry_delay,
     unregister_consumer,
+    wakeup,
 )
 from tenancy.models import EventStatus, OutboxEvent
 
@@ -287,7 +287,7 @@ def test_with_a_broker_commits_queue_one_drain_per_window(
 def workers_only(monkeypatch):
     """No processing after the commits: the test plays the workers (a transactional test's
     emits commit at once and would be processed in-process)."""
-    monkeypatch.setattr(events, "_kick", lambda: None)
+    monkeypatch.setattr(wakeup, "_kick", lambda: None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -379,7 +379,7 @@ def test_a_worker_that_dies_mid_batch_leaves_its_events_to_the_next(tenant_a, wo
 
 
 def test_reentry_guard_is_per_thread():
-    assert not getattr(events._local, "draining", False)
+    assert not getattr(wakeup.local, "draining", False)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -100,9 +100,9 @@ def test_a_killed_worker_loses_nothing_and_nothing_is_done_twice(tenant_a, tmp_p
         if os.environ.get("CI"):
             pytest.fail("Redis is not running (CI starts it in .ci/run)")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    from tenancy import events
+    from tenancy.events import wakeup
 
-    monkeypatch.setattr(events, "_kick", lambda: None)  # the workers process, not this process
+    monkeypatch.setattr(wakeup, "_kick", lambda: None)  # the workers process, not this process
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {TABLE} (event_pk bigint PRIMARY KEY, pid integer NOT NULL)")
     emit_many(
