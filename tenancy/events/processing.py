@@ -16,12 +16,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..actors import Actor, require_role
-from ..models import EventStatus, OutboxEvent, Role, Tenant
+from ..models.events import LAST_ERROR_MAX_LENGTH, EventStatus, OutboxEvent
+from ..models.tenants import Role, Tenant
 from . import wakeup
 
 logger = logging.getLogger(__name__)
 
-ERROR_MAX_LENGTH = 2000
 # Who may retry failed events (the admin's action).
 RETRY_ROLES = (Role.ADMIN,)
 
@@ -93,7 +93,7 @@ def _hold_lease() -> None:
 
 def _error_text(consumer: Consumer, exc: BaseException) -> str:
     text = f"{consumer.name}: {type(exc).__name__}: {exc}"
-    return text[:ERROR_MAX_LENGTH]
+    return text[:LAST_ERROR_MAX_LENGTH]
 
 
 def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str | None:

@@ -8,7 +8,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from ..validators import capped_text_field
 from .tenants import TenantOwned
+
+# A consumer's error as kept on the event: its type and message, cut to this.
+LAST_ERROR_MAX_LENGTH = 2000
 
 
 class EventStatus(models.TextChoices):
@@ -45,7 +49,7 @@ class OutboxEvent(TenantOwned):
     )
     available_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    last_error = capped_text_field(LAST_ERROR_MAX_LENGTH, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -82,4 +86,4 @@ class OutboxEvent(TenantOwned):
         return f"{self.event_type}{who} ({self.get_status_display().lower()})"
 
 
-__all__ = ["EventStatus", "OutboxEvent"]
+__all__ = ["LAST_ERROR_MAX_LENGTH", "EventStatus", "OutboxEvent"]
