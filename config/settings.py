@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "CallbackReasonEnum": "callbacks.models.CallbackReason",
         "CallbackSourceEnum": "callbacks.models.CallbackSource",
         "PriorityCategoryEnum": "callbacks.models.PriorityCategory",
+        "EventStatusEnum": "tenancy.models.EventStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -236,7 +237,28 @@ CELERY_BEAT_SCHEDULE = {
     # Each tenant's segments that read the clock or the score are rebuilt right after its
     # scores (crm.tasks.refresh_tenant_scores): one schedule keeps the order.
     "crm-refresh-scores": {"task": "crm.refresh_scores", "schedule": 3600.0},
+    # The event outbox (tenancy.events): emits queue a drain after their commit; this is the
+    # safety net for a lost wake-up and for retries coming due. Processed events are purged.
+    "tenancy-process-events": {
+        "task": "tenancy.process_events",
+        "schedule": env.float("OUTBOX_BEAT_SECONDS", default=10.0),
+    },
+    "tenancy-purge-events": {"task": "tenancy.purge_events", "schedule": 3600.0},
 }
+
+# The event outbox (tenancy.events, docs/architecture.md "The event outbox"): events taken per
+# claim; how long one drain task runs; the wait before a queued drain starts (emits within it
+# share one task); how long a worker may sit idle inside its claim before PostgreSQL ends its
+# session and another worker takes the events; tries before an event is marked failed, with
+# the backoff between them (base x 2^(tries-1), capped); days processed events are kept.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=500)
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=50.0)
+OUTBOX_KICK_SECONDS = env.int("OUTBOX_KICK_SECONDS", default=1)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

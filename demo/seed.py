@@ -13,6 +13,7 @@ from django.db import transaction
 from callbacks.demo import seed_demo_callbacks
 from campaigns.demo import seed_demo_campaigns
 from crm.demo import seed_demo_crm
+from crm.demo_events import seed_demo_events
 from milestones.demo import seed_demo_milestones
 from tenancy.actors import OPERATOR
 from tenancy.models import Role, Tenant
@@ -52,4 +53,5 @@ def seed_demo(*, leads: int = 120) -> tuple[Tenant, bool]:
     seed_demo_milestones(tenant=tenant)
     seed_demo_callbacks(tenant=tenant, members=members, rng=rng)
     seed_demo_campaigns(tenant=tenant, by=members["demo-manager"])
+    seed_demo_events(tenant=tenant, by=members["demo-manager"])
     return tenant, True

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .customers import CustomerViewSet
+from .events import EventViewSet
 from .imports import ImportViewSet
 from .leads import LeadViewSet
 from .notes import NoteViewSet
@@ -21,6 +22,7 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("tag-rules", SmartTagRuleViewSet, basename="tag-rule")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("imports", ImportViewSet, basename="import")
+router.register("events", EventViewSet, basename="event")
 
 sub_sources = "customization/lead-sources/<str:source_code>/sub-sources/"
 urlpatterns = [

@@ -1,3 +1,4 @@
-"""The admin of tenants, members, invitations, the membership log and sign-in locks."""
+"""The admin of tenants, members, invitations, the membership log, sign-in locks and the event
+outbox."""
 
-from . import members, security, tenants  # noqa: F401
+from . import events, members, security, tenants  # noqa: F401

@@ -1,4 +1,5 @@
 from .access import Invitation, LoginLock, LoginLockKind, MembershipAction, MembershipEvent
+from .events import EventStatus, OutboxEvent
 from .tenants import (
     INDUSTRY_CHOICES,
     Membership,
@@ -11,6 +12,8 @@ from .tenants import (
 )
 
 __all__ = [
+    "EventStatus",
+    "OutboxEvent",
     "INDUSTRY_CHOICES",
     "Invitation",
     "LoginLock",

@@ -34,7 +34,7 @@ from customfields.models import FieldDefinition
 from demo.seed import seed_demo
 from milestones.models import MilestoneTemplate, MilestoneType
 from milestones.selectors.lead_milestones import milestones_visible_to
-from tenancy.models import Membership
+from tenancy.models import Membership, OutboxEvent
 
 # How many keys of each kind the fuzzer picks from.
 KEYS = 8
@@ -146,6 +146,7 @@ PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/notes/\{id\}/", "id", visible(notes_visible_to)),
     (r"/tag-rules/\{id\}/", "id", visible(tag_rules_visible_to)),
     (r"/members/\{user_id\}/", "user_id", member_users),
+    (r"/events/\{id\}/", "id", lambda member: pks(OutboxEvent.objects.for_tenant(member.tenant))),
 ]
 
 

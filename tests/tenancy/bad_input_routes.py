@@ -293,6 +293,10 @@ WRITES = [
           '{"keys": ["loyalty_points", "nickname", "since"]}'),
     Write("custom fields", "post", "custom-field-apply-industry-template", "",
           '{"industry": "retail"}'),
+    # external events (answered 202)
+    Write("events", "post", "event-list", "", f"""{{"customer": $customer,
+        "event_type": "purchase", "data": {{"sku": "A-1", "amount": 5, "lines": [{{"qty": 1}}]}},
+        "occurred_at": "2024-05-01{AT}", "event_id": "order-1"}}""", "customer"),
     # signing in
     Write("sign-in", "post", "auth-token", "",
           '{"username": "alpha-admin", "password": "pass-word-1"}'),

@@ -1,0 +1,249 @@
+"""Consumers and the processing of the outbox: claiming with SKIP LOCKED, handing over,
+marking, retrying, purging (tenancy.events)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..actors import Actor, require_role
+from ..models.events import LAST_ERROR_MAX_LENGTH, EventStatus, OutboxEvent
+from ..models.tenants import Role, Tenant
+from . import wakeup
+
+logger = logging.getLogger(__name__)
+
+# Who may retry failed events (the admin's action).
+RETRY_ROLES = (Role.ADMIN,)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    handler: Callable[..., object]
+    event_types: frozenset[str] | None = None
+
+    def wants(self, event: OutboxEvent) -> bool:
+        return self.event_types is None or event.event_type in self.event_types
+
+
+_consumers: dict[str, Consumer] = {}
+
+
+def register_consumer(
+    name: str, handler: Callable[..., object], *, event_types: Collection[str] | None = None
+) -> None:
+    """Hand events to `handler(*, tenant, events)` (a batch of one tenant's events, oldest
+    first; only those of `event_types` when given). Registering a name again replaces it. Call
+    it from AppConfig.ready: every web and worker process registers the same consumers."""
+    _consumers[name] = Consumer(
+        name, handler, frozenset(event_types) if event_types is not None else None
+    )
+
+
+def unregister_consumer(name: str) -> None:
+    _consumers.pop(name, None)
+
+
+def consumers() -> list[Consumer]:
+    return list(_consumers.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Processing
+
+
+@dataclass
+class Processed:
+    """What one `process_events` call did."""
+
+    claimed: int = 0
+    processed: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """How long an event waits after its `attempts`-th failed try: base × 2^(attempts-1),
+    at most OUTBOX_RETRY_MAX_SECONDS."""
+    seconds = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return datetime.timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
+
+
+def _hold_lease() -> None:
+    """On PostgreSQL, a worker idle inside its claim for longer than the lease loses its
+    session, and with it the row locks: another worker takes the events."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [f"{int(settings.OUTBOX_LEASE_SECONDS * 1000)}"],
+            )
+
+
+def _error_text(consumer: Consumer, exc: BaseException) -> str:
+    text = f"{consumer.name}: {type(exc).__name__}: {exc}"
+    return text[:LAST_ERROR_MAX_LENGTH]
+
+
+def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str | None:
+    """Run the handler in a savepoint; the error's text when it raised (its writes undone)."""
+    try:
+        with transaction.atomic():
+            consumer.handler(tenant=tenant, events=events)
+    except Exception as exc:  # a consumer's failure is the event's, not the worker's
+        if connection.needs_rollback:
+            # The savepoint could not be rolled back: the transaction (the connection, the
+            # claim) is gone, and with it everything this batch did. Stop; nothing is marked.
+            raise
+        logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
+        return _error_text(consumer, exc)
+    return None
+
+
+def _claim(batch_size: int) -> list[OutboxEvent]:
+    return list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(status=EventStatus.PENDING, available_at__lte=timezone.now())
+        .order_by("available_at", "pk")[:batch_size]
+    )
+
+
+def _deliver(events: list[OutboxEvent]) -> dict[int, str]:
+    """Hand the events to every consumer, by tenant; {event pk: error} of those that failed."""
+    errors: dict[int, str] = {}
+    registered = consumers()
+    if not registered:
+        return errors
+    tenants = Tenant.objects.in_bulk({event.tenant_id for event in events})
+    by_tenant = sorted(events, key=lambda e: e.tenant_id)
+    for tenant_id, group in groupby(by_tenant, key=lambda e: e.tenant_id):
+        group = list(group)
+        tenant = tenants[tenant_id]
+        for event in group:
+            event.tenant = tenant
+        for consumer in registered:
+            mine = [event for event in group if consumer.wants(event)]
+            if not mine:
+                continue
+            error = _call(consumer, tenant, mine)
+            if error is None:
+                continue
+            if len(mine) == 1:
+                errors.setdefault(mine[0].pk, error)
+                continue
+            # One by one, so the events that are fine go through and the error is pinned on
+            # the one that causes it.
+            for event in mine:
+                error = _call(consumer, tenant, [event])
+                if error is not None:
+                    errors.setdefault(event.pk, error)
+    return errors
+
+
+def _mark(events: list[OutboxEvent], errors: dict[int, str], result: Processed) -> None:
+    now = timezone.now()
+    done = [event.pk for event in events if event.pk not in errors]
+    if done:
+        OutboxEvent.objects.filter(pk__in=done).update(
+            status=EventStatus.PROCESSED,
+            processed_at=now,
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
+    result.processed = len(done)
+    max_attempts = settings.OUTBOX_MAX_ATTEMPTS
+    for event in events:  # failures are few: a statement each is fine
+        if event.pk not in errors:
+            continue
+        attempts = event.attempts + 1
+        update = {"attempts": attempts, "last_error": errors[event.pk]}
+        if attempts >= max_attempts:
+            update["status"] = EventStatus.FAILED
+            result.failed += 1
+        else:
+            update["available_at"] = now + retry_delay(attempts)
+            result.retried += 1
+        OutboxEvent.objects.filter(pk=event.pk).update(**update)
+    result.errors = errors
+
+
+def process_events(*, batch_size: int | None = None) -> Processed:
+    """Claim one batch of due events (SKIP LOCKED: what another worker holds is left to it),
+    hand them to the consumers and mark them, all in one transaction."""
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    result = Processed()
+    draining = getattr(wakeup.local, "draining", False)
+    wakeup.local.draining = True  # a consumer's own emits are taken by the loop, not a new kick
+    try:
+        with transaction.atomic():
+            _hold_lease()
+            events = _claim(batch_size)
+            result.claimed = len(events)
+            if events:
+                errors = _deliver(events)
+                _mark(events, errors, result)
+    finally:
+        wakeup.local.draining = draining
+    return result
+
+
+def drain(*, seconds: float | None = None, batch_size: int | None = None) -> int:
+    """Process batches until none is due or `seconds` have passed; returns how many events
+    were taken. When time runs out on a worker, another drain is queued for the rest."""
+    seconds = settings.OUTBOX_DRAIN_SECONDS if seconds is None else seconds
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    deadline = time.monotonic() + seconds
+    total = 0
+    while True:
+        result = process_events(batch_size=batch_size)
+        total += result.claimed
+        if not result.claimed:  # (a consumer's own events were committed with the batch)
+            return total
+        if time.monotonic() >= deadline:
+            if not wakeup.eager():  # a worker hands the rest to a fresh task
+                wakeup.queue_drain(debounced=False)
+            return total
+
+
+def purge_processed(*, older_than: datetime.timedelta | None = None, chunk: int = 10_000) -> int:
+    """Delete processed events processed more than OUTBOX_KEEP_DAYS ago, in chunks so no
+    statement holds the table long; failed and waiting events are kept. Returns how many."""
+    if older_than is None:
+        older_than = datetime.timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    cutoff = timezone.now() - older_than
+    total = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(status=EventStatus.PROCESSED, processed_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            return total
+        total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+def events_retry(*, tenant: Tenant, by: Actor, event_ids: Collection[int]) -> int:
+    """Give the tenant's failed events among `event_ids` another round of tries, now; returns
+    how many. Their last error stays until they are processed."""
+    require_role(by, tenant=tenant, roles=RETRY_ROLES, message="Only admins may retry events.")
+    with transaction.atomic():
+        count = (
+            OutboxEvent.objects.for_tenant(tenant)
+            .filter(pk__in=list(event_ids), status=EventStatus.FAILED)
+            .update(status=EventStatus.PENDING, attempts=0, available_at=timezone.now())
+        )
+        if count:
+            wakeup.process_after_commit()
+    return count
