@@ -7,15 +7,16 @@ A `RowChecker` is built once per job (the columns' cleaners, the tenant's fields
 checking a row is then a call per mapped cell — no serializer or model instance per row. A row
 is refused whole at its first bad cell, naming the column as the file names it."""
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import EmailValidator, MaxLengthValidator
 from django.db import models
 
-from customfields.models import FieldDefinition
+from customfields.models import FieldDefinition, FieldType
 from customfields.services.values import active_definitions, coerce_value
 from tenancy.models import Tenant
 from tenancy.validators import normalize_email, normalize_phone
@@ -55,6 +56,23 @@ def _first_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+# Cheap certainties before Django's validators: text these match is text Django's
+# EmailValidator and URLValidator(schemes=["http", "https"]) accept (each is a strict subset of
+# what they take — ASCII labels, no quotes, no IP literals, no userinfo or port, short enough),
+# so a cell matching one is valid without the validator's work; any other cell still goes
+# through the validator itself, so what is refused, and the message, stay the same.
+# tests/crm/test_imports_fast_checks.py holds them to that.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
+SURE_EMAIL = re.compile(rf"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@{_HOST}")
+SURE_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://{_HOST}(?:/[A-Za-z0-9._~%/-]*)?")
+SURE_MAX_LENGTH = 250  # under the email's 254 and 320, a host name's 253, a URL's 2,048
+
+
+def _sure(pattern: re.Pattern, text: str) -> bool:
+    return len(text) <= SURE_MAX_LENGTH and pattern.fullmatch(text) is not None
+
+
 def _model_cleaner(model_field: models.Field) -> Callable[[str], Any]:
     """The field's own to_python, choices, blank rule and validators (its `clean`), on the
     text trimmed (as the API's serializers trim it). Text without choices takes a shorter way
@@ -63,6 +81,8 @@ def _model_cleaner(model_field: models.Field) -> Callable[[str], Any]:
     if isinstance(model_field, models.CharField | models.TextField) and not model_field.choices:
         length = model_field.max_length
         others = [v for v in model_field.validators if not isinstance(v, MaxLengthValidator)]
+        # An email column's validator is skipped for the text it surely accepts.
+        sure = SURE_EMAIL if [type(v) for v in others] == [EmailValidator] else None
         too_long = MaxLengthValidator(length) if length else None
 
         def clean_text(text: str) -> str:
@@ -70,6 +90,8 @@ def _model_cleaner(model_field: models.Field) -> Callable[[str], Any]:
             try:
                 if too_long is not None and len(text) > length:
                     too_long(text)
+                if sure is not None and _sure(sure, text):
+                    return text
                 for validator in others:
                     validator(text)
             except ValidationError as exc:
@@ -100,7 +122,15 @@ def _phone(model_field: models.Field) -> Callable[[str], Any]:
 
 
 def _custom(definition: FieldDefinition) -> Callable[[str], Any]:
+    # Web addresses and emails coerce to their trimmed text when valid (customfields' _url,
+    # _email): the text they surely accept is answered without the validator.
+    sure = {FieldType.URL: SURE_URL, FieldType.EMAIL: SURE_EMAIL}.get(definition.field_type)
+
     def clean(text: str) -> Any:
+        if sure is not None:
+            trimmed = text.strip()
+            if trimmed and _sure(sure, trimmed):
+                return trimmed
         try:
             return coerce_value(definition, text)
         except ValidationError as exc:

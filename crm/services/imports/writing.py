@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from customfields.models import FieldDefinition, FieldHistory
@@ -131,11 +132,22 @@ def copy_in(model, columns: Sequence[str], rows: Iterable[tuple]) -> None:
         )
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    fields = [model._meta.get_field(c) for c in columns]
+    names = ", ".join(quote(f.column) for f in fields)
+    # Only the JSON columns' values need turning into text; the others go as they are.
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            if not json_at:
+                for row in rows:
+                    write(row)
+                return
             for row in rows:
-                copy.write_row(tuple(_copy_value(v) for v in row))
+                row = list(row)
+                for i in json_at:
+                    row[i] = _copy_value(row[i])
+                write(row)
 
 
 class CustomerWriter:
@@ -235,9 +247,16 @@ class CustomerWriter:
                 cursor.execute(f"DROP TABLE IF EXISTS {stage}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
                 self._staged = True
+            # custom_fields_extra is the one JSON column; the rest go as they are.
+            values_of = itemgetter(*names)
+            extra_at = names.index(EXTRA_FIELD) + 1 if EXTRA_FIELD in names else None
             with cursor.cursor.copy(f"COPY {stage} (id, {columns}) FROM STDIN") as copy:
+                write = copy.write_row
                 for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk, *(_copy_value(row[name]) for name in names)))
+                    record = [pk, *values_of(row)]
+                    if extra_at is not None:
+                        record[extra_at] = json.dumps(record[extra_at])
+                    write(record)
             score_sql, score_params = self._score_sql()
             cursor.execute(
                 f"INSERT INTO {table} (id, {columns}, crm_score) "
