@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from tenancy.models import Tenant
 
 from ...models import ImportFile, ImportFileChunk, ImportFormat
+from ...selectors.exports import is_formula_like
 
 CHUNK_BYTES = 1024 * 1024  # the size of one stored chunk
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -209,13 +210,23 @@ def _sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
+def _unguarded(text: str) -> str:
+    """A CSV cell as it was before an export guarded it: the export writes formula-like text
+    ("=SUM(A1)", "@x") behind an apostrophe so a spreadsheet shows it rather than runs it; the
+    import takes that apostrophe back off, so an export imports back unchanged."""
+    if text[:1] == "'" and is_formula_like(text[1:]):
+        return text[1:]
+    return text
+
+
 class Rows:
     """An open import file: `headers` and `rows()`, an iterator of (row number, cells) with
     exactly one cell (text) per header; the header is row 1, blank rows are left out."""
 
-    def __init__(self, headers: list[str], records: Iterator[list[Any]]):
+    def __init__(self, headers: list[str], records: Iterator[list[Any]], *, csv_file=False):
         self.headers = headers
         self._records = records
+        self._csv = csv_file
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self.headers)
@@ -224,6 +235,8 @@ class Rows:
             for record in self._records:
                 number += 1
                 cells = [cell_text(c) for c in record[:width]]
+                if self._csv:
+                    cells = [_unguarded(c) for c in cells]
                 if not any(c.strip() for c in cells):
                     continue
                 if len(cells) < width:
@@ -266,7 +279,7 @@ def open_rows(stored: ImportFile) -> Iterator[Rows]:
     except csv.Error as exc:
         raise FileProblem(f"The header row cannot be read: {exc}.") from None
     try:
-        yield Rows(_headers_or_fail(header), reader)
+        yield Rows(_headers_or_fail(header), reader, csv_file=True)
     finally:
         stream.close()
 
