@@ -55,6 +55,17 @@ RECORD_COLUMNS = (
 )  # fmt: skip
 
 
+def unfilled_columns(fields: list) -> list:
+    """Customer's other nullable stored columns (the slots a file leaves out), for a staging
+    table that expressions over the whole row (the score) can read."""
+    have = {f.column for f in fields}
+    return [
+        f
+        for f in Customer._meta.concrete_fields
+        if f.null and f.column not in have and f.column != "id" and not f.generated
+    ]
+
+
 @dataclass
 class Planned:
     """A row to write: a new record, or an update of `pk` (its rows merged when the file
@@ -241,8 +252,11 @@ class CustomerWriter:
             )
             ids = [pk for (pk,) in cursor.fetchall()]
             if not self._staged:
+                # The score reads columns the file may not fill (the custom values it lacks):
+                # the staging table has them too, empty, as the new customers' are.
+                staged = [*fields, *unfilled_columns(fields)]
                 definitions = ", ".join(
-                    f"{quote(f.column)} {f.db_type(connection)}" for f in fields
+                    f"{quote(f.column)} {f.db_type(connection)}" for f in staged
                 )
                 cursor.execute(f"DROP TABLE IF EXISTS {stage}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
