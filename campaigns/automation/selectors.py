@@ -32,3 +32,20 @@ def trigger_runs(*, trigger: CampaignTrigger) -> QuerySet[TriggerRun]:
         .select_related("customer")
         .order_by("-created_at", "-pk")
     )
+
+
+def campaign_triggers_overview(*, campaign, runs: int = 10) -> list[dict]:
+    """The campaign page's "Triggers" section: each trigger with its actions in words and its
+    latest runs (a query per trigger: a campaign has a handful)."""
+    from .actions import describe
+
+    out = []
+    for trigger in triggers_visible_to(tenant=campaign.tenant).filter(campaign=campaign):
+        out.append(
+            {
+                "trigger": trigger,
+                "actions": [describe(action) for action in trigger.actions],
+                "runs": list(trigger_runs(trigger=trigger)[:runs]),
+            }
+        )
+    return out
