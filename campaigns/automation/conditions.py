@@ -47,6 +47,7 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,4}\Z")
 TRUE = Q(pk__isnull=False)
 FALSE = Q(pk__in=[])
 _MISSING = object()
+NUMBER_LIMIT = Decimal(2**63 - 1)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -77,6 +78,15 @@ def check_event_rule(key: str, op: Any, value: Any, at: str) -> None:
     for item in values:
         if isinstance(item, str) and "\x00" in item:
             raise ConditionProblem(at + "value", NUL_MESSAGE)
+        number = None if isinstance(item, bool | str) else _number(item)
+        if op in NUMBER_ONLY:
+            number = _number(item)
+        if number is not None and not -NUMBER_LIMIT <= number <= NUMBER_LIMIT:
+            # An event's data holds no integer beyond 64 bits (tenancy.events): a bound past
+            # that would match everything or nothing without a word.
+            raise ConditionProblem(
+                at + "value", f"Give a number between {-NUMBER_LIMIT} and {NUMBER_LIMIT}."
+            )
         if op in NUMBER_ONLY:
             if _number(item) is None:
                 raise ConditionProblem(at + "value", "Give a number.")
