@@ -4,10 +4,21 @@ one is set, and the form's password fields never show the stored value (left bla
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html_join
 
+from tenancy.admin.base import ServiceSaveMixin
 from tenancy.admin.config import ConfigEntryAdmin
 
-from .models import BudgetType, CampaignChannel, CampaignStatus, CampaignTemplate, CampaignType
+from .automation import services as trigger_services
+from .models import (
+    BudgetType,
+    CampaignChannel,
+    CampaignStatus,
+    CampaignTemplate,
+    CampaignTrigger,
+    CampaignType,
+)
 from .services import catalogue
 
 
@@ -101,3 +112,57 @@ class CampaignTemplateAdmin(ConfigEntryAdmin):
     list_display = ["template_name", "campaign_type", "default_budget", "is_active", "is_default"]
     list_filter = ["is_active", "campaign_type"]
     search_fields = ["template_name"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Automation: triggers, saved through campaigns.automation.services, with their recent runs.
+
+
+@admin.register(CampaignTrigger)
+class CampaignTriggerAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = ["name", "campaign", "event_type", "is_active", "delay_minutes", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "event_type"]
+    service_fields = set(trigger_services.TRIGGER_FIELDS)
+    readonly_fields = ["recent_runs"]
+
+    def get_fields(self, request, obj=None):
+        head = ["tenant"] if self._is_global(request) else []
+        tail = ["recent_runs"] if obj is not None else []
+        return [*head, *trigger_services.TRIGGER_FIELDS, *tail]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["tenant"] if obj is not None and self._is_global(request) else []
+        return [*fixed, "recent_runs"]
+
+    @admin.display(description="Recent runs")
+    def recent_runs(self, trigger):
+        runs = list(trigger.runs.select_related("customer").order_by("-created_at", "-pk")[:20])
+        if not runs:
+            return "No runs yet."
+        return format_html_join(
+            "",
+            "<div>{} · {} · {} {}</div>",
+            (
+                (
+                    timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M"),
+                    run.customer,
+                    run.get_outcome_display(),
+                    f"({run.get_reason_display()})" if run.reason else "",
+                )
+                for run in runs
+            ),
+        )
+
+    def service_create(self, request, tenant, data):
+        return trigger_services.trigger_create(
+            tenant=tenant, by=self.actor(request, tenant), data=data
+        )
+
+    def service_update(self, request, trigger, data):
+        return trigger_services.trigger_update(
+            trigger=trigger, by=self.actor(request, trigger.tenant), data=data
+        )
+
+    def service_delete(self, obj, *, by):
+        trigger_services.trigger_delete(trigger=obj, by=by)

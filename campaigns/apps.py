@@ -7,9 +7,11 @@ class CampaignsConfig(AppConfig):
     def ready(self):
         from crm.services.tags import on_tag_renamed
         from crm.signals import lead_won
+        from tenancy.events import register_consumer
         from tenancy.signals import tenant_created
 
         from . import home, search
+        from .automation.consumer import CONSUMER_NAME, handle_events
         from .conditions import register_activities
         from .merge import register_merge
         from .services.tag_names import follow_tag_rename
@@ -26,3 +28,5 @@ class CampaignsConfig(AppConfig):
         on_tag_renamed(follow_tag_rename)  # audiences name tags
         home.register()  # the home page's panel (tenancy.home)
         search.register()  # the global search's group (tenancy.search)
+        # Triggers react to any event type (tenants name their own): every type is handed over.
+        register_consumer(CONSUMER_NAME, handle_events)

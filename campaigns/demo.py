@@ -20,6 +20,7 @@ from tenancy.actors import OPERATOR, Actor
 from tenancy.models import Tenant
 from tenancy.services.config_entries import config_entry_create, spec_for
 
+from .automation.services import trigger_create
 from .models import (
     BudgetType,
     Campaign,
@@ -135,6 +136,18 @@ def seed_demo_campaigns(*, tenant: Tenant, by: Actor) -> list[Campaign]:
 
     draft = campaign_create_from_template(
         template=template, data={"name": "June listings newsletter"}, by=by
+    )
+    trigger_create(
+        tenant=tenant,
+        by=by,
+        data={
+            "name": "Thank big buyers",
+            "campaign": spring,
+            "event_type": "purchase",
+            "conditions": {"field": "event.amount", "op": "gte", "value": 100},
+            "actions": [{"type": "send"}, {"type": "add_tag", "tag": "buyer"}],
+            "max_per_customer": 1,
+        },
     )
     return [spring, ads, draft]
 

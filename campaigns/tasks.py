@@ -4,6 +4,7 @@ in the calling process; with one, on the workers."""
 from celery import shared_task
 from django.utils import timezone
 
+from .automation.consumer import fire_due_runs
 from .services import sending
 
 
@@ -19,8 +20,10 @@ def send_campaign(campaign_id: int) -> dict:
 
 @shared_task(name="campaigns.dispatch_due")
 def dispatch_due() -> int:
-    """Periodic (Celery beat): start sending for scheduled campaigns whose time has come and
-    for failed executions due for a retry."""
+    """Periodic (Celery beat, every minute): fire the trigger runs whose delay has passed, and
+    start sending for scheduled campaigns whose time has come and for failed executions due
+    for a retry."""
+    fire_due_runs()
     ids = sending.due_campaign_ids(now=timezone.now())
     for campaign_id in ids:
         send_campaign.delay(campaign_id)

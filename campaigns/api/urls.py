@@ -10,6 +10,7 @@ from .catalogue import (
     CampaignTypeViewSet,
 )
 from .responses import CampaignResponseViewSet, RecommendationViewSet
+from .triggers import CampaignTriggerViewSet
 from .viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
 
 router = DefaultRouter()
@@ -26,6 +27,7 @@ router.register(
 )
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("campaign-executions", ExecutionViewSet, basename="campaign-execution")
+router.register("campaign-triggers", CampaignTriggerViewSet, basename="campaign-trigger")
 router.register("campaign-responses", CampaignResponseViewSet, basename="campaign-response")
 
 analytics = "customization/campaigns/analytics/"

@@ -1,3 +1,4 @@
+from .automation import CampaignTrigger, RunOutcome, RunReason, TriggerRun
 from .campaigns import Campaign, CampaignChannelPlan, CampaignVariant
 from .catalogue import (
     MESSAGE_KINDS,
@@ -29,13 +30,17 @@ __all__ = [
     "CampaignResponse",
     "CampaignStatus",
     "CampaignTemplate",
+    "CampaignTrigger",
     "CampaignType",
     "CampaignVariant",
     "ChannelKind",
     "ExecutionStatus",
     "MESSAGE_KINDS",
     "ResponseKind",
+    "RunOutcome",
+    "RunReason",
     "SkipReason",
     "StatusPhase",
+    "TriggerRun",
     "Unsubscribe",
 ]

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm.models import Customer
 from tenancy.actors import Actor
 
 from ..models import (
@@ -76,7 +77,11 @@ def _pick(weights: list[tuple[str, int]], total: int, campaign_id: int, customer
     return weights[-1][0]
 
 
-def _rows(campaign: Campaign, channels: list[CampaignChannel]) -> Iterator[CampaignExecution]:
+def _rows(
+    campaign: Campaign, channels: list[CampaignChannel], customer_ids=None
+) -> Iterator[CampaignExecution]:
+    """The executions of the campaign's audience (or of `customer_ids`, a trigger's customers,
+    whatever the audience)."""
     tenant = campaign.tenant
     weights: dict[int, list[tuple[str, int]]] = {channel.pk: [] for channel in channels}
     for variant in campaign.variants.order_by("variant"):
@@ -86,14 +91,15 @@ def _rows(campaign: Campaign, channels: list[CampaignChannel]) -> Iterator[Campa
     for customer_id, channel_id in (
         Unsubscribe.objects.for_tenant(tenant)
         .filter(channel__in=channels)
+        .filter(**({} if customer_ids is None else {"customer_id__in": customer_ids}))
         .values_list("customer_id", "channel_id")
     ):
         opted_out[channel_id].add(customer_id)
-    customers = (
-        audience_queryset(tenant=tenant, condition=campaign.audience)
-        .order_by("pk")
-        .values_list("pk", "email", "phone")
-    )
+    if customer_ids is None:
+        customers = audience_queryset(tenant=tenant, condition=campaign.audience)
+    else:
+        customers = Customer.objects.for_tenant(tenant).filter(pk__in=customer_ids)
+    customers = customers.order_by("pk").values_list("pk", "email", "phone")
     for customer_id, email, phone in customers.iterator(chunk_size=CHUNK):
         for channel in channels:
             address = email if channel.kind == ChannelKind.EMAIL else phone
@@ -127,6 +133,29 @@ def create_executions(campaign: Campaign) -> None:
             batch = []
     if batch:
         CampaignExecution.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def create_executions_for(campaign: Campaign, customer_ids) -> set[int]:
+    """A trigger's send: the campaign's executions for these customers of the tenant (variant
+    by the A/B weights, skipped with the reason when opted out or without an address), inserted
+    or ignored — one per (campaign, customer, channel), so a customer gets a campaign once.
+    Answers the customers who got a new execution. The caller enqueues the sending."""
+    customer_ids = sorted(set(customer_ids))
+    if not customer_ids:
+        return set()
+    before = set(
+        CampaignExecution.objects.filter(
+            tenant=campaign.tenant, campaign=campaign, customer_id__in=customer_ids
+        ).values_list("customer_id", flat=True)
+    )
+    rows = list(_rows(campaign, message_channels(campaign), customer_ids))
+    CampaignExecution.objects.bulk_create(rows, ignore_conflicts=True)
+    return {row.customer_id for row in rows} - before
+
+
+def enqueue_sending(campaign: Campaign) -> None:
+    """Start sending the campaign's pending executions after the commit (as launch does)."""
+    _enqueue_sending(campaign)
 
 
 def _check_launchable(campaign: Campaign) -> None:

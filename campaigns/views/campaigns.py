@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from tenancy.charts import day_lines, peak_of, row_bars
 from tenancy.htmx import HtmxPartialMixin
 
+from ..automation.selectors import campaign_triggers_overview
 from ..forms.campaigns import CampaignFilterForm, service_messages
 from ..selectors.analytics import campaign_analytics, campaign_summaries
 from ..selectors.recommendations import MIN_SAMPLE, recommendation_report
@@ -131,6 +132,7 @@ class CampaignDetailView(CampaignsMixin, TemplateView):
             chart=daily_chart(figures["daily"]),
             verdicts=verdicts,
             plans=campaign.plans.select_related("channel"),
+            triggers=campaign_triggers_overview(campaign=campaign),
             **kwargs,
         )
 

@@ -10,7 +10,9 @@ from campaigns.api.catalogue import (
     CampaignTypeViewSet,
 )
 from campaigns.api.responses import CampaignResponseViewSet, RecommendationViewSet
+from campaigns.api.triggers import CampaignTriggerViewSet
 from campaigns.api.viewsets import CampaignViewSet, ExecutionViewSet, TemplateLibraryViewSet
+from campaigns.automation.services import trigger_create
 from campaigns.models import (
     BudgetType,
     Campaign,
@@ -19,7 +21,9 @@ from campaigns.models import (
     CampaignResponse,
     CampaignStatus,
     CampaignTemplate,
+    CampaignTrigger,
     CampaignType,
+    TriggerRun,
 )
 from campaigns.services.campaigns import campaign_create
 from crm.models import Customer
@@ -92,6 +96,25 @@ def build(world, tenant) -> None:
         user_agent="zqxbeta reader",
         occurred_at=world.campaign.created_at,
     )
+    world.campaign_trigger = trigger_create(
+        tenant=tenant,
+        by=OPERATOR,
+        data={
+            "name": "Zqxbeta trigger",
+            "campaign": world.campaign,
+            "event_type": "zqxbeta_event",
+            "actions": [{"type": "add_tag", "tag": "zqxbeta"}],
+        },
+    )
+    world.trigger_run = TriggerRun.objects.create(
+        tenant=tenant,
+        trigger=world.campaign_trigger,
+        customer=customer,
+        event=1,
+        event_type="zqxbeta_event",
+        outcome="skipped",
+        reason="condition_not_met",
+    )
 
 
 def snapshot(world) -> tuple:
@@ -109,6 +132,9 @@ def snapshot(world) -> tuple:
         BudgetType.objects.get(pk=world.budget_type.pk).is_active,
         CampaignTemplate.objects.get(pk=world.campaign_template.pk).template_name,
         Campaign.objects.filter(tenant=world.campaign.tenant).count(),
+        CampaignTrigger.objects.get(pk=world.campaign_trigger.pk).name,
+        CampaignTrigger.objects.filter(tenant=world.campaign.tenant).count(),
+        TriggerRun.objects.filter(trigger=world.campaign_trigger).count(),
     )
 
 
@@ -122,6 +148,7 @@ DETAIL_KWARGS = {
     CampaignViewSet: lambda w: {"pk": w.campaign.pk},
     ExecutionViewSet: lambda w: {"pk": w.execution.pk},
     CampaignResponseViewSet: lambda w: {"pk": w.campaign_response.pk},
+    CampaignTriggerViewSet: lambda w: {"pk": w.campaign_trigger.pk},
     CampaignAnalyticsViewSet: lambda w: {
         "type_code": w.campaign_type.type_code,
         "channel_code": w.campaign_channel.channel_code,
@@ -134,6 +161,14 @@ FOREIGN_POSTS = {
         {"name": "X", "budget_type": w.budget_type.budget_type_code},
         {"name": "X", "channels": [w.campaign_channel.channel_code]},
         {"name": "X", "audience": {"field": "custom.zqxbeta_code", "op": "eq", "value": "x"}},
+    ],
+    "campaign-trigger-list": lambda w, a: [
+        {
+            "name": "X",
+            "campaign": w.campaign.pk,
+            "event_type": "purchase",
+            "actions": [{"type": "send"}],
+        },
     ],
     "campaign-audience-count": lambda w, a: [
         {"audience": {"field": "custom.zqxbeta_code", "op": "eq", "value": "x"}}
@@ -162,6 +197,7 @@ FOREIGN_FILTERS = {
         "campaign": lambda w: w.campaign.pk,
         "channel": lambda w: w.campaign_channel.channel_code,
     },
+    "campaign-trigger-list": {"campaign": lambda w: w.campaign.pk},
     "campaign-response-list": {
         "campaign": lambda w: w.campaign.pk,
         "channel": lambda w: w.campaign_channel.channel_code,
@@ -170,6 +206,7 @@ FOREIGN_FILTERS = {
 }
 LIST_ONLY = {RecommendationViewSet}
 ADMIN_OBJECTS = {
+    CampaignTrigger: lambda w: w.campaign_trigger,
     CampaignType: lambda w: w.campaign_type,
     CampaignChannel: lambda w: w.campaign_channel,
     CampaignStatus: lambda w: w.campaign_status,

@@ -14,6 +14,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from callbacks.selectors import callbacks_visible_to
+from campaigns.automation.selectors import triggers_visible_to
 from campaigns.models import (
     BudgetType,
     CampaignChannel,
@@ -99,6 +100,7 @@ def member_users(member: Membership) -> list[int]:
 PATH_VALUES: list[tuple[str, str, Values]] = [
     (r"/callbacks/\{id\}/", "id", visible(callbacks_visible_to)),
     (r"/campaign-executions/\{id\}/", "id", executions),
+    (r"/campaign-triggers/\{id\}/", "id", visible(triggers_visible_to)),
     (r"/campaign-responses/\{id\}/", "id", visible(responses_visible_to)),
     (r"/campaigns/templates/\{id\}/", "id", campaign_templates),
     (r"/campaigns/\{id\}/", "id", visible(campaigns_visible_to)),

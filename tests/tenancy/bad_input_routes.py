@@ -96,6 +96,13 @@ def alpha(tenant_a, admin_a, agent_a, api):
         "contents": [{"channel": "EMAIL", "subject": "Hi", "body": "Hello"}],
     }
     w.ids["campaign"] = post("campaign-list", campaign)["id"]
+    trigger = {
+        "name": "On purchase",
+        "campaign": w.ids["campaign"],
+        "event_type": "purchase",
+        "actions": [{"type": "add_tag", "tag": "buyer"}],
+    }
+    w.ids["trigger"] = post("campaign-trigger-list", trigger)["id"]
     note = {"customer": w.customer, "note": "Call", "is_task": True, "due_date": "2030-05-01"}
     w.ids["note"] = post("note-list", note)["id"]
     w.ids["tag"] = post("tag-list", {"name": "gold"})["id"]
@@ -245,6 +252,17 @@ WRITES = [
           f"budget contents.0.weight {AUDIENCE_NUMBERS}"),
     Write("campaigns", "patch", "campaign-detail", "pk=$campaign",
           f'{{"name": "Spring sale", "audience": {AUDIENCE}}}', AUDIENCE_NUMBERS),
+    Write("campaigns", "post", "campaign-trigger-list", "", f"""{{"name": "Big buyers",
+        "campaign": $campaign, "event_type": "purchase", "delay_minutes": 10,
+        "max_per_customer": 2, "is_active": true,
+        "conditions": {{"all": [{{"field": "event.amount", "op": "gte", "value": 100}},
+            {AUDIENCE}]}},
+        "actions": [{{"type": "send"}}, {{"type": "add_tag", "tag": "big"}},
+            {{"type": "create_task", "note": "Call", "due_in_days": 2}}]}}""",
+          "campaign delay_minutes max_per_customer conditions.all.0.value "
+          "actions.2.due_in_days"),
+    Write("campaigns", "patch", "campaign-trigger-detail", "pk=$trigger",
+          '{"name": "Renamed", "delay_minutes": 5}', "delay_minutes"),
     Write("campaigns", "post", "campaign-audience-count", "", f'{{"audience": {AUDIENCE}}}',
           AUDIENCE_NUMBERS),
     Write("campaigns", "post", "campaign-preview", "pk=$campaign", """{"channel": "EMAIL",

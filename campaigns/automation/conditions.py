@@ -1,0 +1,224 @@
+"""Trigger conditions: crm's condition language over the customer, plus `event.<key>` rules
+evaluated against the event's data with the same operators.
+
+    {"all": [{"field": "event.amount", "op": "gte", "value": 100},
+             {"field": "tags", "op": "has", "value": "vip"}]}
+
+The customer part compiles to a Q as everywhere (crm.conditions); each `event.` rule is a plain
+Python test of the event's data, which the compiler replaces by an always-true or always-false
+Q before the query runs. So a batch of events is evaluated with one customer query per distinct
+pattern of event-rule outcomes (usually one or two), whatever the nesting of all/any/not.
+
+`event.<key>` names a key of the event's data; a dotted key walks nested objects
+(`event.order.total`). Operators: eq, ne, gt, gte, lt, lte, contains, startswith, in, is_set,
+is_empty. gt/gte/lt/lte compare numbers (a number, or a text of one, in the data); eq/ne compare
+numbers as numbers and texts as texts; contains/startswith ignore case. A key the event does not
+carry matches only `ne` and `is_empty`. An unknown operator, a badly typed value or a key that
+is not a name is a validation error, as in the rest of the language."""
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from crm.conditions import MAX_LIST, NUL_MESSAGE, Compiler, ConditionProblem
+from crm.models import Customer
+from tenancy.models import Tenant
+
+EVENT_PREFIX = "event."
+EVENT_OPS = (
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "startswith",
+    "in",
+    "is_set",
+    "is_empty",
+)
+NUMBER_ONLY = {"gt", "gte", "lt", "lte"}
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,4}\Z")
+TRUE = Q(pk__isnull=False)
+FALSE = Q(pk__in=[])
+_MISSING = object()
+NUMBER_LIMIT = Decimal(2**63 - 1)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | Decimal) or isinstance(value, str):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+def check_event_rule(key: str, op: Any, value: Any, at: str) -> None:
+    """Raise ConditionProblem when the rule could never be evaluated."""
+    if not KEY_PATTERN.match(key):
+        raise ConditionProblem(
+            at + "field", "Name a key of the event's data, e.g. event.amount or event.order.total."
+        )
+    if op not in EVENT_OPS:
+        raise ConditionProblem(at + "op", f"Event values take one of {', '.join(EVENT_OPS)}.")
+    if op in ("is_set", "is_empty"):
+        return
+    values = value if op == "in" else [value]
+    if op == "in" and (not isinstance(value, list) or not value or len(value) > MAX_LIST):
+        raise ConditionProblem(at + "value", f"'in' takes a list of 1 to {MAX_LIST} values.")
+    for item in values:
+        if isinstance(item, str) and "\x00" in item:
+            raise ConditionProblem(at + "value", NUL_MESSAGE)
+        number = None if isinstance(item, bool | str) else _number(item)
+        if op in NUMBER_ONLY:
+            number = _number(item)
+        if number is not None and not -NUMBER_LIMIT <= number <= NUMBER_LIMIT:
+            # An event's data holds no integer beyond 64 bits (tenancy.events): a bound past
+            # that would match everything or nothing without a word.
+            raise ConditionProblem(
+                at + "value", f"Give a number between {-NUMBER_LIMIT} and {NUMBER_LIMIT}."
+            )
+        if op in NUMBER_ONLY:
+            if _number(item) is None:
+                raise ConditionProblem(at + "value", "Give a number.")
+        elif op in ("contains", "startswith"):
+            if not isinstance(item, str) or not item or len(item) > 500:
+                raise ConditionProblem(at + "value", "Give a text of 1 to 500 characters.")
+        elif not isinstance(item, str | int | float | bool) or (
+            isinstance(item, str) and len(item) > 500
+        ):
+            raise ConditionProblem(at + "value", "Give a text, number or true/false value.")
+        elif isinstance(item, float) and _number(item) is None:
+            raise ConditionProblem(at + "value", "Give a finite number.")
+
+
+def _lookup(data: Mapping, key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _equal(found: Any, wanted: Any) -> bool:
+    if isinstance(wanted, bool) or isinstance(found, bool):
+        return found is wanted if isinstance(found, bool) and isinstance(wanted, bool) else False
+    a, b = _number(found), _number(wanted)
+    if a is not None and b is not None and not (isinstance(found, str) and isinstance(wanted, str)):
+        return a == b
+    return isinstance(found, str) and isinstance(wanted, str) and found == wanted
+
+
+def evaluate_event_rule(data: Mapping, key: str, op: str, value: Any) -> bool:
+    """Whether the event's data satisfies one (checked) rule."""
+    found = _lookup(data, key)
+    empty = found is _MISSING or found is None or found == ""
+    if op == "is_set":
+        return not empty
+    if op == "is_empty":
+        return empty
+    if op == "ne":
+        return found is _MISSING or not _equal(found, value)
+    if found is _MISSING:
+        return False
+    if op == "eq":
+        return _equal(found, value)
+    if op == "in":
+        return any(_equal(found, item) for item in value)
+    if op in NUMBER_ONLY:
+        a, b = _number(found), _number(value)
+        if a is None or b is None:
+            return False
+        return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
+    if not isinstance(found, str):
+        return False
+    if op == "contains":
+        return value.casefold() in found.casefold()
+    return found.casefold().startswith(value.casefold())
+
+
+class TriggerCompiler(Compiler):
+    """crm's compiler with the `event.` namespace. `outcomes`: the event rules' results in the
+    order the compiler meets them (None: only check the condition, every event rule true)."""
+
+    def __init__(self, tenant: Tenant, *, outcomes: list[bool] | None = None, **kwargs):
+        super().__init__(tenant, **kwargs)
+        self.outcomes = outcomes
+        self.event_rules: list[tuple[str, str, Any]] = []
+
+    def compile_one(self, condition: Any, *, segment_id: int | None = None):
+        self.event_rules = []
+        return super().compile_one(condition, segment_id=segment_id)
+
+    def rule(self, rule: Mapping, path: str) -> Q:
+        name = rule.get("field")
+        if isinstance(name, str) and name.startswith(EVENT_PREFIX):
+            at = f"{path + '.' if path else ''}"
+            key, op, value = name.removeprefix(EVENT_PREFIX), rule.get("op"), rule.get("value")
+            check_event_rule(key, op, value, at)
+            index = len(self.event_rules)
+            self.event_rules.append((key, op, value))
+            if self.outcomes is None:
+                return TRUE
+            return TRUE if self.outcomes[index] else FALSE
+        return super().rule(rule, path)
+
+
+def check_trigger_condition(condition: Any, *, tenant: Tenant, field: str = "conditions") -> list:
+    """Validate a trigger's condition; answers its event rules [(key, op, value)] in order.
+    ValidationError({field: [where and why]})."""
+    compiler = TriggerCompiler(tenant)
+    try:
+        compiler.compile_one(condition)
+    except ConditionProblem as problem:
+        raise ValidationError({field: [str(problem)]}) from None
+    return list(compiler.event_rules)
+
+
+def customer_condition_q(condition: Any, *, tenant: Tenant, now=None) -> Q:
+    """The customer part alone, every event rule taken as true: who would match now, given a
+    matching event (the builder's live count)."""
+    compiler = TriggerCompiler(tenant, now=now)
+    try:
+        return compiler.compile_one(condition)[0]
+    except ConditionProblem as problem:
+        raise ValidationError({"conditions": [str(problem)]}) from None
+
+
+def matching_customers(
+    condition: Any,
+    *,
+    tenant: Tenant,
+    events: list[tuple[int, Mapping]],
+    now=None,
+) -> set[int]:
+    """Of `events` [(customer_id, data)], the customer ids for whose event the condition holds
+    — answered per position: the indexes of the events that match. One query per distinct
+    pattern of event-rule outcomes."""
+    rules = check_trigger_condition(condition, tenant=tenant)
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for index, (_, data) in enumerate(events):
+        pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
+        groups.setdefault(pattern, []).append(index)
+    matched: set[int] = set()
+    for pattern, indexes in groups.items():
+        q, _ = TriggerCompiler(tenant, outcomes=list(pattern), now=now).compile_one(condition)
+        ids = {events[i][0] for i in indexes}
+        found = set(
+            Customer.objects.for_tenant(tenant)
+            .filter(pk__in=ids)
+            .filter(q)
+            .values_list("pk", flat=True)
+        )
+        matched.update(i for i in indexes if events[i][0] in found)
+    return matched
