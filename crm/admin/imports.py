@@ -25,8 +25,9 @@ from tenancy.scoping import TenantAdminMixin
 
 from ..forms.imports import SKIP, TagsField, duplicate_choices
 from ..models import ImportJob, ImportStatus
+from ..selectors.imports import error_report_response
 from ..services.imports import import_again, import_start, import_undo
-from ..views.imports import error_report_response, status_words
+from ..views.imports import status_words
 
 IMPORT_TEMPLATE = "admin/import_export/change_list_import.html"
 IMPORT_EXPORT_TEMPLATE = "admin/import_export/change_list_import_export.html"

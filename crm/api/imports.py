@@ -11,9 +11,6 @@
 Managers and admins import, undo and see imports; agents get a 403 on the writes and see no
 import (an empty list, a 404 for one)."""
 
-import csv
-
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -27,7 +24,7 @@ from tenancy.models import Role
 from tenancy.scoping import TenantReadOnlyViewSet
 
 from ..models import ImportJob, ImportKind, OnDuplicate
-from ..selectors.imports import import_error_rows, import_for, import_list
+from ..selectors.imports import error_report_response, import_for, import_list
 from ..services.imports import import_start, import_undo
 from ..services.imports.mapping import MAPPING_MAX_CHARS
 from ..services.tags import MAX_TAG_LENGTH, MAX_TAGS
@@ -186,11 +183,6 @@ class LeadImportMixin(ImportStartMixin):
         return self._start_import(request)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class ImportViewSet(TenantReadOnlyViewSet):
     """The tenant's imports (managers and admins; agents see none)."""
 
@@ -229,14 +221,7 @@ class ImportViewSet(TenantReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def errors(self, request, pk=None):
         """The error report: every refused row with its number, column, message and cells."""
-        job = self.get_object()
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in import_error_rows(job)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        return error_report_response(self.get_object())
 
 
 __all__ = ["CustomerImportMixin", "ImportViewSet", "LeadImportMixin"]

@@ -5,9 +5,11 @@ Who sees imports: managers and admins (who may import) see every import of the t
 see none (an import's error report holds rows of leads an agent may not see), so for them the
 list is empty and one import a 404, like another tenant's."""
 
+import csv
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 
 from customfields.services.values import active_definitions
 from tenancy.access import one_or_404
@@ -109,3 +111,19 @@ def import_error_rows(job: ImportJob) -> Iterator[list[str]]:
             cells = list(cells or [])
             yield [str(row), column, message, *cells, *[""] * (len(headers) - len(cells))]
             last = (row, pk)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a stream."""
+
+    def write(self, value):
+        return value
+
+
+def error_report_response(job: ImportJob) -> StreamingHttpResponse:
+    """The job's error report as a streamed CSV download (the API, the pages and the admin)."""
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in import_error_rows(job))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response

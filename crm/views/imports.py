@@ -12,13 +12,11 @@ them, and a job is a 404 for them as for another tenant (crm.selectors.imports.i
 Writes go through crm.services.imports; the jobs, the fields a column may fill and the error
 report come from crm.selectors.imports."""
 
-import csv
 from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -28,7 +26,12 @@ from tenancy.scoping import TenantPageMixin
 
 from ..forms.imports import ImportUploadForm, MappingForm, duplicate_words
 from ..models import ImportJob, ImportStatus
-from ..selectors.imports import import_error_rows, import_for, import_list, import_targets
+from ..selectors.imports import (
+    error_report_response,
+    import_for,
+    import_list,
+    import_targets,
+)
 from ..services.imports import import_again, import_start, import_undo
 
 # While a job waits or runs, the progress part asks again this often.
@@ -300,22 +303,6 @@ class ImportErrorsView(ImportsMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         return error_report_response(self.job)
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a stream."""
-
-    def write(self, value):
-        return value
-
-
-def error_report_response(job: ImportJob) -> StreamingHttpResponse:
-    """The job's error report as a streamed CSV download (the pages and the admin)."""
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow(row) for row in import_error_rows(job))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
 
 
 # ---------------------------------------------------------------------------------------------
