@@ -12,12 +12,12 @@ CampaignsConfig.ready.
 
 from collections.abc import Sequence
 
-from django.db.models import Case, DateTimeField, IntegerField, Value, When
+from django.db.models import Case, DateTimeField, Exists, IntegerField, OuterRef, Value, When
 
 from crm.services.merge import MergeMove, MergeMover, on_customer_merge
 from tenancy.models import Tenant
 
-from .models import CampaignExecution, CampaignResponse, Unsubscribe
+from .models import CampaignExecution, CampaignResponse, TriggerRun, Unsubscribe
 
 
 def _count(tenant: Tenant, ids: Sequence[int]) -> dict[str, int]:
@@ -103,6 +103,14 @@ def _move(move: MergeMove) -> dict[str, int]:
     if losers := _earliest_wins(rows, key=lambda r: r[2]):
         Unsubscribe.objects.filter(pk__in=list(losers)).delete()
     moved_opt_outs = opt_outs.filter(customer_id__in=ids).update(customer=move.keep)
+    # Trigger runs: the kept customer's log. A run per (trigger, event) stays unique: an event
+    # belongs to one customer, so a clash is not expected, but one would keep the kept's run.
+    runs = TriggerRun.objects.filter(tenant=tenant, customer_id__in=ids)
+    kept_runs = TriggerRun.objects.filter(
+        tenant=tenant, customer=move.keep, trigger=OuterRef("trigger"), event=OuterRef("event")
+    )
+    runs.filter(Exists(kept_runs)).delete()
+    runs.update(customer=move.keep)
     return {
         "campaign_messages": messages,
         "campaign_responses": responses,
@@ -118,6 +126,7 @@ def register_merge() -> None:
                 "campaigns.CampaignExecution.customer",
                 "campaigns.CampaignResponse.customer",
                 "campaigns.Unsubscribe.customer",
+                "campaigns.TriggerRun.customer",
             ),
             words={
                 "campaign_messages": ("campaign message", "campaign messages"),

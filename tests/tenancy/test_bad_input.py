@@ -266,6 +266,7 @@ def fill(path: str, w) -> str:
         ("campaign-executions", "id"): 1,
         ("notes", "id"): w.note,
         ("segments", "id"): w.segment,
+        ("campaign-triggers", "id"): w.ids["trigger"],
         ("milestone-types", "type_code"): "LEAD_GENERATED",
         ("campaign-types", "type_code"): "EMAIL_BLAST",
         ("type", "type_code"): "EMAIL_BLAST",
