@@ -136,6 +136,10 @@ LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# "Forgot your password?": a link valid PASSWORD_RESET_TIMEOUT seconds (and spent once used),
+# at most one mail per address per PASSWORD_RESET_MAIL_MINUTES. Links are built on SITE_URL.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+PASSWORD_RESET_MAIL_MINUTES = env.float("PASSWORD_RESET_MAIL_MINUTES", default=5)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

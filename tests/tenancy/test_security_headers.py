@@ -254,6 +254,10 @@ def test_every_page_sends_the_policy_and_has_no_inline_code(alpha, world):
 
 def test_sign_in_and_api_docs_send_the_policy(client, db):
     assert_protected(client.get(reverse("login")), "login")
+    for name in ("password_reset", "password_reset_done", "password_reset_complete"):
+        assert_protected(client.get(reverse(name)), name)
+    spent = reverse("password_reset_confirm", args=["MQ", "set-password"])
+    assert_protected(client.get(spent), "password reset confirm")
     docs = client.get(reverse("api-docs"))
     assert_protected(docs, "api docs")
     # Swagger UI's start-up script is a file of its own (so script-src 'self' allows it).
