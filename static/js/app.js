@@ -73,3 +73,14 @@ document.addEventListener(
   },
   true,
 );
+
+// "Menu" (phone width): opens and closes the main navigation.
+document.addEventListener("click", (event) => {
+  const toggle = event.target instanceof Element ? event.target.closest("[data-nav-toggle]") : null;
+  if (!toggle) return;
+  const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+  if (!nav) return;
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  nav.classList.toggle("open", open);
+});
