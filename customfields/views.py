@@ -32,6 +32,7 @@ from .services.definitions import (
     definition_update,
     definitions_reorder,
     industry_template_apply,
+    key_from_label,
 )
 from .services.values import TEXT_MAX_LENGTH, active_definitions
 
@@ -71,8 +72,12 @@ class FieldForm(forms.Form):
     field_key = _shape_field(
         "field_key",
         validators=[key_validator],  # model validators reach only model forms
+        required=False,  # a new field's key is made from its label when left empty
         label="Key",
-        help_text="Lower-case letters, digits and underscores; filters use it as cf_<key>.",
+        help_text=(
+            "Lower-case letters, digits and underscores; filters use it as cf_<key>. Leave it "
+            "empty to make it from the label."
+        ),
     )
     field_type = forms.ChoiceField(choices=FieldType.choices, label="Type")
     help_text = _shape_field("help_text", label="Help text")
@@ -179,6 +184,8 @@ class FieldForm(forms.Form):
             definition = FieldDefinition(tenant=tenant, order=order)
         for name, value in self.definition_data().items():
             setattr(definition, name, value)
+        if not definition.field_key:  # the key the service will make from the label
+            definition.field_key = key_from_label(definition.field_label, set()) or "new_field"
         return definition
 
 

@@ -3,6 +3,8 @@ JSON), update, deactivate/reactivate, delete (clearing the tenant's values first
 applying an industry template. Only the tenant's admins (or the operator) define fields; every
 service checks its `by` itself."""
 
+import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -134,8 +136,39 @@ def definition_create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> Fie
     return definition
 
 
+KEY_MAX_LENGTH = FieldDefinition._meta.get_field("field_key").max_length
+
+
+def key_from_label(label: str, taken: set[str]) -> str:
+    """A field key made from its label, as a person would type it: accents dropped, lower case,
+    anything else an underscore ("Loyalty points (2024)" -> "loyalty_points_2024"); "field_"
+    before a leading digit; _2, _3 … when the tenant has the key already. "" when the label has
+    no Latin letter or digit to make one from (the builder then asks for a key)."""
+    ascii_text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    if not key:
+        return ""
+    if not key[0].isalpha():
+        key = f"field_{key}"
+    key = key[:KEY_MAX_LENGTH].rstrip("_")
+    candidate, n = key, 1
+    while candidate in taken:
+        n += 1
+        suffix = f"_{n}"
+        candidate = key[: KEY_MAX_LENGTH - len(suffix)].rstrip("_") + suffix
+    return candidate
+
+
 def _create(*, tenant: Tenant, by: Actor, data: dict[str, Any]) -> FieldDefinition:
     _require_definer(by, tenant)
+    if not data.get("field_key") and isinstance(data.get("field_label"), str):
+        taken = set(FieldDefinition.objects.for_tenant(tenant).values_list("field_key", flat=True))
+        derived = key_from_label(data["field_label"], taken)
+        if not derived and data["field_label"].strip():
+            raise ValidationError(
+                {"field_key": ["Give a key: the label has no Latin letters to make one from."]}
+            )
+        data = {**data, "field_key": derived}
     if FieldDefinition.objects.for_tenant(tenant).count() >= MAX_FIELDS:
         raise ValidationError(
             f"At most {MAX_FIELDS} fields can be defined. Delete a field you no longer use."

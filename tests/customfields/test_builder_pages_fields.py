@@ -131,3 +131,38 @@ def test_edit_with_an_error_keeps_the_saved_field(login, admin_a, tenant_a, tier
     ]
     tier.refresh_from_db()
     assert (tier.field_label, tier.select_options) == ("Membership tier", ["Gold", "Silver"])
+
+
+def test_a_new_fields_key_is_made_from_its_label_when_left_empty(login, admin_a, tenant_a):
+    define(tenant_a, "loyalty_points", "Old points")
+    client = login(admin_a)
+    for label in ("Loyalty points", "Café visits (2024)", "2nd phone"):
+        response = client.post(
+            reverse("customfields:field-create"),
+            field_data(field_label=label, field_key="", field_type="text"),
+            follow=True,
+        )
+        assert response.redirect_chain[-1][0] == list_url(), response.content.decode()
+    assert keys(tenant_a) == [
+        "loyalty_points",
+        "loyalty_points_2",
+        "cafe_visits_2024",
+        "field_2nd_phone",
+    ]
+
+
+def test_a_label_without_latin_letters_asks_for_a_key(login, admin_a, tenant_a):
+    response = login(admin_a).post(
+        reverse("customfields:field-create"),
+        field_data(field_label="Дата визита", field_key="", field_type="date"),
+    )
+    assert response.status_code == 200
+    assert "the label has no Latin letters" in response.content.decode()
+    assert keys(tenant_a) == []
+    # With a key given, the same label is fine.
+    client = login(admin_a)
+    client.post(
+        reverse("customfields:field-create"),
+        field_data(field_label="Дата визита", field_key="visit_date", field_type="date"),
+    )
+    assert keys(tenant_a) == ["visit_date"]
