@@ -21,17 +21,26 @@ from django.views.generic import FormView, TemplateView
 
 from crm.filters import customer_search, lead_search
 from crm.forms import NoteForm
+from tenancy.confirm import ask, confirmed
 from tenancy.dates import parse_date_range
-from tenancy.forms import add_service_errors, error_text
+from tenancy.forms import ServiceFormMixin, add_service_errors, error_text
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
 from .forms import AssignForm, CallbackForm, CallLogForm, PeriodForm, contact_label
 from .models import CallbackRequest, CallbackStatus, PriorityCategory
-from .rules import NO_ANSWER, check_sees_figures, may_assign, may_claim, may_see_figures
+from .rules import (
+    NO_ANSWER,
+    check_assigns,
+    check_sees_figures,
+    may_assign,
+    may_claim,
+    may_see_figures,
+)
 from .selectors import (
     CONTACT_KINDS,
     PRIORITY_PARTS,
+    UNASSIGNED_PENDING,
     agent_load,
     callback_actions_for,
     callback_for,
@@ -165,6 +174,19 @@ class CallbackAutoAssignView(CallbacksMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        check_assigns(self.membership)  # before asking: an agent is refused, not questioned
+        if not confirmed(request):
+            waiting = (
+                CallbackRequest.objects.for_tenant(self.tenant).filter(UNASSIGNED_PENDING).count()
+            )
+            plural = "s" if waiting != 1 else ""
+            return ask(
+                request,
+                question=f"Auto-assign {waiting} waiting callback{plural}?",
+                button=f"Assign {waiting} callback{plural}",
+                details="Each goes to the agent with the fewest open callbacks, most urgent first.",
+                back=reverse("callbacks:callback-queue"),
+            )
         try:
             assigned = callback_auto_assign(tenant=self.tenant, by=self.membership, now=self.now)
         except ValidationError as exc:
@@ -273,7 +295,7 @@ class CallbackAssignView(CallbackDetailView):
         return self.render_to_response(self.get_context_data(assign_form=form))
 
 
-class CallbackCreateView(TenantPageMixin, FormView):
+class CallbackCreateView(ServiceFormMixin, TenantPageMixin, FormView):
     form_class = CallbackForm
     template_name = "callbacks/form.html"
 
@@ -288,14 +310,10 @@ class CallbackCreateView(TenantPageMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "tenant": self.tenant, "membership": self.membership}
 
-    def form_valid(self, form):
-        try:
-            callback = callback_create(
-                tenant=self.tenant, by=self.membership, data=form.callback_data()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        return callback_create(tenant=self.tenant, by=self.membership, data=form.callback_data())
+
+    def done(self, form, callback):
         messages.success(self.request, "Callback requested.")
         return redirect(callback)
 

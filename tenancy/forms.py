@@ -1,7 +1,11 @@
 """Form plumbing shared by every app's pages and admin."""
 
+import copy
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -11,9 +15,73 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
         return
     for name, errors in error.error_dict.items():
-        if name.startswith("custom_fields."):  # a customer's custom value: its cf_<key> field
-            name = "cf_" + name.removeprefix("custom_fields.")
+        name = _field_name(name)  # a customer's custom value: its cf_<key> field
         form.add_error(name if name in form.fields else None, errors)
+
+
+def _field_name(name: str) -> str:
+    if name.startswith("custom_fields."):
+        return "cf_" + name.removeprefix("custom_fields.")
+    return name
+
+
+def add_rehearsed_errors(form: forms.Form, attempt: Callable[[], object]) -> None:
+    """Every error at once: the form refused some fields, so rehearse the service with the
+    fields that did clean — in a transaction rolled back whatever happens, so nothing is
+    written and no after-commit work runs — and show its errors on the fields the form had not
+    refused (a phone it cannot read, a probability out of range, "give a customer or a lead").
+    Errors on the refused fields and errors above the form are left out: they could come from
+    those values being missing."""
+    try:
+        with transaction.atomic():
+            attempt()
+            transaction.set_rollback(True)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            return
+        for name, errors in exc.error_dict.items():
+            name = _field_name(name)
+            if name in form.fields and name not in form.errors:
+                form.add_error(name, errors)
+
+
+class ServiceFormMixin:
+    """A FormView whose form is saved by a service (`perform(form)`, answering the object) and
+    that shows every error at once: the form's own and the service's, each beside its field.
+    `done(form, obj)` answers the response after a save."""
+
+    def rehearsing(self, name: str, form):
+        """Run `perform` with the view's attribute `name` (the edited object) swapped for a
+        copy, restored afterwards."""
+        original = getattr(self, name)
+        setattr(self, name, copy.copy(original))
+        try:
+            return self.perform(form)
+        finally:
+            setattr(self, name, original)
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def done(self, form, obj):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            obj = self.perform(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return super().form_invalid(form)
+        return self.done(form, obj)
+
+    def rehearse(self, form):
+        """`perform` for the rehearsal (an edit view runs it on a copy of its object, so the
+        page goes on showing the object as it is)."""
+        return self.perform(form)
+
+    def form_invalid(self, form):
+        add_rehearsed_errors(form, lambda: self.rehearse(form))
+        return super().form_invalid(form)
 
 
 def error_text(error: ValidationError) -> str:

@@ -136,13 +136,19 @@ class LeadForm(forms.Form):
             names = [name for name, value in self.cleaned_data.items() if value not in (None, "")]
         else:
             names = self.changed_data
-        return {name: self.cleaned_data[name] for name in names if name in EDITABLE_FIELDS}
+        return {
+            name: self.cleaned_data[name]
+            for name in names
+            if name in EDITABLE_FIELDS and name in self.cleaned_data  # refused: left out
+        }
 
     def tag_names(self) -> list[str] | None:
         """The tags to set, or None on an edit that left them alone."""
+        if self.lead is not None and "tags" not in self.cleaned_data:
+            return None  # an edit that left them alone, or tags the form refused
         if self.lead is not None and "tags" not in self.changed_data:
             return None
-        return self.cleaned_data["tags"]
+        return self.cleaned_data.get("tags", [])
 
 
 class NoteForm(forms.Form):
@@ -271,13 +277,19 @@ class CustomerForm(CustomValuesForm):
             names = [name for name, value in self.cleaned_data.items() if value not in (None, "")]
         else:
             names = self.changed_data
-        return {name: self.cleaned_data[name] for name in names if name in CUSTOMER_FIELDS}
+        return {
+            name: self.cleaned_data[name]
+            for name in names
+            if name in CUSTOMER_FIELDS and name in self.cleaned_data  # refused: left out
+        }
 
     def tag_names(self) -> list[str] | None:
         """The tags to set, or None on an edit that left them alone."""
+        if self.customer is not None and "tags" not in self.cleaned_data:
+            return None  # an edit that left them alone, or tags the form refused
         if self.customer is not None and "tags" not in self.changed_data:
             return None
-        return self.cleaned_data["tags"]
+        return self.cleaned_data.get("tags", [])
 
 
 class CustomFilterForm(forms.Form):

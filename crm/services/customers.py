@@ -16,7 +16,7 @@ from customfields.models import FieldHistory
 from customfields.services.values import active_definitions, clean_values, write_values
 from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
-from tenancy.services.common import assign_fields, reverted_on_refusal
+from tenancy.services.common import assign_fields, full_clean_once, reverted_on_refusal
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
 from ..conditions import CUSTOM_PREFIX
@@ -136,10 +136,10 @@ def _save(
         touched.update(h.definition.mapped_field_name or "custom_fields_extra" for h in history)
     try:
         if touched is None:
-            customer.full_clean()
+            full_clean_once(customer)
         else:
-            customer.full_clean(
-                exclude=[f.name for f in Customer._meta.fields if f.name not in touched]
+            full_clean_once(
+                customer, exclude=[f.name for f in Customer._meta.fields if f.name not in touched]
             )
     except ValidationError as exc:
         errors.update(exc.message_dict)

@@ -23,7 +23,7 @@ from customfields.forms import PREFIX
 from customfields.models import FieldDefinition, FieldHistory, FieldType
 from customfields.selectors.query import filter_customers, split_param
 from customfields.services.values import active_definitions, read_values
-from tenancy.forms import add_service_errors
+from tenancy.forms import ServiceFormMixin, add_service_errors
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
@@ -373,19 +373,17 @@ class CustomerFormMixin:
         return {**super().get_form_kwargs(), "definitions": self.definitions}
 
 
-class CustomerCreateView(CustomerFormMixin, CustomersMixin, FormView):
-    def form_valid(self, form):
-        try:
-            customer = customer_create(
-                tenant=self.tenant,
-                by=self.membership,
-                data=form.customer_data(),
-                tags=form.tag_names(),
-                custom_fields=form.custom_values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
+class CustomerCreateView(CustomerFormMixin, ServiceFormMixin, CustomersMixin, FormView):
+    def perform(self, form):
+        return customer_create(
+            tenant=self.tenant,
+            by=self.membership,
+            data=form.customer_data(),
+            tags=form.tag_names(),
+            custom_fields=form.custom_values(),
+        )
+
+    def done(self, form, customer):
         messages.success(self.request, "Customer created.")
         # The duplicate warning; the profile's notice links to "Compare and merge".
         for match in duplicates_of(tenant=self.tenant, customer=customer, limit=3):
@@ -397,26 +395,27 @@ class CustomerCreateView(CustomerFormMixin, CustomersMixin, FormView):
         return redirect(customer)
 
 
-class CustomerEditView(CustomerFormMixin, CustomersMixin, FormView):
+class CustomerEditView(CustomerFormMixin, ServiceFormMixin, CustomersMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "customer": self.customer}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(customer=self.customer, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            customer_update(
-                customer=self.customer,
-                by=self.membership,
-                data=form.customer_data(),
-                tags=form.tag_names(),
-                custom_fields=form.custom_values(),
-                reason=EDIT_REASON,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        return customer_update(
+            customer=self.customer,
+            by=self.membership,
+            data=form.customer_data(),
+            tags=form.tag_names(),
+            custom_fields=form.custom_values(),
+            reason=EDIT_REASON,
+        )
+
+    def rehearse(self, form):
+        return self.rehearsing("customer", form)
+
+    def done(self, form, customer):
         messages.success(self.request, "Customer saved.")
         return redirect(self.customer)
 

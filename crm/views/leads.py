@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from tenancy.forms import add_service_errors, error_text
+from tenancy.confirm import ask, confirmed
+from tenancy.forms import ServiceFormMixin, error_text
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
@@ -162,19 +163,30 @@ class BulkActionView(TenantPageMixin, View):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        back = safe_next(request, reverse("crm:lead-list"))
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        elif not confirmed(request):
+            data = form.cleaned_data
+            count = len(data["lead_ids"])
+            leads = f"{count} lead{'s' if count != 1 else ''}"
+            question, button = self.question(data, leads)
+            return ask(request, question=question, button=button, back=back)
         else:
             try:
                 messages.success(request, self.perform(form.cleaned_data))
             except ValidationError as exc:
                 messages.error(request, error_text(exc))
-        return redirect(safe_next(request, reverse("crm:lead-list")))
+        return redirect(back)
 
 
 class LeadBulkStatusView(BulkActionView):
     def get_form(self):
         return BulkStatusForm(self.request.POST)
+
+    def question(self, data, leads: str) -> tuple[str, str]:
+        label = LeadStatus(data["status"]).label
+        return f"Set {leads} to {label}?", f"Set {leads} to {label}"
 
     def perform(self, data) -> str:
         leads = lead_bulk_status(tenant=self.tenant, by=self.membership, **data)
@@ -185,6 +197,10 @@ class LeadBulkStatusView(BulkActionView):
 class LeadBulkAssignView(BulkActionView):
     def get_form(self):
         return BulkAssignForm(self.request.POST, tenant=self.tenant)
+
+    def question(self, data, leads: str) -> tuple[str, str]:
+        who = data["agent"].get_username()
+        return f"Assign {leads} to {who}?", f"Assign {leads} to {who}"
 
     def perform(self, data) -> str:
         agent = data["agent"]
@@ -218,7 +234,19 @@ class LeadStateView(VisibleLeadsMixin, View):
 
     http_method_names = ["post"]
 
+    confirm: tuple[str, str, str] | None = None  # question, button, details
+
     def post(self, request, *args, **kwargs):
+        if self.confirm and not confirmed(request):
+            question, button, details = self.confirm
+            return ask(
+                request,
+                question=question.format(lead=self.lead.full_name),
+                button=button,
+                details=details,
+                danger=True,
+                back=self.lead.get_absolute_url(),
+            )
         try:
             self.service(lead=self.lead, by=self.membership)
         except ValidationError as exc:
@@ -231,6 +259,11 @@ class LeadStateView(VisibleLeadsMixin, View):
 class LeadArchiveView(LeadStateView):
     service = staticmethod(lead_archive)
     done = "Lead archived."
+    confirm = (
+        "Archive {lead}?",
+        "Archive",
+        "The lead leaves the lists and reports; its history is kept, and Restore brings it back.",
+    )
 
 
 class LeadRestoreView(LeadStateView):
@@ -246,36 +279,32 @@ class LeadFormMixin:
         return {**super().get_form_kwargs(), "tenant": self.tenant, "membership": self.membership}
 
 
-class LeadCreateView(LeadFormMixin, TenantPageMixin, FormView):
-    def form_valid(self, form):
-        try:
-            lead = lead_create(
-                tenant=self.tenant,
-                by=self.membership,
-                data=form.lead_data(),
-                tags=form.tag_names(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
+class LeadCreateView(LeadFormMixin, ServiceFormMixin, TenantPageMixin, FormView):
+    def perform(self, form):
+        return lead_create(
+            tenant=self.tenant, by=self.membership, data=form.lead_data(), tags=form.tag_names()
+        )
+
+    def done(self, form, lead):
         messages.success(self.request, "Lead created.")
         return redirect(lead)
 
 
-class LeadEditView(LeadFormMixin, VisibleLeadsMixin, FormView):
+class LeadEditView(LeadFormMixin, ServiceFormMixin, VisibleLeadsMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "lead": self.lead}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(lead=self.lead, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            lead_update(
-                lead=self.lead, by=self.membership, data=form.lead_data(), tags=form.tag_names()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        return lead_update(
+            lead=self.lead, by=self.membership, data=form.lead_data(), tags=form.tag_names()
+        )
+
+    def rehearse(self, form):
+        return self.rehearsing("lead", form)
+
+    def done(self, form, lead):
         messages.success(self.request, "Lead saved.")
         return redirect(self.lead)

@@ -6,13 +6,31 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
 
 
+def full_clean_once(instance: models.Model, **kwargs) -> None:
+    """`full_clean`, each message once per field: a field's own validator and the model's
+    `clean()` (which normalises the value, a phone say) can refuse the same value with the same
+    words, and a person should read them once."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        distinct = {}
+        for name, errors in exc.error_dict.items():
+            by_text = {}
+            for error in errors:  # ValidationErrors, kept so their codes go along
+                by_text.setdefault(" ".join(error.messages), error)
+            distinct[name] = list(by_text.values())
+        raise ValidationError(distinct) from None
+
+
 def save_validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
     """Validate every field, `clean()` and the constraints, then save.
 
     A concurrent writer can still win the race between the check and the insert; the database
     constraint then refuses the row and the caller gets the same validation error, not a 500.
     """
-    instance.full_clean(exclude=exclude)
+    full_clean_once(instance, exclude=exclude)
     try:
         with transaction.atomic():
             instance.save()

@@ -171,9 +171,14 @@ def test_agents_cannot_assign_on_the_page(signed_in, agent_a, agent_a2, make_cal
 
 def test_auto_assign_from_the_queue(signed_in, manager_a, agent_a, make_callback):
     make_callback(), make_callback()
-    response = signed_in(manager_a).post("/callbacks/auto-assign/", follow=True)
+    client = signed_in(manager_a)
+    asked = page(client.post("/callbacks/auto-assign/"))
+    assert "Auto-assign 2 waiting callbacks?" in asked
+    assert not CallbackRequest.objects.filter(assigned_to__isnull=False).exists()
+    response = client.post("/callbacks/auto-assign/", {"confirmed": "on"}, follow=True)
     assert "Assigned 2 waiting callbacks." in page(response)
     assert set(CallbackRequest.objects.values_list("assigned_to", flat=True)) == {agent_a.user_id}
+    assert signed_in(agent_a).post("/callbacks/auto-assign/").status_code == 403  # not asked
 
 
 def test_the_sla_view_is_for_managers(signed_in, manager_a, agent_a, make_callback):

@@ -20,10 +20,18 @@ def test_archive_and_restore(login, manager_a, tenant_a):
     lead = LeadFactory(tenant=tenant_a)
     detail = reverse("crm:lead-detail", args=[lead.pk])
     lead_add_note(lead=lead, by=manager_a, note="Called, no answer.")
-    client.post(reverse("crm:lead-archive", args=[lead.pk]))
+    asked = client.post(reverse("crm:lead-archive", args=[lead.pk]))
+    body = asked.content.decode()
+    assert asked.status_code == 200 and f"Archive {lead.full_name}?" in body
+    assert 'name="confirmed" value="on"' in body and f'href="{detail}"' in body  # Cancel
+    lead.refresh_from_db()
+    assert not lead.is_archived  # asking writes nothing
+    client.post(reverse("crm:lead-archive", args=[lead.pk]), {"confirmed": "on"})
     lead.refresh_from_db()
     assert lead.is_archived
-    again = client.post(reverse("crm:lead-archive", args=[lead.pk]), follow=True)
+    again = client.post(
+        reverse("crm:lead-archive", args=[lead.pk]), {"confirmed": "on"}, follow=True
+    )
     assert "already archived" in again.content.decode()
     client.post(reverse("crm:lead-restore", args=[lead.pk]))
     lead.refresh_from_db()
@@ -56,6 +64,7 @@ def test_bulk_status_sets_the_status_with_a_note(login, agent_a, tenant_a):
             "status": "QUALIFIED",
             "note": "Trade fair",
             "next": back,
+            "confirmed": "on",
         },
     )
     assert response.status_code == 302 and response["Location"] == back
@@ -75,7 +84,7 @@ def test_bulk_status_with_a_lead_the_user_may_not_see_changes_nothing(
     foreign = LeadFactory(tenant=tenant_b)
     response = login(agent_a).post(
         reverse("crm:lead-bulk-status"),
-        {"lead_ids": [mine.pk, theirs.pk, foreign.pk], "status": "WON"},
+        {"lead_ids": [mine.pk, theirs.pk, foreign.pk], "status": "WON", "confirmed": "on"},
         follow=True,
     )
     assert "Unknown or archived lead ids" in response.content.decode()
@@ -93,7 +102,7 @@ def test_bulk_assign_by_a_manager_assigns(login, manager_a, agent_a, tenant_a):
     leads = LeadFactory.create_batch(2, tenant=tenant_a)
     response = login(manager_a).post(
         reverse("crm:lead-bulk-assign"),
-        {"lead_ids": [lead.pk for lead in leads], "agent": agent_a.user.pk},
+        {"lead_ids": [lead.pk for lead in leads], "agent": agent_a.user.pk, "confirmed": "on"},
         follow=True,
     )
     assert "Assigned 2 leads to alpha-agent." in response.content.decode()
@@ -103,7 +112,8 @@ def test_bulk_assign_by_a_manager_assigns(login, manager_a, agent_a, tenant_a):
 def test_bulk_assign_by_an_agent_is_refused(login, agent_a, agent_a2, tenant_a):
     lead = LeadFactory(tenant=tenant_a)
     response = login(agent_a).post(
-        reverse("crm:lead-bulk-assign"), {"lead_ids": [lead.pk], "agent": agent_a2.user.pk}
+        reverse("crm:lead-bulk-assign"),
+        {"lead_ids": [lead.pk], "agent": agent_a2.user.pk, "confirmed": "on"},
     )
     assert response.status_code == 403
     lead.refresh_from_db()
@@ -131,6 +141,32 @@ def test_bulk_redirects_only_inside_the_site(login, manager_a, tenant_a):
     lead = LeadFactory(tenant=tenant_a)
     response = login(manager_a).post(
         reverse("crm:lead-bulk-status"),
-        {"lead_ids": [lead.pk], "status": "WON", "next": "https://evil.example/"},
+        {
+            "lead_ids": [lead.pk],
+            "status": "WON",
+            "next": "https://evil.example/",
+            "confirmed": "on",
+        },
     )
     assert response["Location"] == reverse("crm:lead-list")
+
+
+def test_bulk_actions_ask_first_saying_how_many(login, manager_a, agent_a, tenant_a):
+    leads = LeadFactory.create_batch(3, tenant=tenant_a)
+    ids = [lead.pk for lead in leads]
+    client = login(manager_a)
+    asked = client.post(
+        reverse("crm:lead-bulk-status"), {"lead_ids": ids, "status": "LOST", "note": "Gone"}
+    )
+    body = asked.content.decode()
+    assert "Set 3 leads to Lost?" in body
+    # The confirmation carries the same fields, so its button does exactly what was asked.
+    for lead in leads:
+        assert f'name="lead_ids" value="{lead.pk}"' in body
+    assert 'name="note" value="Gone"' in body
+    assert not Lead.objects.filter(status=LeadStatus.LOST).exists()
+    assign = client.post(
+        reverse("crm:lead-bulk-assign"), {"lead_ids": ids[:1], "agent": agent_a.user.pk}
+    )
+    assert "Assign 1 lead to alpha-agent?" in assign.content.decode()
+    assert not Lead.objects.filter(assigned_to__isnull=False).exists()

@@ -125,6 +125,9 @@ def test_bulk_assign_leads_as_a_manager(page, log_in, manager_a, agent_a, tenant
     page.get_by_label("Select Cid Lead").check()
     page.get_by_label("Assign to").select_option(label="alpha-agent")
     page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.get_by_role("heading", name="Assign 2 leads to alpha-agent?")).to_be_visible()
+    assert not Lead.objects.filter(assigned_to__isnull=False).exists()
+    page.get_by_role("button", name="Assign 2 leads to alpha-agent").click()
 
     expect(page.locator(".messages")).to_contain_text("Assigned 2 leads to alpha-agent.")
     for name, assignee in (("Ann", "alpha-agent"), ("Bob", "—"), ("Cid", "alpha-agent")):

@@ -94,8 +94,16 @@ LIST_PAGES = {
 # Forms posted to a list-level route that name tenant B's objects: they may be refused or do
 # tenant A's own work, but never touch B's objects or show them.
 FOREIGN_FORMS = {
-    "crm:lead-bulk-status": lambda w: {"lead_ids": [w.lead.pk], "status": "lost"},
-    "crm:lead-bulk-assign": lambda w: {"lead_ids": [w.lead.pk], "agent": w.agent.user.pk},
+    "crm:lead-bulk-status": lambda w: {
+        "lead_ids": [w.lead.pk],
+        "status": "lost",
+        "confirmed": "on",
+    },
+    "crm:lead-bulk-assign": lambda w: {
+        "lead_ids": [w.lead.pk],
+        "agent": w.agent.user.pk,
+        "confirmed": "on",
+    },
     "crm:customer-bulk": lambda w: {
         "scope": "selected",
         "customer_ids": [w.customer.pk, w.note_customer.pk],
@@ -124,7 +132,10 @@ FOREIGN_FORMS = {
         "target_audience": '{"field": "tags", "op": "contains", "value": "zqxbeta-tag"}',
     },
     "callbacks:callback-claim": lambda w: {"callback": w.callback.pk},
-    "callbacks:callback-auto-assign": lambda w: {"callback_ids": [w.callback.pk]},
+    "callbacks:callback-auto-assign": lambda w: {
+        "callback_ids": [w.callback.pk],
+        "confirmed": "on",
+    },
     "callbacks:callback-contacts": lambda w: {"q": MARKER},
 }
 
@@ -132,6 +143,10 @@ FOREIGN_FORMS = {
 NOT_TENANT_PAGES = {
     "login": "signing in comes before any tenant",
     "logout": "signing out",
+    "password_reset": "before signing in; tests/tenancy/test_password_reset.py",
+    "password_reset_done": "before signing in; says the same to everyone",
+    "password_reset_confirm": "addressed by a signed single-use token, not by tenant",
+    "password_reset_complete": "before signing in; says the same to everyone",
     "tenancy:switch-tenant": "walked in tests/tenancy/test_resolver.py (a foreign slug is a 404)",
     "tenancy:invitation-accept": "addressed by a signed single-use token, not by tenant",
     "campaigns-tracking:open": "public, addressed by a signed token",
