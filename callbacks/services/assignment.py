@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from tenancy.models import Membership, Role, Tenant
 
-from ..models import CallbackActivityKind, CallbackRequest, CallbackSettings, CallbackStatus
+from ..models import (
+    CallbackActivityKind,
+    CallbackRequest,
+    CallbackSettings,
+    CallbackStatus,
+    PriorityCategory,
+)
 from ..rules import ASSIGNABLE_STATUSES, check_assigns, check_claims, check_member
 from ..selectors import (
     QUEUE_ORDER,
@@ -23,7 +29,7 @@ from ..selectors import (
     open_load,
     with_priority,
 )
-from .requests import actor_name, callback_log_activity, locked
+from .requests import actor_name, callback_log_activity, locked, status_line
 from .settings import callback_settings_ensure
 
 S = CallbackStatus
@@ -75,8 +81,8 @@ def callback_assign(
         callback,
         by=by,
         kind=CallbackActivityKind.ASSIGNED,
-        message=f"assigned_to: {old or '—'} → {assignee or '—'}"
-        + (f"; status: {old_status} → {callback.status}" if moved else ""),
+        message=f"Assigned to: {old or '—'} → {assignee or '—'}"
+        + (f"; {status_line(old_status, callback.status)}" if moved else ""),
         note=note,
         from_status=old_status if moved else "",
         to_status=callback.status if moved else "",
@@ -115,7 +121,8 @@ def _claim_once(
         kind=CallbackActivityKind.CLAIMED,
         message=(
             f"Claimed by {actor_name(by)} at priority {candidate.priority_score} "
-            f"({candidate.priority_category}); status: pending → in_progress."
+            f"({PriorityCategory(candidate.priority_category).label.lower()}); "
+            f"{status_line(S.PENDING, S.IN_PROGRESS)}."
         ),
         from_status=S.PENDING,
         to_status=S.IN_PROGRESS,
@@ -217,7 +224,7 @@ def callback_auto_assign(
             callback,
             by=by,
             kind=CallbackActivityKind.ASSIGNED,
-            message=f"assigned_to: — → {agent} (auto-assigned with {agent.load} open).",
+            message=f"Assigned to: — → {agent} (auto-assigned with {agent.load} open).",
             now=now,
         )
         agent.load += 1

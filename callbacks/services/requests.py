@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from crm.selectors.leads import leads_visible_to
 from tenancy.actors import Actor, Operator, actor_user
@@ -25,6 +26,7 @@ from ..models import (
     CallbackActivityKind,
     CallbackRequest,
     CallbackSettings,
+    CallbackStatus,
 )
 from ..rules import check_member
 from ..selectors import business_calendar, callbacks_visible_to, with_priority
@@ -188,12 +190,44 @@ def callback_create(
     return callback
 
 
-def _describe(value: Any) -> str:
+def _describe(name: str, value: Any) -> str:
+    """A value as the activity log shows it: a time in the tenant's zone, a choice by its
+    label, a customer, lead or member by name."""
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    if hasattr(value, "full_name"):
+        return value.full_name
+    field = CallbackRequest._meta.get_field(name) if name in FIELD_NAMES else None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
     return str(getattr(value, "pk", value))
+
+
+FIELD_NAMES = {field.name for field in CallbackRequest._meta.get_fields()}
+
+
+def status_line(old: str, new: str) -> str:
+    """ "Status: In progress → Completed" — a move in words."""
+    return f"Status: {CallbackStatus(old).label} → {CallbackStatus(new).label}"
+
+
+# Field names whose verbose name reads badly in a sentence.
+LABELS = {"sla_due_at": "SLA due"}
+
+
+def change_line(name: str, old: Any, new: Any) -> str:
+    """ "Reason: Support → Complaint" — one change in words."""
+    if name in LABELS:
+        label = LABELS[name]
+    elif name in FIELD_NAMES:
+        label = capfirst(CallbackRequest._meta.get_field(name).verbose_name)
+    else:
+        label = capfirst(name.replace("_", " "))
+    return f"{label}: {_describe(name, old)} → {_describe(name, new)}"
 
 
 @transaction.atomic
@@ -218,9 +252,7 @@ def callback_update(
     if changes:
         with timezone.override(callback.tenant.tzinfo):
             parts = [
-                "notes changed"
-                if name == "notes"
-                else f"{name}: {_describe(old)} → {_describe(new)}"
+                "Notes changed" if name == "notes" else change_line(name, old, new)
                 for name, (old, new) in changes.items()
             ]
         callback_log_activity(

@@ -24,7 +24,14 @@ from ..models import (
     CallbackStatus,
 )
 from ..rules import NO_ANSWER, STATUS_ACTIONS, check_move, check_worker
-from .requests import actor_name, callback_log_activity, check_sees, local_time, locked
+from .requests import (
+    actor_name,
+    callback_log_activity,
+    check_sees,
+    local_time,
+    locked,
+    status_line,
+)
 from .settings import callback_settings_ensure
 
 S = CallbackStatus
@@ -54,7 +61,9 @@ def _input_errors(
         if not resolution.strip():
             errors["resolution"] = ["Say how the callback was resolved."]
         if outcome not in CallbackOutcome.values:
-            errors["outcome"] = [f"Choose an outcome: {', '.join(CallbackOutcome.values)}."]
+            errors["outcome"] = [
+                "Choose an outcome: " + ", ".join(o.label.lower() for o in CallbackOutcome) + "."
+            ]
     elif action in (S.FAILED, S.CANCELLED) and not note:
         errors["note"] = ["Say why."]
     for name, text in (("note", note), ("resolution", resolution.strip())):
@@ -111,7 +120,7 @@ def callback_change_status(
             callback.close_reason = f"No answer after {callback.attempts} attempts."
             message += "; failed"
     else:
-        message = f"status: {old} → {new}"
+        message = status_line(old, new)
     if new == S.IN_PROGRESS and callback.assigned_to_id is None:
         callback.assigned_to, callback.assigned_at = actor_user(by), now
         message += f", taken by {actor_name(by)}"

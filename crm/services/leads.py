@@ -10,10 +10,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from tenancy.actors import Actor, Operator, actor_user, is_operator, require_role
 from tenancy.models import Membership, Role, Tenant
@@ -146,12 +147,41 @@ def _stamp_funnel(lead: Lead, now: datetime) -> None:
 
 
 def _describe(value: Any) -> str:
+    """A value as the activity's `changes` keep it: codes, for apps to read."""
     if value is None or value == "":
         return "—"
     for attr in ("source_code", "sub_source_code", "channel_code", "username"):
         if hasattr(value, attr):
             return getattr(value, attr)
     return str(value)
+
+
+def _field_label(name: str) -> str:
+    """A lead field as a person reads it ("Assigned to", "Lead score")."""
+    try:
+        return capfirst(Lead._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return capfirst(name.replace("_", " "))
+
+
+def _in_words(name: str, value: Any) -> str:
+    """A value as the activity's message shows it: a status by its label, a source, channel or
+    member by name."""
+    if value is None or value == "":
+        return "—"
+    for attr in ("source_name", "sub_source_name", "channel_name"):
+        if hasattr(value, attr):
+            return getattr(value, attr)
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    if name == "status":
+        return LeadStatus(value).label if value in LeadStatus.values else str(value)
+    return str(value)
+
+
+def change_line(name: str, old: Any, new: Any) -> str:
+    """ "Status: New → Contacted" — one change in words."""
+    return f"{_field_label(name)}: {_in_words(name, old)} → {_in_words(name, new)}"
 
 
 def lead_log_activity(
@@ -251,7 +281,7 @@ def _lead_update(
             changes["tags"] = (", ".join(old_tags), ", ".join(new_tags))
     if changes:
         parts = [
-            "notes changed" if name == "notes" else f"{name}: {_describe(old)} → {_describe(new)}"
+            "Notes changed" if name == "notes" else change_line(name, old, new)
             for name, (old, new) in changes.items()
         ]
         kind = ActivityKind.STATUS if set(changes) == {"status"} else ActivityKind.UPDATED
@@ -341,7 +371,9 @@ def lead_bulk_status(
         lead.save(
             update_fields=["status", "contacted_at", "qualified_at", "converted_at", "updated_at"]
         )
-        message = f"status: {old} → {status}" + (f" — {note.strip()}" if note.strip() else "")
+        message = change_line("status", old, status) + (
+            f" — {note.strip()}" if note.strip() else ""
+        )
         lead_log_activity(
             lead,
             by=by,
@@ -381,7 +413,7 @@ def lead_assign(*, tenant: Tenant, by: Actor, lead_ids: list[int], agent_id: int
             lead,
             by=by,
             kind=ActivityKind.ASSIGNED,
-            message=f"assigned_to: {_describe(old)} → {agent.get_username()}",
+            message=change_line("assigned_to", old, agent),
             changes={"assigned_to": [_describe(old), agent.get_username()]},
         )
     return leads

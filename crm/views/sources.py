@@ -74,7 +74,7 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
         if performance is not None:
             groups = [("All", performance["leads_generated"], performance["leads_converted"])]
             groups += [
-                (sub["sub_source_code"], sub["leads_generated"], sub["leads_converted"])
+                (sub["sub_source_name"], sub["leads_generated"], sub["leads_converted"])
                 for sub in performance["sub_sources"]
             ]
             chart = bar_chart(groups)

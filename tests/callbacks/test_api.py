@@ -182,7 +182,7 @@ def test_edit_an_open_callback(api, clock, manager_a, make_callback):
     assert entry.kind == "updated"
     # Still a low request: the SLA promise is renewed but its due time does not move.
     assert entry.message == (
-        "phone: +442079460958 → +15559990000; reason: support → complaint; notes changed"
+        "Phone: +442079460958 → +15559990000; Reason: Support → Complaint; Notes changed"
     )
 
 

@@ -36,7 +36,7 @@ def test_a_manager_assigns_to_an_agent(api, clock, manager_a, agent_a, make_call
     callback.refresh_from_db()
     assert callback.assigned_at == NOW
     entry = callback.activities.first()
-    assert (entry.kind, entry.message) == ("assigned", "assigned_to: — → alpha-agent")
+    assert (entry.kind, entry.message) == ("assigned", "Assigned to: — → alpha-agent")
     # The same assignee again changes nothing and logs nothing.
     assert assign(api(manager_a), callback, agent_a.user_id).status_code == 200
     assert callback.activities.count() == 2
@@ -128,7 +128,7 @@ def test_claim_next_takes_the_highest_priority_claimable_callback(
         "in_progress",
     )
     assert entry.message == (
-        "Claimed by alpha-agent at priority 25 (low); status: pending → in_progress."
+        "Claimed by alpha-agent at priority 25 (low); Status: Pending → In progress."
     )
 
 
@@ -230,7 +230,7 @@ def test_auto_assign_gives_each_waiting_callback_to_the_least_loaded_agent(
         ]
     }
     assert waiting[1].activities.first().message == (
-        "assigned_to: — → cid (auto-assigned with 0 open)."
+        "Assigned to: — → cid (auto-assigned with 0 open)."
     )
 
 

@@ -107,7 +107,7 @@ def test_claim_next_then_no_answer_then_complete(signed_in, agent_a, make_callba
         {"action": "completed", "resolution": "Refund agreed.", "outcome": "resolved"},
         follow=True,
     )
-    assert "status: in_progress → completed (resolved)." in page(response)
+    assert "Status: In progress → Completed (resolved)." in page(response)
     callback.refresh_from_db()
     assert (callback.status, callback.attempts, callback.resolution) == (
         "completed",
@@ -154,7 +154,7 @@ def test_a_manager_assigns_schedules_and_reassigns(signed_in, manager_a, agent_a
         {"action": "scheduled", "scheduled_for": "2026-03-05T11:00:00"},
         follow=True,
     )
-    assert "status: pending → scheduled for 2026-03-05 11:00." in page(response)
+    assert "Status: Pending → Scheduled for 2026-03-05 11:00." in page(response)
     callback.refresh_from_db()
     assert (callback.status, callback.scheduled_for.hour) == ("scheduled", 11)
 

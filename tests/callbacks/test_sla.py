@@ -121,7 +121,7 @@ def test_a_new_reason_renews_the_promise(tenant_a, manager_a, make_callback):
         "high",
         datetime(2026, 3, 4, 14, 0, tzinfo=UTC),
     )
-    assert "sla_due_at: 2026-03-09 10:00 → 2026-03-04 14:00" in callback.activities.first().message
+    assert "SLA due: 2026-03-09 10:00 → 2026-03-04 14:00" in callback.activities.first().message
 
 
 def breached(callback, now):

@@ -195,7 +195,7 @@ def test_complete_route(api, clock, manager_a, in_status):
         "Sold the upgrade.",
         1,
     )
-    assert callback.activities.first().message == "status: in_progress → completed (sale made)."
+    assert callback.activities.first().message == "Status: In progress → Completed (sale made)."
     again = client.post(url, {"resolution": "x", "outcome": "sale"}, format="json")
     assert again.status_code == 400
     assert again.json()["status"] == ["This callback is completed; it cannot change any more."]

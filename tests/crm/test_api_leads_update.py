@@ -18,9 +18,9 @@ def test_update_tracks_each_change_in_the_activity_log(manager, tenant_a):
     )
     assert response.status_code == 200, response.json()
     activity = lead.activities.get()
-    assert activity.message == "status: NEW → CONTACTED; lead_score: 50 → 85; tags: — → hot"
+    assert activity.message == "Status: New → Contacted; Lead score: 50 → 85; Tags: — → hot"
     log = manager.get(f"{detail(lead)}activities/").json()["results"]
-    assert log[0]["message"].startswith("status: NEW → CONTACTED")
+    assert log[0]["message"].startswith("Status: New → Contacted")
     assert log[0]["actor"] == "alpha-manager"
 
 
@@ -97,7 +97,7 @@ def test_bulk_status_updates_each_lead_with_the_note(manager, tenant_a):
     for lead in leads:
         lead.refresh_from_db()
         assert lead.status == "CONTACTED" and lead.contacted_at is not None
-        assert lead.activities.get().message == "status: NEW → CONTACTED — Called all"
+        assert lead.activities.get().message == "Status: New → Contacted — Called all"
 
 
 def test_bulk_status_with_an_unknown_id_changes_nothing(manager, tenant_a):
@@ -129,7 +129,7 @@ def test_assign_gives_leads_to_a_member_and_logs_it(manager, tenant_a, agent_a):
     for lead in leads:
         lead.refresh_from_db()
         assert lead.assigned_to_id == agent_a.user_id
-        assert lead.activities.get().message == "assigned_to: — → alpha-agent"
+        assert lead.activities.get().message == "Assigned to: — → alpha-agent"
 
 
 def test_assign_only_to_members_of_the_tenant(manager, tenant_a, admin_b):

@@ -71,7 +71,7 @@ def test_bulk_status_sets_the_status_with_a_note(login, agent_a, tenant_a):
     for lead in leads:
         lead.refresh_from_db()
         assert lead.status == LeadStatus.QUALIFIED
-        assert lead.activities.get().message == "status: NEW → QUALIFIED — Trade fair"
+        assert lead.activities.get().message == "Status: New → Qualified — Trade fair"
     shown = login(agent_a).get(back)
     assert "Set 2 leads to Qualified." in shown.content.decode()
 

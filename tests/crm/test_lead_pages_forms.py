@@ -110,8 +110,8 @@ def test_edit_records_the_status_change_in_the_activity_log(login, agent_a, tena
     assert lead.status == LeadStatus.CONTACTED and lead.contacted_at is not None
     activity = lead.activities.get()
     assert activity.kind == ActivityKind.STATUS
-    assert activity.message == "status: NEW → CONTACTED"
-    assert "status: NEW → CONTACTED" in response.content.decode()
+    assert activity.message == "Status: New → Contacted"
+    assert "Status: New → Contacted" in response.content.decode()
 
 
 def test_edit_with_an_error_keeps_the_saved_lead(login, manager_a, tenant_a):

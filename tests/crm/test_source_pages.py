@@ -32,8 +32,9 @@ def test_source_performance_shows_metrics_and_charts(login, manager_a, tenant_a)
     performance = response.context["performance"]
     assert performance["leads_generated"] == 2 and performance["conversion_rate"] == 50.0
     assert content.count("<svg") == 2
-    assert "Facebook (FACEBOOK)" in content
-    assert "docs/metrics.md" in content
+    assert "<td>Facebook</td>" in content and "FACEBOOK" not in content  # words, not codes
+    assert "Conversion rate</strong> is leads won" in content  # explained in the page
+    assert "docs/metrics.md" not in content  # not a file name
 
 
 def test_source_performance_defaults_to_the_default_source(login, agent_a):

@@ -55,7 +55,7 @@ def test_an_agent_claims_logs_a_no_answer_then_completes(page, log_in, agent_a, 
     page.get_by_label("Outcome").select_option("resolved")
     page.get_by_role("button", name="Complete").click()
     expect(page.locator("#callback-status")).to_have_text("Completed")
-    expect(page.locator(".messages")).to_contain_text("status: in_progress → completed (resolved).")
+    expect(page.locator(".messages")).to_contain_text("Status: In progress → Completed (resolved).")
 
     complaint.refresh_from_db()
     assert (complaint.status, complaint.attempts, complaint.assigned_to) == (
