@@ -189,6 +189,27 @@ class LeadFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=tagged.values("lead_id"))
 
 
+def lead_filter_contradictions(filterset: LeadFilterSet) -> list[str]:
+    """Why a valid filter can match no lead at all, in words (the page says so instead of a
+    bare "0 leads")."""
+    if not filterset.is_valid():
+        return []
+    data = filterset.form.cleaned_data
+    found = []
+    low, high = data.get("lead_score_min"), data.get("lead_score_max")
+    if low is not None and high is not None and low > high:
+        found.append(f"Score from {low} is above score to {high}: no lead has both.")
+    start, end = data.get("created_after"), data.get("created_before")
+    if start and end and start > end:
+        found.append(
+            f"Created from {start:%Y-%m-%d} is after created until {end:%Y-%m-%d}: no lead was "
+            f"created in between."
+        )
+    if data.get("include_archived") is False and data.get("archived_only"):
+        found.append("Archived only, without archived leads: nothing can match.")
+    return found
+
+
 LEAD_ORDERING_FIELDS = [
     "created_at",
     "updated_at",

@@ -87,3 +87,27 @@ class ServiceFormMixin:
 def error_text(error: ValidationError) -> str:
     """A service's error as one line, for a page's message."""
     return " ".join(error.messages)
+
+
+def filters_on(form: forms.Form, names) -> list[tuple[str, str]]:
+    """(label, value in words) for each of the named filters the request filled in, for the
+    summary beside a folded filter form ("Status: New · Score from: 90"). A choice shows its
+    label, a ticked box its label alone."""
+    shown = []
+    for name in names:
+        field = form[name]
+        raw = field.value()
+        values = raw if isinstance(raw, list | tuple) else [raw]
+        values = [value for value in values if value not in (None, "", False)]
+        if not values:
+            continue
+        if isinstance(field.field.widget, forms.CheckboxInput):
+            if str(values[0]).lower() not in ("false", "0", "off"):
+                shown.append((field.label, ""))
+            continue
+        choices = getattr(field.field, "choices", None)
+        if choices is not None:
+            labels = {str(key): label for key, label in field.field.widget.choices if key != ""}
+            values = [labels.get(str(value), value) for value in values]
+        shown.append((field.label, ", ".join(str(value) for value in values)))
+    return shown

@@ -16,11 +16,11 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tenancy.confirm import ask, confirmed
-from tenancy.forms import ServiceFormMixin, error_text
+from tenancy.forms import ServiceFormMixin, error_text, filters_on
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
-from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
+from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
 from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, sub_source_label
 from ..models import Lead, LeadStatus
 from ..services.leads import (
@@ -140,6 +140,9 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
             filter_form=filterset.form,
             filter_fields=[filterset.form[name] for name in PAGE_FILTERS],
             filters_valid=filterset.is_valid(),
+            filters_on=filters_on(filterset.form, PAGE_FILTERS),
+            contradictions=lead_filter_contradictions(filterset),
+            partial=self.is_partial(),
             columns=sort_columns(ordering[0]),
             ordering=params.get("ordering", ""),
             page_size=size,

@@ -90,3 +90,38 @@ def test_the_list_queries_do_not_grow_with_the_rows(login, manager_a, tenant_a):
 def test_a_doubled_minus_in_the_sort_is_ignored_not_a_crash(login, manager_a):
     response = login(manager_a).get(reverse("crm:lead-list"), {"ordering": "--lead_score"})
     assert response.status_code == 200
+
+
+def test_filters_fold_with_a_summary_of_what_is_on(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, status="NEW", lead_score=95)
+    client = login(manager_a)
+    plain = client.get(reverse("crm:lead-list")).content.decode()
+    assert '<details class="filter-fold">' in plain and "Filters</span>" in plain
+    on = client.get(reverse("crm:lead-list"), {"status": "NEW", "lead_score_min": "90"})
+    html = on.content.decode()
+    assert "Filters (2)" in html
+    assert "Status: New · Score from: 90" in html
+    # An htmx change swaps the results and, out of band, the summary.
+    partial = client.get(
+        reverse("crm:lead-list"), {"status": "CONTACTED"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="filters-on" hx-swap-oob="true"' in partial and "Status: Contacted" in partial
+
+
+def test_contradictory_filters_say_why_nothing_matched(login, manager_a, tenant_a):
+    LeadFactory(tenant=tenant_a, lead_score=50)
+    html = (
+        login(manager_a)
+        .get(
+            reverse("crm:lead-list"),
+            {
+                "lead_score_min": "90",
+                "lead_score_max": "10",
+                "created_after": "2026-05-02",
+                "created_before": "2026-05-01",
+            },
+        )
+        .content.decode()
+    )
+    assert "Score from 90 is above score to 10: no lead has both." in html
+    assert "Created from 2026-05-02 is after created until 2026-05-01" in html

@@ -33,6 +33,7 @@ def test_the_home_figure_opens_the_list_it_counts(page, log_in, agent_a, data):
     figure.click()
     expect(page).to_have_url(re.compile(r"/leads/\?.*follow_up_due=true"))
     expect(page.locator("table.leads tbody tr")).to_have_count(1)
+    expect(page.locator("details.filter-fold summary")).to_contain_text("Follow-up due today")
     expect(page.get_by_label("Follow-up due today")).to_be_checked()
 
 

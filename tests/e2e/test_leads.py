@@ -22,6 +22,13 @@ def open_leads(page):
     page.get_by_role("heading", name="Leads").wait_for()
 
 
+def open_filters(page):
+    """Unfold the filters ("Filters (n)" above the list)."""
+    fold = page.locator("details.filter-fold")
+    if fold.get_attribute("open") is None:
+        fold.locator("summary").click()
+
+
 def test_log_in_through_the_login_page(page, agent_a):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
@@ -77,8 +84,13 @@ def test_filter_the_list_by_status_and_search(page, log_in, manager_a, tenant_a)
     # A marker on the window survives an htmx swap but not a page load.
     page.evaluate("window.notReloaded = true")
 
+    expect(page.locator("details.filter-fold summary")).to_have_text("Filters")
+    open_filters(page)
     page.get_by_label("Status", exact=True).select_option("CONTACTED")
     expect(page).to_have_url(re.compile(r"status=CONTACTED"))
+    # The fold's summary follows the swap: how many filters are on, and which.
+    expect(page.locator("details.filter-fold summary")).to_contain_text("Filters (1)")
+    expect(page.locator("details.filter-fold summary")).to_contain_text("Status: Contacted")
     expect(rows(page)).to_have_count(2)
     expect(page.locator(".count")).to_have_text("2 leads")
     expect(rows(page).filter(has_text="Yorick")).to_have_count(0)
@@ -93,6 +105,7 @@ def test_filter_the_list_by_status_and_search(page, log_in, manager_a, tenant_a)
     # The address keeps the filters: loading it afresh shows the same rows.
     page.reload()
     expect(rows(page)).to_have_count(1)
+    open_filters(page)
     expect(page.get_by_label("Status", exact=True)).to_have_value("CONTACTED")
 
 
@@ -109,6 +122,7 @@ def test_sort_by_a_column_header(page, log_in, manager_a, tenant_a):
     expect(page).to_have_url(re.compile(r"ordering=-lead_score"))
     expect(rows(page).first).to_contain_text("High")
     # A filter chosen afterwards keeps the sort order.
+    open_filters(page)
     page.get_by_label("Status", exact=True).select_option("NEW")
     expect(page).to_have_url(
         re.compile(r"status=NEW.*ordering=-lead_score|ordering=-lead_score.*status=NEW")

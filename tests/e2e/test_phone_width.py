@@ -2,11 +2,15 @@
 scrolls sideways (wide tables scroll inside their own card), and the navigation folds behind a
 "Menu" button that opens and closes it."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from crm.models import Customer, Lead
+from customfields.models import IndustryFieldTemplate
 from demo.seed import DEMO_PASSWORD, seed_demo
 from tenancy.models import Membership
 
@@ -55,6 +59,11 @@ STICKING_OUT = """() => [...document.querySelectorAll("body *")]
 
 @pytest.fixture
 def demo_manager(transactional_db):
+    # A database flushed by an earlier browser test has lost the industry templates that a
+    # migration loads; the demo's tenant is made from one.
+    if not IndustryFieldTemplate.objects.exists():
+        loader = importlib.import_module("customfields.migrations.0002_industry_templates")
+        loader.load(django_apps, None)
     tenant, _ = seed_demo(leads=30)
     return Membership.objects.get(tenant=tenant, user__username="demo-admin")
 
