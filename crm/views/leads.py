@@ -101,8 +101,12 @@ def prepare_filter_form(form: forms.Form) -> None:
         field = form.fields[name]
         field.empty_label = "Any"
         field.widget.choices = field.choices  # the widget holds its own copy of the choices
-    form.fields["sub_source"].label_from_instance = sub_source_label
-    form.fields["sub_source"].help_text = ""
+    sub_source = form.fields["sub_source"]
+    sub_source.label_from_instance = sub_source_label
+    sub_source.help_text = ""
+    # Ticks, not a Ctrl-click multi-select: several sub-sources at once, on a phone too.
+    sub_source.widget = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
+    sub_source.widget.choices = sub_source.choices
     for name in ("created_after", "created_before"):
         form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     for name in ("is_hot_leads_only", "follow_up_due", "include_archived"):

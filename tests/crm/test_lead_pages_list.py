@@ -125,3 +125,11 @@ def test_contradictory_filters_say_why_nothing_matched(login, manager_a, tenant_
     )
     assert "Score from 90 is above score to 10: no lead has both." in html
     assert "Created from 2026-05-02 is after created until 2026-05-01" in html
+
+
+def test_sub_sources_are_ticks_not_a_multi_select(login, manager_a, tenant_a):
+    html = login(manager_a).get(reverse("crm:lead-list"), {"sub_source": "FACEBOOK"}).content
+    html = html.decode()
+    assert 'type="checkbox" name="sub_source" value="FACEBOOK"' in html
+    assert '<select name="sub_source"' not in html and " multiple" not in html
+    assert "Sub-source: " in html  # in the summary of what is on
