@@ -105,7 +105,7 @@ def _item(note: CustomerNote, panel: str, target: str, urls: _Urls) -> str:
         )
     return (
         f'<li class="{classes}" id="note-{note.pk}">\n'
-        f'  <p class="note-text">{linebreaksbr(note.note, autoescape=True)}</p>\n'
+        f'  <p class="note-text foldable">{linebreaksbr(note.note, autoescape=True)}</p>\n'
         f'  <p class="meta">{" · ".join(meta)}</p>\n'
         f'  <div class="note-actions">{" ".join(actions)}</div>\n'
         "</li>\n"

@@ -84,3 +84,27 @@ document.addEventListener("click", (event) => {
   toggle.setAttribute("aria-expanded", String(open));
   nav.classList.toggle("open", open);
 });
+
+// Long text (class "foldable") shows a few lines and a "Show more" button that unfolds it;
+// run on load and after every htmx swap, once per element.
+const foldLongText = (root) => {
+  for (const box of root.querySelectorAll(".foldable:not([data-fold-ready])")) {
+    box.dataset.foldReady = "";
+    if (box.scrollHeight <= box.clientHeight + 4) continue;
+    box.classList.add("folded");
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "button small quiet fold-toggle";
+    toggle.textContent = "Show more";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", () => {
+      const open = box.classList.toggle("unfolded");
+      box.classList.toggle("folded", !open);
+      toggle.textContent = open ? "Show less" : "Show more";
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+    box.after(toggle);
+  }
+};
+document.addEventListener("DOMContentLoaded", () => foldLongText(document));
+document.addEventListener("htmx:afterSettle", () => foldLongText(document));
