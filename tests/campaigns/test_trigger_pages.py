@@ -362,3 +362,30 @@ def test_a_trigger_of_another_campaign_is_404(as_manager, tenant_a, campaign):
     trigger = make_trigger(tenant_a, other)
     assert as_manager.get(url("trigger-detail", campaign.pk, trigger.pk)).status_code == 404
     assert as_manager.get(url("trigger-edit", campaign.pk, trigger.pk)).status_code == 404
+
+
+def test_another_tenants_member_field_and_segment_are_refused(
+    as_manager, tenant_a, campaign, foreign, tenant_b
+):
+    from crm.models import Segment
+    from tenancy.models import Membership
+
+    their_user = Membership.objects.filter(tenant=tenant_b).values_list("user_id", flat=True)
+    their_segment = Segment.objects.create(tenant=tenant_b, name="Zqxbeta segment")
+    page = as_manager.get(url("trigger-create", campaign.pk)).content.decode()
+    assert "zqxbeta" not in page.lower()
+    response = as_manager.post(
+        url("trigger-create", campaign.pk),
+        builder_data(
+            rules=[("segment", "in", "")],
+            actions=[
+                {"type": "assign_lead", "agent": str(their_user.first() or 999999)},
+                {"type": "set_field", "field": "zqxbeta_code", "value": "1"},
+            ],
+            **{"rule-0-segment": str(their_segment.pk)},
+        ),
+    )
+    assert response.status_code == 400
+    actions = response.context["actions"]
+    assert "agent" in actions.forms[0].errors and "field" in actions.forms[1].errors
+    assert not CampaignTrigger.objects.filter(tenant=tenant_a).exists()
