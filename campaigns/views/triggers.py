@@ -45,7 +45,7 @@ from .base import CampaignsMixin, WriteRequiredMixin
 RUNS_PER_PAGE = 25
 EVENT_RULES_NOTE = (
     "Rules on the event's data (event.…) cannot be counted ahead: they are judged on each "
-    "event. The count is of the customers the other rules match."
+    "event, so this count takes them as met."
 )
 
 
