@@ -389,3 +389,10 @@ def test_another_tenants_member_field_and_segment_are_refused(
     actions = response.context["actions"]
     assert "agent" in actions.forms[0].errors and "field" in actions.forms[1].errors
     assert not CampaignTrigger.objects.filter(tenant=tenant_a).exists()
+
+
+def test_every_built_in_event_type_has_its_words():
+    from campaigns.forms.triggers import EVENT_WORDS
+    from tenancy.events import BUILTIN_EVENT_TYPES
+
+    assert set(EVENT_WORDS) == set(BUILTIN_EVENT_TYPES)
