@@ -95,6 +95,27 @@ PAGES = {
     "campaigns:campaign-edit": lambda w: [
         reverse("campaigns:campaign-edit", args=[w.draft.pk, tab]) for tab in TABS
     ],
+    "campaigns:trigger-create": lambda w: [
+        reverse("campaigns:trigger-create", args=[w.campaign_trigger.campaign_id])
+    ],
+    "campaigns:trigger-detail": lambda w: [
+        reverse(
+            "campaigns:trigger-detail",
+            args=[w.campaign_trigger.campaign_id, w.campaign_trigger.pk],
+        )
+    ],
+    "campaigns:trigger-edit": lambda w: [
+        reverse(
+            "campaigns:trigger-edit", args=[w.campaign_trigger.campaign_id, w.campaign_trigger.pk]
+        )
+    ],
+    "campaigns:trigger-confirm": lambda w: [
+        reverse(
+            "campaigns:trigger-confirm",
+            args=[w.campaign_trigger.campaign_id, w.campaign_trigger.pk, action],
+        )
+        for action in ("delete", "deactivate", "activate")
+    ],
     # Open to anyone holding a link; an unknown one gets the page's own 404.
     "tenancy:invitation-accept": lambda w: [
         reverse("tenancy:invitation-accept", args=["not-a-token"])
@@ -141,6 +162,7 @@ NOT_PAGES = {
     "campaigns:audience-count",
     "campaigns:campaign-preview",
     "campaigns:campaign-action",
+    "campaigns:trigger-count",
     "campaigns-tracking:open",  # a GIF
     "campaigns-tracking:click",  # a redirect
     "campaigns-tracking:webhook",  # a provider's POST
