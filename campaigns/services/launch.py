@@ -15,6 +15,7 @@ anyone but the tenant's managers and admins or the operator, before it locks or 
 
 import zlib
 from collections.abc import Iterator
+from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -158,7 +159,9 @@ def enqueue_sending(campaign: Campaign) -> None:
     _enqueue_sending(campaign)
 
 
-def _check_launchable(campaign: Campaign) -> None:
+def check_launchable(campaign: Campaign) -> None:
+    """ValidationError when the campaign cannot be launched as it is (no channel, a message
+    missing, an inactive channel)."""
     channels = [plan.channel for plan in campaign.plans.select_related("channel")]
     if not channels:
         raise ValidationError({"channels": ["Choose at least one channel before launching."]})
@@ -205,7 +208,7 @@ def _move(campaign: Campaign, status: CampaignStatus) -> Campaign:
     now = timezone.now()
     if status.phase == StatusPhase.ACTIVE:
         if campaign.launched_at is None:
-            _check_launchable(campaign)
+            check_launchable(campaign)
             create_executions(campaign)
             campaign.launched_at = now
         _enqueue_sending(campaign)
@@ -241,15 +244,32 @@ def _to_phase(campaign: Campaign, phase: str, verb: str) -> Campaign:
 
 
 @transaction.atomic
-def campaign_launch(*, campaign: Campaign, by: Actor) -> Campaign:
-    """Idempotent: launching a campaign that is already launched and active returns it as is."""
+def campaign_launch(*, campaign: Campaign, by: Actor, send_at: datetime | None = None) -> Campaign:
+    """Idempotent: launching a campaign that is already launched and active returns it as is.
+    `send_at` (a future time) launches it now and holds the sending until then (its
+    `scheduled_at`; the minute-by-minute dispatch sends it when it comes)."""
     require_campaign_writer(by, tenant=campaign.tenant)
     campaign = _locked(campaign)
     if campaign.launched_at is not None:
         if campaign.status.phase == StatusPhase.ACTIVE:
             return campaign
         raise ValidationError({"status": ["This campaign was launched already; resume it."]})
+    if send_at is not None:
+        if send_at <= timezone.now():
+            raise ValidationError({"scheduled_at": ["Choose a time from now on."]})
+        campaign.scheduled_at = send_at
+        campaign.save(update_fields=["scheduled_at", "updated_at"])
     return _to_phase(campaign, StatusPhase.ACTIVE, "launched")
+
+
+def launch_start_time(campaign: Campaign) -> datetime | None:
+    """The start of the campaign's start date (09:00 in the tenant's zone) when that is still
+    ahead and no send time is set: what "schedule for the start" means."""
+    if campaign.start_date is None or campaign.scheduled_at is not None:
+        return None
+    tz = campaign.tenant.tzinfo
+    start = datetime.combine(campaign.start_date, time(9, 0), tzinfo=tz)
+    return start if start > timezone.now() else None
 
 
 @transaction.atomic

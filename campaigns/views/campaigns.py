@@ -5,18 +5,23 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from tenancy.charts import day_lines, peak_of, row_bars
+from tenancy.confirm import ask, confirmed
 from tenancy.htmx import HtmxPartialMixin
 
 from ..automation.selectors import campaign_triggers_overview
 from ..forms.campaigns import CampaignFilterForm, service_messages
+from ..models import ExecutionStatus
 from ..selectors.analytics import campaign_analytics, campaign_summaries
 from ..selectors.recommendations import MIN_SAMPLE, recommendation_report
 from ..selectors.templates import templates_available
 from ..services import launch
+from ..services.campaigns import audience_queryset
 from .base import CampaignsMixin, WriteRequiredMixin
 
 PAGE_SIZE = 25
@@ -26,6 +31,8 @@ SERIES = [
     ("clicked", "Clicked"),
     ("converted", "Converted"),
 ]
+# Actions that ask first: launching sends to the whole audience, completing skips what is left.
+CONFIRMED_ACTIONS = {"launch", "complete"}
 ACTIONS = {
     "launch": (launch.campaign_launch, "Campaign launched."),
     "pause": (launch.campaign_pause, "Campaign paused."),
@@ -143,12 +150,80 @@ class CampaignActionView(CampaignsMixin, WriteRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        service, done = ACTIONS[self.kwargs["action"]]
+        action = self.kwargs["action"]
+        service, done = ACTIONS[action]
+        options = {}
+        if action in CONFIRMED_ACTIONS and not confirmed(request) and self.applies(action):
+            try:
+                if action == "launch":  # refused before asking, not after
+                    launch.check_launchable(self.campaign)
+            except ValidationError as exc:
+                for line in service_messages(exc):
+                    messages.error(request, line)
+                return redirect("campaigns:campaign-detail", pk=self.campaign.pk)
+            return self.ask(action)
+        if action == "launch" and request.POST.get("when") == "start":
+            options["send_at"] = launch.launch_start_time(self.campaign)
+            if options["send_at"] is None:
+                messages.error(request, "The start date has passed; launch it to send now.")
+                return redirect("campaigns:campaign-detail", pk=self.campaign.pk)
+            done = f"Campaign launched; sending starts {self._when(options['send_at'])}."
         try:
-            service(campaign=self.campaign, by=self.membership)
+            service(campaign=self.campaign, by=self.membership, **options)
         except ValidationError as exc:
             for line in service_messages(exc):
                 messages.error(request, line)
         else:
             messages.success(request, done)
         return redirect("campaigns:campaign-detail", pk=self.campaign.pk)
+
+    def applies(self, action: str) -> bool:
+        """Whether the action would do something to ask about (the service answers the rest:
+        a launched campaign is not launched again, a completed one not completed again)."""
+        if action == "launch":
+            return self.campaign.launched_at is None
+        return self.campaign.launched_at is not None and self.campaign.status.phase != "completed"
+
+    def _when(self, moment) -> str:
+        local = timezone.localtime(moment, self.tenant.tzinfo)
+        return f"{local:%a %d %b %Y, %H:%M} ({self.tenant.timezone})"
+
+    def ask(self, action: str):
+        campaign = self.campaign
+        back = reverse("campaigns:campaign-detail", args=[campaign.pk])
+        name = campaign.name
+        if action == "complete":
+            waiting = campaign.executions.filter(status=ExecutionStatus.PENDING).count()
+            return ask(
+                self.request,
+                question=f"Complete {name}?",
+                button="Complete the campaign",
+                details=(
+                    f"{waiting} message{'s' if waiting != 1 else ''} not sent yet will not be "
+                    f"sent. Its triggers stop. This cannot be undone."
+                ),
+                danger=True,
+                back=back,
+            )
+        count = audience_queryset(tenant=self.tenant, condition=campaign.audience).count()
+        people = f"{count} customer{'s' if count != 1 else ''}"
+        details = "Opted-out customers and those without an address for a channel are skipped."
+        start = launch.launch_start_time(campaign)
+        if start is not None:
+            return ask(
+                self.request,
+                question=f"Send {name} to {people} now, or at its start?",
+                button="",
+                details=[f"It starts {self._when(start)}.", details],
+                back=back,
+                choices=[
+                    ("when", "start", f"Schedule for {self._when(start)}"),
+                    ("when", "now", "Send now"),
+                ],
+            )
+        if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
+            question = f"Launch {name}? It sends to {people} {self._when(campaign.scheduled_at)}."
+            button = f"Launch for {self._when(campaign.scheduled_at)}"
+        else:
+            question, button = f"Send {name} to {people} now?", f"Send to {people}"
+        return ask(self.request, question=question, button=button, details=details, back=back)

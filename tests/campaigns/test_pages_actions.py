@@ -18,7 +18,9 @@ def test_launch_pause_resume_complete_through_the_pages(
     detail = url("campaign-detail", email_campaign.pk)
 
     def act(action):
-        response = as_manager.post(url("campaign-action", email_campaign.pk, action), follow=True)
+        response = as_manager.post(
+            url("campaign-action", email_campaign.pk, action), {"confirmed": "on"}, follow=True
+        )
         assert response.redirect_chain[-1][0] == detail
         email_campaign.refresh_from_db()
         return [str(m) for m in response.context["messages"]]
@@ -38,6 +40,7 @@ def test_launch_pause_resume_complete_through_the_pages(
 def test_launch_refusal_is_a_message_and_nothing_changes(as_manager, tenant_a):
     as_manager.post(url("campaign-create"), basic_data(tenant_a))
     campaign = Campaign.objects.get()
+    # Refused before any confirmation is asked.
     response = as_manager.post(url("campaign-action", campaign.pk, "launch"), follow=True)
     assert [str(m) for m in response.context["messages"]][-1] == "Write the message for EMAIL."
     campaign.refresh_from_db()
@@ -92,3 +95,46 @@ def test_preview_renders_the_unsaved_content_for_a_customer(
     )
     assert response.context["preview"] is None
     assert "Unknown personalisation tag: {{ oops }}." in " ".join(response.context["errors"])
+
+
+def test_launch_and_complete_ask_first_saying_how_many(as_manager, email_campaign):
+    asked = as_manager.post(url("campaign-action", email_campaign.pk, "launch"))
+    body = asked.content.decode()
+    assert f"Send {email_campaign.name} to 4 customers now?" in body
+    assert "Send to 4 customers" in body
+    email_campaign.refresh_from_db()
+    assert email_campaign.launched_at is None  # asking writes nothing
+    assert not CampaignExecution.objects.exists()
+    as_manager.post(url("campaign-action", email_campaign.pk, "launch"), {"confirmed": "on"})
+    email_campaign.refresh_from_db()
+    assert email_campaign.launched_at is not None
+    finish = as_manager.post(url("campaign-action", email_campaign.pk, "complete"))
+    assert f"Complete {email_campaign.name}?" in finish.content.decode()
+    email_campaign.refresh_from_db()
+    assert email_campaign.status.status_code == "ACTIVE"
+
+
+def test_launch_before_the_start_date_offers_now_or_the_start(as_manager, email_campaign):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.localdate() + timedelta(days=6)
+    email_campaign.start_date = start
+    email_campaign.save(update_fields=["start_date"])
+    asked = as_manager.post(url("campaign-action", email_campaign.pk, "launch")).content.decode()
+    assert "now, or at its start?" in asked
+    assert 'name="when" value="start"' in asked and 'name="when" value="now"' in asked
+    response = as_manager.post(
+        url("campaign-action", email_campaign.pk, "launch"),
+        {"confirmed": "on", "when": "start"},
+        follow=True,
+    )
+    message = [str(m) for m in response.context["messages"]][-1]
+    assert message.startswith("Campaign launched; sending starts ")
+    email_campaign.refresh_from_db()
+    local = timezone.localtime(email_campaign.scheduled_at, email_campaign.tenant.tzinfo)
+    assert (local.date(), local.hour) == (start, 9)
+    assert email_campaign.status.status_code == "ACTIVE"
+    # Nothing goes out before the start: every message waits.
+    assert not CampaignExecution.objects.exclude(status__in=["pending", "skipped"]).exists()

@@ -110,7 +110,7 @@ def test_a_bad_audience_rule_is_refused_with_nothing_written(as_manager, email_c
 
 
 def test_a_launched_campaign_shows_why_it_cannot_be_edited(as_manager, email_campaign):
-    as_manager.post(url("campaign-action", email_campaign.pk, "launch"))
+    as_manager.post(url("campaign-action", email_campaign.pk, "launch"), {"confirmed": "on"})
     page = as_manager.get(edit(email_campaign, "basic"))
     assert b"A campaign in status Active cannot be edited" in page.content
     assert b"Save basic info" not in page.content

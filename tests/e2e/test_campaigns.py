@@ -128,6 +128,12 @@ def test_build_from_a_template_preview_launch_and_see_the_funnel(
     # Launch from the campaign page: sending runs in this process (no broker).
     page.get_by_role("link", name="Spring welcome").click()
     page.get_by_role("button", name="Launch").click()
+    # It asks first, saying to whom (the saved audience: 2 customers).
+    expect(
+        page.get_by_role("heading", name="Send Spring welcome to 2 customers now?")
+    ).to_be_visible()
+    assert not mailoutbox
+    page.get_by_role("button", name="Send to 2 customers").click()
     expect(page.locator(".messages")).to_contain_text("Campaign launched.")
     expect(page.locator(".campaign-status")).to_have_text("Active")
     funnel = page.locator(".funnel-steps")
