@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/", campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
     path("<int:pk>/edit/<slug:tab>/", builder.CampaignEditView.as_view(), name="campaign-edit"),
     path("<int:pk>/preview/", builder.PreviewView.as_view(), name="campaign-preview"),
+    path("<int:pk>/figures/", campaigns.CampaignFiguresView.as_view(), name="campaign-figures"),
     path("<int:pk>/triggers/new/", triggers.TriggerFormView.as_view(), name="trigger-create"),
     path("<int:pk>/triggers/count/", triggers.TriggerCountView.as_view(), name="trigger-count"),
     path(

@@ -16,7 +16,7 @@ from tenancy.htmx import HtmxPartialMixin
 
 from ..automation.selectors import campaign_triggers_overview
 from ..forms.campaigns import CampaignFilterForm, service_messages
-from ..models import ExecutionStatus
+from ..models import ExecutionStatus, StatusPhase
 from ..selectors.analytics import campaign_analytics, campaign_summaries
 from ..selectors.recommendations import MIN_SAMPLE, recommendation_report
 from ..selectors.templates import templates_available
@@ -125,6 +125,31 @@ def daily_chart(daily: list[dict]) -> dict | None:
     }
 
 
+def sending_state(campaign, figures: dict) -> dict:
+    """How far the sending has got while it runs ({"sending": {done, total, percent}}), or when
+    it is held for its start ({"scheduled": time}); empty otherwise."""
+    if campaign.status.phase != StatusPhase.ACTIVE or not figures["pending"]:
+        return {}
+    if campaign.scheduled_at and campaign.scheduled_at > timezone.now():
+        return {"scheduled": timezone.localtime(campaign.scheduled_at, campaign.tenant.tzinfo)}
+    total = figures["audience"] or figures["pending"]
+    done = max(total - figures["pending"], 0)
+    return {"sending": {"done": done, "total": total, "percent": round(100 * done / total)}}
+
+
+class CampaignFiguresView(CampaignsMixin, TemplateView):
+    """The figures section alone (htmx polls it while the campaign sends)."""
+
+    template_name = "campaigns/_figures.html"
+
+    def get_context_data(self, **kwargs):
+        campaign = self.campaign
+        figures = campaign_analytics(campaign=campaign)
+        return super().get_context_data(
+            campaign=campaign, figures=figures, **sending_state(campaign, figures), **kwargs
+        )
+
+
 class CampaignDetailView(CampaignsMixin, TemplateView):
     template_name = "campaigns/detail.html"
 
@@ -133,6 +158,7 @@ class CampaignDetailView(CampaignsMixin, TemplateView):
         figures = campaign_analytics(campaign=campaign)
         verdicts = {test["channel_code"]: test for test in figures["ab_tests"]}
         return super().get_context_data(
+            **sending_state(campaign, figures),
             campaign=campaign,
             figures=figures,
             funnel=funnel_chart(figures),

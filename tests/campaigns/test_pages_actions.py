@@ -138,3 +138,39 @@ def test_launch_before_the_start_date_offers_now_or_the_start(as_manager, email_
     assert email_campaign.status.status_code == "ACTIVE"
     # Nothing goes out before the start: every message waits.
     assert not CampaignExecution.objects.exclude(status__in=["pending", "skipped"]).exists()
+
+
+def test_the_figures_refresh_themselves_while_sending(as_manager, email_campaign):
+    from campaigns.models import CampaignExecution as Execution
+    from campaigns.models import CampaignStatus
+    from campaigns.services.launch import create_executions
+
+    # Active with its messages still waiting (as when no worker has reached them yet).
+    create_executions(email_campaign)
+    email_campaign.launched_at = email_campaign.created_at
+    email_campaign.status = CampaignStatus.objects.get(
+        tenant=email_campaign.tenant, status_code="ACTIVE"
+    )
+    email_campaign.save(update_fields=["launched_at", "status"])
+    Execution.objects.filter(campaign=email_campaign).update(status="pending")
+    first = Execution.objects.filter(campaign=email_campaign).order_by("pk").first()
+    Execution.objects.filter(pk=first.pk).update(status="sent")
+
+    detail = as_manager.get(url("campaign-detail", email_campaign.pk)).content.decode()
+    figures = url("campaign-figures", email_campaign.pk)
+    assert f'hx-get="{figures}" hx-trigger="every 2s"' in detail
+    assert "Sending: 1 of 4 handled" in detail
+    Execution.objects.filter(campaign=email_campaign).update(status="sent")
+    done = as_manager.get(figures).content.decode()
+    assert "hx-trigger" not in done  # done: the section stops asking
+    assert 'id="campaign-figures"' in done and "Sending:" not in done
+
+
+def test_roi_is_honest_about_tiny_costs():
+    from campaigns.templatetags.campaign_figures import roi_figure
+
+    assert ">—<" in roi_figure(9999900.0, "0.07", "7000.07")
+    assert "too small" in roi_figure(9999900.0, "0.07", "7000.07")
+    assert ">×42 the cost<" in roi_figure(4100.0, "10.00", "420.00")
+    assert ">35.5%<" in roi_figure(35.5, "100.00", "135.50")
+    assert "no cost yet" in roi_figure(None, "0", "50")

@@ -49,6 +49,7 @@ OBJECT_PAGES = {
     "campaigns:campaign-detail": lambda w: {"pk": w.campaign.pk},
     "campaigns:campaign-edit": lambda w: {"pk": w.campaign.pk, "tab": "basics"},
     "campaigns:campaign-preview": lambda w: {"pk": w.campaign.pk},
+    "campaigns:campaign-figures": lambda w: {"pk": w.campaign.pk},
     "campaigns:campaign-action": lambda w: {"pk": w.campaign.pk, "action": "launch"},
     "campaigns:template-create": lambda w: {"pk": w.campaign_template.pk},
     "campaigns:trigger-create": lambda w: {"pk": w.campaign.pk},

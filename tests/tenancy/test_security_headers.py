@@ -92,6 +92,9 @@ PAGES = {
         reverse("campaigns:campaign-detail", args=[w.campaign.pk]),
         reverse("campaigns:campaign-detail", args=[w.draft.pk]),
     ],
+    "campaigns:campaign-figures": lambda w: [
+        reverse("campaigns:campaign-figures", args=[w.campaign.pk]),
+    ],
     "campaigns:campaign-edit": lambda w: [
         reverse("campaigns:campaign-edit", args=[w.draft.pk, tab]) for tab in TABS
     ],
