@@ -214,14 +214,16 @@ def test_a_rolled_back_run_emits_nothing(auckland, birthday_a, thresholds):
 
 
 def test_the_hourly_task_covers_every_active_tenant_in_its_own_zone(
-    auckland, tenant_b, birthday_a, thresholds, monkeypatch
+    auckland, tenant_b, birthday_a, thresholds, monkeypatch, settings
 ):
+    beat = settings.CELERY_BEAT_SCHEDULE["crm-emit-time-events"]
+    assert (beat["task"], beat["schedule"]) == ("crm.emit_time_events", 3600.0)
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     ada = born(auckland, "Ada", date(1990, 3, 4))
     define(tenant_b, "birthday", "Birthday", "date")
     bob = born(tenant_b, "Bob", date(1990, 3, 3))
-    assert emit_time_events() == 2
-    emit_time_events()
+    assert emit_time_events.delay().get() == 2  # no broker in tests: eager
+    emit_time_events.delay()
     assert [e["customer_id"] for e in events(auckland)] == [ada.pk]
     assert [e["customer_id"] for e in events(tenant_b)] == [bob.pk]
 
