@@ -248,6 +248,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_BEAT_SECONDS", default=10.0),
     },
     "tenancy-purge-events": {"task": "tenancy.purge_events", "schedule": 3600.0},
+    # Time-based events (crm.services.time_events): hourly, so each tenant's new local day is
+    # seen within the hour after its midnight; a repeat on the same day adds nothing.
+    "crm-emit-time-events": {"task": "crm.emit_time_events", "schedule": 3600.0},
 }
 
 # The event outbox (tenancy.events, docs/architecture.md "The event outbox"): events taken per
@@ -263,6 +266,13 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+# Time-based events (crm.services.time_events): `inactive` fires after each of these numbers of
+# days without activity; a day the task missed is caught up for this many days (fewer than
+# OUTBOX_KEEP_DAYS: an event's key lives as long as the event).
+INACTIVE_THRESHOLDS_DAYS = tuple(env.list("INACTIVE_THRESHOLDS_DAYS", cast=int, default=[30, 90]))
+TIME_EVENTS_CATCHUP_DAYS = min(
+    env.int("TIME_EVENTS_CATCHUP_DAYS", default=3), max(OUTBOX_KEEP_DAYS - 1, 0)
+)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

@@ -9,6 +9,7 @@ from .services.imports import import_run
 from .services.scoring import scores_refresh
 from .services.segments import segment_rebuild, segments_refresh_timed
 from .services.tag_rules import tag_rules_refresh_timed
+from .services.time_events import time_events_emit
 
 
 @shared_task(name="crm.refresh_scores")
@@ -51,3 +52,25 @@ def refresh_after_fields_changed(*, tenant, **kwargs) -> None:
 def run_import(job_id: int) -> str:
     """An import job's run (crm.services.imports.import_run); returns its status."""
     return import_run(job_id=job_id)
+
+
+@shared_task(name="crm.emit_time_events")
+def emit_time_events() -> int:
+    """Periodic (Celery beat, hourly): a task per active tenant for its time-based events
+    (crm.services.time_events), emitted once per tenant's local day however often this runs.
+    Returns how many tenants."""
+    tenant_ids = list(
+        Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
+    )
+    for tenant_id in tenant_ids:
+        emit_tenant_time_events.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(name="crm.emit_tenant_time_events")
+def emit_tenant_time_events(tenant_id: int) -> dict[str, int]:
+    """One tenant's time-based events of its local today; returns the new ones' counts."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return {}
+    return time_events_emit(tenant=tenant)

@@ -4,6 +4,10 @@ Who may make which move is callbacks.rules' (the call is made by whoever holds t
 otherwise agents act only on their own, managers and admins on any). "No answer" is logged on a
 call in progress and returns the request to pending with the attempt counted, until the
 tenant's maximum, when it fails.
+
+Completing a request emits `callback_completed` in the same transaction (tenancy.events) for its
+customer (or its lead's customer), with data {"callback": id, "outcome": outcome code, "lead":
+id or null} and the event key `callback_completed:<id>` (completed is a closed status: once).
 """
 
 from datetime import datetime
@@ -14,6 +18,7 @@ from django.utils import timezone
 
 from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import Actor, actor_user
+from tenancy.events import emit
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
 
 from ..models import (
@@ -150,7 +155,24 @@ def callback_change_status(
     )
     if new == S.COMPLETED:
         _count_interaction(callback, by=by, now=now)
+        _emit_completed(callback)
     return callback
+
+
+def _customer_id(callback: CallbackRequest) -> int | None:
+    if callback.customer_id is not None:
+        return callback.customer_id
+    return callback.lead.customer_id if callback.lead_id else None
+
+
+def _emit_completed(callback: CallbackRequest) -> None:
+    emit(
+        tenant=callback.tenant,
+        event_type="callback_completed",
+        customer_id=_customer_id(callback),
+        data={"callback": callback.pk, "outcome": callback.outcome, "lead": callback.lead_id},
+        event_id=f"callback_completed:{callback.pk}",
+    )
 
 
 def _count_interaction(callback: CallbackRequest, *, by: Actor, now: datetime) -> None:

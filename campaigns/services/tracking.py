@@ -12,6 +12,15 @@ campaign write); a won lead's automatic conversion is recorded by the system as 
 A reply (reported by the channel's provider) and a conversion are contacts with the customer:
 each counts as one interaction in crm (`customer_record_interaction`), which moves the
 customer's last contact and score.
+
+Opens and clicks emit events in the same transaction (tenancy.events), for the execution's
+customer: `campaign_opened` once per execution (key `campaign_opened:<execution>`; a click
+counts as an open here too) and `campaign_clicked` once per execution and link (key
+`campaign_clicked:<execution>:<hash of the URL>`), with data {"campaign": id, "execution": id,
+"channel": channel code} (+ "url" for a click). A machine open (campaigns.machine_opens) emits
+nothing: it is no act of the customer's, is left out of the open rate, and a trigger on
+"opened" must not fire for every mailbox whose provider prefetches images. The customer's own
+open that follows still emits.
 """
 
 import hashlib
@@ -28,6 +37,7 @@ from crm.models import Customer, Lead
 from crm.services.reactions import customers_changed
 from crm.services.scoring import InteractionKind, customer_record_interaction
 from tenancy.actors import OPERATOR, Actor
+from tenancy.events import emit
 
 from .. import machine_opens
 from ..machine_opens import USER_AGENT_MAX_LENGTH
@@ -92,6 +102,7 @@ def record_open(
     _respond(execution, ResponseKind.OPEN, now, is_machine_open=machine, user_agent=agent)
     if not machine:
         _activity_changed(execution)
+        _emit_opened(execution)
     return machine
 
 
@@ -114,6 +125,36 @@ def record_click(
         user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
     )
     _activity_changed(execution)
+    _emit_opened(execution)
+    if execution.customer_id is not None:
+        digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+        emit(
+            tenant=execution.tenant,
+            event_type="campaign_clicked",
+            customer_id=execution.customer_id,
+            data={**_event_data(execution), "url": url[:2000]},
+            event_id=f"campaign_clicked:{execution.pk}:{digest}",
+        )
+
+
+def _event_data(execution: CampaignExecution) -> dict:
+    return {
+        "campaign": execution.campaign_id,
+        "execution": execution.pk,
+        "channel": execution.channel.channel_code,
+    }
+
+
+def _emit_opened(execution: CampaignExecution) -> None:
+    """The customer's first open of the execution (a repeat is the same event)."""
+    if execution.customer_id is not None:
+        emit(
+            tenant=execution.tenant,
+            event_type="campaign_opened",
+            customer_id=execution.customer_id,
+            data=_event_data(execution),
+            event_id=f"campaign_opened:{execution.pk}",
+        )
 
 
 def _activity_changed(execution: CampaignExecution) -> None:

@@ -11,6 +11,11 @@ completed / skipped / failed and no other way). A lead has at most one milestone
 is not failed (a failed attempt can be followed by a new one). Every refusal is a
 ValidationError raised before anything is written. Each write recomputes the lead's
 `days_from_previous` and lands in the lead's activity log.
+
+A milestone that becomes completed (recorded completed, moved to completed, or edited to
+completed) emits `milestone_completed` in the same transaction (tenancy.events), for the lead's
+customer if it has one, with data {"milestone": id, "type": type code, "lead": id} and the event
+key `milestone_completed:<id>`: completed is a final status, so a milestone completes once.
 """
 
 from datetime import date, datetime, time
@@ -24,6 +29,7 @@ from crm.models import ActivityKind, Lead
 from crm.selectors.leads import leads_visible_to
 from crm.services.leads import lead_log_activity
 from tenancy.actors import Actor, actor_user, is_operator, require_role
+from tenancy.events import emit
 from tenancy.models import Role
 from tenancy.services.common import assign_fields, save_validated
 
@@ -166,6 +172,24 @@ def _describe(milestone: LeadMilestone) -> str:
     return f"{type_.type_name} ({type_.type_code}), {milestone.get_status_display().lower()} {when}"
 
 
+def _emit_if_completed(milestone: LeadMilestone, *, old_status: str | None) -> None:
+    """`milestone_completed` when this write completed the milestone."""
+    if milestone.status != MilestoneStatus.COMPLETED or old_status == MilestoneStatus.COMPLETED:
+        return
+    lead = milestone.lead
+    emit(
+        tenant=lead.tenant,
+        event_type="milestone_completed",
+        customer_id=lead.customer_id,
+        data={
+            "milestone": milestone.pk,
+            "type": milestone.milestone_type.type_code,
+            "lead": lead.pk,
+        },
+        event_id=f"milestone_completed:{milestone.pk}",
+    )
+
+
 def _save(milestone: LeadMilestone, by: Actor) -> None:
     if milestone.status == MilestoneStatus.COMPLETED and milestone.completed_by_id is None:
         milestone.completed_by = actor_user(by)
@@ -195,6 +219,7 @@ def milestone_record(
     if errors:
         raise ValidationError(errors)
     _save(milestone, by)
+    _emit_if_completed(milestone, old_status=None)
     lead_log_activity(
         lead,
         by=by,
@@ -237,6 +262,7 @@ def milestone_set_status(
     if errors:
         raise ValidationError(errors)
     _save(milestone, by)
+    _emit_if_completed(milestone, old_status=old)
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
@@ -271,6 +297,7 @@ def milestone_update(
     if not changes:
         return milestone
     _save(milestone, by)
+    _emit_if_completed(milestone, old_status=old_status)
     code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
