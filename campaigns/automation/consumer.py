@@ -12,7 +12,11 @@ there and does nothing twice.
 
 A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_runs` (the
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
-checks that the trigger is still on and its campaign still active, and fires them."""
+checks that the trigger is still on and its campaign still active, and fires them.
+
+A trigger that fired for many customers of a batch carries out its tag and value actions
+set-based (actions.run_action_many: one write for all of them, same rows and answers as run by
+run); the other actions go through their service one run at a time."""
 
 import uuid
 from collections import defaultdict
@@ -35,7 +39,7 @@ from ..models import (
     Unsubscribe,
 )
 from ..services.launch import create_executions_for, enqueue_sending, message_channels
-from .actions import run_action
+from .actions import SET_BASED, run_action, run_action_many
 from .conditions import matching_customers
 
 CONSUMER_NAME = "campaign-triggers"
@@ -191,6 +195,16 @@ def fire(trigger: CampaignTrigger, runs: list[TriggerRun], *, data: dict[int, di
                         else "Already sent: a customer gets a campaign's message once.",
                     }
                 )
+            continue
+        if action.get("type") in SET_BASED and len(runs) > 1:
+            many = run_action_many(
+                action, trigger=trigger, customers=[customers.get(r.customer_id) for r in runs]
+            )
+            for run, result in zip(runs, many, strict=True):
+                if result is not None:
+                    results[run.pk].append(result)
+            if action["type"] == "set_field":  # the later actions see the values as they are
+                customers = Customer.objects.for_tenant(trigger.tenant).in_bulk(list(customers))
             continue
         for run in runs:
             customer = customers.get(run.customer_id)
