@@ -17,6 +17,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="pstats key: cumulative, tottime")
     args = parser.parse_args(argv)
     from bench.triggers import run
 
@@ -29,12 +30,18 @@ def main(argv=None) -> None:
 
     run._emit(run.event_specs(args.events), rate=None)
     kinds: Counter = Counter()
+    spent: Counter = Counter()
 
     def count(execute, sql, params, many, context):
         words = sql.split()
         table = next((w for w in words if w.startswith('"')), "?")
-        kinds[f"{words[0]} {table}"] += 1
-        return execute(sql, params, many, context)
+        kind = f"{words[0]} {table}"
+        kinds[kind] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[kind] += time.perf_counter() - started
 
     profiler = cProfile.Profile()
     began = time.perf_counter()
@@ -44,10 +51,10 @@ def main(argv=None) -> None:
         profiler.disable()
     seconds = time.perf_counter() - began
     print(f"{result.claimed} events in {seconds:.2f} s ({result.claimed / seconds:,.0f}/s)")
-    print(f"{sum(kinds.values()):,} statements; the most frequent:")
-    for kind, n in kinds.most_common(15):
-        print(f"  {n:>7,}  {kind}")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+    print(f"{sum(kinds.values()):,} statements, {sum(spent.values()):.2f} s; the costliest:")
+    for kind, t in spent.most_common(15):
+        print(f"  {kinds[kind]:>7,}  {t:>6.2f} s  {kind}")
+    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..services.launch import create_executions_for, enqueue_sending, message_channels
 from .actions import SET_BASED, run_action, run_action_many
-from .conditions import matching_customers
+from .conditions import TriggerCompiler, matching_customers
 
 CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
@@ -67,10 +67,11 @@ def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
         .values_list("pk", flat=True)
     )
     now = timezone.now()
+    compiler = TriggerCompiler(tenant, now=now)  # the field definitions read once a batch
     for trigger in triggers:
         mine = [e for e in by_type[trigger.event_type] if e.customer_id in own]
         if mine:
-            evaluate(trigger, mine, now=now)
+            evaluate(trigger, mine, now=now, compiler=compiler)
 
 
 def _opted_out(trigger: CampaignTrigger, customer_ids: set[int]) -> set[int]:
@@ -112,7 +113,13 @@ def _counts(trigger: CampaignTrigger, events: list[OutboxEvent]) -> dict[int, in
     return {row["customer_id"]: row["n"] for row in rows}
 
 
-def evaluate(trigger: CampaignTrigger, events: list[OutboxEvent], *, now: datetime) -> int:
+def evaluate(
+    trigger: CampaignTrigger,
+    events: list[OutboxEvent],
+    *,
+    now: datetime,
+    compiler: TriggerCompiler | None = None,
+) -> int:
     """Record a run per event (inserted or ignored) and fire the new ones that are due now.
     Answers how many runs this call inserted."""
     token = uuid.uuid4()
@@ -125,6 +132,7 @@ def evaluate(trigger: CampaignTrigger, events: list[OutboxEvent], *, now: dateti
                 tenant=trigger.tenant,
                 events=[(e.customer_id, e.data) for e in events],
                 now=now,
+                compiler=compiler,
             )
         except ValidationError:  # a field the condition names was deleted since: no match
             matched = set()
