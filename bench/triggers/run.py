@@ -3,7 +3,7 @@ processes, beside the naive path (one task per event).
 
     .venv/bin/python -m bench.triggers.data             # once: the data set (~40 s)
     .venv/bin/python -m bench.triggers.run [--events 20000] [--rate 2000] [--naive-events 2000]
-        [--workers 2] [--batch 500] [--profile PATH] [--only ours|naive]
+        [--steady-events N] [--workers 2] [--batch 500] [--profile PATH] [--only ours|naive]
 
 Every scenario starts from the same state: a fresh copy of `atrium_trigbench` made with
 CREATE DATABASE … TEMPLATE (`atrium_trigbench_run`), so the tags and values the actions wrote
@@ -248,6 +248,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=2_000)
+    parser.add_argument("--steady-events", type=int, help="events of the steady run (--events)")
     parser.add_argument("--naive-events", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=500)
@@ -277,7 +278,7 @@ def main(argv=None) -> None:
         results.append(
             scenario(
                 f"ours: steady {args.rate:,.0f}/s, {w} workers",
-                events=args.events,
+                events=args.steady_events or args.events,
                 rate=args.rate,
                 workers=w,
                 batch=b,

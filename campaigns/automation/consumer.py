@@ -61,11 +61,15 @@ def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
     )
     if not triggers:
         return
-    own = set(
-        Customer.objects.for_tenant(tenant)
-        .filter(pk__in={e.customer_id for group in by_type.values() for e in group})
-        .values_list("pk", flat=True)
+    customers = Customer.objects.for_tenant(tenant).filter(
+        pk__in={e.customer_id for group in by_type.values() for e in group}
     )
+    if connection.features.has_select_for_update:
+        # The actions write these customers (tags, values, score) trigger after trigger, so
+        # two workers whose batches share customers took their row locks in different orders
+        # and deadlocked. Locked up front in id order, the second waits for the first instead.
+        customers = customers.select_for_update(no_key=True).order_by("pk")
+    own = set(customers.values_list("pk", flat=True))
     now = timezone.now()
     compiler = TriggerCompiler(tenant, now=now)  # the field definitions read once a batch
     for trigger in triggers:
