@@ -201,18 +201,28 @@ def matching_customers(
     tenant: Tenant,
     events: list[tuple[int, Mapping]],
     now=None,
+    compiler: TriggerCompiler | None = None,
 ) -> set[int]:
     """Of `events` [(customer_id, data)], the customer ids for whose event the condition holds
     — answered per position: the indexes of the events that match. One query per distinct
-    pattern of event-rule outcomes."""
-    rules = check_trigger_condition(condition, tenant=tenant)
+    pattern of event-rule outcomes. `compiler`: a TriggerCompiler of the tenant that the caller
+    reuses for a whole batch of triggers (it reads the field definitions once; each call sets
+    its outcomes)."""
+    compiler = compiler or TriggerCompiler(tenant, now=now)
+    compiler.outcomes = None
+    try:
+        compiler.compile_one(condition)
+    except ConditionProblem as problem:
+        raise ValidationError({"conditions": [str(problem)]}) from None
+    rules = list(compiler.event_rules)
     groups: dict[tuple[bool, ...], list[int]] = {}
     for index, (_, data) in enumerate(events):
         pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
         groups.setdefault(pattern, []).append(index)
     matched: set[int] = set()
     for pattern, indexes in groups.items():
-        q, _ = TriggerCompiler(tenant, outcomes=list(pattern), now=now).compile_one(condition)
+        compiler.outcomes = list(pattern)
+        q, _ = compiler.compile_one(condition)
         ids = {events[i][0] for i in indexes}
         found = set(
             Customer.objects.for_tenant(tenant)

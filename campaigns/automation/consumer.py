@@ -12,7 +12,11 @@ there and does nothing twice.
 
 A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_runs` (the
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
-checks that the trigger is still on and its campaign still active, and fires them."""
+checks that the trigger is still on and its campaign still active, and fires them.
+
+A trigger that fired for many customers of a batch carries out its tag and value actions
+set-based (actions.run_action_many: one write for all of them, same rows and answers as run by
+run); the other actions go through their service one run at a time."""
 
 import uuid
 from collections import defaultdict
@@ -35,8 +39,8 @@ from ..models import (
     Unsubscribe,
 )
 from ..services.launch import create_executions_for, enqueue_sending, message_channels
-from .actions import run_action
-from .conditions import matching_customers
+from .actions import SET_BASED, run_action, run_action_many
+from .conditions import TriggerCompiler, matching_customers
 
 CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
@@ -57,16 +61,21 @@ def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
     )
     if not triggers:
         return
-    own = set(
-        Customer.objects.for_tenant(tenant)
-        .filter(pk__in={e.customer_id for group in by_type.values() for e in group})
-        .values_list("pk", flat=True)
+    customers = Customer.objects.for_tenant(tenant).filter(
+        pk__in={e.customer_id for group in by_type.values() for e in group}
     )
+    if connection.features.has_select_for_update:
+        # The actions write these customers (tags, values, score) trigger after trigger, so
+        # two workers whose batches share customers took their row locks in different orders
+        # and deadlocked. Locked up front in id order, the second waits for the first instead.
+        customers = customers.select_for_update(no_key=True).order_by("pk")
+    own = set(customers.values_list("pk", flat=True))
     now = timezone.now()
+    compiler = TriggerCompiler(tenant, now=now)  # the field definitions read once a batch
     for trigger in triggers:
         mine = [e for e in by_type[trigger.event_type] if e.customer_id in own]
         if mine:
-            evaluate(trigger, mine, now=now)
+            evaluate(trigger, mine, now=now, compiler=compiler)
 
 
 def _opted_out(trigger: CampaignTrigger, customer_ids: set[int]) -> set[int]:
@@ -108,7 +117,13 @@ def _counts(trigger: CampaignTrigger, events: list[OutboxEvent]) -> dict[int, in
     return {row["customer_id"]: row["n"] for row in rows}
 
 
-def evaluate(trigger: CampaignTrigger, events: list[OutboxEvent], *, now: datetime) -> int:
+def evaluate(
+    trigger: CampaignTrigger,
+    events: list[OutboxEvent],
+    *,
+    now: datetime,
+    compiler: TriggerCompiler | None = None,
+) -> int:
     """Record a run per event (inserted or ignored) and fire the new ones that are due now.
     Answers how many runs this call inserted."""
     token = uuid.uuid4()
@@ -121,6 +136,7 @@ def evaluate(trigger: CampaignTrigger, events: list[OutboxEvent], *, now: dateti
                 tenant=trigger.tenant,
                 events=[(e.customer_id, e.data) for e in events],
                 now=now,
+                compiler=compiler,
             )
         except ValidationError:  # a field the condition names was deleted since: no match
             matched = set()
@@ -191,6 +207,16 @@ def fire(trigger: CampaignTrigger, runs: list[TriggerRun], *, data: dict[int, di
                         else "Already sent: a customer gets a campaign's message once.",
                     }
                 )
+            continue
+        if action.get("type") in SET_BASED and len(runs) > 1:
+            many = run_action_many(
+                action, trigger=trigger, customers=[customers.get(r.customer_id) for r in runs]
+            )
+            for run, result in zip(runs, many, strict=True):
+                if result is not None:
+                    results[run.pk].append(result)
+            if action["type"] == "set_field":  # the later actions see the values as they are
+                customers = Customer.objects.for_tenant(trigger.tenant).in_bulk(list(customers))
             continue
         for run in runs:
             customer = customers.get(run.customer_id)

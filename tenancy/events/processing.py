@@ -96,19 +96,38 @@ def _error_text(consumer: Consumer, exc: BaseException) -> str:
     return text[:LAST_ERROR_MAX_LENGTH]
 
 
+# PostgreSQL's deadlock and serialization failures: the other transaction went on, so the
+# same work again (its savepoint was rolled back) usually goes through.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_RETRIES = 3
+
+
+def _transient(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str | None:
-    """Run the handler in a savepoint; the error's text when it raised (its writes undone)."""
-    try:
-        with transaction.atomic():
-            consumer.handler(tenant=tenant, events=events)
-    except Exception as exc:  # a consumer's failure is the event's, not the worker's
-        if connection.needs_rollback:
-            # The savepoint could not be rolled back: the transaction (the connection, the
-            # claim) is gone, and with it everything this batch did. Stop; nothing is marked.
-            raise
-        logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
-        return _error_text(consumer, exc)
-    return None
+    """Run the handler in a savepoint; the error's text when it raised (its writes undone).
+    A deadlock with another worker (two batches writing the same customers in different
+    orders) runs the handler again at once, up to TRANSIENT_RETRIES times, rather than
+    counting as the events' failure and sending the whole batch round one event at a time."""
+    for attempt in range(TRANSIENT_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                consumer.handler(tenant=tenant, events=events)
+        except Exception as exc:  # a consumer's failure is the event's, not the worker's
+            if connection.needs_rollback:
+                # The savepoint could not be rolled back: the transaction (the connection, the
+                # claim) is gone, and with it everything this batch did. Stop; nothing marked.
+                raise
+            if _transient(exc) and attempt < TRANSIENT_RETRIES:
+                logger.info("Outbox consumer %s: %s; again", consumer.name, type(exc).__name__)
+                continue
+            logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
+            return _error_text(consumer, exc)
+        return None
+    return None  # (not reached: the last attempt returns)
 
 
 def _claim(batch_size: int) -> list[OutboxEvent]:

@@ -1,0 +1,123 @@
+"""A trigger that fires for many customers in one batch carries out its tag and value actions
+set-based (campaigns.automation.actions.run_action_many). The same customers, events and
+trigger processed one event per batch (the per-run path) must leave the same tags, values,
+history, timeline rows, scores, rule-set tags and run results."""
+
+import pytest
+
+from campaigns.automation.actions import run_action_many
+from campaigns.models import TriggerRun
+from crm.models import Customer, CustomerTagChange
+from crm.services.tag_rules import tag_rule_create
+from customfields.models import FieldHistory
+from tenancy.actors import OPERATOR
+from tenancy.events import EventSpec, emit_many, process_events
+from tests.campaigns.conftest import make_customers
+from tests.campaigns.test_triggers_consumer import make_trigger
+from tests.campaigns.triggers import running_campaign
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = [
+    {"type": "add_tag", "tag": "buyer"},
+    {"type": "remove_tag", "tag": "lapsed"},
+    {"type": "set_field", "field": "loyalty_points", "value": 500},
+    {"type": "add_tag", "tag": "vip"},
+]
+
+
+def group(tenant, prefix):
+    """Four customers: one with the tags already and the value, one with none, one with an
+    old value, one who gets two events."""
+    rows = [
+        {"first_name": f"{prefix}1", "tags": ["buyer", "vip"], "custom": {"loyalty_points": 500}},
+        {"first_name": f"{prefix}2", "tags": ["lapsed"]},
+        {"first_name": f"{prefix}3", "tags": ["lapsed", "other"], "custom": {"loyalty_points": 7}},
+        {"first_name": f"{prefix}4"},
+    ]
+    return make_customers(tenant, rows)
+
+
+def state(customers):
+    out = []
+    for customer in customers:
+        customer = Customer.objects.get(pk=customer.pk)
+        out.append(
+            (
+                sorted(customer.tags.values_list("name", flat=True)),
+                customer.custom_number_1,
+                customer.crm_score,
+                sorted(
+                    FieldHistory.objects.filter(customer=customer).values_list(
+                        "field_key", "old_value", "new_value", "reason"
+                    ),
+                    key=repr,
+                ),
+                sorted(
+                    CustomerTagChange.objects.filter(customer=customer).values_list(
+                        "tag_name", "added"
+                    )
+                ),
+                [
+                    [(r["type"], r["ok"], r["detail"]) for r in run.results]
+                    for run in TriggerRun.objects.filter(customer=customer).order_by("event")
+                ],
+            )
+        )
+    return out
+
+
+def test_set_based_actions_match_the_per_run_path(tenant_a, loyalty):
+    campaign = running_campaign(tenant_a)
+    # A rule that reads the value the trigger sets: both paths must re-apply it.
+    tag_rule_create(
+        tenant=tenant_a,
+        by=OPERATOR,
+        data={
+            "tag": "points-500",
+            "condition": {"field": "custom.loyalty_points", "op": "gte", "value": 500},
+        },
+    )
+    make_trigger(tenant_a, campaign, actions=ACTIONS)
+    batch, one_by_one = group(tenant_a, "A"), group(tenant_a, "B")
+
+    def events(customers):
+        return [EventSpec("purchase", customer_id=c.pk) for c in [*customers, customers[3]]]
+
+    emit_many(tenant=tenant_a, events=events(batch))
+    assert process_events(batch_size=100).processed == 5  # one batch: set-based
+    emit_many(tenant=tenant_a, events=events(one_by_one))
+    for _ in range(5):
+        assert process_events(batch_size=1).processed == 1  # one run per batch: per run
+
+    a, b = state(batch), state(one_by_one)
+    assert a == b
+    # And what that state is, for the record.
+    tags, value, _, _, _, results = a[1]
+    assert tags == ["buyer", "points-500", "vip"] and value == 500
+    assert results == [
+        [
+            ("add_tag", True, "Tag added."),
+            ("remove_tag", True, "Tag removed."),
+            ("set_field", True, "Field set."),
+            ("add_tag", True, "Tag added."),
+        ]
+    ]
+    assert [r[0][2] for r in a[3][5]] == ["Tag added.", "No change."]
+
+
+def test_a_value_the_field_refuses_falls_back_to_the_per_run_messages(tenant_a, loyalty):
+    campaign = running_campaign(tenant_a)
+    trigger = make_trigger(
+        tenant_a,
+        campaign,
+        actions=[{"type": "set_field", "field": "loyalty_points", "value": "many"}],
+    )
+    customers = group(tenant_a, "C")
+    results = run_action_many(
+        trigger.actions[0], trigger=trigger, customers=[customers[0], None, customers[1]]
+    )
+    assert results[1] is None
+    assert [r["ok"] for r in (results[0], results[2])] == [False, False]
+    assert results[0]["detail"] and results[0] == results[2]
+    assert Customer.objects.get(pk=customers[1].pk).custom_number_1 is None
