@@ -71,12 +71,13 @@ def sub_source_counters(*, tenant: Tenant, source: LeadSource) -> dict[int, Coun
     return {row["sub_source_id"]: Counters(row["n"], row["won"], row["last"]) for row in rows}
 
 
-def _group_metrics(leads: QuerySet[Lead], group_by: str) -> dict:
-    """Counts, close durations and value per `group_by` value in one grouped query."""
+def _group_metrics(leads: QuerySet[Lead], *group_by: str) -> dict:
+    """Counts, close durations and value per `group_by` value (a tuple of values for several
+    fields) in one grouped query."""
     won = Q(status=LeadStatus.WON)
     rows = (
         leads.order_by()
-        .values(group_by)
+        .values(*group_by)
         .annotate(
             generated=Count("pk"),
             contacted=Count("pk", filter=Q(contacted_at__isnull=False)),
@@ -92,7 +93,9 @@ def _group_metrics(leads: QuerySet[Lead], group_by: str) -> dict:
             value=Sum("estimated_value", filter=won, output_field=DecimalField()),
         )
     )
-    return {row.pop(group_by): row for row in rows}
+    if len(group_by) == 1:
+        return {row.pop(group_by[0]): row for row in rows}
+    return {tuple(row.pop(field) for field in group_by): row for row in rows}
 
 
 _EMPTY = {
@@ -178,6 +181,45 @@ def source_performance(*, tenant: Tenant, source: LeadSource, period: DateRange)
         **_metrics(_sum_counts(groups.values()), total_cost),
         "sub_sources": sub_rows,
     }
+
+
+def sources_compared(*, tenant: Tenant, period: DateRange) -> list[dict]:
+    """Every source side by side over `period` (the same figures as `source_performance`, one
+    row per source: live ones, and deleted ones that still have leads in the period), in the
+    sources' display order. One grouped query for the leads, one for the sub-sources' costs."""
+    start, end = period.bounds(tenant)
+    leads = Lead.objects.for_tenant(tenant).filter(
+        archived_at__isnull=True, created_at__gte=start, created_at__lt=end
+    )
+    groups = _group_metrics(leads, "source", "sub_source")
+    with_leads = {source_id for source_id, _ in groups}
+    sources = LeadSource.objects.for_tenant(tenant).filter(
+        Q(deleted_at__isnull=True) | Q(pk__in=with_leads)
+    )
+    costs = dict(
+        LeadSubSource.objects.for_tenant(tenant)
+        .filter(pk__in=[sub for _, sub in groups if sub])
+        .values_list("pk", "cost_per_lead")
+    )
+    by_source: dict[int, list] = {}
+    for (source_id, sub_id), counts in groups.items():
+        by_source.setdefault(source_id, []).append((sub_id, counts))
+    rows = []
+    for source in sorted(sources, key=lambda s: (s.display_order, s.source_code)):
+        parts = by_source.get(source.pk, [])
+        cost = sum(
+            (costs.get(sub_id, Decimal("0")) * counts["generated"] for sub_id, counts in parts),
+            Decimal("0"),
+        )
+        rows.append(
+            {
+                "source_code": source.source_code,
+                "source_name": source.source_name,
+                "is_deleted": source.is_deleted,
+                **_metrics(_sum_counts(counts for _, counts in parts), cost),
+            }
+        )
+    return rows
 
 
 def source_trends(*, tenant: Tenant, days: int) -> dict:

@@ -1,5 +1,5 @@
-"""The source performance page: one source's figures over a period, overall and per
-sub-source, and every source's leads per day over the last 30 days."""
+"""The source performance page: every source side by side over a period, one source's figures
+overall and per sub-source, and every source's leads per day over the last 30 days."""
 
 from django.core.exceptions import ValidationError
 from django.views.generic import TemplateView
@@ -11,7 +11,7 @@ from tenancy.scoping import TenantPageMixin
 
 from ..forms import SourcePerformanceForm
 from ..models import LeadSource
-from ..selectors.sources import source_performance, source_trends
+from ..selectors.sources import source_performance, source_trends, sources_compared
 
 
 def bar_chart(groups: list[tuple[str, int, int]]) -> dict:
@@ -56,7 +56,7 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
             default = LeadSource.objects.for_tenant(self.tenant).live().filter(is_default=True)
             data["source"] = default.values_list("source_code", flat=True).first() or ""
         form = SourcePerformanceForm(data, tenant=self.tenant)
-        performance = None
+        performance = compared = compared_chart = None
         if form.is_valid():
             try:
                 period = parse_date_range(
@@ -70,6 +70,17 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
                 performance = source_performance(
                     tenant=self.tenant, source=form.cleaned_data["source"], period=period
                 )
+                compared = sources_compared(tenant=self.tenant, period=period)
+                compared_chart = (
+                    bar_chart(
+                        [
+                            (row["source_name"], row["leads_generated"], row["leads_converted"])
+                            for row in compared
+                        ]
+                    )
+                    if compared
+                    else None
+                )
         chart = None
         if performance is not None:
             groups = [("All", performance["leads_generated"], performance["leads_converted"])]
@@ -80,5 +91,11 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
             chart = bar_chart(groups)
         trends = line_chart(source_trends(tenant=self.tenant, days=DEFAULT_DAYS))
         return super().get_context_data(
-            form=form, performance=performance, chart=chart, trends=trends, **kwargs
+            form=form,
+            performance=performance,
+            chart=chart,
+            trends=trends,
+            compared=compared,
+            compared_chart=compared_chart,
+            **kwargs,
         )
