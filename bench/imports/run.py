@@ -88,7 +88,7 @@ def phase_timers():
     timers.wrap(validate.RowChecker, "check", "check rows")
     timers.wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
     timers.wrap(writing.CustomerWriter, "_link_new_tags", "tag links + timeline rows")
-    timers.wrap(writing, "copy_in", "COPY side tables (records, links, tag changes)")
+    timers.wrap(writing, "copy_in", "COPY side tables (links, tag changes)")
     timers.wrap(writing, "customers_changed", "rules and segments")
     timers.wrap(jobs._Run, "_record", "job counts and row errors")
     timers.wrap(jobs._Run, "batch", "batches (all of the above but counting/index)")
