@@ -86,9 +86,14 @@ def name_expression():
 
 def initials_expression():
     """The block similar names are compared in: the first letters of the first and last
-    names, in either order ("al" for Ann Lee and for Lee Ann)."""
-    first = Left(_norm("first_name"), 1)
-    last = Left(_norm("last_name"), 1)
+    names, in either order ("al" for Ann Lee and for Lee Ann). The first letter is cut before
+    it is lower-cased and again after (lower of one letter can be two): the same letter as
+    lower-casing the whole name first, at a fraction of the cost over 200,000 rows."""
+
+    def initial(name: str):
+        return Left(Lower(Left(Trim(name), 1)), 1)
+
+    first, last = initial("first_name"), initial("last_name")
     return Concat(Least(first, last), Greatest(first, last), output_field=CharField())
 
 
