@@ -49,6 +49,20 @@ class Customer(TenantOwned):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The import that created this customer (crm.services.imports): its undo deletes the
+    # customers stamped with it and the timeline shows "Imported from …". A stamp instead of
+    # an ImportRecord per created customer: one row, three foreign-key checks and seven index
+    # entries fewer per imported customer. Customers an import *updated* keep their
+    # ImportRecord (the values before, for the undo).
+    import_job = models.ForeignKey(
+        "crm.ImportJob",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the partial index below: most customers have no stamp
+    )
     # What search matches (name, email, phone, company), kept by the database itself, as for
     # leads. On PostgreSQL a trigram GIN index on it serves `LIKE '%term%'` (migration 0003).
     search_text = models.GeneratedField(
@@ -80,6 +94,11 @@ class Customer(TenantOwned):
                 Lower(Trim("company")),
                 condition=~Q(company=""),
                 name="customer_tenant_company_norm",
+            ),
+            models.Index(
+                fields=["import_job", "tenant"],
+                condition=Q(import_job__isnull=False),
+                name="customer_import_job",
             ),
             # Partial (tenant, slot) indexes on the filterable slot types: customfields.indexing.
             *slot_indexes(),

@@ -86,9 +86,14 @@ def name_expression():
 
 def initials_expression():
     """The block similar names are compared in: the first letters of the first and last
-    names, in either order ("al" for Ann Lee and for Lee Ann)."""
-    first = Left(_norm("first_name"), 1)
-    last = Left(_norm("last_name"), 1)
+    names, in either order ("al" for Ann Lee and for Lee Ann). The first letter is cut before
+    it is lower-cased and again after (lower of one letter can be two): the same letter as
+    lower-casing the whole name first, at a fraction of the cost over 200,000 rows."""
+
+    def initial(name: str):
+        return Left(Lower(Left(Trim(name), 1)), 1)
+
+    first, last = initial("first_name"), initial("last_name")
     return Concat(Least(first, last), Greatest(first, last), output_field=CharField())
 
 
@@ -169,9 +174,11 @@ def _name_groups(tenant: Tenant) -> list[list[int]]:
 
 def _postgresql_groups(tenant: Tenant, reasons: list[str]) -> dict[str, list[list[int]]]:
     """PostgreSQL: every reason in one statement over one scan of the tenant's customers (the
-    keys computed by the ORM's expressions, materialised once): exact keys grouped with
-    array_agg, similar names as pairs within their (scope, initials) blocks, joined into groups
-    here."""
+    keys computed by the ORM's expressions, materialised once): exact keys found repeated by a
+    count (a hash table of keys and counts) and only their customers' ids gathered with
+    array_agg — an array_agg state for each of 200,000 mostly single keys made the hash
+    aggregate spill to disk —, similar names as pairs within their (scope, initials) blocks,
+    joined into groups here."""
     city = city_definition(tenant)
     rows = _customers(tenant).annotate(
         k_email=_norm("email"),
@@ -186,14 +193,22 @@ def _postgresql_groups(tenant: Tenant, reasons: list[str]) -> dict[str, list[lis
     parts, args = [], []
     if "email" in reasons:
         parts.append(
-            "SELECT 'email', array_agg(id) FROM c WHERE e <> '' GROUP BY e HAVING count(*) > 1"
+            "SELECT 'email', array_agg(id) FROM c JOIN "
+            "(SELECT e FROM c WHERE e <> '' GROUP BY e HAVING count(*) > 1) k USING (e) "
+            "GROUP BY e"
         )
     if "phone" in reasons:
         parts.append(
-            "SELECT 'phone', array_agg(id) FROM c WHERE p <> '' GROUP BY p HAVING count(*) > 1"
+            "SELECT 'phone', array_agg(id) FROM c JOIN "
+            "(SELECT p FROM c WHERE p <> '' GROUP BY p HAVING count(*) > 1) k USING (p) "
+            "GROUP BY p"
         )
     if "name" in reasons:
-        parts.append("SELECT 'name', array_agg(id) FROM named GROUP BY s, n HAVING count(*) > 1")
+        parts.append(
+            "SELECT 'name', array_agg(id) FROM named JOIN "
+            "(SELECT s, n FROM named GROUP BY s, n HAVING count(*) > 1) k USING (s, n) "
+            "GROUP BY s, n"
+        )
         parts.append(
             "SELECT 'pair', ARRAY[x.id, y.id] FROM nb x JOIN nb y "
             "ON x.s = y.s AND x.b = y.b AND x.id < y.id "

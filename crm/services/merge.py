@@ -217,6 +217,16 @@ def _crm_move(move: MergeMove) -> dict[str, int]:
     ImportRecord.objects.filter(tenant=tenant, customer_id__in=ids).update(
         customer=keep, created=False, before={}, added_tags=[]
     )
+    # A duplicate an import created carries the job's stamp (Customer.import_job), not a
+    # record: it becomes such a record of the kept customer, on the same terms.
+    ImportRecord.objects.bulk_create(
+        ImportRecord(
+            tenant=tenant, job_id=job_id, row=0, customer=keep, created=False, at=created_at
+        )
+        for job_id, created_at in Customer.objects.filter(
+            tenant=tenant, pk__in=ids, import_job__isnull=False
+        ).values_list("import_job_id", "created_at")
+    )
     return moved
 
 

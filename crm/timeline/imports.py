@@ -1,9 +1,10 @@
 """The customer timeline's import entries (kind `import`): a customer created or updated by an
 import ("Imported from customers.csv (import #12)", "Updated by import #12: Email, Tier"), and
 the undo of an import that had updated it. Read from ImportRecord through its (tenant,
-customer, at) index. Registered by CrmConfig.ready."""
+customer, at) index, and — for a customer an import created — from the customer's own stamp
+(Customer.import_job, at its created_at). Registered by CrmConfig.ready."""
 
-from ..models import ImportRecord
+from ..models import Customer, ImportRecord
 from .registry import Entry, Provider, TimelineQuery, keyset_page, register
 
 VALUES = (
@@ -71,6 +72,38 @@ def import_undos(query: TimelineQuery) -> list[Entry]:
     ]
 
 
+def import_created(query: TimelineQuery) -> list[Entry]:
+    """The import that created the customer (its stamp): one entry at most."""
+    stamped = Customer.objects.filter(
+        tenant=query.tenant, pk=query.customer.pk, import_job__isnull=False
+    )
+    rows = keyset_page(stamped, query, source="import_created", time_field="created_at")
+    return [
+        Entry.make(
+            "import_created",
+            row["pk"],
+            kind="import",
+            occurred_at=row["created_at"],
+            actor=row["import_job__created_by__username"],
+            summary=f"Imported from {row['import_job__filename']} (import #{row['import_job_id']})",
+            data={
+                "import": row["import_job_id"],
+                "filename": row["import_job__filename"],
+                "created": True,
+                "changed": [],
+            },
+        )
+        for row in rows.values(
+            "pk",
+            "created_at",
+            "import_job_id",
+            "import_job__filename",
+            "import_job__created_by__username",
+        )
+    ]
+
+
 def register_import_providers() -> None:
     register(Provider(source="import", kinds=("import",), fetch=import_writes))
+    register(Provider(source="import_created", kinds=("import",), fetch=import_created))
     register(Provider(source="import_undo", kinds=("import",), fetch=import_undos))

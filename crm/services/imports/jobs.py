@@ -465,6 +465,12 @@ def import_undo(*, job: ImportJob, by: Actor) -> ImportJob:
     owner = "lead_id" if job.kind == ImportKind.LEADS else "customer_id"
     records = ImportRecord.objects.filter(tenant=tenant, job=job)
     created_ids = list(records.filter(created=True).values_list(owner, flat=True))
+    if model is Customer:
+        # New customers carry the job's stamp (ImportRecords with created=True are the leads',
+        # and those of customers imported before the stamp existed).
+        created_ids += Customer.objects.filter(tenant=tenant, import_job=job).values_list(
+            "pk", flat=True
+        )
     for start in range(0, len(created_ids), UNDO_CHUNK):
         model.objects.filter(tenant=tenant, pk__in=created_ids[start : start + UNDO_CHUNK]).delete()
     updated = list(

@@ -8,6 +8,7 @@ machine while it is read)."""
 import codecs
 import csv
 import io
+import itertools
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -223,10 +224,20 @@ class Rows:
     """An open import file: `headers` and `rows()`, an iterator of (row number, cells) with
     exactly one cell (text) per header; the header is row 1, blank rows are left out."""
 
-    def __init__(self, headers: list[str], records: Iterator[list[Any]], *, csv_file=False):
+    def __init__(
+        self,
+        headers: list[str],
+        records: Iterator[list[Any]],
+        *,
+        csv_file=False,
+        lines: Iterator[str] | None = None,
+        delimiter: str = ",",
+    ):
         self.headers = headers
         self._records = records
         self._csv = csv_file
+        self._lines = lines  # CSV: the text lines the records are parsed from
+        self._delimiter = delimiter
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self.headers)
@@ -234,9 +245,11 @@ class Rows:
         try:
             for record in self._records:
                 number += 1
-                cells = [cell_text(c) for c in record[:width]]
                 if self._csv:
-                    cells = [_unguarded(c) for c in cells]
+                    # csv gives text already; only a guarded cell ("'=…") is changed.
+                    cells = [_unguarded(c) if c[:1] == "'" else c for c in record[:width]]
+                else:
+                    cells = [cell_text(c) for c in record[:width]]
                 if not any(c.strip() for c in cells):
                     continue
                 if len(cells) < width:
@@ -273,13 +286,16 @@ def open_rows(stored: ImportFile) -> Iterator[Rows]:
         yield from io.StringIO(sample, newline="")
         yield from stream
 
-    reader = csv.reader(text(), delimiter=delimiter)
+    lines = text()
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise FileProblem(f"The header row cannot be read: {exc}.") from None
     try:
-        yield Rows(_headers_or_fail(header), reader, csv_file=True)
+        yield Rows(
+            _headers_or_fail(header), reader, csv_file=True, lines=lines, delimiter=delimiter
+        )
     finally:
         stream.close()
 
@@ -343,7 +359,33 @@ def count_rows(stored: ImportFile) -> int:
         if stored.format != ImportFormat.CSV:
             return sum(1 for _ in opened.rows())
         width = len(opened.headers)
+        counted, rest = _count_plain_lines(opened._lines, opened._delimiter, width)
+        if rest is None:
+            return counted
+        records = csv.reader(rest, delimiter=opened._delimiter)
         try:
-            return sum(1 for record in opened._records if any(c.strip() for c in record[:width]))
+            return counted + sum(1 for record in records if any(c.strip() for c in record[:width]))
         except csv.Error as exc:
             raise FileProblem(f"The file cannot be read: {exc}.") from None
+
+
+def _count_plain_lines(
+    lines: Iterator[str], delimiter: str, width: int
+) -> tuple[int, Iterator[str] | None]:
+    """Count the non-blank records of CSV lines as long as each line is a record of its own
+    — no quote character, no NUL, no cell csv would refuse as too long — without the csv
+    parser: such a line's cells are `line.split(delimiter)`, so it is blank when its first
+    `width` cells are whitespace, as `Rows.rows` decides. Returns the count and, from the
+    first line that is not plain, the lines left for csv to count (None when none are)."""
+    counted = 0
+    for line in lines:
+        if '"' in line or "\0" in line or len(line) > CELL_MAX_LENGTH:
+            return counted, itertools.chain([line], lines)
+        if not line.replace(delimiter, "").strip():
+            continue  # every cell blank
+        if line.count(delimiter) >= width and not any(
+            c.strip() for c in line.split(delimiter, width)[:width]
+        ):
+            continue  # something after the mapped columns only
+        counted += 1
+    return counted, None

@@ -172,22 +172,27 @@ MEMO_SIZE = 4096  # distinct cells remembered per column
 def _remembered(clean: Callable[[str], Any]) -> Callable[[str], Any]:
     """`clean`, answering a cell it has seen again from memory: the rules are pure functions
     of the text, and a column of tiers, cities or yes/no holds a few values many times. The
-    first MEMO_SIZE distinct cells are kept (memory stays bounded)."""
-    memo: dict[str, tuple[bool, Any]] = {}
+    first MEMO_SIZE distinct cells are kept (memory stays bounded). Good values and refusals
+    are kept apart, so a hit is one dictionary look-up (this runs for every cell)."""
+    values: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    get = values.get
+    missing = object()
 
     def remembered(text: str) -> Any:
-        found = memo.get(text)
-        if found is None:
+        value = get(text, missing)
+        if value is missing:
+            if text in refused:
+                raise _Bad(refused[text])
             try:
-                found = (True, clean(text))
+                value = clean(text)
             except _Bad as bad:
-                found = (False, bad.message)
-            if len(memo) < MEMO_SIZE:
-                memo[text] = found
-        if found[0]:
-            value = found[1]
-            return list(value) if isinstance(value, list) else value
-        raise _Bad(found[1])
+                if len(values) + len(refused) < MEMO_SIZE:
+                    refused[text] = bad.message
+                raise
+            if len(values) + len(refused) < MEMO_SIZE:
+                values[text] = value
+        return list(value) if value.__class__ is list else value
 
     return remembered
 

@@ -3,7 +3,8 @@ the table's sequence first, so the rows and their links go in without reading th
 bulk_create elsewhere, its updated customers by one UPDATE … FROM (VALUES …) on PostgreSQL or
 bulk_update elsewhere; custom values straight into their slot columns (overflow fields into
 `custom_fields_extra`); then in bulk the tag links and their timeline rows, the field history
-of what changed, the import records (undo, timeline), one UPDATE for the score, and
+of what changed, the import records of the updated customers (undo, timeline; a new customer
+carries its job's stamp, Customer.import_job, instead), one UPDATE for the score, and
 `customers_changed` so rules and segments follow. Leads go through bulk_create / bulk_update
 (their imports are smaller, and their rows narrow).
 
@@ -49,10 +50,6 @@ from ..reactions import customers_changed
 from .validate import CleanRow
 
 PG_MAX_PARAMS = 60_000  # per statement (PostgreSQL's limit is 65,535)
-RECORD_COLUMNS = (
-    "tenant_id", "job_id", "row", "customer_id", "lead_id", "created", "before", "changed",
-    "added_tags", "at",
-)  # fmt: skip
 
 
 def unfilled_columns(fields: list) -> list:
@@ -208,6 +205,7 @@ class CustomerWriter:
             "total_purchases": 0,
             "total_spent": Decimal("0"),
             "created_by_id": self.user.pk if self.user else None,
+            "import_job_id": self.job.pk,
             "created_at": now,
             "updated_at": now,
         }
@@ -339,15 +337,8 @@ class CustomerWriter:
             core, custom, tags = planned.merged()
             new_rows.append(self._new_values(core, custom, now))
             new_tags.append(sorted({*tags, *self.job_tags}))
+        # The new customers carry the job's stamp (Customer.import_job): no ImportRecord each.
         ids = self._insert(new_rows)
-        copy_in(
-            ImportRecord,
-            RECORD_COLUMNS,
-            (
-                (self.tenant.pk, self.job.pk, p.row.number, pk, None, True, {}, [], [], now)
-                for p, pk in zip(creates, ids, strict=True)
-            ),
-        )
         self._link_new_tags(dict(zip(ids, new_tags, strict=True)), now=now)
         records: list[ImportRecord] = []
         for planned, pk in zip(creates, ids, strict=True):
