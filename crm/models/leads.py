@@ -23,9 +23,10 @@ from tenancy.validators import (
 from .sources import LeadChannel, LeadSource, LeadSubSource
 from .tags import Tag
 
-# A hot lead: open and scored at least this high. One definition, used by the property,
-# the filter and the statistics.
-HOT_LEAD_SCORE = 70
+# A hot lead: open and scored at least this high (90: a typical web lead with a company and a
+# business email scores 85, so "hot" singles out referrals and VIPs — docs/metrics.md). One
+# definition, used by the property, the filter and the statistics.
+HOT_LEAD_SCORE = 90
 
 
 class LeadStatus(models.TextChoices):

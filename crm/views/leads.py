@@ -23,6 +23,7 @@ from tenancy.scoping import TenantPageMixin
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
 from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, sub_source_label
 from ..models import Lead, LeadStatus
+from ..models.leads import HOT_LEAD_SCORE
 from ..services.leads import (
     lead_archive,
     lead_assign,
@@ -57,7 +58,7 @@ PAGE_FILTERS = {
     "lead_score_min": "Score from",
     "lead_score_max": "Score to",
     "tags": "Tags",
-    "is_hot_leads_only": "Hot leads only",
+    "is_hot_leads_only": f"Hot leads only (score {HOT_LEAD_SCORE}+, open)",
     "follow_up_due": "Follow-up due today",
     "include_archived": "Include archived",
 }
@@ -145,6 +146,7 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
             filter_fields=[filterset.form[name] for name in PAGE_FILTERS],
             filters_valid=filterset.is_valid(),
             filters_on=filters_on(filterset.form, PAGE_FILTERS),
+            hot_score=HOT_LEAD_SCORE,
             contradictions=lead_filter_contradictions(filterset),
             partial=self.is_partial(),
             columns=sort_columns(ordering[0]),
@@ -232,6 +234,7 @@ class LeadDetailView(VisibleLeadsMixin, TemplateView):
         return super().get_context_data(
             lead=self.lead,
             activities=self.lead.activities.select_related("actor"),
+            hot_score=HOT_LEAD_SCORE,
             **kwargs,
         )
 
