@@ -23,7 +23,7 @@ from customfields.forms import PREFIX
 from customfields.models import FieldDefinition, FieldHistory, FieldType
 from customfields.selectors.query import filter_customers, split_param
 from customfields.services.values import active_definitions, read_values
-from tenancy.forms import ServiceFormMixin, add_service_errors
+from tenancy.forms import ServiceFormMixin, add_service_errors, filters_on
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.scoping import TenantPageMixin
 
@@ -241,6 +241,11 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
             custom_filter_form=custom_form,
             filter_forms=[form, custom_form],
             filters_valid=not (form.errors or custom_form.errors),
+            filters_on=[
+                *filters_on(form, ["tags"]),
+                *filters_on(custom_form, list(custom_form.fields)),
+            ],
+            partial=self.is_partial(),
             view_form=self.list_view_form(initial=view),
             bulk_form=CustomerBulkForm(
                 definitions=definitions,

@@ -81,8 +81,10 @@ def test_build_a_field_reorder_it_fill_it_and_filter_by_it(page, log_in, admin_a
     page.get_by_role("link", name="Customers", exact=True).click()
     customers = page.locator("table.customers tbody tr")
     expect(customers).to_have_count(2)
+    page.locator("#customer-filters details.filter-fold summary").click()  # "Filters"
     page.locator("#customer-filters").get_by_label("Membership tier").select_option("Gold")
     expect(page).to_have_url(re.compile(r"cf_membership_tier=Gold"))
+    expect(page.locator("#customer-filters summary")).to_contain_text("Membership tier: Gold")
     expect(customers).to_have_count(1)
     expect(customers.first).to_contain_text("Ada Lovelace")
     expect(page.locator(".count")).to_have_text("1 customer")

@@ -18,6 +18,7 @@ from crm.models import Customer, ImportJob, ImportStatus
 from crm.services.imports import import_run
 from crm.tasks import run_import
 from tests.crm.customers import customer
+from tests.e2e.navigation import open_nav_link
 
 PHONE = {"width": 390, "height": 844}
 PEOPLE = (
@@ -61,7 +62,7 @@ def test_import_a_csv_with_a_dry_run_a_mapping_the_progress_bar_and_the_error_re
     page.set_viewport_size(PHONE)
 
     # From the customer list to the upload form.
-    page.get_by_role("link", name="Customers").click()
+    open_nav_link(page, "Customers")
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_role("heading", name="Import customers").wait_for()
     assert fits(page)

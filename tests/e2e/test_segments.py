@@ -9,6 +9,7 @@ from campaigns.services.campaigns import campaign_create
 from crm.models import Customer, Segment
 from tenancy.actors import OPERATOR
 from tests.crm.customers import customer
+from tests.e2e.navigation import open_nav_link
 
 PHONE = {"width": 390, "height": 844}
 
@@ -25,8 +26,9 @@ def test_build_a_segment_use_it_as_an_audience_and_bulk_tag_its_members(
     log_in(manager_a)
     page.set_viewport_size(PHONE)
 
-    # Build: the live count follows the rule; the operator list fits the field.
-    page.get_by_role("link", name="Segments").click()
+    # Build: the live count follows the rule; the operator list fits the field. (At phone
+    # width the navigation is behind "Menu".)
+    open_nav_link(page, "Segments")
     page.get_by_role("link", name="New segment").click()
     page.get_by_label("Name").fill("VIP")
     expect(page.locator("#audience-count")).to_contain_text("4 customers match")
@@ -64,7 +66,7 @@ def test_build_a_segment_use_it_as_an_audience_and_bulk_tag_its_members(
     assert campaign.audience == {"all": [{"segment": segment.pk}]}
 
     # The customer list: the segment's tab, then bulk-tag all matching it.
-    page.get_by_role("link", name="Customers").click()
+    open_nav_link(page, "Customers")
     tab = page.locator(".segment-tabs label", has_text="VIP")
     expect(tab).to_contain_text("2")
     tab.click()
