@@ -4,7 +4,10 @@ bulk_create elsewhere, its updated customers by one UPDATE … FROM (VALUES …)
 bulk_update elsewhere; custom values straight into their slot columns (overflow fields into
 `custom_fields_extra`); then in bulk the tag links and their timeline rows, the field history
 of what changed, the import records (undo, timeline), one UPDATE for the score, and
-`customers_changed` so rules and segments follow. Leads go through bulk_create / bulk_update
+`customers_changed` so rules and segments follow. Events (crm.services.emits): each new
+customer `customer_created` {"import": job id}, each tag it got `tag_added`; each updated one
+`customer_updated` and a `field_changed` per value, and `tag_added` per tag new to it — by
+multi-row INSERTs. Leads go through bulk_create / bulk_update
 (their imports are smaller, and their rows narrow).
 
 Helpers of crm.services.imports.jobs, which has checked the actor; not a way in."""
@@ -44,6 +47,7 @@ from ...models import (
     palette_color,
 )
 from ...selectors.scoring import score_expression
+from .. import emits
 from ..leads import score_lead
 from ..reactions import customers_changed
 from .validate import CleanRow
@@ -348,6 +352,7 @@ class CustomerWriter:
                 for p, pk in zip(creates, ids, strict=True)
             ),
         )
+        emits.customers_created(tenant=self.tenant, customer_ids=ids, data={"import": self.job.pk})
         self._link_new_tags(dict(zip(ids, new_tags, strict=True)), now=now)
         records: list[ImportRecord] = []
         for planned, pk in zip(creates, ids, strict=True):
@@ -439,6 +444,7 @@ class CustomerWriter:
                 done.unchanged += 1
         ImportRecord.objects.bulk_create(records, batch_size=2000)
         FieldHistory.objects.bulk_create(history, batch_size=2000)
+        emits.customers_fields_changed(tenant=self.tenant, history=history)
         updated = sorted(r.customer_id for r in records)
         if updated:
             # The score reads the values just written (completeness, purchases); the new
@@ -476,6 +482,7 @@ class CustomerWriter:
             ("tenant_id", "customer_id", "tag_name", "added", "changed_by_id", "changed_at"),
             ((tenant, pk, name, True, user, now) for pk, name in pairs),
         )
+        emits.tag_changes(tenant=self.tenant, changes=((pk, name, True) for pk, name in pairs))
 
     def _tag_ids(self, wanted: dict[int, list[str]]) -> dict[str, int]:
         names = {n for names in wanted.values() for n in names}
@@ -517,6 +524,10 @@ class CustomerWriter:
                 added.setdefault(pk, []).append(name)
         CustomerTag.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
         CustomerTagChange.objects.bulk_create(changes, batch_size=2000)
+        emits.tag_changes(
+            tenant=self.tenant,
+            changes=((pk, name, True) for pk, names in added.items() for name in names),
+        )
         return added
 
 
