@@ -249,6 +249,21 @@ def lead_created(*, lead) -> None:
     )
 
 
+def leads_created(*, tenant: Tenant, leads: Iterable) -> int:
+    """An import's new leads: one multi-row INSERT per 2,000."""
+    return emit_many(
+        tenant=tenant,
+        events=[
+            EventSpec(
+                LEAD_CREATED,
+                customer_id=lead.customer_id,
+                data={"lead": lead.pk, "status": lead.status},
+            )
+            for lead in leads
+        ],
+    )
+
+
 def lead_status_changes(*, tenant: Tenant, changes: Iterable[tuple]) -> int:
     """(lead, old status, new status) of one tenant: one multi-row INSERT per 2,000."""
     return emit_many(
@@ -353,6 +368,7 @@ __all__ = [
     "history_mark",
     "lead_created",
     "lead_status_changes",
+    "leads_created",
     "outbox_insert_sql",
     "segment_moved_for",
     "segment_moves",

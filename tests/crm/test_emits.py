@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaigns.automation.services import trigger_create
 from campaigns.models import TriggerRun
-from crm.models import Customer, CustomerTag, LeadStatus, Tag
+from crm.models import Customer, CustomerTag, Lead, LeadStatus, Tag
 from crm.services.bulk import customers_bulk_update
 from crm.services.customers import (
     customer_capture_field,
@@ -493,3 +493,24 @@ def test_a_trigger_on_tag_added_fires_from_a_tag_set_on_a_customer(
         (ann.pk, "fired", ""),
     ]
     assert [m.rcpt_tos[0] for m in smtp_server.messages] == ["ann@example.org"]
+
+
+def test_a_lead_import_emits_lead_created_and_status_changes(tenant_a, manager_a):
+    old = lead_create(
+        tenant=tenant_a, by=OPERATOR, data={"first_name": "Old", "email": "old@example.com"}
+    )
+    forget(tenant_a)
+    job = run_import(
+        tenant_a,
+        manager_a,
+        "first_name,email,status\nAnn,ann@example.com,NEW\nOld,old@example.com,CONTACTED\n",
+        kind="leads",
+        filename="leads.csv",
+        on_duplicate="update",
+    )
+    assert job.status == "done", job.failure
+    ann = Lead.objects.get(first_name="Ann")
+    assert events(tenant_a) == [
+        ("lead_created", None, {"lead": ann.pk, "status": "NEW"}),
+        ("lead_status_changed", None, {"from": "NEW", "to": "CONTACTED", "lead": old.pk}),
+    ]

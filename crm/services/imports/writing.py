@@ -6,7 +6,8 @@ bulk_update elsewhere; custom values straight into their slot columns (overflow 
 of what changed, the import records (undo, timeline), one UPDATE for the score, and
 `customers_changed` so rules and segments follow. Events (crm.services.emits): each new
 customer `customer_created` {"import": job id}, each tag it got `tag_added`; each updated one
-`customer_updated` and a `field_changed` per value, and `tag_added` per tag new to it — by
+`customer_updated` and a `field_changed` per value, and `tag_added` per tag new to it; each new
+lead `lead_created`, each updated lead whose status changed `lead_status_changed` — by
 multi-row INSERTs. Leads go through bulk_create / bulk_update
 (their imports are smaller, and their rows narrow).
 
@@ -575,6 +576,7 @@ class LeadWriter:
             leads.append(Lead(tenant=self.tenant, created_by=self.user, created_at=now, **values))
             tag_lists.append(tags)
         Lead.objects.bulk_create(leads, batch_size=500)
+        emits.leads_created(tenant=self.tenant, leads=leads)
         for planned, lead in zip(creates, leads, strict=True):
             planned.pk = lead.pk
         done.created, done.created_ids = len(leads), [lead.pk for lead in leads]
@@ -602,7 +604,7 @@ class LeadWriter:
             lead.pk: lead
             for lead in Lead.objects.filter(tenant=self.tenant, pk__in=[p.pk for p in updates])
         }
-        changed_leads, fields = [], set()
+        changed_leads, fields, moved = [], set(), []
         for planned in updates:
             lead = current.get(planned.pk)
             if lead is None:
@@ -625,6 +627,8 @@ class LeadWriter:
                 wanted[lead.pk] = wanted_tags
             if before:
                 changed_leads.append(lead)
+                if "status" in before:
+                    moved.append((lead, before["status"], lead.status))
             records.append(
                 ImportRecord(
                     tenant=self.tenant,
@@ -641,6 +645,7 @@ class LeadWriter:
             for lead in changed_leads:
                 lead.updated_at = now
             Lead.objects.bulk_update(changed_leads, [*sorted(fields), "updated_at"], batch_size=500)
+            emits.lead_status_changes(tenant=self.tenant, changes=moved)
         added = self._link_tags(wanted, existing_ids=list(current))
         kept = []
         for record in records:
