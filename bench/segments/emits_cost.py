@@ -50,9 +50,99 @@ def _ids(tenant) -> list[int]:
     return ids[::step][:BULK_SIZE]
 
 
+# The outbox's indexes before and after tenancy's migration 0004, rebuilt on scratch copies of
+# the table for `--only indexes` (the table's own columns, defaults and constraints).
+INDEXES = {
+    "0003 (5 indexes + tenant key)": [
+        "(available_at, id) WHERE status = 'pending'",
+        "(processed_at) WHERE status = 'processed'",
+        "(tenant_id, customer_id, id)",
+        "(tenant_id, event_type, id)",
+        "(tenant_id, status, id)",
+        "(tenant_id)",
+        "UNIQUE (tenant_id, event_id) WHERE event_id IS NOT NULL",
+    ],
+    "0004 (4 indexes, 1 never written at insert)": [
+        "(available_at, id) WHERE status = 'pending'",
+        "(processed_at) WHERE status = 'processed'",
+        "(tenant_id, customer_id, id)",
+        "(tenant_id, id) WHERE status = 'failed'",
+        "UNIQUE (tenant_id, event_id) WHERE event_id IS NOT NULL",
+    ],
+    "no index but the key": [],
+}
+
+
+def indexes(tenant, ids: list[int], *, iterations: int) -> None:
+    """The emit's statement alone — an INSERT … SELECT of one event per customer, 10 chunks of
+    5,000 as the bulk edit makes them — into scratch copies of the outbox carrying each set of
+    indexes, alternating, each copy emptied after every run."""
+    import time
+
+    from django.db import connection, transaction
+
+    from bench.lib.timing import load_average, percentile
+
+    from .run import BULK_SIZE
+
+    tables = {}
+    with connection.cursor() as cursor:
+        for n, (label, specs) in enumerate(INDEXES.items()):
+            table = f"bench_outbox_{n}"
+            tables[label] = table
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(
+                f"CREATE TABLE {table} (LIKE tenancy_outboxevent INCLUDING DEFAULTS "
+                "INCLUDING CONSTRAINTS INCLUDING IDENTITY)"
+            )
+            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (id)")
+            for i, spec in enumerate(specs):
+                unique = spec.startswith("UNIQUE ")
+                body = spec.removeprefix("UNIQUE ")
+                cursor.execute(
+                    f"CREATE {'UNIQUE ' if unique else ''}INDEX {table}_{i} ON {table} {body}"
+                )
+    chunks = [ids[i : i + 5000] for i in range(0, min(len(ids), BULK_SIZE), 5000)]
+    samples: dict[str, list[float]] = {label: [] for label in tables}
+    loads = []
+    for it in range(iterations):
+        order = list(tables.items())
+        if it % 2:
+            order.reverse()
+        for label, table in order:
+            with transaction.atomic(), connection.cursor() as cursor:
+                started = time.perf_counter()
+                for chunk in chunks:
+                    cursor.execute(
+                        f"INSERT INTO {table} (tenant_id, event_type, customer_id, data, "
+                        "occurred_at, recorded_at, available_at, status, attempts, last_error) "
+                        "SELECT tenant_id, 'tag_added', id, '{\"tag\": \"bench-bulk\"}'::jsonb, "
+                        "now(), now(), now(), 'pending', 0, '' FROM crm_customer "
+                        "WHERE tenant_id = %s AND id = ANY(%s)",
+                        [tenant.pk, chunk],
+                    )
+                samples[label].append((time.perf_counter() - started) * 1000)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {table}")
+        loads.append(load_average())
+    print(f"\nINSERT … SELECT of {sum(map(len, chunks)):,} events in {len(chunks)} statements:")
+    base = percentile(samples["no index but the key"], 50)
+    for label, ts in samples.items():
+        p50 = percentile(ts, 50)
+        print(
+            f"  {label:<46} p50 {p50:7.0f} ms  p95 {percentile(ts, 95):7.0f} ms  "
+            f"n {len(ts)}  ({p50 / base:4.2f}× the key alone)"
+        )
+    print(f"load average after each round: {loads}")
+    with connection.cursor() as cursor:
+        for table in tables.values():
+            cursor.execute(f"DROP TABLE {table}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--only", default="", help="bulk, indexes (comma list)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     from bench.lib.setup import setup_django
@@ -86,6 +176,11 @@ def main(argv=None) -> None:
         CustomerTagChange.objects.filter(tenant=tenant, tag_name=BULK_TAG)._raw_delete("default")
         OutboxEvent.objects.filter(tenant=tenant)._raw_delete("default")
 
+    only = set(filter(None, args.only.split(",")))
+    if "indexes" in only or not only:
+        indexes(tenant, ids, iterations=max(args.iterations, 6))
+    if only and "bulk" not in only:
+        return
     clean()
     fig = Figures()
     loads: list[str] = []
