@@ -35,6 +35,7 @@ from callbacks.services.requests import callback_create
 from crm.models import Customer, CustomerTag, Lead, Tag
 from crm.models.tags import palette_color
 from crm.selectors.scoring import score_expression
+from crm.services import emits
 from crm.services.customers import CUSTOMER_WRITE_ROLES, customer_update
 from crm.services.leads import lead_assign
 from crm.services.notes import note_create
@@ -339,14 +340,20 @@ def _set_field_many(action: dict, trigger: CampaignTrigger, ids: list[int]) -> s
         definitions=definitions, values={key: action["value"]}, require_all=False
     )
     now = timezone.now()
+    reason = f"Trigger {trigger.name}"
+    mark = emits.history_mark()
     changed = write_values_many(
         tenant=tenant,
         definitions=definitions,
         cleaned=cleaned,
         customer_ids=ids,
         by=AUTOMATION,
-        reason=f"Trigger {trigger.name}",
+        reason=reason,
     )
+    if changed:  # as customer_update: field_changed per value, customer_updated per customer
+        emits.fields_changed_since(
+            tenant=tenant, customer_ids=sorted(changed), mark=mark, reason=reason, fields=[key]
+        )
     unchanged = [pk for pk in ids if pk not in changed]
     if unchanged:  # as customer_update: saved (updated_at) and announced with nothing read
         Customer.objects.filter(tenant=tenant, pk__in=unchanged).update(updated_at=now)

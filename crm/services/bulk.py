@@ -7,7 +7,10 @@ not minutes: the ids go in chunks of CHUNK, and each chunk costs a handful of st
 tag links inserted and deleted in bulk, the custom values by one UPDATE, the history
 (CustomerTagChange for the timeline, FieldHistory for the values) by bulk inserts of only what
 really changed, the score recomputed by one UPDATE, then `customers_changed` for the rules and
-segments.
+segments. Events: `tag_added` / `tag_removed` per link that came or went (one INSERT … SELECT
+per tag and chunk, with the timeline rows), and for values set `field_changed` per value that
+changed and `customer_updated` per customer (INSERT … SELECT from the history just written); a
+tag-only edit emits no `customer_updated` (crm.services.emits).
 
 Who may: bulk edits, every member who may edit a customer (CUSTOMER_WRITE_ROLES); deleting
 many customers, which cannot be undone, managers and admins only (CUSTOMER_BULK_DELETE_ROLES).
@@ -29,6 +32,7 @@ from tenancy.services.common import insert_select
 
 from ..models import Customer, CustomerTag, Tag
 from ..selectors.scoring import score_expression
+from . import emits
 from .customers import CUSTOMER_WRITE_ROLES, nest_custom_errors
 from .reactions import customers_changed
 from .tags import MAX_TAGS, clean_tag_names, record_tag_changes
@@ -240,7 +244,8 @@ def customers_bulk_update(
                 tenant=tenant, chunk=chunk, add=add_ids, remove=remove_ids, by=by, now=now
             )
         if cleaned:
-            touched |= write_values_many(
+            mark = emits.history_mark()
+            changed = write_values_many(
                 tenant=tenant,
                 definitions=definitions,
                 cleaned=cleaned,
@@ -248,6 +253,15 @@ def customers_bulk_update(
                 by=by,
                 reason=BULK_REASON,
             )
+            if changed:
+                emits.fields_changed_since(
+                    tenant=tenant,
+                    customer_ids=sorted(changed),
+                    mark=mark,
+                    reason=BULK_REASON,
+                    fields=list(cleaned),
+                )
+            touched |= changed
         if not touched:
             continue
         if cleaned:

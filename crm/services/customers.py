@@ -21,7 +21,7 @@ from tenancy.validators import FIELD_VALUE_MAX_LENGTH
 
 from ..conditions import CUSTOM_PREFIX
 from ..models import ActivityKind, Customer, CustomerNote, Lead
-from . import reactions
+from . import emits, reactions
 from .leads import lead_log_activity, require_lead_access
 from .notes import NOTE_ACTIVITY  # at call time: reactions imports the rules, which import these
 from .scoring import customer_score_refresh
@@ -101,6 +101,7 @@ def _save(
     require_all: bool,
     reason: str,
     changed: Mapping[str, tuple] | None = None,
+    event_data: dict | None = None,
 ) -> Customer:
     """Validate core fields, tags and custom values together (every problem reported at once),
     then save the customer, its tags and the history of its custom values.
@@ -146,6 +147,8 @@ def _save(
     if errors:
         raise ValidationError(errors)
     customer.save(update_fields=touched)
+    if changed is None:
+        emits.customer_created(tenant=customer.tenant, customer_id=customer.pk, data=event_data)
     if tag_names is not None:
         set_customer_tags(customer=customer, by=by, names=tag_names)
     rescore = changed is None or bool(history) or bool(SCORE_INPUTS.intersection(changed))
@@ -158,6 +161,10 @@ def _save(
     if changed:
         history += core_history(customer, changed, by=by, reason=reason)
     FieldHistory.objects.bulk_create(history)
+    if changed is not None:
+        emits.customer_fields_changed(
+            tenant=customer.tenant, customer_id=customer.pk, history=history
+        )
     if rescore:
         customer_score_refresh(customer, definitions=definitions)
     reactions.customers_changed(
@@ -176,11 +183,29 @@ def customer_create(
     custom_fields: Mapping[str, Any] | None = None,
 ) -> Customer:
     """Every active required custom field must have a value."""
+    return _create(tenant=tenant, by=by, data=data, tags=tags, custom_fields=custom_fields)
+
+
+def _create(
+    *,
+    tenant: Tenant,
+    by: Actor,
+    data: Mapping[str, Any],
+    tags: Iterable[str],
+    custom_fields: Mapping[str, Any] | None,
+    event_data: dict | None = None,
+) -> Customer:
     require_role(by, tenant=tenant, roles=CUSTOMER_WRITE_ROLES)
     customer = Customer(tenant=tenant, created_by=actor_user(by))
     assign_fields(customer, dict(data), allowed=CUSTOMER_FIELDS)
     return _save(
-        customer, by=by, tags=tags, custom_fields=custom_fields, require_all=True, reason="created"
+        customer,
+        by=by,
+        tags=tags,
+        custom_fields=custom_fields,
+        require_all=True,
+        reason="created",
+        event_data=event_data,
     )
 
 
@@ -240,7 +265,7 @@ def lead_convert(
         raise ValidationError({"detail": ["This lead has already been converted."]})
     if lead.is_archived:
         raise ValidationError({"detail": ["This lead is archived; restore it first."]})
-    customer = customer_create(
+    customer = _create(
         tenant=lead.tenant,
         by=by,
         data={
@@ -252,6 +277,7 @@ def lead_convert(
         },
         tags=lead.tag_names(),
         custom_fields=custom_fields,
+        event_data={"lead": lead.pk},
     )
     lead.customer = customer
     lead.save(update_fields=["customer", "updated_at"])

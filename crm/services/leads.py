@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..selectors.leads import leads_visible_to
 from ..signals import lead_won
+from . import emits
 from .scoring import count_logged_call
 from .tags import clean_tag_names, set_tags
 
@@ -234,6 +235,7 @@ def lead_create(
     save_validated(lead)
     set_tags(owner=lead, through=LeadTag, names=tag_names)
     count_logged_call(lead, by=by, before=None)
+    emits.lead_created(lead=lead)
     who = by.user.get_username() if isinstance(by, Membership) else "system"
     lead_log_activity(
         lead,
@@ -264,6 +266,7 @@ def _lead_update(
 ) -> Lead:
     old_source_id = lead.source_id
     last_contact = lead.last_contact_date
+    old_status = lead.status
     changes = assign_fields(lead, data, allowed=EDITABLE_FIELDS)
     if lead.source_id != old_source_id and "sub_source" not in data:
         lead.sub_source = None
@@ -271,6 +274,8 @@ def _lead_update(
         _check_assignee(by=by, assignee_id=lead.assigned_to_id)
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
+    if lead.status != old_status:
+        emits.lead_status_changes(tenant=lead.tenant, changes=[(lead, old_status, lead.status)])
     if "last_contact_date" in changes:
         count_logged_call(lead, by=by, before=last_contact)
     if tags is not None:
@@ -362,6 +367,7 @@ def lead_bulk_status(
         raise ValidationError({"note": problems})
     leads = _resolve_leads(tenant=tenant, by=by, lead_ids=lead_ids)
     now = timezone.now()
+    moved = []
     for lead in leads:
         old = lead.status
         if old == status:
@@ -381,6 +387,8 @@ def lead_bulk_status(
             message=message,
             changes={"status": [old, status]},
         )
+        moved.append((lead, old, status))
+    emits.lead_status_changes(tenant=tenant, changes=moved)
     return leads
 
 

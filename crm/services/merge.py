@@ -56,7 +56,7 @@ from ..models import (
     SegmentChange,
     SegmentMembership,
 )
-from . import reactions
+from . import emits, reactions
 from .customers import CUSTOMER_FIELDS, customer_update
 from .scoring import customer_score_refresh
 
@@ -203,6 +203,9 @@ def _crm_move(move: MergeMove) -> dict[str, int]:
             tenant=tenant, customer=keep, tag_name=name, added=True, changed_by=user, changed_at=now
         )
         for _, name in new_tags
+    )
+    emits.tags_changed(
+        tenant=tenant, customer_id=keep.pk, added=[name for _, name in new_tags], removed=()
     )
     moved["tags"] = len(new_tags)
     moved["history"] = history

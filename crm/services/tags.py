@@ -32,7 +32,7 @@ from ..models import (
     Tag,
     palette_color,
 )
-from . import reactions  # at call time: reactions imports the rules, which import these
+from . import emits, reactions  # at call time: reactions imports the rules, which import these
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -92,8 +92,12 @@ def set_tags(
 
 
 def set_customer_tags(*, customer: Customer, by: Actor, names: list[str]) -> None:
-    """`set_tags` for a customer, recording each tag added or removed for its timeline."""
+    """`set_tags` for a customer, recording each tag added or removed for its timeline and as
+    `tag_added` / `tag_removed` events."""
     added, removed = set_tags(owner=customer, through=CustomerTag, names=list(names))
+    emits.tags_changed(
+        tenant=customer.tenant, customer_id=customer.pk, added=added, removed=removed
+    )
     user, now = actor_user(by), timezone.now()
     CustomerTagChange.objects.bulk_create(
         CustomerTagChange(
@@ -135,11 +139,14 @@ def record_tag_changes(
     at=None,
 ) -> None:
     """Record that the tag `name` was added to (or removed from) each of `customer_ids`: the
-    timeline's tag_added/tag_removed. Given a queryset of customer ids (`.values("customer_id")`
-    of links, say), one INSERT … SELECT writes them all without loading a row; given ids,
-    batched inserts. A helper of the services that changed the links (they have checked `by`)."""
+    timeline's tag_added/tag_removed, and the events of the same names. Given a queryset of
+    customer ids (`.values("customer_id")` of links, say), one INSERT … SELECT each writes them
+    all without loading a row; given ids, batched inserts. A helper of the services that changed
+    the links (they have checked `by`)."""
     user, at = actor_user(by), at or timezone.now()
     if not isinstance(customer_ids, models.QuerySet):
+        customer_ids = list(customer_ids)
+        emits.tag_changes(tenant=tenant, changes=((pk, name, added) for pk in customer_ids))
         CustomerTagChange.objects.bulk_create(
             (
                 CustomerTagChange(
@@ -173,6 +180,12 @@ def record_tag_changes(
                 *inner_params,
             ],
         )
+    emits.tag_changed_for(
+        tenant=tenant,
+        customers=Customer.objects.filter(pk__in=customer_ids),
+        name=name,
+        added=added,
+    )
 
 
 def _log_leads(*, tenant: Tenant, lead_ids: Iterable[int], by: Actor, message: str, changes: dict):

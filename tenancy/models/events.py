@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..validators import capped_text_field
-from .tenants import TenantOwned
+from .tenants import Tenant, TenantOwned
 
 # A consumer's error as kept on the event: its type and message, cut to this.
 LAST_ERROR_MAX_LENGTH = 2000
@@ -31,6 +31,8 @@ class OutboxEvent(TenantOwned):
     when a worker may take it (now, or later for a retry); `attempts` counts the finished tries,
     `last_error` says why the last one failed."""
 
+    # Indexed as the leading column of `outbox_event_customer`, not on its own.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=False)
     event_type = models.CharField(max_length=64)
     customer_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -76,10 +78,23 @@ class OutboxEvent(TenantOwned):
                 condition=models.Q(status="processed"),
                 name="outbox_event_processed",
             ),
+            # A customer's events (the API's `customer` filter), and every tenant-scoped read:
+            # the tenant leads it, so the foreign key needs no index of its own.
             models.Index(fields=["tenant", "customer_id", "id"], name="outbox_event_customer"),
-            models.Index(fields=["tenant", "event_type", "id"], name="outbox_event_type"),
-            models.Index(fields=["tenant", "status", "id"], name="outbox_event_status"),
+            # The failed events (the admin's and the API's status filter, the retry): a partial
+            # index no INSERT pays for (events are written pending). The waiting ones are
+            # `outbox_event_due`'s; the processed ones are nearly all of a tenant's rows.
+            models.Index(
+                fields=["tenant", "id"],
+                condition=models.Q(status="failed"),
+                name="outbox_event_failed",
+            ),
         ]
+        # Not indexed, on purpose: (tenant, status, id) and (tenant, event_type, id). Every
+        # built-in event is an INSERT in its writer's transaction (a 50,000-customer bulk tag
+        # edit is 50,000 rows), and each index is paid on every row; nothing reads by status
+        # except the filters above, and the type is a filter of the API's list alone (read
+        # newest first along the primary key). docs/benchmarks.md, "Issue 16: built-in events".
 
     def __str__(self) -> str:
         who = f" of customer {self.customer_id}" if self.customer_id else ""

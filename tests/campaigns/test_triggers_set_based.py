@@ -12,11 +12,14 @@ from crm.services.tag_rules import tag_rule_create
 from customfields.models import FieldHistory
 from tenancy.actors import OPERATOR
 from tenancy.events import EventSpec, emit_many, process_events
+from tenancy.models import OutboxEvent
 from tests.campaigns.conftest import make_customers
 from tests.campaigns.test_triggers_consumer import make_trigger
 from tests.campaigns.triggers import running_campaign
 
 pytestmark = pytest.mark.django_db
+
+FIXTURES_DONE = [0]  # the last event id before the test's own
 
 ACTIONS = [
     {"type": "add_tag", "tag": "buyer"},
@@ -62,6 +65,15 @@ def state(customers):
                     [(r["type"], r["ok"], r["detail"]) for r in run.results]
                     for run in TriggerRun.objects.filter(customer=customer).order_by("event")
                 ],
+                # The events the actions emitted (crm's own: tag_added, field_changed, …).
+                sorted(
+                    (
+                        (event.event_type, repr(sorted(event.data.items())))
+                        for event in OutboxEvent.objects.filter(customer_id=customer.pk)
+                        .exclude(event_type="purchase")
+                        .filter(pk__gt=FIXTURES_DONE[0])
+                    ),
+                ),
             )
         )
     return out
@@ -80,20 +92,32 @@ def test_set_based_actions_match_the_per_run_path(tenant_a, loyalty):
     )
     make_trigger(tenant_a, campaign, actions=ACTIONS)
     batch, one_by_one = group(tenant_a, "A"), group(tenant_a, "B")
+    # The fixtures' own events (customer_created, tag_added) first, out of the way.
+    while process_events(batch_size=500).processed:
+        pass
+    FIXTURES_DONE[0] = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
 
     def events(customers):
         return [EventSpec("purchase", customer_id=c.pk) for c in [*customers, customers[3]]]
 
     emit_many(tenant=tenant_a, events=events(batch))
     assert process_events(batch_size=100).processed == 5  # one batch: set-based
+    while process_events(batch_size=500).processed:  # the events the actions emitted
+        pass
     emit_many(tenant=tenant_a, events=events(one_by_one))
     for _ in range(5):
-        assert process_events(batch_size=1).processed == 1  # one run per batch: per run
+        # One purchase per batch (they are the oldest waiting): the per-run path.
+        assert process_events(batch_size=1).processed == 1
 
     a, b = state(batch), state(one_by_one)
     assert a == b
+    # Both paths emit what customer_update emits: the value's change and the tags'.
+    emitted = dict(a[2][6])
+    assert "field_changed" in emitted and "'loyalty_points'" in emitted["field_changed"]
+    assert emitted["customer_updated"] == repr([("fields", ["loyalty_points"])])
+    assert ("tag_removed", repr([("tag", "lapsed")])) in a[2][6]
     # And what that state is, for the record.
-    tags, value, _, _, _, results = a[1]
+    tags, value, _, _, _, results, _ = a[1]
     assert tags == ["buyer", "points-500", "vip"] and value == 500
     assert results == [
         [

@@ -5,7 +5,11 @@ bulk_update elsewhere; custom values straight into their slot columns (overflow 
 `custom_fields_extra`); then in bulk the tag links and their timeline rows, the field history
 of what changed, the import records of the updated customers (undo, timeline; a new customer
 carries its job's stamp, Customer.import_job, instead), one UPDATE for the score, and
-`customers_changed` so rules and segments follow. Leads go through bulk_create / bulk_update
+`customers_changed` so rules and segments follow. Events (crm.services.emits): each new
+customer `customer_created` {"import": job id}, each tag it got `tag_added`; each updated one
+`customer_updated` and a `field_changed` per value, and `tag_added` per tag new to it; each new
+lead `lead_created`, each updated lead whose status changed `lead_status_changed` — by
+multi-row INSERTs. Leads go through bulk_create / bulk_update
 (their imports are smaller, and their rows narrow).
 
 Helpers of crm.services.imports.jobs, which has checked the actor; not a way in."""
@@ -45,6 +49,7 @@ from ...models import (
     palette_color,
 )
 from ...selectors.scoring import score_expression
+from .. import emits
 from ..leads import score_lead
 from ..reactions import customers_changed
 from .validate import CleanRow
@@ -339,6 +344,7 @@ class CustomerWriter:
             new_tags.append(sorted({*tags, *self.job_tags}))
         # The new customers carry the job's stamp (Customer.import_job): no ImportRecord each.
         ids = self._insert(new_rows)
+        emits.customers_created(tenant=self.tenant, customer_ids=ids, data={"import": self.job.pk})
         self._link_new_tags(dict(zip(ids, new_tags, strict=True)), now=now)
         records: list[ImportRecord] = []
         for planned, pk in zip(creates, ids, strict=True):
@@ -430,6 +436,7 @@ class CustomerWriter:
                 done.unchanged += 1
         ImportRecord.objects.bulk_create(records, batch_size=2000)
         FieldHistory.objects.bulk_create(history, batch_size=2000)
+        emits.customers_fields_changed(tenant=self.tenant, history=history)
         updated = sorted(r.customer_id for r in records)
         if updated:
             # The score reads the values just written (completeness, purchases); the new
@@ -467,6 +474,7 @@ class CustomerWriter:
             ("tenant_id", "customer_id", "tag_name", "added", "changed_by_id", "changed_at"),
             ((tenant, pk, name, True, user, now) for pk, name in pairs),
         )
+        emits.tag_changes(tenant=self.tenant, changes=((pk, name, True) for pk, name in pairs))
 
     def _tag_ids(self, wanted: dict[int, list[str]]) -> dict[str, int]:
         names = {n for names in wanted.values() for n in names}
@@ -508,6 +516,10 @@ class CustomerWriter:
                 added.setdefault(pk, []).append(name)
         CustomerTag.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
         CustomerTagChange.objects.bulk_create(changes, batch_size=2000)
+        emits.tag_changes(
+            tenant=self.tenant,
+            changes=((pk, name, True) for pk, names in added.items() for name in names),
+        )
         return added
 
 
@@ -555,6 +567,7 @@ class LeadWriter:
             leads.append(Lead(tenant=self.tenant, created_by=self.user, created_at=now, **values))
             tag_lists.append(tags)
         Lead.objects.bulk_create(leads, batch_size=500)
+        emits.leads_created(tenant=self.tenant, leads=leads)
         for planned, lead in zip(creates, leads, strict=True):
             planned.pk = lead.pk
         done.created, done.created_ids = len(leads), [lead.pk for lead in leads]
@@ -582,7 +595,7 @@ class LeadWriter:
             lead.pk: lead
             for lead in Lead.objects.filter(tenant=self.tenant, pk__in=[p.pk for p in updates])
         }
-        changed_leads, fields = [], set()
+        changed_leads, fields, moved = [], set(), []
         for planned in updates:
             lead = current.get(planned.pk)
             if lead is None:
@@ -605,6 +618,8 @@ class LeadWriter:
                 wanted[lead.pk] = wanted_tags
             if before:
                 changed_leads.append(lead)
+                if "status" in before:
+                    moved.append((lead, before["status"], lead.status))
             records.append(
                 ImportRecord(
                     tenant=self.tenant,
@@ -621,6 +636,7 @@ class LeadWriter:
             for lead in changed_leads:
                 lead.updated_at = now
             Lead.objects.bulk_update(changed_leads, [*sorted(fields), "updated_at"], batch_size=500)
+            emits.lead_status_changes(tenant=self.tenant, changes=moved)
         added = self._link_tags(wanted, existing_ids=list(current))
         kept = []
         for record in records:

@@ -11,12 +11,14 @@ from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from tenancy.actors import Actor
-from tenancy.models import Tenant
+from tenancy.events.wakeup import process_after_commit
+from tenancy.models import OutboxEvent, Tenant
 from tenancy.services.common import insert_select
 
 from ...conditions import Compiler, ConditionProblem, analyse_condition
 from ...models import Customer, RebuildStatus, Segment, SegmentChange, SegmentMembership
 from ...selectors.matching import matching
+from .. import emits
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +47,18 @@ def segments_reevaluate(
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    rows = list(Segment.objects.for_tenant(tenant).values_list("pk", "conditions", "is_active"))
-    if not any(active for _, _, active in rows):
+    rows = list(
+        Segment.objects.for_tenant(tenant).values_list("pk", "conditions", "is_active", "name")
+    )
+    if not any(active for _, _, active, _ in rows):
         return
     now = timezone.now()
     changed_tags = None if tags_only is None else {n.strip().lower() for n in tags_only}
     changed_fields = None if fields is None else set(fields)
-    compiler = Compiler(tenant, now=now, segments={pk: c for pk, c, _ in rows})
+    compiler = Compiler(tenant, now=now, segments={pk: c for pk, c, _, _ in rows})
     conditions: dict[int, Q] = {}
     broken: dict[int, str] = {}
-    for pk, condition, active in rows:
+    for pk, condition, active, _ in rows:
         if not active:
             continue
         try:
@@ -104,6 +108,9 @@ def segments_reevaluate(
                 for s, c in left
             ]
         )
+        emits.segment_moves(
+            tenant=tenant, names={pk: name for pk, *_, name in rows}, entered=entered, left=left
+        )
     for pk, message in broken.items():
         Segment.objects.filter(pk=pk).exclude(status=RebuildStatus.FAILED).update(
             status=RebuildStatus.FAILED, error=message[:500]
@@ -149,6 +156,17 @@ def _rebuild_chunk(
     # Left-and-entered rows first (the difference is still visible), then the move itself.
     fixed = {"s": Value(segment.pk), "at": Value(now)}
     if record:
+        for moving, entered in (
+            (Customer.objects.filter(pk__in=leaving.values("customer_id")), False),
+            (entering, True),
+        ):
+            emits.segment_moved_for(
+                tenant=tenant,
+                segment_id=segment.pk,
+                name=segment.name,
+                customers=moving,
+                entered=entered,
+            )
         insert_select(
             SegmentChange,
             ["tenant", "segment", "customer", "entered", "at"],
@@ -180,13 +198,15 @@ def _move_returning(
     *,
     record: bool = True,
 ) -> int:
-    """PostgreSQL: the chunk's move in two statements, each writing its SegmentChange rows
-    from the rows it really inserted or deleted (data-modifying WITH … RETURNING), so the
-    condition is evaluated twice per chunk instead of three times, and a membership a
-    concurrent writer inserted first gets no second "entered" row."""
+    """PostgreSQL: the chunk's move in two statements, each writing its SegmentChange rows and
+    its `segment_entered` / `segment_left` events from the rows it really inserted or deleted
+    (data-modifying WITH … RETURNING), so the condition is evaluated twice per chunk instead of
+    three times, and a membership a concurrent writer inserted first gets no second "entered"
+    row nor event."""
     quote = connection.ops.quote_name
     member_table = quote(SegmentMembership._meta.db_table)
     change_table = quote(SegmentChange._meta.db_table)
+    outbox_table = quote(OutboxEvent._meta.db_table)
     change_columns = "tenant_id, segment_id, customer_id, entered, at"
     fixed = [segment.tenant_id, segment.pk, now]
     entering_sql, entering_params = entering.values_list("pk").query.sql_with_params()
@@ -206,26 +226,40 @@ def _move_returning(
                 )
                 moved += cursor.rowcount
             return moved
+        entered_columns, entered_select, entered_params = _event_sql(segment, entered=True)
         cursor.execute(
             f"WITH entering(id) AS ({entering_sql}), "
             f"added AS (INSERT INTO {member_table} (tenant_id, segment_id, customer_id, since) "
-            "SELECT %s, %s, id, %s FROM entering ON CONFLICT DO NOTHING RETURNING customer_id) "
-            f"INSERT INTO {change_table} ({change_columns}) "
-            "SELECT %s, %s, customer_id, TRUE, %s FROM added",
-            [*entering_params, *fixed, *fixed],
+            "SELECT %s, %s, id, %s FROM entering ON CONFLICT DO NOTHING RETURNING customer_id), "
+            f"changes AS (INSERT INTO {change_table} ({change_columns}) "
+            "SELECT %s, %s, customer_id, TRUE, %s FROM added) "
+            f"INSERT INTO {outbox_table} ({entered_columns}) SELECT {entered_select} FROM added",
+            [*entering_params, *fixed, *fixed, *entered_params],
         )
         moved = cursor.rowcount
-        if leaving is None:
-            return moved
-        leaving_sql, leaving_params = leaving.values_list("pk").query.sql_with_params()
-        cursor.execute(
-            f"WITH removed AS (DELETE FROM {member_table} WHERE id IN ({leaving_sql}) "
-            "RETURNING customer_id) "
-            f"INSERT INTO {change_table} ({change_columns}) "
-            "SELECT %s, %s, customer_id, FALSE, %s FROM removed",
-            [*leaving_params, *fixed],
-        )
-        return moved + cursor.rowcount
+        if leaving is not None:
+            leaving_sql, leaving_params = leaving.values_list("pk").query.sql_with_params()
+            left_columns, left_select, left_params = _event_sql(segment, entered=False)
+            cursor.execute(
+                f"WITH removed AS (DELETE FROM {member_table} WHERE id IN ({leaving_sql}) "
+                "RETURNING customer_id), "
+                f"changes AS (INSERT INTO {change_table} ({change_columns}) "
+                "SELECT %s, %s, customer_id, FALSE, %s FROM removed) "
+                f"INSERT INTO {outbox_table} ({left_columns}) SELECT {left_select} FROM removed",
+                [*leaving_params, *fixed, *left_params],
+            )
+            moved += cursor.rowcount
+    if moved:
+        process_after_commit()
+    return moved
+
+
+def _event_sql(segment: Segment, *, entered: bool) -> tuple[str, str, list]:
+    return emits.outbox_insert_sql(
+        tenant=segment.tenant,
+        event_type=emits.segment_event(entered),
+        data=emits.segment_data(segment.pk, segment.name),
+    )
 
 
 def _analyze_if_stale(*, force: bool = False) -> None:
