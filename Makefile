@@ -1,11 +1,12 @@
 # `make run` serves the demo; `make test` runs the whole suite. Both build .venv on first use.
 # `make run PORT=8001` serves on another port; `make run DEBUG=on` shows Django's debug pages.
+# `make screenshots` rewrites docs/screenshots/ (SCREENSHOTS_ARGS="--only leads,lead" for a few).
 PYTHON ?= python3
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install
+.PHONY: run test lint install screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +42,8 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# PNGs of the main pages at 1366x900 and 390x844 into docs/screenshots/, from a throwaway demo
+# database in a temporary folder (needs Debian's Chromium; demo/screenshots.py says the rest).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python -m demo.screenshots $(SCREENSHOTS_ARGS)
