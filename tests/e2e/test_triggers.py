@@ -116,3 +116,42 @@ def test_build_a_trigger_on_purchase_and_see_it_fire(page, log_in, manager_a, te
     expect(page.locator("main")).to_contain_text("big-spender")
     page.get_by_role("link", name="Activity").click()
     expect(page.locator("#timeline-entries")).to_contain_text("Sent “Thank you”")
+
+
+def test_a_trigger_on_tag_added_sends_when_the_tag_is_added_on_the_page(
+    page, log_in, manager_a, tenant_a, shop
+):
+    """Issue 16's browser test: build a trigger on "tag added", add the tag to a customer on
+    the customer's page, see the message in the customer's timeline. No worker is started: the
+    page's own save emits tag_added in its transaction, and without a broker the outbox is
+    processed in-process right after the commit."""
+    ada, campaign = shop
+    log_in(manager_a)
+    page.goto(f"/campaigns/{campaign.pk}/")
+    page.locator("#triggers").get_by_role("link", name="New trigger").click()
+    page.get_by_label("Name", exact=True).fill("Welcome VIPs")
+    page.get_by_label("When this happens").select_option("tag_added")
+    rule = page.locator("tr.event-rule-row").first
+    rule.get_by_label("Event value", exact=True).fill("tag")
+    rule.get_by_label("Operator", exact=True).select_option("eq")
+    rule.get_by_label("Value", exact=True).fill("vip")
+    first = page.locator(".action-row").first
+    first.get_by_label("Action", exact=True).select_option("send")
+    page.get_by_role("button", name="Create trigger").click()
+    expect(page.locator(".messages")).to_contain_text("Trigger “Welcome VIPs” saved.")
+
+    # Another tag fires nothing; then the manager tags Ada "vip" on her page.
+    page.goto(f"/customers/{ada.pk}/edit/")
+    page.get_by_label("Tags").fill("newsletter")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Customer saved.")
+    page.goto(f"/customers/{ada.pk}/edit/")
+    page.get_by_label("Tags").fill("newsletter, vip")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Customer saved.")
+
+    page.get_by_role("link", name="Activity").click()
+    expect(page.locator("#timeline-entries")).to_contain_text("Sent “Thank you”")
+    trigger = CampaignTrigger.objects.get(tenant=tenant_a, name="Welcome VIPs")
+    outcomes = sorted(trigger.runs.values_list("outcome", flat=True))
+    assert outcomes.count(RunOutcome.FIRED) == 1, outcomes  # the vip tag; newsletter did not
