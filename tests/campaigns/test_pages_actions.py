@@ -167,7 +167,7 @@ def test_the_figures_refresh_themselves_while_sending(as_manager, email_campaign
 
 
 def test_roi_is_honest_about_tiny_costs():
-    from campaigns.templatetags.campaign_figures import roi_figure
+    from tenancy.templatetags.figures import roi_figure
 
     assert ">—<" in roi_figure(9999900.0, "0.07", "7000.07")
     assert "too small" in roi_figure(9999900.0, "0.07", "7000.07")

@@ -1,5 +1,5 @@
-"""How the campaign pages show ROI: honest when the cost is too small to mean anything
-(docs/metrics.md, "ROI on screen")."""
+"""How the pages show an ROI (campaigns, sources): honest when the cost is too small to mean
+anything (docs/metrics.md, "ROI on screen")."""
 
 from decimal import Decimal, InvalidOperation
 
