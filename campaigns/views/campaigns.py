@@ -156,6 +156,10 @@ class CampaignDetailView(CampaignsMixin, TemplateView):
     def get_context_data(self, **kwargs):
         campaign = self.campaign
         figures = campaign_analytics(campaign=campaign)
+        plans = list(campaign.plans.select_related("channel"))
+        names = {plan.channel.channel_code: plan.channel.channel_name for plan in plans}
+        for row in [*figures["variants"], *figures["ab_tests"]]:  # channels by name, not code
+            row["channel_name"] = names.get(row["channel_code"], row["channel_code"])
         verdicts = {test["channel_code"]: test for test in figures["ab_tests"]}
         return super().get_context_data(
             **sending_state(campaign, figures),
@@ -164,7 +168,7 @@ class CampaignDetailView(CampaignsMixin, TemplateView):
             funnel=funnel_chart(figures),
             chart=daily_chart(figures["daily"]),
             verdicts=verdicts,
-            plans=campaign.plans.select_related("channel"),
+            plans=plans,
             triggers=campaign_triggers_overview(campaign=campaign),
             **kwargs,
         )
