@@ -31,10 +31,9 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from customfields.models import FieldHistory
-from tenancy.events import EventSpec, emit, emit_for, emit_many
-from tenancy.events.wakeup import process_after_commit
+from tenancy.events import EventSpec, emit, emit_for, emit_many, emit_select
+from tenancy.events.emitting import EMIT_SELECT_FIELDS
 from tenancy.models import EventStatus, OutboxEvent, Tenant
-from tenancy.services.common import insert_select
 
 CUSTOMER_CREATED = "customer_created"
 CUSTOMER_UPDATED = "customer_updated"
@@ -168,37 +167,9 @@ def fields_changed_since(
 
 def _insert_events(tenant: Tenant, event_type: str, rows: models.QuerySet, *, customer: str) -> int:
     """INSERT INTO the outbox SELECT one event per row of `rows` (annotated `_data`)."""
-    now = timezone.now()
-    fixed = {
-        "_tenant": Value(tenant.pk, output_field=models.BigIntegerField()),
-        "_type": Value(event_type, output_field=models.CharField()),
-        "_now": Value(now, output_field=models.DateTimeField()),
-        "_status": Value(EventStatus.PENDING, output_field=models.CharField()),
-        "_zero": Value(0, output_field=models.IntegerField()),
-        "_blank": Value("", output_field=models.TextField()),
-    }
-    values = rows.annotate(**fixed).values_list(
-        "_tenant", "_type", customer, "_data", "_now", "_now", "_now", "_status", "_zero", "_blank"
+    return emit_select(
+        tenant=tenant, event_type=event_type, rows=rows, customer=customer, data=F("_data")
     )
-    count = insert_select(
-        OutboxEvent,
-        [
-            "tenant",
-            "event_type",
-            "customer_id",
-            "data",
-            "occurred_at",
-            "recorded_at",
-            "available_at",
-            "status",
-            "attempts",
-            "last_error",
-        ],
-        values,
-    )
-    if count:
-        process_after_commit()
-    return count
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,18 +294,8 @@ def outbox_insert_sql(*, tenant: Tenant, event_type: str, data: dict) -> tuple[s
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(OutboxEvent._meta.get_field(name).column)
-        for name in (
-            "tenant",
-            "event_type",
-            "customer_id",
-            "data",
-            "occurred_at",
-            "recorded_at",
-            "available_at",
-            "status",
-            "attempts",
-            "last_error",
-        )
+        for name in EMIT_SELECT_FIELDS
+        if name != "event_id"  # these events carry no key
     )
     select = "%s, %s, customer_id, %s::jsonb, %s, %s, %s, %s, 0, ''"
     json_field = OutboxEvent._meta.get_field("data")

@@ -45,25 +45,10 @@ from django.utils import timezone
 
 from customfields.models import FieldDefinition, FieldType
 from tenancy.dates import tenant_today
-from tenancy.events.wakeup import process_after_commit
-from tenancy.models import EventStatus, OutboxEvent, Tenant
-from tenancy.services.common import insert_select
+from tenancy.events import emit_select
+from tenancy.models import Tenant
 
 from ..models import Customer
-
-FIELDS = (
-    "tenant",
-    "event_type",
-    "customer_id",
-    "data",
-    "event_id",
-    "occurred_at",
-    "recorded_at",
-    "available_at",
-    "status",
-    "attempts",
-    "last_error",
-)
 
 
 def inactive_thresholds() -> tuple[int, ...]:
@@ -82,31 +67,14 @@ def _insert(
     """INSERT the events of `customers` (data and key computed per row) … ON CONFLICT DO
     NOTHING: a key already there is the same event. They occurred at `now` (the moment the
     day was read at) and are recorded and due at the clock's now."""
-    rows = customers.filter(tenant=tenant).annotate(
-        _tenant=Value(tenant.pk, output_field=models.BigIntegerField()),
-        _type=Value(event_type, output_field=models.CharField()),
-        _data=data,
-        _key=event_id,
-        _occurred=Value(now, output_field=models.DateTimeField()),
-        _now=Value(timezone.now(), output_field=models.DateTimeField()),
-        _status=Value(EventStatus.PENDING, output_field=models.CharField()),
-        _zero=Value(0, output_field=models.IntegerField()),
-        _blank=Value("", output_field=models.TextField()),
+    return emit_select(
+        tenant=tenant,
+        event_type=event_type,
+        rows=customers.filter(tenant=tenant),
+        data=data,
+        event_id=event_id,
+        occurred_at=now,
     )
-    values = rows.values_list(
-        "_tenant",
-        "_type",
-        "pk",
-        "_data",
-        "_key",
-        "_occurred",
-        "_now",
-        "_now",
-        "_status",
-        "_zero",
-        "_blank",
-    )
-    return insert_select(OutboxEvent, FIELDS, values)
 
 
 def _text(expression) -> Cast:
@@ -219,6 +187,4 @@ def time_events_emit(*, tenant: Tenant, now: datetime.datetime | None = None) ->
         )
     for days in inactive_thresholds():
         counts["inactive"] += _inactive_events(tenant=tenant, days=days, today=today, now=now)
-    if counts["date_reached"] or counts["inactive"]:
-        process_after_commit()
-    return counts
+    return counts  # (each INSERT that wrote events woke the workers after the commit)

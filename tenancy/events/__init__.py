@@ -6,6 +6,8 @@ Emitting (a service that changed something a trigger may react to)::
     emit(tenant=tenant, event_type="tag_added", customer_id=customer.pk, data={"tag": "vip"})
     emit_many(tenant=tenant, events=[EventSpec("tag_added", customer_id=pk, data=…), …])
     emit_for(tenant=tenant, event_type="tag_added", customers=queryset, data={"tag": "vip"})
+    emit_select(tenant=tenant, event_type="field_changed", rows=history, customer="customer_id",
+                data=JSONObject(field=F("field_key")), event_id=…)  # data/key per row
 
 Each is one INSERT (emit_many one multi-row INSERT per 2,000 events, emit_for one INSERT …
 SELECT) in the caller's transaction: a rolled-back change emits nothing. `event_id` (the
@@ -42,7 +44,7 @@ from .data import (
     clean_event_id,
     clean_event_type,
 )
-from .emitting import EventSpec, emit, emit_for, emit_many
+from .emitting import EventSpec, emit, emit_for, emit_many, emit_select
 from .processing import (
     Consumer,
     Processed,
@@ -72,6 +74,7 @@ __all__ = [
     "drain",
     "emit",
     "emit_for",
+    "emit_select",
     "emit_many",
     "events_retry",
     "process_events",

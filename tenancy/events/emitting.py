@@ -108,47 +108,77 @@ def emit_for(
     """One event of `event_type` (with the same `data`) for every customer of `customers` (a
     queryset of the tenant's customers, already narrowed by the caller), in one INSERT …
     SELECT: 50,000 customers' events never travel through Python. Returns how many."""
+    return emit_select(
+        tenant=tenant,
+        event_type=event_type,
+        rows=customers.filter(tenant=tenant),
+        data=data,
+        occurred_at=occurred_at,
+    )
+
+
+EMIT_SELECT_FIELDS = (
+    "tenant",
+    "event_type",
+    "customer_id",
+    "data",
+    "event_id",
+    "occurred_at",
+    "recorded_at",
+    "available_at",
+    "status",
+    "attempts",
+    "last_error",
+)
+
+
+def emit_select(
+    *,
+    tenant: Tenant,
+    event_type: str,
+    rows: models.QuerySet,
+    customer: str = "pk",
+    data: dict | models.Expression | models.F | None = None,
+    event_id: models.Expression | None = None,
+    occurred_at: datetime.datetime | None = None,
+) -> int:
+    """One event per row of `rows` (a queryset the caller has narrowed to the tenant's), in one
+    INSERT … SELECT … ON CONFLICT DO NOTHING — the set-based emit every other one builds on.
+    `customer` names the rows' customer id; `data` is a dict (the same for every row, checked
+    as `emit` checks it) or an expression computed per row (the caller keeps it JSON-safe and
+    small); `event_id` an expression for the key, so a repeat is the same event and is
+    skipped. Returns how many went in; the consumers get them after the commit."""
     now = timezone.now()
-    event_type = clean_event_type(event_type)
-    data = clean_data(data)
-    occurred_at = clean_occurred_at(occurred_at, now=now)
     json_field = OutboxEvent._meta.get_field("data")
-    rows = customers.filter(tenant=tenant).annotate(
-        _tenant=Value(tenant.pk, output_field=models.BigIntegerField()),
-        _type=Value(event_type, output_field=models.CharField()),
-        _data=Value(data, output_field=json_field),
-        _occurred=Value(occurred_at, output_field=models.DateTimeField()),
-        _recorded=Value(now, output_field=models.DateTimeField()),
-        _available=Value(now, output_field=models.DateTimeField()),
-        _status=Value(EventStatus.PENDING, output_field=models.CharField()),
-        _zero=Value(0, output_field=models.IntegerField()),
-        _blank=Value("", output_field=models.TextField()),
+    if not hasattr(data, "resolve_expression"):  # a dict: the same, checked, for every row
+        data = Value(clean_data(data), output_field=json_field)
+    fixed = {
+        "_ev_tenant": Value(tenant.pk, output_field=models.BigIntegerField()),
+        "_ev_type": Value(clean_event_type(event_type), output_field=models.CharField()),
+        "_ev_data": data,
+        "_ev_key": Value(None, output_field=models.TextField()) if event_id is None else event_id,
+        "_ev_occurred": Value(
+            clean_occurred_at(occurred_at, now=now), output_field=models.DateTimeField()
+        ),
+        "_ev_now": Value(now, output_field=models.DateTimeField()),
+        "_ev_status": Value(EventStatus.PENDING, output_field=models.CharField()),
+        "_ev_zero": Value(0, output_field=models.IntegerField()),
+        "_ev_blank": Value("", output_field=models.TextField()),
+    }
+    values = rows.annotate(**fixed).values_list(
+        "_ev_tenant",
+        "_ev_type",
+        customer,
+        "_ev_data",
+        "_ev_key",
+        "_ev_occurred",
+        "_ev_now",
+        "_ev_now",
+        "_ev_status",
+        "_ev_zero",
+        "_ev_blank",
     )
-    fields = [
-        "tenant",
-        "event_type",
-        "customer_id",
-        "data",
-        "occurred_at",
-        "recorded_at",
-        "available_at",
-        "status",
-        "attempts",
-        "last_error",
-    ]
-    values = rows.values_list(
-        "_tenant",
-        "_type",
-        "pk",
-        "_data",
-        "_occurred",
-        "_recorded",
-        "_available",
-        "_status",
-        "_zero",
-        "_blank",
-    )
-    count = insert_select(OutboxEvent, fields, values)
+    count = insert_select(OutboxEvent, EMIT_SELECT_FIELDS, values)
     if count:
         process_after_commit()
     return count
