@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from crm.forms.conditions import ConditionJsonForm
-from crm.selectors.segments import segment_choices
+from crm.views.conditions import PostedConditionMixin
 from customfields.services.values import active_definitions
 from tenancy.forms import error_text
 
@@ -60,34 +60,11 @@ class TriggersMixin(CampaignsMixin):
         )
 
 
-class BuilderMixin(TriggersMixin):
-    """The builder's parts for the request's tenant: the condition (rule rows or JSON) and the
-    actions."""
+class BuilderMixin(PostedConditionMixin, TriggersMixin):
+    """The builder's parts for the request's tenant: the condition (rule rows with the event's
+    rules, or JSON) and the actions."""
 
-    @cached_property
-    def definitions(self):
-        return active_definitions(self.tenant)
-
-    def condition_builder(self, data=None, condition=None) -> TriggerConditionBuilder:
-        return TriggerConditionBuilder(
-            data,
-            definitions=self.definitions,
-            segments=segment_choices(tenant=self.tenant),
-            condition=condition,
-        )
-
-    def posted_condition(self, data) -> tuple:
-        """(condition or None, errors, builder, json form) as posted."""
-        if data.get("editor") == "json":
-            json_form = ConditionJsonForm(data)
-            if json_form.is_valid():
-                condition = json_form.cleaned_data["condition"]
-                return condition, [], self.condition_builder(condition=condition), json_form
-            errors = [f"Condition: {e}" for field in json_form.errors.values() for e in field]
-            return None, errors, self.condition_builder(), json_form
-        builder = self.condition_builder(data)
-        condition = builder.condition()
-        return condition, builder.errors, builder, ConditionJsonForm(initial={"condition": {}})
+    builder_class = TriggerConditionBuilder
 
     def count(self, condition) -> dict:
         """The live count: customers the condition's customer part matches now."""
@@ -149,7 +126,7 @@ class TriggerFormView(BuilderMixin, WriteRequiredMixin, TemplateView):
         condition = self.editing.conditions if self.editing else {}
         return self.render(
             self.trigger_form(),
-            self.condition_builder(condition=condition),
+            self.builder(condition=condition),
             ConditionJsonForm(initial={"condition": condition}),
             self.action_formset(),
             [],

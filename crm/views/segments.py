@@ -15,15 +15,13 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
-from customfields.services.values import active_definitions
 from tenancy.forms import add_service_errors, error_text
 from tenancy.scoping import TenantPageMixin
 
-from ..forms.conditions import ConditionBuilder, ConditionJsonForm
+from ..forms.conditions import ConditionJsonForm
 from ..models import RebuildStatus, Segment
 from ..selectors.segments import (
     PREVIEW_SIZE,
-    segment_choices,
     segment_customers,
     segment_for,
     segment_preview,
@@ -36,6 +34,7 @@ from ..services.segments import (
     segment_request_rebuild,
     segment_update,
 )
+from .conditions import PostedConditionMixin
 
 # While a rebuild is waiting or running, the progress part asks again this often.
 POLL_EVERY = "1s"
@@ -141,33 +140,9 @@ class SegmentStatusView(SegmentsMixin, TemplateView):
         return super().get_context_data(**status_context(self.segment), **kwargs)
 
 
-class BuilderMixin(SegmentsMixin):
+class BuilderMixin(PostedConditionMixin, SegmentsMixin):
     """The condition as posted: the rule rows, or the JSON editor for a condition the rows
     cannot show (editor=json)."""
-
-    @cached_property
-    def definitions(self):
-        return active_definitions(self.tenant)
-
-    def builder(self, data=None, condition=None) -> ConditionBuilder:
-        return ConditionBuilder(
-            data,
-            definitions=self.definitions,
-            segments=segment_choices(tenant=self.tenant),
-            condition=condition,
-        )
-
-    def posted_condition(self, data) -> tuple:
-        """(condition or None, errors, builder, json form) of the posted builder."""
-        if data.get("editor") == "json":
-            json_form = ConditionJsonForm(data)
-            if json_form.is_valid():
-                return json_form.cleaned_data["condition"], [], self.builder(), json_form
-            errors = [f"Condition: {e}" for field in json_form.errors.values() for e in field]
-            return None, errors, self.builder(), json_form
-        builder = self.builder(data)
-        condition = builder.condition()
-        return condition, builder.errors, builder, ConditionJsonForm()
 
 
 class SegmentPreviewView(BuilderMixin, TemplateView):
