@@ -69,3 +69,52 @@ def test_auto_assign_asks_with_the_count(page, log_in, manager_a, agent_a, tenan
     page.get_by_role("button", name="Assign 3 callbacks").click()
     expect(page.locator(".messages")).to_contain_text("Assigned 3 waiting callbacks.")
     assert CallbackRequest.objects.filter(assigned_to=agent_a.user).count() == 3
+
+
+def test_launch_complete_and_trigger_delete_ask_first(page, log_in, manager_a, tenant_a):
+    from campaigns.models import Campaign, CampaignTrigger
+    from tests.campaigns.conftest import channel, make_customers
+    from tests.campaigns.factories import CampaignFactory
+    from tests.campaigns.test_triggers_consumer import make_trigger
+
+    make_customers(tenant_a, [{"first_name": n, "email": f"{n}@example.org"} for n in "ab"])
+    email = channel(tenant_a, "EMAIL")
+    campaign = CampaignFactory(
+        tenant=tenant_a,
+        name="Winter",
+        contents=[{"channel": email, "subject": "Hi", "body": "Hello"}],
+    )
+    log_in(manager_a)
+    page.goto(f"/campaigns/{campaign.pk}/")
+
+    # Launch: asked with the audience's size; Cancel sends nothing.
+    page.get_by_role("button", name="Launch").click()
+    expect(page.get_by_role("heading", name="Send Winter to 2 customers now?")).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    campaign.refresh_from_db()
+    assert campaign.launched_at is None
+    page.get_by_role("button", name="Launch").click()
+    page.get_by_role("button", name="Send to 2 customers").click()
+    expect(page.locator(".messages")).to_contain_text("Campaign launched.")
+
+    # Complete: asked, Cancel keeps it active, the confirmation's button completes it.
+    page.get_by_role("button", name="Complete").click()
+    expect(page.get_by_role("heading", name="Complete Winter?")).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    assert Campaign.objects.get(pk=campaign.pk).status.phase == "active"
+    page.get_by_role("button", name="Complete").click()
+    page.get_by_role("button", name="Complete the campaign").click()
+    expect(page.locator(".messages")).to_contain_text("Campaign completed.")
+    assert Campaign.objects.get(pk=campaign.pk).status.phase == "completed"
+
+    # Deleting a trigger: asked with its name; Cancel keeps it, the button deletes it.
+    trigger = make_trigger(tenant_a, campaign, actions=[{"type": "add_tag", "tag": "x"}])
+    page.goto(f"/campaigns/{campaign.pk}/triggers/{trigger.pk}/")
+    page.get_by_role("link", name="Delete…").click()
+    expect(page.get_by_role("heading")).to_contain_text("Delete trigger")
+    page.get_by_role("link", name="Cancel").click()
+    assert CampaignTrigger.objects.filter(pk=trigger.pk).exists()
+    page.get_by_role("link", name="Delete…").click()
+    page.get_by_role("button", name="Delete the trigger").click()
+    expect(page.locator(".messages")).to_contain_text("deleted")
+    assert not CampaignTrigger.objects.filter(pk=trigger.pk).exists()
