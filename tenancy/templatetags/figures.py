@@ -40,3 +40,28 @@ def roi_figure(roi, cost, revenue):
             '<abbr class="roi" title="ROI {}%: {}">×{} the cost</abbr>', roi, inputs, ratio
         )
     return format_html('<abbr class="roi" title="ROI: {}">{}%</abbr>', inputs, roi)
+
+
+# KPI names as a person reads them; others lose their underscores ("cost_per_lead" -> "Cost per
+# lead"). A campaign's KPIs are names the tenant's catalogue chose, not a closed list.
+KPI_WORDS = {
+    "open_rate": "Open rate",
+    "click_rate": "Click rate",
+    "ctr": "Click-through rate",
+    "cpl": "Cost per lead",
+    "cpc": "Cost per click",
+    "cpm": "Cost per thousand impressions",
+    "roi": "ROI",
+    "conversions": "Conversions",
+    "conversion_rate": "Conversion rate",
+}
+
+
+@register.filter
+def kpi_words(names) -> str:
+    """`["open_rate", "click_rate"]` -> "Open rate, Click rate"; "—" when there are none."""
+    words = [
+        KPI_WORDS.get(str(name).lower(), str(name).replace("_", " ").strip().capitalize())
+        for name in names or []
+    ]
+    return ", ".join(word for word in words if word) or "—"

@@ -27,3 +27,13 @@ def test_activity_lines_are_in_words():
     assert lead_change("assigned_to", None, None) == "Assigned to: — → —"
     assert status_line("in_progress", "completed") == "Status: In progress → Completed"
     assert callback_change("reason", "support", "complaint") == "Reason: Support → Complaint"
+
+
+def test_kpis_read_in_words():
+    from tenancy.templatetags.figures import kpi_words
+
+    assert kpi_words(["open_rate", "click_rate", "conversions"]) == (
+        "Open rate, Click rate, Conversions"
+    )
+    assert kpi_words(["cost_per_signup"]) == "Cost per signup"
+    assert kpi_words([]) == "—"
