@@ -169,7 +169,7 @@ def _describe(milestone: LeadMilestone) -> str:
     when = milestone.achieved_date.isoformat()
     if milestone.achieved_time is not None:
         when += f" {milestone.achieved_time.strftime('%H:%M')}"
-    return f"{type_.type_name} ({type_.type_code}), {milestone.get_status_display().lower()} {when}"
+    return f"{type_.type_name}, {milestone.get_status_display().lower()} {when}"
 
 
 def _emit_if_completed(milestone: LeadMilestone, *, old_status: str | None) -> None:
@@ -264,12 +264,14 @@ def milestone_set_status(
     _save(milestone, by)
     _emit_if_completed(milestone, old_status=old)
     code = milestone.milestone_type.type_code
+    name = milestone.milestone_type.type_name
+    words = f"{MilestoneStatus(old).label} → {MilestoneStatus(status).label}"
     lead_log_activity(
         lead,
         by=by,
         kind=ActivityKind.MILESTONE,
-        message=f"Milestone {code}: {old} → {status} ({_describe(milestone)}).",
-        changes={code: [old, status]},
+        message=f"Milestone {name}: {words} ({_describe(milestone)}).",
+        changes={code: [old, status]},  # codes, for apps
     )
     return milestone
 
@@ -298,12 +300,14 @@ def milestone_update(
         return milestone
     _save(milestone, by)
     _emit_if_completed(milestone, old_status=old_status)
-    code = milestone.milestone_type.type_code
     lead_log_activity(
         lead,
         by=by,
         kind=ActivityKind.MILESTONE,
-        message=f"Milestone {code} edited: {', '.join(changes)}.",
+        message=(
+            f"Milestone {milestone.milestone_type.type_name} edited: "
+            f"{', '.join(name.replace('_', ' ') for name in changes)}."
+        ),
         changes={name: [str(old), str(new)] for name, (old, new) in changes.items()},
     )
     return milestone

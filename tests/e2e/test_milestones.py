@@ -61,7 +61,7 @@ def test_record_a_milestone_and_see_the_timeline_and_dashboard_change(
     expect(contacted).to_contain_text("Called, interested")
     expect(contacted.locator(".badge")).to_have_text("On time")
     expect(page.locator("#milestones .next-step")).to_contain_text("Next step: Site visit")
-    expect(page.locator(".activity")).to_contain_text("Milestone recorded: Contacted (CONTACTED)")
+    expect(page.locator(".activity")).to_contain_text("Milestone recorded: Contacted, completed")
 
     page.get_by_role("link", name="Pipeline bottlenecks").click()
     first = transition(page, "LEAD_GENERATED-CONTACTED")

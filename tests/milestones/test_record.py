@@ -63,10 +63,7 @@ def test_record_a_site_visit_with_every_seed_field(manager, lead, manager_a):
     assert row["days_from_previous"] is None  # the lead's first completed milestone
     activity = LeadActivity.objects.get(lead=lead, kind=ActivityKind.MILESTONE)
     assert activity.actor == manager_a.user
-    assert (
-        activity.message
-        == "Milestone recorded: Site visit (SITE_VISIT), completed 2026-01-05 14:30."
-    )
+    assert activity.message == "Milestone recorded: Site visit, completed 2026-01-05 14:30."
 
 
 def test_defaults_completed_today_in_the_tenants_zone(manager, lead, tenant):
@@ -260,7 +257,7 @@ def test_an_optional_milestone_can_be_skipped(manager, lead, record, manager_a):
         "2026-01-04",
     )
     activity = LeadActivity.objects.filter(lead=lead, kind=ActivityKind.MILESTONE).first()
-    assert activity.message.startswith("Milestone SITE_VISIT: in_progress → skipped")
+    assert activity.message.startswith("Milestone Site visit: In progress → Skipped")
     assert activity.actor == manager_a.user
 
 
