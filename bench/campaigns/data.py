@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from bench.lib.tenants import ensure_bench_tenant
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atrium_campbench"
 TENANT_SLUG = "camp-00"
 CUSTOMERS = 200_000
@@ -53,32 +55,7 @@ def migrate() -> None:
 
 
 def ensure_tenant():
-    from django.db import transaction
-
-    from customfields.models import FieldDefinition
-    from customfields.services.definitions import definition_create
-    from tenancy.actors import OPERATOR
-    from tenancy.models import Tenant
-    from tenancy.services.tenants import tenant_create
-
-    tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
-    if tenant is None:
-        with transaction.atomic():
-            tenant = tenant_create(slug=TENANT_SLUG, name="Campaign bench", timezone="UTC")
-    existing = set(FieldDefinition.objects.for_tenant(tenant).values_list("field_key", flat=True))
-    for order, (key, label, field_type) in enumerate(FIELDS, start=1):
-        if key not in existing:
-            definition_create(
-                tenant=tenant,
-                by=OPERATOR,
-                data={
-                    "field_key": key,
-                    "field_label": label,
-                    "field_type": field_type,
-                    "order": order,
-                },
-            )
-    return tenant
+    return ensure_bench_tenant(slug=TENANT_SLUG, name="Campaign bench", fields=FIELDS)
 
 
 def reset() -> None:

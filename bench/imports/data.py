@@ -16,6 +16,8 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from bench.lib.tenants import ensure_bench_tenant
+
 DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/atrium_impbench"
 TENANT_SLUG = "imp-00"
 FIELDS = (
@@ -57,26 +59,13 @@ def setup() -> None:
 
 
 def ensure_tenant():
-    from customfields.models import FieldDefinition
-    from customfields.services.definitions import definition_create
-    from tenancy.actors import OPERATOR
-    from tenancy.models import Tenant
-    from tenancy.services.tenants import tenant_create
-
-    tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
-    if tenant is None:
-        tenant = tenant_create(
-            slug=TENANT_SLUG,
-            name="Imports bench",
-            timezone="Europe/Berlin",
-            industry_template=False,
-        )
-    existing = set(FieldDefinition.objects.for_tenant(tenant).values_list("field_key", flat=True))
-    for order, (key, label, field_type, extra) in enumerate(FIELDS):
-        if key not in existing:
-            data = {"field_key": key, "field_label": label, "field_type": field_type}
-            definition_create(tenant=tenant, by=OPERATOR, data={**data, "order": order, **extra})
-    return tenant
+    return ensure_bench_tenant(
+        slug=TENANT_SLUG,
+        name="Imports bench",
+        timezone="Europe/Berlin",
+        industry_template=False,
+        fields=FIELDS,
+    )
 
 
 def load_existing(tenant, *, total: int, seed: int) -> None:
