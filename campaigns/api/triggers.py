@@ -18,6 +18,7 @@ from tenancy.scoping import TenantModelViewSet
 from ..automation import services
 from ..automation.actions import ACTION_LABELS
 from ..automation.selectors import trigger_for, trigger_runs, triggers_visible_to
+from ..automation.services import TRIGGER_FIELDS
 from ..models import Campaign, CampaignTrigger, RunOutcome, TriggerRun
 from ..models.automation import MAX_ACTIONS, MAX_DELAY_MINUTES
 from ..services.campaigns import CAMPAIGN_WRITE_ROLES
@@ -82,14 +83,7 @@ class TriggerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = CampaignTrigger
         fields = [
             "id",
-            "name",
-            "campaign",
-            "event_type",
-            "conditions",
-            "delay_minutes",
-            "is_active",
-            "max_per_customer",
-            "actions",
+            *TRIGGER_FIELDS,
             "runs_fired",
             "runs_scheduled",
             "runs_skipped",
