@@ -13,7 +13,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crm.models import CLOSED_STATUSES
-from crm.selectors.leads import leads_visible_to
 from crm.views.base import VisibleLeadsMixin
 from tenancy.charts import day_bars, grouped_bars, peak_of, row_bars
 from tenancy.dates import DEFAULT_DAYS
@@ -26,7 +25,7 @@ from .models import MilestoneStatus, MilestoneTemplate
 from .rules import allowed_moves
 from .selectors.analytics import bottlenecks, completion_metrics, time_trends
 from .selectors.lead_milestones import milestone_for
-from .selectors.overdue import OverdueSteps
+from .selectors.overdue import overdue_steps_for
 from .selectors.timeline import lead_timeline, local_today
 from .services.config import lead_template_set
 from .services.lead_milestones import milestone_record, milestone_set_status
@@ -270,8 +269,7 @@ class OverdueListView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        leads = leads_visible_to(tenant=self.tenant, membership=self.membership)
-        steps = OverdueSteps(tenant=self.tenant, leads=leads, now=now)
+        steps = overdue_steps_for(tenant=self.tenant, membership=self.membership, now=now)
         page = Paginator(steps, OVERDUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page_obj=page, steps=page.object_list, as_of=local_today(self.tenant, now), **kwargs

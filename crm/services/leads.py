@@ -32,7 +32,7 @@ from ..models import (
     LeadTag,
 )
 from ..selectors.leads import leads_visible_to
-from ..signals import lead_won
+from ..signals import announce_leads_changed, lead_won
 from . import emits
 from .scoring import count_logged_call
 from .tags import clean_tag_names, set_tags
@@ -236,6 +236,7 @@ def lead_create(
     set_tags(owner=lead, through=LeadTag, names=tag_names)
     count_logged_call(lead, by=by, before=None)
     emits.lead_created(lead=lead)
+    announce_leads_changed(tenant=tenant, lead_ids=[lead.pk])
     who = by.user.get_username() if isinstance(by, Membership) else "system"
     lead_log_activity(
         lead,
@@ -276,6 +277,7 @@ def _lead_update(
     save_validated(lead)
     if lead.status != old_status:
         emits.lead_status_changes(tenant=lead.tenant, changes=[(lead, old_status, lead.status)])
+        announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
     if "last_contact_date" in changes:
         count_logged_call(lead, by=by, before=last_contact)
     if tags is not None:
@@ -310,6 +312,7 @@ def lead_archive(*, lead: Lead, by: Actor) -> Lead:
     lead.archived_at = timezone.now()
     lead.save(update_fields=["archived_at", "updated_at"])
     lead_log_activity(lead, by=by, kind=ActivityKind.ARCHIVED, message="Lead archived.")
+    announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
     return lead
 
 
@@ -321,6 +324,7 @@ def lead_restore(*, lead: Lead, by: Actor) -> Lead:
     lead.archived_at = None
     lead.save(update_fields=["archived_at", "updated_at"])
     lead_log_activity(lead, by=by, kind=ActivityKind.RESTORED, message="Lead restored.")
+    announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
     return lead
 
 
@@ -389,6 +393,7 @@ def lead_bulk_status(
         )
         moved.append((lead, old, status))
     emits.lead_status_changes(tenant=tenant, changes=moved)
+    announce_leads_changed(tenant=tenant, lead_ids=[lead.pk for lead, _, _ in moved])
     return leads
 
 

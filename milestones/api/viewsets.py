@@ -7,7 +7,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.selectors.leads import lead_for, leads_visible_to
+from crm.selectors.leads import lead_for
 from tenancy.api.config import ConfigViewSet
 from tenancy.api.schema import DAYS_PARAMETER, VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from tenancy.dates import parse_days
@@ -16,7 +16,7 @@ from tenancy.scoping import TenantViewSetMixin
 from ..models import LeadMilestone, MilestoneTemplate, MilestoneType
 from ..selectors import analytics
 from ..selectors.lead_milestones import milestone_for
-from ..selectors.overdue import OverdueSteps
+from ..selectors.overdue import overdue_steps_for
 from ..selectors.timeline import lead_timeline
 from ..services import config as config_services
 from ..services import lead_milestones as milestone_services
@@ -245,7 +245,8 @@ class MilestoneReportViewSet(TenantViewSetMixin, viewsets.GenericViewSet):
     @action(detail=False)
     def overdue(self, request):
         """Open steps past their due day, oldest first."""
-        leads = leads_visible_to(tenant=self.tenant, membership=self.membership)
-        steps = OverdueSteps(tenant=self.tenant, leads=leads, now=timezone.now())
+        steps = overdue_steps_for(
+            tenant=self.tenant, membership=self.membership, now=timezone.now()
+        )
         page = self.paginate_queryset(steps)
         return self.get_paginated_response(OverdueStepSerializer(page, many=True).data)

@@ -7,6 +7,7 @@ from .lead_milestones import (
     MilestoneStatus,
     Outcome,
 )
+from .open_steps import LeadOpenStep
 from .templates import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, TemplateType
 from .types import MilestoneCategory, MilestoneType
 
@@ -17,6 +18,7 @@ __all__ = [
     "PASSED_STATUSES",
     "LeadMilestone",
     "LeadMilestonePlan",
+    "LeadOpenStep",
     "MilestoneCategory",
     "MilestoneStatus",
     "MilestoneTemplate",

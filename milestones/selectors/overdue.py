@@ -1,18 +1,18 @@
 """The overdue list: open steps past their due day, oldest first. Definitions: docs/metrics.md
-("Milestones")."""
+("Milestones"). It reads the open steps kept as rows (LeadOpenStep, equal to the computation of
+selectors/open_steps.py), so a page is a range scan of their (tenant, due day) index."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from crm.models import CLOSED_STATUSES, Lead
-from tenancy.models import Tenant
+from crm.models import Lead
+from crm.selectors.leads import leads_visible_to
+from tenancy.models import Membership, Tenant
 
-from ..models import OPEN_STATUSES, LeadMilestone, MilestoneType
-from .open_steps import OpenStep, open_step_from_row, open_steps_sql
+from ..models import OPEN_STATUSES, LeadMilestone, LeadOpenStep, MilestoneType
 from .timeline import EXPECTED, local_today
 
 
@@ -35,60 +35,71 @@ class OverdueStep:
 
 
 class OverdueSteps:
-    """The open steps of the open leads among `leads` (neither archived, WON nor LOST) whose due
-    day is before today, oldest due first (then by lead and type): open records, and next
-    expected steps not recorded yet. Sized and sliced like a list, for a paginator: one query
-    finds and orders the steps (each page needs them all, to order them by due day), and only
-    the page asked for is turned into objects."""
+    """The open steps of the open leads among `leads` (neither archived, WON nor LOST; None: every
+    lead of the tenant) whose due day is before today, oldest due first (then by lead and type):
+    open records, and next expected steps not recorded yet. Sized and sliced like a list, for a
+    paginator: the count and each page are one query on the index, and only the page asked for
+    is turned into objects."""
 
-    def __init__(self, *, tenant: Tenant, leads: QuerySet[Lead], now: datetime):
+    def __init__(self, *, tenant: Tenant, leads: QuerySet[Lead] | None, now: datetime):
         self.tenant = tenant
         self.today = local_today(tenant, now)
-        self.leads = leads.filter(archived_at__isnull=True).exclude(status__in=CLOSED_STATUSES)
+        rows = LeadOpenStep.objects.filter(tenant=tenant, due_date__lt=self.today)
+        if leads is not None:
+            rows = rows.filter(lead__in=leads.filter(tenant=tenant).values("pk"))
+        self.rows = rows.order_by("due_date", "lead_id", "milestone_type_id")
 
     @cached_property
-    def _steps(self) -> list[OpenStep]:
-        sql, params = open_steps_sql(self.tenant, self.leads, all_open=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT * FROM ({sql}) open_steps
-                    WHERE due_date < %s AND (is_expected = 0 OR status IS NULL)
-                    ORDER BY due_date, lead_id, milestone_type_id""",
-                [*params, self.today],
-            )
-            return [open_step_from_row(row) for row in cursor.fetchall()]
+    def _count(self) -> int:
+        return self.rows.count()
 
     def count(self) -> int:
-        return len(self._steps)
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
 
     def __getitem__(self, key: slice) -> list[OverdueStep]:
         if not isinstance(key, slice):
             raise TypeError("Take a slice: overdue[start:stop].")
-        steps = self._steps[key]
+        steps = list(
+            self.rows.values_list(
+                "lead_id", "milestone_type_id", "status", "start_date", "due_date"
+            )[key]
+        )
         leads = (
             Lead.objects.select_related("assigned_to")
             .only("tenant_id", "first_name", "last_name", "assigned_to__username")
-            .in_bulk({s.lead_id for s in steps})
+            .in_bulk({lead_id for lead_id, *_ in steps})
         )
-        types = MilestoneType.objects.in_bulk({s.milestone_type_id for s in steps})
-        recorded = [s for s in steps if s.status]
+        types = MilestoneType.objects.in_bulk({type_id for _, type_id, *_ in steps})
+        recorded = [(lead_id, type_id) for lead_id, type_id, status, *_ in steps if status]
         records = {
             (r.lead_id, r.milestone_type_id): r
             for r in LeadMilestone.objects.filter(
                 tenant=self.tenant,
-                lead_id__in={s.lead_id for s in recorded},
-                milestone_type_id__in={s.milestone_type_id for s in recorded},
+                lead_id__in={lead_id for lead_id, _ in recorded},
+                milestone_type_id__in={type_id for _, type_id in recorded},
                 status__in=OPEN_STATUSES,
             )
         }
         return [
             OverdueStep(
-                lead=leads[s.lead_id],
-                milestone_type=types[s.milestone_type_id],
-                milestone=records.get((s.lead_id, s.milestone_type_id)),
-                start_date=s.start_date,
-                due_date=s.due_date,
-                days_overdue=(self.today - s.due_date).days,
+                lead=leads[lead_id],
+                milestone_type=types[type_id],
+                milestone=records.get((lead_id, type_id)),
+                start_date=start,
+                due_date=due,
+                days_overdue=(self.today - due).days,
             )
-            for s in steps
+            for lead_id, type_id, _, start, due in steps
         ]
+
+
+def overdue_steps_for(*, tenant: Tenant, membership: Membership, now: datetime) -> OverdueSteps:
+    """The overdue steps of the leads `membership` may see: a manager's and an admin's are the
+    tenant's (no lead filter), an agent's those of their leads and the unassigned ones."""
+    leads = (
+        None if membership.can_manage else leads_visible_to(tenant=tenant, membership=membership)
+    )
+    return OverdueSteps(tenant=tenant, leads=leads, now=now)

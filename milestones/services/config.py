@@ -29,6 +29,7 @@ from tenancy.services.config_entries import (
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 from .lead_milestones import check_works_on_lead
+from .projection import open_steps_rebuild, open_steps_refresh
 
 MAX_STEPS = 30
 
@@ -59,6 +60,12 @@ def refuse_if_in_template(milestone_type: MilestoneType, action: str) -> None:
         )
 
 
+def _after_type_update(milestone_type: MilestoneType, changes) -> None:
+    """A type's SLA sets the due day of its open steps."""
+    if "sla_days" in changes:
+        open_steps_rebuild(tenant=milestone_type.tenant)
+
+
 TYPES = register(
     ConfigSpec(
         MilestoneType,
@@ -78,13 +85,16 @@ TYPES = register(
         ),
         noun="milestone type",
         guard=refuse_if_in_template,
+        on_update=_after_type_update,
     )
 )
 
 
 def _delete_plans(template: MilestoneTemplate) -> None:
     """Leads that followed a deleted template follow the default again."""
+    lead_ids = list(template.lead_plans.values_list("lead_id", flat=True))
     template.lead_plans.all().delete()
+    open_steps_refresh(tenant=template.tenant, lead_ids=lead_ids)
 
 
 TEMPLATES = register(
@@ -148,6 +158,7 @@ def template_create(
     types = resolve_sequence(tenant=tenant, codes=sequence)
     template = config_entry_create(TEMPLATES, tenant=tenant, data=data, by=by)
     _set_steps(template, types)
+    _steps_followed(template, was_default=False, steps_changed=False)
     return template
 
 
@@ -156,10 +167,24 @@ def template_update(
     *, template: MilestoneTemplate, data: dict, by: Actor, sequence: Sequence[str] | None = None
 ) -> MilestoneTemplate:
     types = None if sequence is None else resolve_sequence(tenant=template.tenant, codes=sequence)
+    was_default = template.is_default
     config_entry_update(template, data=data, by=by)
     if types is not None:
         _set_steps(template, types)
+    _steps_followed(template, was_default=was_default, steps_changed=types is not None)
     return template
+
+
+def _steps_followed(template: MilestoneTemplate, *, was_default: bool, steps_changed: bool) -> None:
+    """The open steps after a template's write: the tenant's when the default template changed
+    (most leads follow it), the leads that chose it when only its steps did."""
+    if template.is_default != was_default or (steps_changed and template.is_default):
+        open_steps_rebuild(tenant=template.tenant)
+    elif steps_changed:
+        open_steps_refresh(
+            tenant=template.tenant,
+            lead_ids=template.lead_plans.values_list("lead_id", flat=True),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,6 +223,7 @@ def lead_template_set(
             defaults={"template": template, "updated_at": timezone.now()},
         )
         after = template
+    open_steps_refresh(tenant=lead.tenant, lead_ids=[lead.pk])
     old_name = before.template_name if before else "—"
     new_name = after.template_name if after else "—"
     lead_log_activity(

@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..rules import STATUS_GRAPH, status_move_error, type_rule_errors
 from ..selectors.timeline import local_today, walk_previous_completed
+from .projection import open_steps_refresh
 
 # What a client may give when recording a milestone; the type is fixed once recorded.
 RECORD_FIELDS = (
@@ -195,6 +196,7 @@ def _save(milestone: LeadMilestone, by: Actor) -> None:
         milestone.completed_by = actor_user(by)
     save_validated(milestone)
     recompute_days_from_previous(milestone.lead)
+    open_steps_refresh(tenant=milestone.tenant, lead_ids=[milestone.lead_id])
     milestone.refresh_from_db(fields=["days_from_previous"])
 
 
@@ -322,6 +324,7 @@ def milestone_delete(*, milestone: LeadMilestone, by: Actor) -> None:
     code = milestone.milestone_type.type_code
     milestone.delete()
     recompute_days_from_previous(lead)
+    open_steps_refresh(tenant=lead.tenant, lead_ids=[lead.pk])
     lead_log_activity(
         lead,
         by=by,

@@ -43,7 +43,8 @@ class ConfigSpec:
     - `initial(data) -> data`: defaults for a new entry's data (a source's score bonus);
     - `check(entry, changes)`: rules only this model has, before saving;
     - `guard(entry, action)`: refuse "deactivated" or "deleted" (raise ValidationError);
-    - `on_delete(entry)`: what goes with a deleted entry (a source's sub-sources)."""
+    - `on_delete(entry)`: what goes with a deleted entry (a source's sub-sources);
+    - `on_update(entry, changes)`: what follows a saved change (kept copies of a field)."""
 
     model: type[ConfigEntry]
     fields: tuple[str, ...]
@@ -54,6 +55,7 @@ class ConfigSpec:
     check: Callable[[ConfigEntry, Mapping[str, tuple]], None] | None = None
     guard: Callable[[ConfigEntry, str], None] | None = None
     on_delete: Callable[[ConfigEntry], None] | None = None
+    on_update: Callable[[ConfigEntry, Mapping[str, tuple]], None] | None = None
     writable: frozenset[str] = field(init=False)
 
     def __post_init__(self):
@@ -169,6 +171,8 @@ def config_entry_update(entry: ConfigEntry, *, data: dict, by: Actor) -> ConfigE
         spec.guard(entry, "deactivated")
     with reverted_on_refusal(entry):
         _save(entry, spec, was_flagged=was_flagged, changes=changes)
+    if spec.on_update and changes:
+        spec.on_update(entry, changes)
     return entry
 
 

@@ -4,7 +4,7 @@ installs its own part of the defaults on the tenant_created signal, so this modu
 from django.db import transaction
 
 from ..models import Tenant
-from ..signals import tenant_created
+from ..signals import tenant_created, tenant_timezone_changed
 from .common import assign_fields, save_validated
 
 
@@ -37,6 +37,8 @@ TENANT_EDITABLE_FIELDS = ("name", "industry", "timezone", "currency", "is_active
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, data: dict) -> Tenant:
     """Change a tenant's settings (an operator's act: the slug is its address and stays)."""
-    assign_fields(tenant, data, allowed=TENANT_EDITABLE_FIELDS)
+    changes = assign_fields(tenant, data, allowed=TENANT_EDITABLE_FIELDS)
     save_validated(tenant)
+    if "timezone" in changes:
+        tenant_timezone_changed.send(sender=Tenant, tenant=tenant)
     return tenant

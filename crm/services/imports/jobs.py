@@ -44,6 +44,7 @@ from ...models import (
 from ...models.imports import JOB_ERRORS_KEPT, MESSAGE_MAX_LENGTH
 from ...selectors.imports import import_targets
 from ...selectors.scoring import score_expression
+from ...signals import announce_leads_changed
 from ..reactions import customers_changed
 from ..tags import MAX_TAGS, clean_tag_names
 from .mapping import parse_mapping, resolve_mapping
@@ -574,6 +575,7 @@ def _undo_updates(*, job, model, chunk, by, user, now, reason) -> list[int]:
         )
     if is_lead:
         LeadActivity.objects.bulk_create(activities)
+        announce_leads_changed(tenant=tenant, lead_ids=ids)
         return ids
     FieldHistory.objects.bulk_create(history, batch_size=2000)
     kept = sorted(objects)

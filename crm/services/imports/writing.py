@@ -49,6 +49,7 @@ from ...models import (
     palette_color,
 )
 from ...selectors.scoring import score_expression
+from ...signals import announce_leads_changed
 from .. import emits
 from ..leads import score_lead
 from ..reactions import customers_changed
@@ -637,6 +638,9 @@ class LeadWriter:
                 lead.updated_at = now
             Lead.objects.bulk_update(changed_leads, [*sorted(fields), "updated_at"], batch_size=500)
             emits.lead_status_changes(tenant=self.tenant, changes=moved)
+        announce_leads_changed(
+            tenant=self.tenant, lead_ids=[*done.created_ids, *(lead.pk for lead, _, _ in moved)]
+        )
         added = self._link_tags(wanted, existing_ids=list(current))
         kept = []
         for record in records:
