@@ -13,6 +13,7 @@ from tenancy.models import Membership, Role, Tenant
 
 from .models import LeadMilestone, MilestoneType
 from .services.lead_milestones import milestone_record, milestone_set_status
+from .services.projection import open_steps_rebuild
 
 STEPS = ["LEAD_GENERATED", "CONTACTED", "SITE_VISIT", "PROPOSAL_SENT", "CONVERTED"]
 # How many steps of the default template each open or won status has completed.
@@ -116,3 +117,5 @@ def seed_demo_milestones(*, tenant: Tenant) -> None:
             history.record(following, start, status="in_progress")
         elif rng.random() < 0.3:
             history.record(following, start, status="pending")
+    # crm's demo back-dates its leads around the services: their open steps are recomputed.
+    open_steps_rebuild(tenant=tenant)

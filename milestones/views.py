@@ -15,7 +15,6 @@ from django.views.generic import TemplateView
 from crm.models import CLOSED_STATUSES
 from crm.views.base import VisibleLeadsMixin
 from tenancy.charts import day_bars, grouped_bars, peak_of, row_bars
-from tenancy.dates import DEFAULT_DAYS
 from tenancy.forms import add_service_errors, error_text
 from tenancy.htmx import htmx_redirect, is_htmx
 from tenancy.scoping import TenantPageMixin
@@ -23,7 +22,7 @@ from tenancy.scoping import TenantPageMixin
 from .forms import DashboardForm, LeadTemplateForm, MilestoneRecordForm, StatusForm
 from .models import MilestoneStatus, MilestoneTemplate
 from .rules import allowed_moves
-from .selectors.analytics import bottlenecks, completion_metrics, time_trends
+from .selectors.dashboard import milestone_dashboard
 from .selectors.lead_milestones import milestone_for
 from .selectors.overdue import overdue_steps_for
 from .selectors.timeline import lead_timeline, local_today
@@ -242,22 +241,22 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
             MilestoneTemplate.objects.for_tenant(self.tenant).live().filter(is_default=True).first()
         )
         milestone_type = chosen.get("type_code")
-        rows = bottlenecks(tenant=self.tenant, template=template, now=now) if template else []
-        series = time_trends(
-            tenant=self.tenant, milestone_type=milestone_type, days=DEFAULT_DAYS, now=now
+        figures = milestone_dashboard(
+            tenant=self.tenant, template=template, milestone_type=milestone_type, now=now
         )
+        rows, series = figures.rows, figures.series
         return super().get_context_data(
             form=form,
             template=template,
             milestone_type=milestone_type,
-            as_of=local_today(self.tenant, now),
+            as_of=figures.computed_at,
             rows=rows,
             days_chart=days_chart(rows),
             breach_chart=breach_chart(rows),
-            completion=completion_metrics(tenant=self.tenant),
+            completion=figures.completion,
             trend=trend_chart(series),
             trend_total=sum(p["completed_count"] for p in series),
-            trend_days=DEFAULT_DAYS,
+            trend_days=figures.days,
             **kwargs,
         )
 

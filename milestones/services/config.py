@@ -29,7 +29,7 @@ from tenancy.services.config_entries import (
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
 from .lead_milestones import check_works_on_lead
-from .projection import open_steps_rebuild, open_steps_refresh
+from .projection import dashboard_changed, open_steps_rebuild, open_steps_refresh
 
 MAX_STEPS = 30
 
@@ -61,9 +61,11 @@ def refuse_if_in_template(milestone_type: MilestoneType, action: str) -> None:
 
 
 def _after_type_update(milestone_type: MilestoneType, changes) -> None:
-    """A type's SLA sets the due day of its open steps."""
+    """A type's SLA sets the due day of its open steps; the dashboard names its types."""
     if "sla_days" in changes:
         open_steps_rebuild(tenant=milestone_type.tenant)
+    else:
+        dashboard_changed(milestone_type.tenant)
 
 
 TYPES = register(

@@ -10,10 +10,15 @@ these in its own transaction, so the rows change with the change or not at all.
 Both delete the rows and insert the computation's (one INSERT … SELECT): an expected step that
 is recorded is one row (lead, type) with the record's status. On PostgreSQL a refresh takes the
 leads' row locks and a shared per-tenant lock, a rebuild the exclusive one, so a refresh never
-computes from a state a concurrent rebuild has not committed (and the reverse)."""
+computes from a state a concurrent rebuild has not committed (and the reverse).
+
+Each also bumps the tenant's dashboard version after the commit (selectors/dashboard.py): what
+moves the open steps moves the bottlenecks, completion and trends too."""
 
 from collections.abc import Iterable
+from functools import partial
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -21,6 +26,7 @@ from crm.models import CLOSED_STATUSES, Lead
 from tenancy.models import Tenant
 
 from ..models import LeadOpenStep
+from ..selectors.dashboard import new_version, version_key
 from ..selectors.open_steps import open_steps_sql
 from ..selectors.sql import is_postgresql
 
@@ -55,6 +61,11 @@ def _insert(tenant: Tenant, leads: QuerySet[Lead]) -> int:
         return cursor.rowcount
 
 
+def dashboard_changed(tenant: Tenant) -> None:
+    """The tenant's cached dashboard figures are out of date once this transaction commits."""
+    transaction.on_commit(partial(cache.set, version_key(tenant.pk), new_version(), None))
+
+
 def _lock_tenant(tenant: Tenant, *, exclusive: bool) -> None:
     if not is_postgresql():
         return  # SQLite runs one writer at a time
@@ -68,6 +79,7 @@ def open_steps_refresh(*, tenant: Tenant, lead_ids: Iterable[int]) -> int:
     """Recompute the rows of these leads of `tenant` (others' ids are ignored). Returns the
     number of rows they have now."""
     ids = sorted(set(lead_ids))
+    dashboard_changed(tenant)  # a template's steps changed, even when no lead follows it
     if not ids:
         return 0
     written = 0
@@ -91,5 +103,6 @@ def open_steps_refresh(*, tenant: Tenant, lead_ids: Iterable[int]) -> int:
 def open_steps_rebuild(*, tenant: Tenant) -> int:
     """Recompute every row of `tenant`. Returns how many it has."""
     _lock_tenant(tenant, exclusive=True)
+    dashboard_changed(tenant)
     LeadOpenStep.objects.filter(tenant=tenant).delete()
     return _insert(tenant, _open_leads(tenant))

@@ -12,8 +12,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 
 from crm.models import CLOSED_STATUSES, Customer, Lead, LeadStatus
@@ -55,7 +56,7 @@ from tenancy.services.config_entries import (
 )
 from tenancy.services.tenants import tenant_update
 from tests.crm.imports import run_import, undo
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, LeadFactory
 
 STEPS_PER_SEED = 70
 SEEDS = range(4)
@@ -384,3 +385,33 @@ def test_the_rows_belong_to_their_leads_tenant_only(tenant_a, tenant_b, world_me
     LeadOpenStep.objects.filter(tenant=tenant_a).delete()
     assert kept(tenant_b) == theirs != {}
     assert not LeadOpenStep.objects.exclude(tenant=F("lead__tenant")).exists()
+
+
+def test_the_command_rebuilds_one_tenant_or_all(tenant_a, tenant_b, world_members):
+    for tenant in (tenant_a, tenant_b):
+        world = World(random.Random(7), [tenant], world_members)
+        for _ in range(5):
+            world.run("create_lead", tenant)
+    LeadOpenStep.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_next_steps", "--tenant", "alpha", stdout=out)
+    assert out.getvalue().startswith(f"alpha: {len(computed(tenant_a))} open steps")
+    assert kept(tenant_a) == computed(tenant_a) and kept(tenant_b) == {}
+    call_command("rebuild_next_steps", stdout=io.StringIO())
+    assert kept(tenant_b) == computed(tenant_b) != {}
+    with pytest.raises(CommandError):
+        call_command("rebuild_next_steps", "--tenant", "nope")
+
+
+def test_the_overdue_list_shows_only_its_tenants_leads(api, manager_a, admin_b, tenant_b):
+    """Both tenants have overdue steps (each lead's LEAD_GENERATED was due the day after it came
+    in); each list, page and API, shows its own only."""
+    ours = LeadFactory(tenant=manager_a.tenant, created_at=timezone.now() - timedelta(days=9))
+    theirs = LeadFactory(tenant=tenant_b, created_at=timezone.now() - timedelta(days=9))
+    for member, mine, other in ((manager_a, ours, theirs), (admin_b, theirs, ours)):
+        rows = api(member).get("/api/v1/customization/milestones/overdue/").json()["results"]
+        assert [row["lead_id"] for row in rows] == [mine.pk]
+        client = Client()
+        client.force_login(member.user)
+        page = client.get("/milestones/overdue/").content.decode()
+        assert mine.get_absolute_url() in page and other.get_absolute_url() not in page
