@@ -92,9 +92,16 @@ def reset() -> None:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         if not Tenant.objects.exclude(pk__in=ids).exists():
-            cur.execute("TRUNCATE milestones_leadmilestone, milestones_leadmilestoneplan")
+            cur.execute(
+                "TRUNCATE milestones_leadmilestone, milestones_leadmilestoneplan, "
+                "milestones_leadopenstep"
+            )
         else:
-            for table in ("milestones_leadmilestone", "milestones_leadmilestoneplan"):
+            for table in (
+                "milestones_leadmilestone",
+                "milestones_leadmilestoneplan",
+                "milestones_leadopenstep",
+            ):
                 cur.execute(f"DELETE FROM {table} WHERE tenant_id = ANY(%s)", [ids])
     print(f"reset: removed the bench milestones in {time.perf_counter() - started:.1f} s")
 
@@ -114,6 +121,7 @@ def generate(*, seed: int) -> None:
     existing = LeadMilestone.objects.filter(tenant_id__in=ids).count()
     if existing:
         print(f"milestones: {existing:,} rows already loaded (--reset to load again)")
+        rebuild_open_steps(tenants, only_empty=True)
         return
     today = datetime.now(UTC).date()
     for tenant in tenants:
@@ -167,4 +175,23 @@ def generate(*, seed: int) -> None:
     vacuum_analyze("milestones_leadmilestone", "milestones_leadmilestoneplan")
     table, indexes = pretty_sizes("milestones_leadmilestone")
     print(f"milestones_leadmilestone: table {table}, indexes {indexes}")
+    rebuild_open_steps(tenants, only_empty=False)
     print(f"generation took {time.perf_counter() - started:.1f} s")
+
+
+def rebuild_open_steps(tenants, *, only_empty: bool) -> None:
+    """The rows were COPYed around the services: the open steps kept from them are rebuilt as
+    `manage.py rebuild_next_steps` does (timed per tenant)."""
+    from milestones.models import LeadOpenStep
+    from milestones.services.projection import open_steps_rebuild
+
+    for tenant in tenants:
+        if only_empty and LeadOpenStep.objects.filter(tenant=tenant).exists():
+            continue
+        started = time.perf_counter()
+        rows = open_steps_rebuild(tenant=tenant)
+        seconds = time.perf_counter() - started
+        print(f"open steps of {tenant.slug}: {rows:,} rows in {seconds:.1f} s")
+    vacuum_analyze("milestones_leadopenstep")
+    table, indexes = pretty_sizes("milestones_leadopenstep")
+    print(f"milestones_leadopenstep: table {table}, indexes {indexes}")

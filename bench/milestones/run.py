@@ -78,10 +78,9 @@ def build_scenarios(tenant, *, iterations: int, seed: int) -> list[Scenario]:
     from django.utils import timezone
 
     from crm.models import Lead
-    from crm.selectors.leads import leads_visible_to
     from milestones.models import MilestoneTemplate, MilestoneType
     from milestones.selectors.analytics import bottlenecks, completion_metrics, time_trends
-    from milestones.selectors.overdue import OverdueSteps
+    from milestones.selectors.overdue import overdue_steps_for
     from milestones.selectors.timeline import lead_timeline
     from tenancy.models import Membership, Role
 
@@ -98,10 +97,9 @@ def build_scenarios(tenant, *, iterations: int, seed: int) -> list[Scenario]:
     # Only the columns the timeline reads: the bench database may lag behind other apps' columns.
     fields = ("id", "tenant_id", "created_at", "status", "archived_at")
     leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=lead_ids).only(*fields)}
-    visible = leads_visible_to(tenant=tenant, membership=manager)
 
     def overdue_page(i):
-        steps = OverdueSteps(tenant=tenant, leads=visible, now=now)
+        steps = overdue_steps_for(tenant=tenant, membership=manager, now=now)
         return steps.count(), steps[0:50]
 
     return [

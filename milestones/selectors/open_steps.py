@@ -31,6 +31,7 @@ from ..models import (
     PASSED_STATUSES,
     LeadMilestone,
     LeadMilestonePlan,
+    LeadOpenStep,
     MilestoneStatus,
     MilestoneTemplate,
     MilestoneTemplateStep,
@@ -217,3 +218,44 @@ def open_steps(*, tenant: Tenant, leads: QuerySet[Lead] | Lead) -> list[OpenStep
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [open_step_from_row(row) for row in cursor.fetchall()]
+
+
+# (status or "", is_expected, position, start_date, due_date) of a step, by (lead id, type id)
+StepsByKey = dict[tuple[int, int], tuple]
+
+
+def open_lead_steps(*, tenant: Tenant) -> StepsByKey:
+    """The full computation for the tenant's open leads (not archived, WON or LOST), in the shape
+    of the rows kept of it (milestones.models.LeadOpenStep): an expected step and the open
+    record of it are one step, with the record's status. What those rows are compared with."""
+    leads = (
+        Lead.objects.for_tenant(tenant)
+        .filter(archived_at__isnull=True)
+        .exclude(status__in=CLOSED_STATUSES)
+    )
+    steps: StepsByKey = {}
+    for step in open_steps(tenant=tenant, leads=leads):
+        key = (step.lead_id, step.milestone_type_id)
+        status, expected, position = steps.get(key, ("", False, None))[:3]
+        steps[key] = (
+            status or step.status or "",
+            expected or step.is_expected,
+            step.position if step.is_expected else position,
+            step.start_date,
+            step.due_date,
+        )
+    return steps
+
+
+def kept_open_steps(*, tenant: Tenant) -> StepsByKey:
+    """The rows kept for the tenant, in the same shape."""
+    rows = LeadOpenStep.objects.filter(tenant=tenant).values_list(
+        "lead_id",
+        "milestone_type_id",
+        "status",
+        "is_expected",
+        "position",
+        "start_date",
+        "due_date",
+    )
+    return {(lead_id, type_id): tuple(rest) for lead_id, type_id, *rest in rows}

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from crm.models import CLOSED_STATUSES, Customer, Lead, LeadStatus
+from crm.models import Customer, Lead, LeadStatus
 from crm.services.leads import (
     lead_archive,
     lead_bulk_status,
@@ -35,7 +35,7 @@ from milestones.models import (
     MilestoneTemplate,
     MilestoneType,
 )
-from milestones.selectors.open_steps import open_steps
+from milestones.selectors.open_steps import kept_open_steps, open_lead_steps
 from milestones.services.config import (
     TYPES,
     lead_template_set,
@@ -66,41 +66,11 @@ FOLLOW_UP = {"type_code": "FOLLOW_UP", "type_name": "Follow-up", "sla_days": 3}
 
 
 def computed(tenant) -> dict:
-    """The full computation for the tenant's open leads, one entry per (lead, type) as the
-    projection keeps it: an expected step and the open record of it are one step."""
-    leads = (
-        Lead.objects.for_tenant(tenant)
-        .filter(archived_at__isnull=True)
-        .exclude(status__in=CLOSED_STATUSES)
-    )
-    steps: dict = {}
-    for step in open_steps(tenant=tenant, leads=leads):
-        key = (step.lead_id, step.milestone_type_id)
-        before = steps.get(key)
-        if before is not None:
-            # the record and the expected step agree on start and due
-            assert (before[3], before[4]) == (step.start_date, step.due_date)
-        steps[key] = (
-            (before and before[0]) or step.status or "",
-            bool(before and before[1]) or step.is_expected,
-            step.position if step.is_expected else (before and before[2]),
-            step.start_date,
-            step.due_date,
-        )
-    return steps
+    return open_lead_steps(tenant=tenant)
 
 
 def kept(tenant) -> dict:
-    return {
-        (r.lead_id, r.milestone_type_id): (
-            r.status,
-            r.is_expected,
-            r.position,
-            r.start_date,
-            r.due_date,
-        )
-        for r in LeadOpenStep.objects.filter(tenant=tenant)
-    }
+    return kept_open_steps(tenant=tenant)
 
 
 def assert_equal(tenants, where: str) -> None:
