@@ -35,10 +35,10 @@ class Migration(migrations.Migration):
                 ('due_date', models.DateField(null=True)),
                 ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.lead')),
                 ('milestone_type', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='milestones.milestonetype')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='tenancy.tenant')),
+                ('tenant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='tenancy.tenant')),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'due_date', 'lead', 'milestone_type'], name='leadopenstep_due')],
+                'indexes': [models.Index(fields=['tenant', 'due_date', 'lead', 'milestone_type'], include=('status', 'start_date'), name='leadopenstep_due'), models.Index(fields=['tenant', 'due_date'], name='leadopenstep_count')],
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'lead', 'milestone_type'), name='leadopenstep_one_per_type')],
             },
         ),

@@ -10,7 +10,7 @@ SLA, the tenant's time zone); `manage.py rebuild_next_steps` recomputes it."""
 from django.db import models
 
 from crm.models import Lead
-from tenancy.models import TenantOwned
+from tenancy.models import Tenant, TenantOwned
 
 from .lead_milestones import MilestoneStatus
 from .types import MilestoneType
@@ -22,6 +22,9 @@ class LeadOpenStep(TenantOwned):
     A lead has one live record of a type at most, so (lead, type) names a step; an expected step
     that is recorded is one row with the record's status."""
 
+    # No index of its own: the others lead with it. Alone, it was the planner's pick for the
+    # overdue count (a scan of the table's pages, ~40 ms at 70,000 rows).
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=False)
     # Indexed alone too: deleting leads (an import undone) deletes their rows by lead.
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
     milestone_type = models.ForeignKey(
@@ -46,10 +49,17 @@ class LeadOpenStep(TenantOwned):
             ),
         ]
         indexes = [
-            # The overdue list: a range of due days in the order it shows them.
+            # The overdue list: a range of due days in the order it shows them, read without
+            # the table (the count, and the steps of a page however deep its offset).
             models.Index(
-                fields=["tenant", "due_date", "lead", "milestone_type"], name="leadopenstep_due"
+                fields=["tenant", "due_date", "lead", "milestone_type"],
+                include=["status", "start_date"],
+                name="leadopenstep_due",
             ),
+            # The overdue count: its equal (tenant, day) keys deduplicate into a few pages, a
+            # third of what counting on the wide index above reads (and the planner took a
+            # table scan over that one).
+            models.Index(fields=["tenant", "due_date"], name="leadopenstep_count"),
         ]
 
     def __str__(self) -> str:
