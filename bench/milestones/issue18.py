@@ -19,8 +19,9 @@ import os
 import random
 import time
 
+from bench.lib.querylog import QueryLog
 from bench.lib.setup import database_label, setup_django
-from bench.lib.timing import fmt, load_average, percentile
+from bench.lib.timing import fmt, load_average, median_int, percentile
 
 TENANT_SLUG = "bench-00"
 OVERDUE_TARGET_MS = 50.0
@@ -39,26 +40,35 @@ class Scenario:
         )
         self.wall: list[float] = []
         self.cpu: list[float] = []
+        self.db: list[float] = []
+        self.queries: list[int] = []
 
     def measure(self, i: int) -> None:
+        from django.db import connection
+
         if self.runs is not None and len(self.wall) >= self.runs:
             return
-        cpu, start = time.process_time(), time.perf_counter()
-        self.call(i)
-        self.wall.append((time.perf_counter() - start) * 1000)
-        self.cpu.append((time.process_time() - cpu) * 1000)
+        log = QueryLog()
+        with connection.execute_wrapper(log):
+            cpu, start = time.process_time(), time.perf_counter()
+            self.call(i)
+            self.wall.append((time.perf_counter() - start) * 1000)
+            self.cpu.append((time.process_time() - cpu) * 1000)
+        self.db.append(log.ms)
+        self.queries.append(log.count)
 
 
 def table(scenarios: list[Scenario]) -> str:
     lines = [
-        "| scenario | runs | p50 ms | p95 ms | CPU ms p50 | target | p50 ÷ target | before | "
-        "before ÷ p50 |",
-        "|" + "---|" * 9,
+        "| scenario | runs | p50 ms | p95 ms | CPU ms p50 | queries | SQL ms p50 | target "
+        "| p50 ÷ target | before | before ÷ p50 |",
+        "|" + "---|" * 11,
     ]
     for s in scenarios:
         p50, p95 = percentile(s.wall, 50), percentile(s.wall, 95)
         lines.append(
             f"| {s.name} | {len(s.wall)} | {fmt(p50)} | {fmt(p95)} | {fmt(percentile(s.cpu, 50))} "
+            f"| {median_int(s.queries)} | {fmt(percentile(s.db, 50))} "
             f"| {fmt(s.target, 0)} | {f'{p50 / s.target:.2f}×' if s.target else '—'} "
             f"| {fmt(s.before, 0)} | {f'{s.before / p50:.0f}×' if s.before else '—'} |"
         )
@@ -112,7 +122,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     setup_django(allow_any_database=args.allow_any_database)
 
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
     from django.test import Client
     from django.utils import timezone
 
@@ -124,7 +134,7 @@ def main(argv=None) -> None:
     tenant = Tenant.objects.get(slug=TENANT_SLUG)
     manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first()
     agent = Membership.objects.filter(tenant=tenant, role=Role.AGENT).first()
-    print(f"database {database_label()}; cache {cache.__class__.__name__}")
+    print(f"database {database_label()}; cache {caches['default'].__class__.__name__}")
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
     if not args.skip_check:
         started = time.perf_counter()
