@@ -15,6 +15,19 @@ def fill_open_steps(apps, schema_editor):
         open_steps_rebuild(tenant=tenant)
 
 
+def vacuum_often(apps, schema_editor):
+    """Every write of a lead or its milestones deletes and inserts its rows, which clears the
+    visibility of their pages until a vacuum: the overdue count then fetches each row from the
+    table (34 ms instead of 5 at 64,000 rows). PostgreSQL's default waits for 20% of the table
+    to be dead; this small, busy table is vacuumed at 1% (a vacuum of it takes ~0.1 s)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        "ALTER TABLE milestones_leadopenstep SET (autovacuum_vacuum_scale_factor = 0.01, "
+        "autovacuum_vacuum_insert_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.05)"
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -42,5 +55,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'lead', 'milestone_type'), name='leadopenstep_one_per_type')],
             },
         ),
+        migrations.RunPython(vacuum_often, migrations.RunPython.noop),
         migrations.RunPython(fill_open_steps, migrations.RunPython.noop),
     ]
