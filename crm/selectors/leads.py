@@ -9,6 +9,11 @@ from tenancy.models import Membership, Tenant
 
 from ..models import Lead, LeadStatus, hot_lead_q
 
+# The scope of the tenant's cached lead figures (tenancy.caching): the statistics and the source
+# performance page. Every write that changes a lead's status, source, sub-source, score, value,
+# dates or archiving, or a source's name, order or costs, bumps it.
+LEAD_FIGURES = "leads"
+
 
 def leads_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[Lead]:
     """Managers and admins see every lead of the tenant; agents see theirs and unassigned ones."""
