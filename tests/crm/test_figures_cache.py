@@ -131,3 +131,29 @@ def test_another_tenants_source_is_still_refused(login, agent_a, tenant_b):
     response = login(agent_a).get(PAGE, {"source": "BETA_FAIR", "refresh": "1"})
     assert response.context["performance"] is None
     assert "Beta fair" not in response.content.decode()
+
+
+def test_the_team_figures_on_today_follow_a_new_lead(
+    login, manager_a, tenant_a, django_capture_on_commit_callbacks
+):
+    def new_leads(client) -> int:
+        team = client.get("/").context["team"]
+        panel = next(item["panel"] for item in team if item["panel"].key == "team-leads")
+        assert "counted at" in panel.definition
+        return next(f.value for f in panel.figures if f.label == "New")
+
+    client = login(manager_a)
+    assert new_leads(client) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        add_lead(tenant_a, manager_a, status=LeadStatus.NEW)
+    assert new_leads(client) == 1
+
+
+def test_an_agent_never_gets_the_managers_counts(tenant_a, manager_a, agent_a, agent_a2):
+    from crm.selectors.leads import live_lead_counts
+
+    add_lead(tenant_a, manager_a, assigned_to=agent_a2.user)
+    add_lead(tenant_a, manager_a)
+    for who, expected in ((manager_a, 2), (agent_a, 1), (agent_a2, 2), (manager_a, 2)):
+        counted = live_lead_counts(tenant=tenant_a, membership=who, statuses=["NEW"])
+        assert counted.value == {"NEW": expected}
