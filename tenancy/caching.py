@@ -102,10 +102,15 @@ def cached_figures(
     return Figures(value=value, as_of=as_of, cached=False)
 
 
-def refresh_query(params: Mapping[str, object]) -> str:
-    """The query string of a dashboard's "Refresh now" link: the parameters it was read with
-    (give the cleaned ones, never raw input) and `refresh=1`."""
+def as_of_context(figures: Figures, params: Mapping[str, object]) -> dict:
+    """What templates/tenancy/_as_of.html shows: when the figures were computed, how long they
+    are kept, and the query string of its "Refresh now" link — the parameters the page was read
+    with (give the cleaned ones, never raw input) and `refresh=1`."""
     query = QueryDict(mutable=True)
     query.update({name: str(value) for name, value in params.items() if value is not None})
     query["refresh"] = "1"
-    return query.urlencode()
+    return {
+        "as_of": figures.as_of,
+        "kept_minutes": FIGURES_TTL // 60,
+        "refresh_query": query.urlencode(),
+    }

@@ -4,7 +4,7 @@ overall and per sub-source, and every source's leads per day over the last 30 da
 from django.core.exceptions import ValidationError
 from django.views.generic import TemplateView
 
-from tenancy.caching import refresh_query
+from tenancy.caching import as_of_context
 from tenancy.charts import day_lines, grouped_bars
 from tenancy.dates import parse_date_range
 from tenancy.forms import add_service_errors
@@ -96,11 +96,11 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
             trends=line_chart(figures.value["trends"]),
             compared=compared,
             compared_chart=compared_chart,
-            as_of=figures.as_of,
-            refresh_query=refresh_query(
+            **as_of_context(
+                figures,
                 {"source": source.source_code, "start_date": period.start, "end_date": period.end}
                 if source
-                else {}
+                else {},
             ),
             **kwargs,
         )

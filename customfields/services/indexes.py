@@ -16,7 +16,7 @@ Run it with `manage.py reindex_slots` (docs/operations.md says when); the import
 after a big customer import (crm.services.import_followups).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -68,7 +68,10 @@ def _drop_leftovers(cursor, index: str, concurrently: bool) -> None:
 
 
 def slot_indexes_rebuild(
-    *, slots: Iterable[str], concurrently: bool = True, on_index=None
+    *,
+    slots: Iterable[str],
+    concurrently: bool = True,
+    on_index: Callable[[Rebuilt], None] | None = None,
 ) -> list[Rebuilt]:
     """Rebuild the indexes of `slots` (see `indexed_slots`) one after the other and answer their
     sizes before and after; an empty list on a database other than PostgreSQL. `concurrently`
