@@ -18,6 +18,7 @@ numbers as numbers and texts as texts; contains/startswith ignore case. A key th
 carry matches only `ne` and `is_empty`. An unknown operator, a badly typed value or a key that
 is not a name is a validation error, as in the rest of the language."""
 
+import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -157,6 +158,8 @@ class TriggerCompiler(Compiler):
         super().__init__(tenant, **kwargs)
         self.outcomes = outcomes
         self.event_rules: list[tuple[str, str, Any]] = []
+        # (condition as JSON, outcomes) -> its Q, for the batch this compiler serves.
+        self.compiled: dict[tuple[str, tuple[bool, ...]], Q] = {}
 
     def compile_one(self, condition: Any, *, segment_id: int | None = None):
         self.event_rules = []
@@ -224,12 +227,16 @@ def matching_events(
         except ConditionProblem:
             continue
         rules = list(compiler.event_rules)
+        text = json.dumps(condition, sort_keys=True)
         names: dict[tuple[bool, ...], str | bool] = {}
         for index, (customer_id, data) in enumerate(events):
             pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
             if pattern not in names:
-                compiler.outcomes = list(pattern)
-                q, _ = compiler.compile_one(condition)
+                key = (text, pattern)
+                if key not in compiler.compiled:
+                    compiler.outcomes = list(pattern)
+                    compiler.compiled[key] = compiler.compile_one(condition)[0]
+                q = compiler.compiled[key]
                 if not q:  # no condition at all: every event
                     names[pattern] = True
                 else:

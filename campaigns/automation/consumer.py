@@ -15,12 +15,13 @@ transaction), set-based over the whole batch:
   sees it at the customer's next event, and the change is itself an event, tag_added or
   field_changed, that triggers can react to);
 - opt-outs and `max_per_customer` counts are read once per batch (one query each);
-- the round's runs — every evaluation, fired, scheduled or skipped with its reason — go in
-  with one INSERT … ON CONFLICT DO NOTHING RETURNING (a multi-row statement over arrays on
-  PostgreSQL); only the rows it inserted are fired: an event handed over again finds its runs
-  there (the unique key) and does nothing twice;
-- the fired runs' actions are carried out grouped by kind across triggers (firing.fire_many)
-  and their results written with one UPDATE.
+- the runs the batch's events already have are read first (an event handed over again: the
+  outbox delivers at least once) and left alone;
+- the fired runs' actions are carried out grouped by kind across triggers (firing.fire_many);
+- then the round's runs — every evaluation, fired, scheduled or skipped with its reason, with
+  what each action did — go in with one INSERT (a multi-row statement over arrays on
+  PostgreSQL). A plain INSERT: should a run be there already, the unique key fails it and the
+  whole batch's work is undone, so a run never happens twice.
 
 A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_runs` (the
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
@@ -28,6 +29,7 @@ checks that the trigger is still on and its campaign still active, and fires the
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -51,7 +53,7 @@ from .firing import Job, fire_many
 
 CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
-# Rows per INSERT where the database takes no arrays (SQLite: 13 parameters a row).
+# Rows per INSERT where the database takes no arrays (SQLite: 12 parameters a row).
 ROWS_PER_INSERT = 1000
 
 
@@ -105,6 +107,12 @@ class _Batch:
         self.active = {t.pk for t in triggers if t.campaign.status.phase == StatusPhase.ACTIVE}
         self.opted_out = self._opted_out()
         self.counts = self._counts()
+        # The runs the batch's events already have (an event handed over again): not again.
+        self.done = set(
+            TriggerRun.objects.filter(tenant=tenant, event__in=[e.pk for e in events])
+            .values_list("trigger_id", "customer_id", "event")
+            .order_by()
+        )
 
     def run(self) -> None:
         for events in _rounds(self.events):
@@ -186,33 +194,27 @@ class _Batch:
                 strict=True,
             )
         )
-        runs = []
-        for trigger, evs in mine:
-            for index, event in enumerate(evs):
-                runs.append(self._decide(trigger, event, index in matched.get(trigger.pk, ())))
-        new = insert_runs(runs)
-        jobs, fired = [], []
-        for run in runs:
-            pk = new.get((run.trigger_id, run.customer_id, run.event))
-            if pk is not None and run.outcome == RunOutcome.FIRED:
-                run.pk = pk
-                jobs.append(Job(run.trigger, run.customer_id, run.event_data_now))
-                fired.append(run)
+        runs = [
+            self._decide(trigger, event, index in matched.get(trigger.pk, ()))
+            for trigger, evs in mine
+            for index, event in enumerate(evs)
+            if (trigger.pk, event.customer_id, event.pk) not in self.done
+        ]
+        jobs = [
+            Job(run.trigger, run.customer_id, run.data)
+            for run in runs
+            if run.outcome == RunOutcome.FIRED
+        ]
         if jobs:
             fire_many(tenant=self.tenant, jobs=jobs)
-            write_results({run.pk: job.results for run, job in zip(fired, jobs, strict=True)})
+            for run, job in zip(
+                [run for run in runs if run.outcome == RunOutcome.FIRED], jobs, strict=True
+            ):
+                run.results = job.results
+        insert_runs(self.tenant, runs, now=self.now)
 
-    def _decide(self, trigger: CampaignTrigger, event: OutboxEvent, matched: bool) -> TriggerRun:
-        run = TriggerRun(
-            tenant=self.tenant,
-            trigger=trigger,
-            customer_id=event.customer_id,
-            event=event.pk,
-            event_type=event.event_type,
-            event_data=event.data if trigger.delay_minutes else {},
-            created_at=self.now,
-        )
-        run.event_data_now = event.data
+    def _decide(self, trigger: CampaignTrigger, event: OutboxEvent, matched: bool) -> "Run":
+        run = Run(trigger, event.customer_id, event.pk, event.event_type, event.data)
         key = (trigger.pk, event.customer_id)
         if trigger.pk not in self.active:
             run.outcome, run.reason = RunOutcome.SKIPPED, RunReason.CAMPAIGN_NOT_ACTIVE
@@ -230,6 +232,22 @@ class _Batch:
             else:
                 run.outcome, run.fired_at = RunOutcome.FIRED, self.now
         return run
+
+
+@dataclass(slots=True)
+class Run:
+    """One evaluation, as the run log's row will hold it."""
+
+    trigger: CampaignTrigger
+    customer_id: int
+    event: int
+    event_type: str
+    data: dict
+    outcome: str = RunOutcome.SKIPPED
+    reason: str = ""
+    due_at: datetime | None = None
+    fired_at: datetime | None = None
+    results: list = field(default_factory=list)
 
 
 RUN_COLUMNS = (
@@ -262,73 +280,49 @@ PG_TYPES = (
 )
 
 
-def insert_runs(runs: list[TriggerRun]) -> dict[tuple[int, int, int], int]:
-    """Insert the runs (the run log), ignoring those already there (the unique key: an event
-    handed over again); answers {(trigger, customer, event): pk} of the rows inserted. One
-    statement over arrays on PostgreSQL; multi-row VALUES of ROWS_PER_INSERT elsewhere."""
+def insert_runs(tenant: Tenant, runs: list[Run], *, now: datetime) -> None:
+    """Write the runs to the run log: one INSERT over arrays on PostgreSQL, multi-row VALUES of
+    ROWS_PER_INSERT elsewhere. A plain INSERT: a run already there (which the batch's read of
+    its events' runs rules out while it holds the events) fails it, and with it everything the
+    batch did — the unique key is what keeps a run from happening twice."""
     if not runs:
-        return {}
+        return
     ops = connection.ops
-    table = connection.ops.quote_name(TriggerRun._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in RUN_COLUMNS)
+    created = ops.adapt_datetimefield_value(now)
     rows = [
         (
-            run.tenant_id,
-            run.trigger_id,
+            tenant.pk,
+            run.trigger.pk,
             run.customer_id,
             run.event,
             run.event_type,
-            json.dumps(run.event_data),
+            json.dumps(run.data if run.trigger.delay_minutes else {}),
             run.outcome,
-            run.reason or "",
+            run.reason,
             ops.adapt_datetimefield_value(run.due_at),
             ops.adapt_datetimefield_value(run.fired_at),
-            "[]",
-            ops.adapt_datetimefield_value(run.created_at),
+            json.dumps(run.results),
+            created,
         )
         for run in runs
     ]
-    returning = " ON CONFLICT DO NOTHING RETURNING id, trigger_id, customer_id, event"
-    inserted = []
+    table = ops.quote_name(TriggerRun._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in RUN_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = ", ".join(f"%s::{kind}[]" for kind in PG_TYPES)
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
-                + returning,
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
                 [list(column) for column in zip(*rows, strict=True)],
             )
-            inserted = cursor.fetchall()
-        else:
-            one = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                    + ", ".join([one] * len(chunk))
-                    + returning,
-                    [value for row in chunk for value in row],
-                )
-                inserted += cursor.fetchall()
-    return {(trigger, customer, event): pk for pk, trigger, customer, event in inserted}
-
-
-def write_results(results: dict[int, list[dict]]) -> None:
-    """Set the runs' `results` (pk → list): one UPDATE over arrays on PostgreSQL."""
-    if not results:
-        return
-    table = connection.ops.quote_name(TriggerRun._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+            return
+        one = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start : start + ROWS_PER_INSERT]
             cursor.execute(
-                f"UPDATE {table} AS r SET results = u.results "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::jsonb[]) AS u(id, results) WHERE r.id = u.id",
-                [list(results), [json.dumps(value) for value in results.values()]],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET results = %s WHERE id = %s",  # noqa: S608
-                [(json.dumps(value), pk) for pk, value in results.items()],
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(chunk)),
+                [value for row in chunk for value in row],
             )
 
 
@@ -367,5 +361,7 @@ def fire_due_runs(*, now: datetime | None = None, limit: int = 500) -> int:
             ]
         for tenant_jobs in jobs.values():
             fire_many(tenant=tenant_jobs[0][1].trigger.tenant, jobs=[j for _, j in tenant_jobs])
-            write_results({pk: job.results for pk, job in tenant_jobs})
+            TriggerRun.objects.bulk_update(
+                [TriggerRun(pk=pk, results=job.results) for pk, job in tenant_jobs], ["results"]
+            )
     return len(runs)

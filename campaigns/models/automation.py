@@ -95,6 +95,9 @@ class TriggerRun(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["trigger", "customer", "outcome"], name="triggerrun_per_customer"),
+            # A batch reads the runs its events already have (handed over again) in one probe
+            # per event, before it carries out anything.
+            models.Index(fields=["tenant", "event"], name="triggerrun_event"),
             models.Index(
                 fields=["due_at"], condition=Q(outcome="scheduled"), name="triggerrun_due"
             ),
