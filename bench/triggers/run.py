@@ -23,10 +23,10 @@ Scenarios:
   run; latency per event is recorded_at → processed_at (the runs commit with the mark), and per
   message recorded_at → the execution's sent_at (handed to the backend).
 - naive: the same, one event per transaction (`process_events(batch_size=1)`): each event
-  fetched and locked alone, the triggers read for it, each trigger's condition evaluated by a
-  customer query of its own, its actions run for one customer — a Celery task per event, as a
-  signal-per-save workflow engine does (without the broker's own cost per message, which
-  bench.events measures), on `--naive-events`.
+  fetched and locked alone, the triggers read for it, their conditions judged and their
+  actions run for that one customer — a Celery task per event, as a signal-per-save workflow
+  engine does (without the broker's own cost per message, which bench.events measures), on
+  `--naive-events`.
 """
 
 import argparse
