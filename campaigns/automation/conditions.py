@@ -20,6 +20,7 @@ is not a name is a validation error, as in the rest of the language."""
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -212,10 +213,11 @@ def matching_events(
     """For each (condition, events [(customer_id, data)]) of `checks`, the indexes of the events
     for which the condition holds. The event rules are tested in Python; each distinct pattern
     of their outcomes makes the condition one customer expression, and all of them, for every
-    condition of `checks`, are read in one customer query per ANNOTATIONS_PER_QUERY (a CASE
-    each): the whole list is judged against the customers as they are at that moment. A
-    condition that no longer compiles (a field it names was deleted) matches no event.
-    `compiler`: a TriggerCompiler of the tenant (it reads the field definitions once)."""
+    condition of `checks`, are read in a few customer queries (a CASE each, read for the
+    customers of its condition's events): the whole list is judged against the customers as
+    they are at that moment. A condition that no longer compiles (a field it names was
+    deleted) matches no event. `compiler`: a TriggerCompiler of the tenant (it reads the
+    field definitions once)."""
     expressions: dict[str, Q] = {}
     plans: list[list[tuple[int, int, str | bool]]] = []
     for condition, events in checks:
@@ -243,28 +245,34 @@ def matching_events(
                     names[pattern] = f"m{len(expressions)}"
                     expressions[names[pattern]] = q
             plan.append((index, customer_id, names[pattern]))
+    # Each expression is read only for its condition's customers: together with those of the
+    # conditions over the same customers (the triggers of one event type, in a round), at most
+    # ANNOTATIONS_PER_QUERY to a query.
+    by_customers: dict[frozenset[int], list[str]] = defaultdict(list)
+    for (_, events), plan in zip(checks, plans, strict=True):
+        ids = frozenset(customer_id for customer_id, _ in events)
+        by_customers[ids].extend(dict.fromkeys(n for _, _, n in plan if n is not True))
     holds: set[tuple[str, int]] = set()
-    ids = sorted({customer_id for plan in plans for _, customer_id, _ in plan})
-    labels = list(expressions)
-    for start in range(0, len(labels), ANNOTATIONS_PER_QUERY):
-        chunk = labels[start : start + ANNOTATIONS_PER_QUERY]
-        rows = (
-            Customer.objects.for_tenant(tenant)
-            .filter(pk__in=ids)
-            .annotate(
-                **{
-                    label: Case(
-                        When(expressions[label], then=Value(True)),
-                        default=Value(False),
-                        output_field=BooleanField(),
-                    )
-                    for label in chunk
-                }
+    for ids, labels in by_customers.items():
+        for start in range(0, len(labels), ANNOTATIONS_PER_QUERY):
+            chunk = labels[start : start + ANNOTATIONS_PER_QUERY]
+            rows = (
+                Customer.objects.for_tenant(tenant)
+                .filter(pk__in=sorted(ids))
+                .annotate(
+                    **{
+                        label: Case(
+                            When(expressions[label], then=Value(True)),
+                            default=Value(False),
+                            output_field=BooleanField(),
+                        )
+                        for label in chunk
+                    }
+                )
+                .values_list("pk", *chunk)
             )
-            .values_list("pk", *chunk)
-        )
-        for pk, *flags in rows:
-            holds.update((label, pk) for label, flag in zip(chunk, flags, strict=True) if flag)
+            for pk, *flags in rows:
+                holds.update((label, pk) for label, flag in zip(chunk, flags, strict=True) if flag)
     return [
         {index for index, customer_id, name in plan if name is True or (name, customer_id) in holds}
         for plan in plans
