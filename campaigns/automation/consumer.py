@@ -19,15 +19,14 @@ transaction), set-based over the whole batch:
   outbox delivers at least once) and left alone;
 - the fired runs' actions are carried out grouped by kind across triggers (firing.fire_many);
 - then the round's runs — every evaluation, fired, scheduled or skipped with its reason, with
-  what each action did — go in with one INSERT (a multi-row statement over arrays on
-  PostgreSQL). A plain INSERT: should a run be there already, the unique key fails it and the
-  whole batch's work is undone, so a run never happens twice.
+  what each action did — go in with one COPY on PostgreSQL (a multi-row INSERT elsewhere).
+  Should a run be there already, the unique key fails it and the whole batch's work is undone,
+  so a run never happens twice.
 
 A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_runs` (the
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
 checks that the trigger is still on and its campaign still active, and fires them."""
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Customer
+from crm.services.imports.writing import copy_in
 from tenancy.models import OutboxEvent, Tenant
 
 from ..models import (
@@ -53,8 +53,6 @@ from .firing import Job, fire_many
 
 CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
-# Rows per INSERT where the database takes no arrays (SQLite: 12 parameters a row).
-ROWS_PER_INSERT = 1000
 
 
 def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
@@ -264,66 +262,34 @@ RUN_COLUMNS = (
     "results",
     "created_at",
 )
-PG_TYPES = (
-    "bigint",
-    "bigint",
-    "bigint",
-    "bigint",
-    "text",
-    "jsonb",
-    "text",
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "jsonb",
-    "timestamptz",
-)
 
 
 def insert_runs(tenant: Tenant, runs: list[Run], *, now: datetime) -> None:
-    """Write the runs to the run log: one INSERT over arrays on PostgreSQL, multi-row VALUES of
-    ROWS_PER_INSERT elsewhere. A plain INSERT: a run already there (which the batch's read of
-    its events' runs rules out while it holds the events) fails it, and with it everything the
-    batch did — the unique key is what keeps a run from happening twice."""
-    if not runs:
-        return
-    ops = connection.ops
-    created = ops.adapt_datetimefield_value(now)
-    rows = [
+    """Write the runs to the run log: COPY on PostgreSQL (no model instances, no parameter
+    lists). COPY has no ON CONFLICT: a run already there (which the batch's read of its events'
+    runs rules out while it holds the events) fails it, and with it everything the batch did —
+    the unique key is what keeps a run from happening twice."""
+    copy_in(
+        TriggerRun,
+        RUN_COLUMNS,
         (
-            tenant.pk,
-            run.trigger.pk,
-            run.customer_id,
-            run.event,
-            run.event_type,
-            json.dumps(run.data if run.trigger.delay_minutes else {}),
-            run.outcome,
-            run.reason,
-            ops.adapt_datetimefield_value(run.due_at),
-            ops.adapt_datetimefield_value(run.fired_at),
-            json.dumps(run.results),
-            created,
-        )
-        for run in runs
-    ]
-    table = ops.quote_name(TriggerRun._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in RUN_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}[]" for kind in PG_TYPES)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
-                [list(column) for column in zip(*rows, strict=True)],
+            (
+                tenant.pk,
+                run.trigger.pk,
+                run.customer_id,
+                run.event,
+                run.event_type,
+                run.data if run.trigger.delay_minutes else {},
+                run.outcome,
+                run.reason,
+                run.due_at,
+                run.fired_at,
+                run.results,
+                now,
             )
-            return
-        one = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                + ", ".join([one] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
+            for run in runs
+        ),
+    )
 
 
 def fire_due_runs(*, now: datetime | None = None, limit: int = 500) -> int:
