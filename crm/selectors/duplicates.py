@@ -178,7 +178,8 @@ def _postgresql_name_pairs(tenant: Tenant) -> list[tuple[int, int]]:
     over one scan of the tenant's customers (the stored name keys and blocks, the scope built
     once per row, materialised): equal names by a count per (scope, name) with only the
     repeated ones' ids gathered — an array_agg state for each of 200,000 mostly single names
-    spilled to disk —, similar ones as pairs within their (scope, block) blocks.
+    spilled to disk —, similar ones as pairs within their (scope, block) blocks, each block
+    numbered so the pairs' join compares integers, not the scope and block strings.
 
     The pairs' `similarity()` (each call extracts both names' trigrams again) is guarded by a
     lossless bound computed once per name: with A and B the two names' trigram sets,
@@ -198,10 +199,12 @@ def _postgresql_name_pairs(tenant: Tenant) -> list[tuple[int, int]]:
     query = f"""
         WITH named(id, n, s, b) AS MATERIALIZED ({sql}),
         blocks AS (
-            SELECT s, b FROM named GROUP BY s, b HAVING count(*) BETWEEN 2 AND %s
+            SELECT s, b, row_number() OVER () AS k FROM named
+            GROUP BY s, b HAVING count(*) BETWEEN 2 AND %s
         ),
         nb AS (
-            SELECT named.*, g.l, g.s1, g.s2 FROM named JOIN blocks USING (s, b),
+            SELECT named.id, named.n, blocks.k, g.l, g.s1, g.s2
+            FROM named JOIN blocks USING (s, b),
             LATERAL (
                 SELECT count(*)::int AS l,
                     bit_or(CASE WHEN h & 64 = 0 THEN 1::bigint << (h & 63) ELSE 0 END) AS s1,
@@ -213,8 +216,7 @@ def _postgresql_name_pairs(tenant: Tenant) -> list[tuple[int, int]]:
             (SELECT s, n FROM named GROUP BY s, n HAVING count(*) > 1) k USING (s, n)
             GROUP BY s, n
         UNION ALL
-        SELECT ARRAY[x.id, y.id] FROM nb x JOIN nb y
-            ON x.s = y.s AND x.b = y.b AND x.id < y.id
+        SELECT ARRAY[x.id, y.id] FROM nb x JOIN nb y ON x.k = y.k AND x.id < y.id
             WHERE x.n <> y.n AND CASE
                 WHEN %s * (bit_count((x.s1 | y.s1)::bit(64))
                     + bit_count((x.s2 | y.s2)::bit(64))) <= %s * (x.l + y.l)
