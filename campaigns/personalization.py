@@ -20,6 +20,7 @@ from django.utils.html import escape
 from crm.models import Customer
 from customfields.models import FieldDefinition
 from customfields.services.values import read_value
+from customfields.slots import EXTRA_FIELD
 
 TAG = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
 CUSTOM_PREFIX = "custom."
@@ -105,6 +106,22 @@ def customer_values(
             definition = definitions.get(name.removeprefix(CUSTOM_PREFIX))
             values[name] = _as_text(read_value(customer, definition)) if definition else ""
     return values
+
+
+def customer_columns(
+    names: Iterable[str], definitions: Mapping[str, FieldDefinition]
+) -> frozenset[str]:
+    """The customer columns `customer_values` reads for these tags: what a send loads of each
+    customer (a handful of its ~110 columns)."""
+    columns = set()
+    for name in names:
+        if name == "full_name":
+            columns.update(("first_name", "last_name"))
+        elif name in CORE_TAGS:
+            columns.add(name)
+        elif definition := definitions.get(name.removeprefix(CUSTOM_PREFIX)):
+            columns.add(definition.mapped_field_name if definition.in_slot else EXTRA_FIELD)
+    return frozenset(columns)
 
 
 def render(

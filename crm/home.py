@@ -2,7 +2,6 @@
 managers the team's open leads by status. Each figure links to the lead list filtered to
 exactly the leads it counts (the list's own filters, archived leads left out as the list does)."""
 
-from django.db.models import Count
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -10,7 +9,7 @@ from tenancy.home import Day, Figure, Panel, Row, register_panel
 
 from .models import CLOSED_STATUSES, LeadStatus
 from .models.leads import follow_up_due_q
-from .selectors.leads import leads_visible_to
+from .selectors.leads import leads_visible_to, live_lead_counts
 from .selectors.notes import my_task_counts, my_tasks
 
 ROWS = 5
@@ -66,20 +65,21 @@ def my_leads_panel(day: Day) -> Panel:
 
 
 def team_leads_panel(day: Day) -> Panel:
-    counts = dict(
-        _live_leads(day)
-        .filter(status__in=OPEN_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
+    counted = live_lead_counts(
+        tenant=day.tenant, membership=day.membership, statuses=[s.value for s in OPEN_STATUSES]
     )
     return Panel(
         title="Open leads by status",
         figures=[
-            Figure(status.label, counts.get(status.value, 0), lead_list_url(status=status.value))
+            Figure(
+                status.label, counted.value.get(status.value, 0), lead_list_url(status=status.value)
+            )
             for status in OPEN_STATUSES
         ],
-        definition="Every open lead of the team (not won, lost or archived), by status.",
+        definition=(
+            "Every open lead of the team (not won, lost or archived), by status; counted at "
+            f"{day.local(counted.as_of):%H:%M} and counted again as soon as a lead changes."
+        ),
         chart=True,
     )
 

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from crm.models import CLOSED_STATUSES
 from crm.views.base import VisibleLeadsMixin
+from tenancy.caching import as_of_context
 from tenancy.charts import day_bars, grouped_bars, peak_of, row_bars
 from tenancy.forms import add_service_errors, error_text
 from tenancy.htmx import htmx_redirect, is_htmx
@@ -242,21 +243,32 @@ class BottleneckDashboardView(TenantPageMixin, TemplateView):
         )
         milestone_type = chosen.get("type_code")
         figures = milestone_dashboard(
-            tenant=self.tenant, template=template, milestone_type=milestone_type, now=now
+            tenant=self.tenant,
+            template=template,
+            milestone_type=milestone_type,
+            now=now,
+            refresh=bool(self.request.GET.get("refresh")),
         )
-        rows, series = figures.rows, figures.series
+        dashboard = figures.value
+        rows, series = dashboard.rows, dashboard.series
         return super().get_context_data(
             form=form,
             template=template,
             milestone_type=milestone_type,
-            as_of=figures.computed_at,
+            **as_of_context(
+                figures,
+                {
+                    "template": template.pk if template else None,
+                    "type_code": milestone_type.type_code if milestone_type else None,
+                },
+            ),
             rows=rows,
             days_chart=days_chart(rows),
             breach_chart=breach_chart(rows),
-            completion=figures.completion,
+            completion=dashboard.completion,
             trend=trend_chart(series),
             trend_total=sum(p["completed_count"] for p in series),
-            trend_days=figures.days,
+            trend_days=dashboard.days,
             **kwargs,
         )
 

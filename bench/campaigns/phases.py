@@ -203,7 +203,8 @@ def run_naive(campaign, backend: str, sink: Sink | None, sample: int, task) -> d
 
 
 def send_bounded(campaign_id: int, limit: int, batch_size: int) -> dict:
-    """sending.send_campaign's loop (claim → send_batch) stopped once `limit` messages went."""
+    """sending.send_campaign's loop (send_next_batch: claim → send_batch) stopped once `limit`
+    messages went."""
     from django.utils import timezone
 
     from campaigns.services import sending
@@ -215,12 +216,10 @@ def send_bounded(campaign_id: int, limit: int, batch_size: int) -> dict:
         if campaign is None:
             break
         size = min(batch_size, limit - totals["sent"] - totals["failed"])
-        batch = sending.claim_batch(campaign=campaign, now=moment, size=size)
-        if not batch:
+        done = sending.send_next_batch(campaign=campaign, now=moment, size=size)
+        if done is None:
             break
-        for key, count in sending.send_batch(
-            campaign=campaign, executions=batch, now=moment
-        ).items():
+        for key, count in done.items():
             totals[key] += count
     return totals
 

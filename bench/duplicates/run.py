@@ -12,7 +12,8 @@ dup-00, 400,000 in the table):
   changes, leads, callbacks, campaign executions and responses; target ≤ 200 ms). The pair is
   made once (bench-made rows, kept between runs); each merge runs inside a transaction that is
   rolled back after it is timed, so every iteration merges the same pair.
-p50/p95 in ms, the statements of the last run, the machine's load."""
+p50/p95 in ms, the median CPU ms (this process and the database backend), the statements of
+the last run, the machine's load."""
 
 import argparse
 import os
@@ -35,9 +36,28 @@ ATTACHED = {
 PAIR_EMAIL = "merge-bench-{}@bench.example"
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and, when the database server runs on this
+    machine, by the connection's backend (/proc/<pid>/stat): a figure the machine's load moves
+    far less than the wall time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    used = time.process_time()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # a remote server: this process only
+        return used
+    return used + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Figures:
     def __init__(self):
         self.samples: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
         self.statements: dict[str, int] = {}
         self.notes: dict[str, str] = {}
 
@@ -47,10 +67,12 @@ class Figures:
         from bench.lib.querylog import QueryLog
 
         log = QueryLog()
+        cpu = cpu_seconds()
         with connection.execute_wrapper(log):
             started = time.perf_counter()
             result = fn()
             ms = (time.perf_counter() - started) * 1000
+        self.cpu.setdefault(label, []).append((cpu_seconds() - cpu) * 1000)
         self.samples.setdefault(label, []).append(ms)
         self.statements[label] = log.count
         return result
@@ -61,8 +83,8 @@ class Figures:
         ts = self.samples[label]
         p50 = percentile(ts, 50)
         out = (
-            f"{label:<40} {fmt(p50):>9} {fmt(percentile(ts, 95)):>9} {len(ts):>3} "
-            f"{self.statements[label]:>5}"
+            f"{label:<40} {fmt(p50):>9} {fmt(percentile(ts, 95)):>9} "
+            f"{fmt(percentile(self.cpu[label], 50)):>9} {len(ts):>3} {self.statements[label]:>5}"
         )
         if target:
             out += f"  {p50 / target:5.2f}× target {target:,} ms"
@@ -72,7 +94,7 @@ class Figures:
 
 
 def header() -> str:
-    return f"{'scenario':<40} {'p50 ms':>9} {'p95 ms':>9} {'n':>3} {'stmts':>5}"
+    return f"{'scenario':<40} {'p50 ms':>9} {'p95 ms':>9} {'cpu ms':>9} {'n':>3} {'stmts':>5}"
 
 
 def make_pair(tenant):

@@ -23,16 +23,17 @@ Scenarios:
   run; latency per event is recorded_at → processed_at (the runs commit with the mark), and per
   message recorded_at → the execution's sent_at (handed to the backend).
 - naive: the same, one event per transaction (`process_events(batch_size=1)`): each event
-  fetched and locked alone, the triggers read for it, each trigger's condition evaluated by a
-  customer query of its own, its actions run for one customer — a Celery task per event, as a
-  signal-per-save workflow engine does (without the broker's own cost per message, which
-  bench.events measures), on `--naive-events`.
+  fetched and locked alone, the triggers read for it, their conditions judged and their
+  actions run for that one customer — a Celery task per event, as a signal-per-save workflow
+  engine does (without the broker's own cost per message, which bench.events measures), on
+  `--naive-events`.
 """
 
 import argparse
 import multiprocessing
 import os
 import random
+import resource
 import sys
 import time
 
@@ -124,7 +125,8 @@ def _worker(start, done_emitting, batch: int, profile: str | None, out) -> None:
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
-    out.put(taken)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out.put((taken, usage.ru_utime + usage.ru_stime))
     connection.close()
 
 
@@ -182,11 +184,13 @@ def scenario(
     if rate is not None:
         _emit(specs, rate=rate)
         done_emitting.set()
-    taken = sum(out.get() for _ in children)
+    reports = [out.get() for _ in children]
     seconds = time.perf_counter() - began
+    taken = sum(n for n, _ in reports)
     for child in children:
         child.join()
     figures = {"label": label, "events": events, "taken": taken, "seconds": seconds}
+    figures["cpu"] = sum(cpu for _, cpu in reports)  # the workers' own (not PostgreSQL's)
     figures.update(measure(events_per_second=None if rate is not None else events / seconds))
     figures["load"] = load
     _print(figures)
@@ -239,7 +243,7 @@ def _print(f: dict) -> None:
         f"  {f['label']:<44} {f['per_second']:>8,.0f} events/s  p50 {f['p50']:.2f} s"
         f"  p95 {f['p95']:.2f} s  | sent {f['sent']:,} p50 {f['sent_p50']:.2f} s"
         f" p95 {f['sent_p95']:.2f} s | {f['events']:,} events in {f['seconds']:.1f} s,"
-        f" left {f['left']} | runs: {runs} | load {f['load']}",
+        f" left {f['left']} | runs: {runs} | workers' CPU {f['cpu']:.1f} s | load {f['load']}",
         flush=True,
     )
 

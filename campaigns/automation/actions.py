@@ -15,12 +15,8 @@ customer gets a campaign's message once, so a second firing records "already sen
 A task is assigned to the campaign's creator when they are still an active member, else left
 unassigned. `assign_lead` assigns the lead the event names in its data (`lead`: an id).
 
-Tags and custom values are also carried out set-based (`run_action_many`): when a trigger fired
-for many customers in a batch, one tag or value is written to all of them in a handful of
-statements (as crm's bulk edit does) instead of a service call — a dozen statements and a
-score recomputation — per customer. Same rows, history and answers as one run at a time; a
-batch the set-based path refuses (a value the field no longer takes, say) is done run by run,
-so its messages are the per-run path's."""
+A batch's tags, values and sends are carried out set-based across its runs (.firing); this
+per-run path serves the other actions, and a value the set-based path refuses."""
 
 from datetime import timedelta
 from typing import Any
@@ -32,17 +28,13 @@ from django.utils import timezone
 
 from callbacks.models.choices import CallbackReason, CallbackSource
 from callbacks.services.requests import callback_create
-from crm.models import Customer, CustomerTag, Lead, Tag
-from crm.models.tags import palette_color
-from crm.selectors.scoring import score_expression
-from crm.services import emits
-from crm.services.customers import CUSTOMER_WRITE_ROLES, customer_update
+from crm.models import Customer, Lead
+from crm.services.customers import customer_update
 from crm.services.leads import lead_assign
 from crm.services.notes import note_create
-from crm.services.reactions import customers_changed
-from crm.services.tags import clean_tag_names, record_tag_changes, set_customer_tags
-from customfields.services.values import active_definitions, clean_values, write_values_many
-from tenancy.actors import Operator, require_role
+from crm.services.tags import clean_tag_names, set_customer_tags
+from customfields.services.values import active_definitions
+from tenancy.actors import Operator
 from tenancy.models import Membership, Tenant
 
 from ..models import CampaignTrigger
@@ -248,125 +240,3 @@ def _run(kind, action, tenant, trigger, customer, event_data) -> str:
         lead_assign(tenant=tenant, by=AUTOMATION, lead_ids=[lead_id], agent_id=action["agent"])
         return f"Lead {lead_id} assigned."
     raise ValidationError({"actions": [f"Unknown action {kind}."]})
-
-
-# ---------------------------------------------------------------------------------------------
-# Set-based: one action for all the runs of a trigger's batch
-
-SET_BASED = ("add_tag", "remove_tag", "set_field")
-
-
-def run_action_many(
-    action: dict, *, trigger: CampaignTrigger, customers: list[Customer | None]
-) -> list[dict | None]:
-    """Carry out one tag or value action for the customers of a batch's runs, in run order
-    (None: the run's customer is gone; it gets no result). Answers each run's result as
-    `run_action` would have, one run after the other: a customer named twice is changed by
-    the first run, and the second finds "No change."."""
-    kind = action["type"]
-    ids = [customer.pk for customer in customers if customer is not None]
-    try:
-        with transaction.atomic():
-            if kind == "set_field":
-                detail = _set_field_many(action, trigger, ids)
-                return [
-                    None if c is None else {"type": kind, "ok": True, "detail": detail}
-                    for c in customers
-                ]
-            changed = _retag_many(kind, action["tag"], trigger.tenant, ids)
-    except ValidationError:
-        return [
-            None
-            if customer is None
-            else run_action(action, trigger=trigger, customer=customer, event_data={})
-            for customer in customers
-        ]
-    done = "Tag added." if kind == "add_tag" else "Tag removed."
-    results: list[dict | None] = []
-    for customer in customers:
-        if customer is None:
-            results.append(None)
-            continue
-        first = customer.pk in changed
-        changed.discard(customer.pk)
-        results.append({"type": kind, "ok": True, "detail": done if first else "No change."})
-    return results
-
-
-def _retag_many(kind: str, name: str, tenant: Tenant, ids: list[int]) -> set[int]:
-    """Add (or remove) the tag on the customers; answers those whose tags changed."""
-    ids = sorted(set(ids))
-    if kind == "add_tag":
-        Tag.objects.bulk_create(
-            [Tag(tenant=tenant, name=name, color=palette_color(name))], ignore_conflicts=True
-        )
-    tag = Tag.objects.for_tenant(tenant).filter(name=name).first()
-    if tag is None:  # removing a tag no one has
-        return set()
-    links = CustomerTag.objects.filter(tenant=tenant, tag=tag, customer_id__in=ids)
-    had = set(links.values_list("customer_id", flat=True))
-    if kind == "add_tag":
-        changed = [pk for pk in ids if pk not in had]
-        CustomerTag.objects.bulk_create(
-            [CustomerTag(tenant=tenant, customer_id=pk, tag=tag) for pk in changed],
-            ignore_conflicts=True,
-        )
-    else:
-        changed = sorted(had)
-        if changed:
-            links.delete()
-    if changed:
-        record_tag_changes(
-            tenant=tenant,
-            customer_ids=changed,
-            name=name,
-            added=kind == "add_tag",
-            by=AUTOMATION,
-            at=timezone.now(),
-        )
-    return set(changed)
-
-
-def _set_field_many(action: dict, trigger: CampaignTrigger, ids: list[int]) -> str:
-    """customer_update's custom-value path for many customers: the value checked once, written
-    to those whose value differs (with their history), every one's updated time bumped, the
-    changed ones rescored, then their rules and segments."""
-    tenant = trigger.tenant
-    require_role(AUTOMATION, tenant=tenant, roles=CUSTOMER_WRITE_ROLES)
-    ids = sorted(set(ids))
-    definitions = active_definitions(tenant)
-    key = action["field"]
-    cleaned = clean_values(
-        definitions=definitions, values={key: action["value"]}, require_all=False
-    )
-    now = timezone.now()
-    reason = f"Trigger {trigger.name}"
-    mark = emits.history_mark()
-    changed = write_values_many(
-        tenant=tenant,
-        definitions=definitions,
-        cleaned=cleaned,
-        customer_ids=ids,
-        by=AUTOMATION,
-        reason=reason,
-    )
-    if changed:  # as customer_update: field_changed per value, customer_updated per customer
-        emits.fields_changed_since(
-            tenant=tenant, customer_ids=sorted(changed), mark=mark, reason=reason, fields=[key]
-        )
-    unchanged = [pk for pk in ids if pk not in changed]
-    if unchanged:  # as customer_update: saved (updated_at) and announced with nothing read
-        Customer.objects.filter(tenant=tenant, pk__in=unchanged).update(updated_at=now)
-        customers_changed(tenant=tenant, customer_ids=unchanged, by=AUTOMATION, fields=set())
-    if changed:
-        score = score_expression(tenant=tenant, definitions=definitions, now=now)
-        Customer.objects.filter(tenant=tenant, pk__in=sorted(changed)).update(
-            updated_at=now, crm_score=score
-        )
-        customers_changed(
-            tenant=tenant,
-            customer_ids=changed,
-            by=AUTOMATION,
-            fields={f"custom.{key}", "crm_score"},
-        )
-    return "Field set."

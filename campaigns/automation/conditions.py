@@ -6,8 +6,10 @@ evaluated against the event's data with the same operators.
 
 The customer part compiles to a Q as everywhere (crm.conditions); each `event.` rule is a plain
 Python test of the event's data, which the compiler replaces by an always-true or always-false
-Q before the query runs. So a batch of events is evaluated with one customer query per distinct
-pattern of event-rule outcomes (usually one or two), whatever the nesting of all/any/not.
+Q before the query runs, whatever the nesting of all/any/not. So every trigger of a batch, for
+each distinct pattern of its event-rule outcomes (usually one or two), is one CASE expression,
+and a batch's triggers are judged together in one customer query per few dozen of them
+(`matching_events`).
 
 `event.<key>` names a key of the event's data; a dotted key walks nested objects
 (`event.order.total`). Operators: eq, ne, gt, gte, lt, lte, contains, startswith, in, is_set,
@@ -16,13 +18,15 @@ numbers as numbers and texts as texts; contains/startswith ignore case. A key th
 carry matches only `ne` and `is_empty`. An unknown operator, a badly typed value or a key that
 is not a name is a validation error, as in the rest of the language."""
 
+import json
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 
 from crm.conditions import MAX_LIST, NUL_MESSAGE, Compiler, ConditionProblem
 from crm.models import Customer
@@ -155,6 +159,8 @@ class TriggerCompiler(Compiler):
         super().__init__(tenant, **kwargs)
         self.outcomes = outcomes
         self.event_rules: list[tuple[str, str, Any]] = []
+        # (condition as JSON, outcomes) -> its Q, for the batch this compiler serves.
+        self.compiled: dict[tuple[str, tuple[bool, ...]], Q] = {}
 
     def compile_one(self, condition: Any, *, segment_id: int | None = None):
         self.event_rules = []
@@ -195,40 +201,79 @@ def customer_condition_q(condition: Any, *, tenant: Tenant, now=None) -> Q:
         raise ValidationError({"conditions": [str(problem)]}) from None
 
 
-def matching_customers(
-    condition: Any,
+ANNOTATIONS_PER_QUERY = 40
+
+
+def matching_events(
+    checks: list[tuple[Any, list[tuple[int, Mapping]]]],
     *,
     tenant: Tenant,
-    events: list[tuple[int, Mapping]],
-    now=None,
-    compiler: TriggerCompiler | None = None,
-) -> set[int]:
-    """Of `events` [(customer_id, data)], the customer ids for whose event the condition holds
-    — answered per position: the indexes of the events that match. One query per distinct
-    pattern of event-rule outcomes. `compiler`: a TriggerCompiler of the tenant that the caller
-    reuses for a whole batch of triggers (it reads the field definitions once; each call sets
-    its outcomes)."""
-    compiler = compiler or TriggerCompiler(tenant, now=now)
-    compiler.outcomes = None
-    try:
-        compiler.compile_one(condition)
-    except ConditionProblem as problem:
-        raise ValidationError({"conditions": [str(problem)]}) from None
-    rules = list(compiler.event_rules)
-    groups: dict[tuple[bool, ...], list[int]] = {}
-    for index, (_, data) in enumerate(events):
-        pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
-        groups.setdefault(pattern, []).append(index)
-    matched: set[int] = set()
-    for pattern, indexes in groups.items():
-        compiler.outcomes = list(pattern)
-        q, _ = compiler.compile_one(condition)
-        ids = {events[i][0] for i in indexes}
-        found = set(
-            Customer.objects.for_tenant(tenant)
-            .filter(pk__in=ids)
-            .filter(q)
-            .values_list("pk", flat=True)
-        )
-        matched.update(i for i in indexes if events[i][0] in found)
-    return matched
+    compiler: TriggerCompiler,
+) -> list[set[int]]:
+    """For each (condition, events [(customer_id, data)]) of `checks`, the indexes of the events
+    for which the condition holds. The event rules are tested in Python; each distinct pattern
+    of their outcomes makes the condition one customer expression, and all of them, for every
+    condition of `checks`, are read in a few customer queries (a CASE each, read for the
+    customers of its condition's events): the whole list is judged against the customers as
+    they are at that moment. A condition that no longer compiles (a field it names was
+    deleted) matches no event. `compiler`: a TriggerCompiler of the tenant (it reads the
+    field definitions once)."""
+    expressions: dict[str, Q] = {}
+    plans: list[list[tuple[int, int, str | bool]]] = []
+    for condition, events in checks:
+        plan: list[tuple[int, int, str | bool]] = []  # (event index, customer id, expression)
+        plans.append(plan)
+        compiler.outcomes = None
+        try:
+            compiler.compile_one(condition)
+        except ConditionProblem:
+            continue
+        rules = list(compiler.event_rules)
+        text = json.dumps(condition, sort_keys=True)
+        names: dict[tuple[bool, ...], str | bool] = {}
+        for index, (customer_id, data) in enumerate(events):
+            pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
+            if pattern not in names:
+                key = (text, pattern)
+                if key not in compiler.compiled:
+                    compiler.outcomes = list(pattern)
+                    compiler.compiled[key] = compiler.compile_one(condition)[0]
+                q = compiler.compiled[key]
+                if not q:  # no condition at all: every event
+                    names[pattern] = True
+                else:
+                    names[pattern] = f"m{len(expressions)}"
+                    expressions[names[pattern]] = q
+            plan.append((index, customer_id, names[pattern]))
+    # Each expression is read only for its condition's customers: together with those of the
+    # conditions over the same customers (the triggers of one event type, in a round), at most
+    # ANNOTATIONS_PER_QUERY to a query.
+    by_customers: dict[frozenset[int], list[str]] = defaultdict(list)
+    for (_, events), plan in zip(checks, plans, strict=True):
+        ids = frozenset(customer_id for customer_id, _ in events)
+        by_customers[ids].extend(dict.fromkeys(n for _, _, n in plan if n is not True))
+    holds: set[tuple[str, int]] = set()
+    for ids, labels in by_customers.items():
+        for start in range(0, len(labels), ANNOTATIONS_PER_QUERY):
+            chunk = labels[start : start + ANNOTATIONS_PER_QUERY]
+            rows = (
+                Customer.objects.for_tenant(tenant)
+                .filter(pk__in=sorted(ids))
+                .annotate(
+                    **{
+                        label: Case(
+                            When(expressions[label], then=Value(True)),
+                            default=Value(False),
+                            output_field=BooleanField(),
+                        )
+                        for label in chunk
+                    }
+                )
+                .values_list("pk", *chunk)
+            )
+            for pk, *flags in rows:
+                holds.update((label, pk) for label, flag in zip(chunk, flags, strict=True) if flag)
+    return [
+        {index for index, customer_id, name in plan if name is True or (name, customer_id) in holds}
+        for plan in plans
+    ]

@@ -1,33 +1,42 @@
 """The automation's consumer of the event outbox, and the firing of delayed runs.
 
 For a batch of one tenant's events (tenancy.events hands them over inside the worker's
-transaction): the tenant's active triggers on those event types (one query); the events'
-customers that are the tenant's (one query: a foreign or deleted customer's event never fires
-and leaves no run); then per trigger — its campaign must be ACTIVE, its condition is evaluated
-for all its events at once (crm's language plus `event.<key>`, one customer query per pattern
-of event-rule outcomes), opt-outs and `max_per_customer` are read in one query each — and one
-multi-row INSERT … ON CONFLICT DO NOTHING of the runs. Only the rows this batch inserted (its
-`batch` token) have their actions carried out: an event handed over again finds its runs
-there and does nothing twice.
+transaction), set-based over the whole batch:
+- the tenant's active triggers on those event types (one query) and the events' customers
+  that are the tenant's, locked in id order (one query: a foreign or deleted customer's event
+  never fires and leaves no run; two workers whose batches share customers wait instead of
+  deadlocking);
+- the batch is cut into rounds: round 1 holds each customer's first event of the batch, round
+  2 their second, and so on (usually one or two rounds). In a round, every trigger's condition
+  is judged for all its events at once (crm's language plus `event.<key>`: a few customer
+  queries for all triggers, conditions.matching_events), against the customers as they are
+  before any of the round's actions. So the triggers of one event all see the customer as the
+  event found them — a trigger does not see what another trigger did for the same event (it
+  sees it at the customer's next event, and the change is itself an event, tag_added or
+  field_changed, that triggers can react to);
+- opt-outs and `max_per_customer` counts are read once per batch (one query each);
+- the runs the batch's events already have are read first (an event handed over again: the
+  outbox delivers at least once) and left alone;
+- the fired runs' actions are carried out grouped by kind across triggers (firing.fire_many);
+- then the round's runs — every evaluation, fired, scheduled or skipped with its reason, with
+  what each action did — go in with one COPY on PostgreSQL (a multi-row INSERT elsewhere).
+  Should a run be there already, the unique key fails it and the whole batch's work is undone,
+  so a run never happens twice.
 
 A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_runs` (the
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
-checks that the trigger is still on and its campaign still active, and fires them.
+checks that the trigger is still on and its campaign still active, and fires them."""
 
-A trigger that fired for many customers of a batch carries out its tag and value actions
-set-based (actions.run_action_many: one write for all of them, same rows and answers as run by
-run); the other actions go through their service one run at a time."""
-
-import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Customer
+from crm.services.imports.writing import copy_in
 from tenancy.models import OutboxEvent, Tenant
 
 from ..models import (
@@ -38,9 +47,9 @@ from ..models import (
     TriggerRun,
     Unsubscribe,
 )
-from ..services.launch import create_executions_for, enqueue_sending, message_channels
-from .actions import SET_BASED, run_action, run_action_many
-from .conditions import TriggerCompiler, matching_customers
+from ..services.launch import message_channels
+from .conditions import TriggerCompiler, matching_events
+from .firing import Job, fire_many
 
 CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
@@ -48,193 +57,244 @@ COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
 
 def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
     """The outbox consumer (registered by CampaignsConfig.ready)."""
-    by_type: dict[str, list[OutboxEvent]] = defaultdict(list)
-    for event in events:
-        if event.customer_id is not None:
-            by_type[event.event_type].append(event)
-    if not by_type:
+    events = [event for event in events if event.customer_id is not None]
+    if not events:
         return
     triggers = list(
-        CampaignTrigger.objects.filter(tenant=tenant, is_active=True, event_type__in=list(by_type))
+        CampaignTrigger.objects.filter(
+            tenant=tenant, is_active=True, event_type__in={e.event_type for e in events}
+        )
         .select_related("campaign__status", "campaign__tenant", "tenant")
         .order_by("pk")
     )
     if not triggers:
         return
-    customers = Customer.objects.for_tenant(tenant).filter(
-        pk__in={e.customer_id for group in by_type.values() for e in group}
-    )
+    customers = Customer.objects.for_tenant(tenant).filter(pk__in={e.customer_id for e in events})
     if connection.features.has_select_for_update:
-        # The actions write these customers (tags, values, score) trigger after trigger, so
-        # two workers whose batches share customers took their row locks in different orders
-        # and deadlocked. Locked up front in id order, the second waits for the first instead.
+        # The actions write these customers (tags, values, score): two workers whose batches
+        # share customers would deadlock taking their row locks in different orders. Locked up
+        # front in id order, the second waits for the first instead.
         customers = customers.select_for_update(no_key=True).order_by("pk")
     own = set(customers.values_list("pk", flat=True))
-    now = timezone.now()
-    compiler = TriggerCompiler(tenant, now=now)  # the field definitions read once a batch
-    for trigger in triggers:
-        mine = [e for e in by_type[trigger.event_type] if e.customer_id in own]
-        if mine:
-            evaluate(trigger, mine, now=now, compiler=compiler)
+    types = {trigger.event_type for trigger in triggers}
+    events = [e for e in events if e.customer_id in own and e.event_type in types]
+    if events:
+        _Batch(tenant, triggers, events).run()
 
 
-def _opted_out(trigger: CampaignTrigger, customer_ids: set[int]) -> set[int]:
-    """Customers opted out of every message channel of the campaign (when the trigger sends)."""
-    if not any(action.get("type") == "send" for action in trigger.actions):
-        return set()
-    channels = {channel.pk for channel in message_channels(trigger.campaign)}
-    if not channels:
-        return set()
-    pairs = Unsubscribe.objects.filter(
-        tenant=trigger.tenant, customer_id__in=customer_ids, channel_id__in=channels
-    ).values_list("customer_id", "channel_id")
-    per_customer: dict[int, set[int]] = defaultdict(set)
-    for customer_id, channel_id in pairs:
-        per_customer[customer_id].add(channel_id)
-    return {pk for pk, done in per_customer.items() if done >= channels}
+def _rounds(events: list[OutboxEvent]) -> list[list[OutboxEvent]]:
+    """Round n: each customer's n-th event of the batch (events come oldest first)."""
+    rounds: list[list[OutboxEvent]] = []
+    seen: dict[int, int] = defaultdict(int)
+    for event in events:
+        n = seen[event.customer_id]
+        seen[event.customer_id] += 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(event)
+    return rounds
 
 
-def _counts(trigger: CampaignTrigger, events: list[OutboxEvent]) -> dict[int, int]:
-    """Runs that fired (or will) per customer, from events other than these."""
-    if trigger.max_per_customer is None:
-        return {}
-    # Two workers counting for the same trigger at once could both let a customer through:
-    # the trigger's row lock makes them take turns (only for triggers with a cap).
-    CampaignTrigger.objects.select_for_update().filter(pk=trigger.pk).values_list(
-        "pk", flat=True
-    ).get()
-    rows = (
-        TriggerRun.objects.filter(
-            tenant=trigger.tenant,
-            trigger=trigger,
-            customer_id__in={e.customer_id for e in events},
-            outcome__in=COUNTED,
+class _Batch:
+    """One batch of one tenant's events against its active triggers."""
+
+    def __init__(self, tenant: Tenant, triggers: list[CampaignTrigger], events: list[OutboxEvent]):
+        self.tenant, self.triggers, self.events = tenant, triggers, events
+        self.now = timezone.now()
+        self.compiler = TriggerCompiler(tenant, now=self.now)  # field definitions read once
+        self.active = {t.pk for t in triggers if t.campaign.status.phase == StatusPhase.ACTIVE}
+        self.opted_out = self._opted_out()
+        self.counts = self._counts()
+        # The runs the batch's events already have (an event handed over again): not again.
+        self.done = set(
+            TriggerRun.objects.filter(tenant=tenant, event__in=[e.pk for e in events])
+            .values_list("trigger_id", "customer_id", "event")
+            .order_by()
         )
-        .exclude(event__in=[e.pk for e in events])
-        .values("customer_id")
-        .annotate(n=Count("pk"))
-    )
-    return {row["customer_id"]: row["n"] for row in rows}
 
+    def run(self) -> None:
+        for events in _rounds(self.events):
+            self._round(events)
 
-def evaluate(
-    trigger: CampaignTrigger,
-    events: list[OutboxEvent],
-    *,
-    now: datetime,
-    compiler: TriggerCompiler | None = None,
-) -> int:
-    """Record a run per event (inserted or ignored) and fire the new ones that are due now.
-    Answers how many runs this call inserted."""
-    token = uuid.uuid4()
-    active = trigger.campaign.status.phase == StatusPhase.ACTIVE
-    matched: set[int] = set()
-    if active:
-        try:
-            matched = matching_customers(
-                trigger.conditions,
-                tenant=trigger.tenant,
-                events=[(e.customer_id, e.data) for e in events],
-                now=now,
-                compiler=compiler,
+    def _opted_out(self) -> dict[int, set[int]]:
+        """{trigger pk: customers opted out of every message channel of its campaign}, for the
+        active triggers that send."""
+        sending = [
+            t
+            for t in self.triggers
+            if t.pk in self.active and any(a.get("type") == "send" for a in t.actions)
+        ]
+        channels = {}
+        for trigger in sending:
+            if trigger.campaign_id not in channels:
+                channels[trigger.campaign_id] = {c.pk for c in message_channels(trigger.campaign)}
+        wanted = set().union(*channels.values()) if channels else set()
+        if not wanted:
+            return {}
+        pairs: dict[int, set[int]] = defaultdict(set)
+        for customer_id, channel_id in Unsubscribe.objects.filter(
+            tenant=self.tenant,
+            customer_id__in={e.customer_id for e in self.events},
+            channel_id__in=wanted,
+        ).values_list("customer_id", "channel_id"):
+            pairs[customer_id].add(channel_id)
+        return {
+            t.pk: {
+                pk
+                for pk, done in pairs.items()
+                if channels[t.campaign_id] and done >= channels[t.campaign_id]
+            }
+            for t in sending
+        }
+
+    def _counts(self) -> dict[tuple[int, int], int]:
+        """{(trigger pk, customer id): runs that fired (or will)} from events other than the
+        batch's, for the active triggers with a cap."""
+        capped = [t.pk for t in self.triggers if t.pk in self.active and t.max_per_customer]
+        if not capped:
+            return {}
+        # Two workers counting for the same trigger at once could both let a customer
+        # through: the triggers' row locks (in pk order) make them take turns.
+        list(
+            CampaignTrigger.objects.select_for_update()
+            .filter(pk__in=capped)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        rows = (
+            TriggerRun.objects.filter(
+                tenant=self.tenant,
+                trigger_id__in=capped,
+                customer_id__in={e.customer_id for e in self.events},
+                outcome__in=COUNTED,
             )
-        except ValidationError:  # a field the condition names was deleted since: no match
-            matched = set()
-    opted_out = _opted_out(trigger, {e.customer_id for e in events}) if active else set()
-    counts = _counts(trigger, events) if active else {}
-    runs = []
-    for index, event in enumerate(events):
-        run = TriggerRun(
-            tenant=trigger.tenant,
-            trigger=trigger,
-            customer_id=event.customer_id,
-            event=event.pk,
-            event_type=event.event_type,
-            event_data=event.data if trigger.delay_minutes else {},
-            batch=token,
+            .exclude(event__in=[e.pk for e in self.events])
+            .values("trigger_id", "customer_id")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        if not active:
+        return {(row["trigger_id"], row["customer_id"]): row["n"] for row in rows}
+
+    def _round(self, events: list[OutboxEvent]) -> None:
+        by_type: dict[str, list[OutboxEvent]] = defaultdict(list)
+        for event in events:
+            by_type[event.event_type].append(event)
+        mine = [(t, by_type[t.event_type]) for t in self.triggers if by_type[t.event_type]]
+        judged = [(t, evs) for t, evs in mine if t.pk in self.active]
+        matched = dict(
+            zip(
+                [t.pk for t, _ in judged],
+                matching_events(
+                    [(t.conditions, [(e.customer_id, e.data) for e in evs]) for t, evs in judged],
+                    tenant=self.tenant,
+                    compiler=self.compiler,
+                ),
+                strict=True,
+            )
+        )
+        runs = [
+            self._decide(trigger, event, index in matched.get(trigger.pk, ()))
+            for trigger, evs in mine
+            for index, event in enumerate(evs)
+            if (trigger.pk, event.customer_id, event.pk) not in self.done
+        ]
+        jobs = [
+            Job(run.trigger, run.customer_id, run.data)
+            for run in runs
+            if run.outcome == RunOutcome.FIRED
+        ]
+        if jobs:
+            fire_many(tenant=self.tenant, jobs=jobs)
+            for run, job in zip(
+                [run for run in runs if run.outcome == RunOutcome.FIRED], jobs, strict=True
+            ):
+                run.results = job.results
+        insert_runs(self.tenant, runs, now=self.now)
+
+    def _decide(self, trigger: CampaignTrigger, event: OutboxEvent, matched: bool) -> "Run":
+        run = Run(trigger, event.customer_id, event.pk, event.event_type, event.data)
+        key = (trigger.pk, event.customer_id)
+        if trigger.pk not in self.active:
             run.outcome, run.reason = RunOutcome.SKIPPED, RunReason.CAMPAIGN_NOT_ACTIVE
-        elif index not in matched:
+        elif not matched:
             run.outcome, run.reason = RunOutcome.SKIPPED, RunReason.CONDITION
-        elif event.customer_id in opted_out:
+        elif event.customer_id in self.opted_out.get(trigger.pk, ()):
             run.outcome, run.reason = RunOutcome.SKIPPED, RunReason.OPTED_OUT
-        elif (
-            trigger.max_per_customer is not None
-            and counts.get(event.customer_id, 0) >= trigger.max_per_customer
-        ):
+        elif trigger.max_per_customer and self.counts.get(key, 0) >= trigger.max_per_customer:
             run.outcome, run.reason = RunOutcome.SKIPPED, RunReason.MAX_REACHED
         else:
-            counts[event.customer_id] = counts.get(event.customer_id, 0) + 1
+            self.counts[key] = self.counts.get(key, 0) + 1
             if trigger.delay_minutes:
-                run.outcome, run.due_at = (
-                    RunOutcome.SCHEDULED,
-                    now + timedelta(minutes=trigger.delay_minutes),
-                )
+                run.outcome = RunOutcome.SCHEDULED
+                run.due_at = self.now + timedelta(minutes=trigger.delay_minutes)
             else:
-                run.outcome, run.fired_at = RunOutcome.FIRED, now
-        runs.append(run)
-    TriggerRun.objects.bulk_create(runs, ignore_conflicts=True)
-    new = list(
-        TriggerRun.objects.filter(tenant=trigger.tenant, trigger=trigger, batch=token)
-        .order_by("pk")
-        .only("pk", "customer_id", "outcome", "event")
+                run.outcome, run.fired_at = RunOutcome.FIRED, self.now
+        return run
+
+
+@dataclass(slots=True)
+class Run:
+    """One evaluation, as the run log's row will hold it."""
+
+    trigger: CampaignTrigger
+    customer_id: int
+    event: int
+    event_type: str
+    data: dict
+    outcome: str = RunOutcome.SKIPPED
+    reason: str = ""
+    due_at: datetime | None = None
+    fired_at: datetime | None = None
+    results: list = field(default_factory=list)
+
+
+RUN_COLUMNS = (
+    "tenant_id",
+    "trigger_id",
+    "customer_id",
+    "event",
+    "event_type",
+    "event_data",
+    "outcome",
+    "reason",
+    "due_at",
+    "fired_at",
+    "results",
+    "created_at",
+)
+
+
+def insert_runs(tenant: Tenant, runs: list[Run], *, now: datetime) -> None:
+    """Write the runs to the run log: COPY on PostgreSQL (no model instances, no parameter
+    lists). COPY has no ON CONFLICT: a run already there (which the batch's read of its events'
+    runs rules out while it holds the events) fails it, and with it everything the batch did —
+    the unique key is what keeps a run from happening twice."""
+    copy_in(
+        TriggerRun,
+        RUN_COLUMNS,
+        (
+            (
+                tenant.pk,
+                run.trigger.pk,
+                run.customer_id,
+                run.event,
+                run.event_type,
+                run.data if run.trigger.delay_minutes else {},
+                run.outcome,
+                run.reason,
+                run.due_at,
+                run.fired_at,
+                run.results,
+                now,
+            )
+            for run in runs
+        ),
     )
-    data = {event.pk: event.data for event in events}
-    to_fire = [run for run in new if run.outcome == RunOutcome.FIRED]
-    if to_fire:
-        fire(trigger, to_fire, data={run.pk: data.get(run.event, {}) for run in to_fire})
-    return len(new)
-
-
-def fire(trigger: CampaignTrigger, runs: list[TriggerRun], *, data: dict[int, dict]) -> None:
-    """Carry out the trigger's actions, in order, for these runs (each freshly inserted or
-    claimed, so once), and record what each did."""
-    customers = Customer.objects.for_tenant(trigger.tenant).in_bulk([r.customer_id for r in runs])
-    results: dict[int, list[dict]] = {run.pk: [] for run in runs}
-    for action in trigger.actions:
-        if action.get("type") == "send":
-            new = create_executions_for(trigger.campaign, [run.customer_id for run in runs])
-            if new:
-                enqueue_sending(trigger.campaign)
-            for run in runs:
-                results[run.pk].append(
-                    {
-                        "type": "send",
-                        "ok": True,
-                        "detail": "Message queued."
-                        if run.customer_id in new
-                        else "Already sent: a customer gets a campaign's message once.",
-                    }
-                )
-            continue
-        if action.get("type") in SET_BASED and len(runs) > 1:
-            many = run_action_many(
-                action, trigger=trigger, customers=[customers.get(r.customer_id) for r in runs]
-            )
-            for run, result in zip(runs, many, strict=True):
-                if result is not None:
-                    results[run.pk].append(result)
-            if action["type"] == "set_field":  # the later actions see the values as they are
-                customers = Customer.objects.for_tenant(trigger.tenant).in_bulk(list(customers))
-            continue
-        for run in runs:
-            customer = customers.get(run.customer_id)
-            if customer is None:
-                continue
-            results[run.pk].append(
-                run_action(
-                    action, trigger=trigger, customer=customer, event_data=data.get(run.pk, {})
-                )
-            )
-    for run in runs:
-        run.results = results[run.pk]
-    TriggerRun.objects.bulk_update(runs, ["results"])
 
 
 def fire_due_runs(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Fire the scheduled runs whose time has come (SKIP LOCKED: workers share them). Answers
-    how many were taken."""
+    """Fire the scheduled runs whose time has come (SKIP LOCKED: workers share them), each
+    tenant's together. Answers how many were taken."""
     now = now or timezone.now()
     with transaction.atomic():
         due = TriggerRun.objects.filter(outcome=RunOutcome.SCHEDULED, due_at__lte=now)
@@ -247,8 +307,9 @@ def fire_due_runs(*, now: datetime | None = None, limit: int = 500) -> int:
         triggers = CampaignTrigger.objects.select_related(
             "campaign__status", "campaign__tenant", "tenant"
         ).in_bulk(list(by_trigger))
-        for trigger_id, group in by_trigger.items():
-            trigger = triggers[trigger_id]
+        jobs: dict[int, list[tuple[int, Job]]] = defaultdict(list)
+        for trigger_id in sorted(by_trigger):
+            trigger, group = triggers[trigger_id], by_trigger[trigger_id]
             ids = [run.pk for run in group]
             if not trigger.is_active:
                 TriggerRun.objects.filter(pk__in=ids).update(
@@ -261,5 +322,12 @@ def fire_due_runs(*, now: datetime | None = None, limit: int = 500) -> int:
                 )
                 continue
             TriggerRun.objects.filter(pk__in=ids).update(outcome=RunOutcome.FIRED, fired_at=now)
-            fire(trigger, group, data={run.pk: run.event_data for run in group})
+            jobs[trigger.tenant_id] += [
+                (run.pk, Job(trigger, run.customer_id, run.event_data)) for run in group
+            ]
+        for tenant_jobs in jobs.values():
+            fire_many(tenant=tenant_jobs[0][1].trigger.tenant, jobs=[j for _, j in tenant_jobs])
+            TriggerRun.objects.bulk_update(
+                [TriggerRun(pk=pk, results=job.results) for pk, job in tenant_jobs], ["results"]
+            )
     return len(runs)

@@ -40,7 +40,6 @@ class MailBackend:
             from_email=self.from_email,
             to=[message.to],
             headers={"Message-ID": message_id, **message.headers},
-            connection=self.connection,
         )
         if message.html is not None:
             email.attach_alternative(message.html, "text/html")

@@ -26,16 +26,22 @@ Three reasons, each its own grouping (a customer is in at most one group per rea
 
 Groups are connected: when A~B and B~C by name, A, B and C are one group. Each group's ids are
 ascending; groups come by reason (email, phone, name), then by their smallest id.
+
+The keys are stored on every customer and kept by the database (``Customer.email_key``,
+``name_key``, ``company_key``, ``name_block``: generated columns), so a tenant-wide grouping
+reads them rather than computing them for 200,000 customers per request; only the scope's city
+part, a slot that differs between tenants, is computed here.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, Concat, Greatest, Least, Left, Lower, Trim
+from django.db.models.functions import Coalesce, Concat, Lower, Trim
 
 from customfields.models import FieldDefinition
 from tenancy.models import Tenant
@@ -80,23 +86,6 @@ def _norm(expression) -> Any:
     return Lower(Trim(expression))
 
 
-def name_expression():
-    return _norm(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
-
-
-def initials_expression():
-    """The block similar names are compared in: the first letters of the first and last
-    names, in either order ("al" for Ann Lee and for Lee Ann). The first letter is cut before
-    it is lower-cased and again after (lower of one letter can be two): the same letter as
-    lower-casing the whole name first, at a fraction of the cost over 200,000 rows."""
-
-    def initial(name: str):
-        return Left(Lower(Left(Trim(name), 1)), 1)
-
-    first, last = initial("first_name"), initial("last_name")
-    return Concat(Least(first, last), Greatest(first, last), output_field=CharField())
-
-
 def _city_expression(definition: FieldDefinition):
     if definition.in_slot:
         return Coalesce(F(definition.mapped_field_name), Value(""), output_field=CharField())
@@ -109,7 +98,7 @@ def _city_expression(definition: FieldDefinition):
 
 def scope_expression(city: FieldDefinition | None):
     """company, or company|city when the tenant has a city field ("" when neither)."""
-    company = _norm("company")
+    company = F("company_key")
     if city is None:
         return company
     return Concat(
@@ -126,9 +115,21 @@ def _customers(tenant: Tenant) -> QuerySet:
 
 
 def _same_key_groups(rows: QuerySet, key) -> list[list[int]]:
-    """Ids sharing `key` (an expression), as groups of 2 or more: the keys held more than once
-    (one grouped pass), then their customers (a second pass, through the index on the key)."""
+    """Ids sharing `key` (an expression), as groups of 2 or more.
+
+    PostgreSQL, for a stored key with a (tenant, key) INCLUDE (id) index (`email_key`,
+    `phone`): one pass over that index in key order — an index-only scan, grouped as it
+    streams (no hash table of 200,000 keys), the ids of each repeated key gathered as it goes.
+    Elsewhere: the keys held more than once (one grouped pass), then their customers (a second
+    pass, through the index on the key)."""
     keyed = rows.annotate(dup_key=key)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        repeated = (
+            keyed.values("dup_key").annotate(ids=ArrayAgg("pk"), n=Count("*")).filter(n__gt=1)
+        )
+        return [sorted(ids) for ids in repeated.values_list("ids", flat=True)]
     repeated = keyed.values("dup_key").annotate(n=Count("pk")).filter(n__gt=1).values("dup_key")
     groups: dict[Any, list[int]] = {}
     for k, pk in (
@@ -163,7 +164,7 @@ def _name_groups(tenant: Tenant) -> list[list[int]]:
     city = city_definition(tenant)
     scoped = (
         _customers(tenant)
-        .annotate(dup_scope=scope_expression(city), dup_name=name_expression())
+        .annotate(dup_scope=scope_expression(city), dup_name=F("name_key"))
         .exclude(dup_scope=_empty_scope(city))
         .exclude(dup_name="")
     )
@@ -172,59 +173,57 @@ def _name_groups(tenant: Tenant) -> list[list[int]]:
     )
 
 
-def _postgresql_groups(tenant: Tenant, reasons: list[str]) -> dict[str, list[list[int]]]:
-    """PostgreSQL: every reason in one statement over one scan of the tenant's customers (the
-    keys computed by the ORM's expressions, materialised once): exact keys found repeated by a
-    count (a hash table of keys and counts) and only their customers' ids gathered with
-    array_agg — an array_agg state for each of 200,000 mostly single keys made the hash
-    aggregate spill to disk —, similar names as pairs within their (scope, initials) blocks,
-    joined into groups here."""
+def _postgresql_name_pairs(tenant: Tenant) -> list[tuple[int, int]]:
+    """PostgreSQL: pairs of customers with similar names in the same scope, in one statement
+    over one scan of the tenant's customers (the stored name keys and blocks, the scope built
+    once per row, materialised): equal names by a count per (scope, name) with only the
+    repeated ones' ids gathered — an array_agg state for each of 200,000 mostly single names
+    spilled to disk —, similar ones as pairs within their (scope, block) blocks, each block
+    numbered so the pairs' join compares integers, not the scope and block strings.
+
+    The pairs' `similarity()` (each call extracts both names' trigrams again) is guarded by a
+    lossless bound computed once per name: with A and B the two names' trigram sets,
+    similarity = |A∩B| / |A∪B| ≥ t means |A∪B| ≤ (|A| + |B|) / (1 + t); a 128-bit signature
+    of each set (a trigram's hash sets one bit) has popcount(sig A | sig B) ≤ |A∪B|, so a pair
+    whose signatures' union has more bits than that is not similar, and is skipped unread."""
     city = city_definition(tenant)
-    rows = _customers(tenant).annotate(
-        k_email=_norm("email"),
-        k_phone=F("phone"),
-        k_name=name_expression(),
-        k_scope=scope_expression(city),
-        k_block=initials_expression(),
+    rows = (
+        _customers(tenant)
+        .annotate(k_scope=scope_expression(city))
+        .exclude(name_key="")
+        .exclude(k_scope=_empty_scope(city))
     )
     sql, params = rows.values_list(
-        "pk", "k_email", "k_phone", "k_name", "k_scope", "k_block"
+        "pk", "name_key", "k_scope", "name_block"
     ).query.sql_with_params()
-    parts, args = [], []
-    if "email" in reasons:
-        parts.append(
-            "SELECT 'email', array_agg(id) FROM c JOIN "
-            "(SELECT e FROM c WHERE e <> '' GROUP BY e HAVING count(*) > 1) k USING (e) "
-            "GROUP BY e"
-        )
-    if "phone" in reasons:
-        parts.append(
-            "SELECT 'phone', array_agg(id) FROM c JOIN "
-            "(SELECT p FROM c WHERE p <> '' GROUP BY p HAVING count(*) > 1) k USING (p) "
-            "GROUP BY p"
-        )
-    if "name" in reasons:
-        parts.append(
-            "SELECT 'name', array_agg(id) FROM named JOIN "
-            "(SELECT s, n FROM named GROUP BY s, n HAVING count(*) > 1) k USING (s, n) "
-            "GROUP BY s, n"
-        )
-        parts.append(
-            "SELECT 'pair', ARRAY[x.id, y.id] FROM nb x JOIN nb y "
-            "ON x.s = y.s AND x.b = y.b AND x.id < y.id "
-            "WHERE x.n <> y.n AND similarity(x.n, y.n) >= %s"
-        )
-        args.append(NAME_SIMILARITY)
     query = f"""
-        WITH c(id, e, p, n, s, b) AS MATERIALIZED ({sql}),
-        named AS (SELECT * FROM c WHERE s <> %s AND n <> ''),
+        WITH named(id, n, s, b) AS MATERIALIZED ({sql}),
         blocks AS (
-            SELECT s, b FROM named GROUP BY s, b HAVING count(*) BETWEEN 2 AND %s
+            SELECT s, b, row_number() OVER () AS k FROM named
+            GROUP BY s, b HAVING count(*) BETWEEN 2 AND %s
         ),
-        nb AS (SELECT named.* FROM named JOIN blocks USING (s, b))
-        {" UNION ALL ".join(parts)}
+        nb AS (
+            SELECT named.id, named.n, blocks.k, g.l, g.s1, g.s2
+            FROM named JOIN blocks USING (s, b),
+            LATERAL (
+                SELECT count(*)::int AS l,
+                    bit_or(CASE WHEN h & 64 = 0 THEN 1::bigint << (h & 63) ELSE 0 END) AS s1,
+                    bit_or(CASE WHEN h & 64 <> 0 THEN 1::bigint << (h & 63) ELSE 0 END) AS s2
+                FROM (SELECT hashtext(t) AS h FROM unnest(show_trgm(named.n)) t) trigrams
+            ) g
+        )
+        SELECT array_agg(id) FROM named JOIN
+            (SELECT s, n FROM named GROUP BY s, n HAVING count(*) > 1) k USING (s, n)
+            GROUP BY s, n
+        UNION ALL
+        SELECT ARRAY[x.id, y.id] FROM nb x JOIN nb y ON x.k = y.k AND x.id < y.id
+            WHERE x.n <> y.n AND CASE
+                WHEN %s * (bit_count((x.s1 | y.s1)::bit(64))
+                    + bit_count((x.s2 | y.s2)::bit(64))) <= %s * (x.l + y.l)
+                THEN similarity(x.n, y.n) >= %s
+                ELSE false
+            END
     """
-    found: dict[str, list[list[int]]] = {r: [] for r in reasons}
     pairs: list[tuple[int, int]] = []
     with transaction.atomic(), connection.cursor() as cursor:
         # One analytical statement: its hash tables in memory rather than sorts on disk, no JIT
@@ -232,16 +231,14 @@ def _postgresql_groups(tenant: Tenant, reasons: list[str]) -> dict[str, list[lis
         # (the blocks' sizes are beyond the planner's estimate, which picks a merge join).
         for setting in QUERY_SETTINGS:
             cursor.execute(f"SET LOCAL {setting}")
-        cursor.execute(query, [*params, _empty_scope(city), BLOCK_MAX, *args])
-        for reason, ids in cursor.fetchall():
+        # The bound in integers: (1 + p/q) · bits ≤ l  ⇔  (q + p) · bits ≤ q · l.
+        t = Fraction(NAME_SIMILARITY).limit_denominator(1000)
+        bound = [t.denominator + t.numerator, t.denominator]
+        cursor.execute(query, [*params, BLOCK_MAX, *bound, NAME_SIMILARITY])
+        for (ids,) in cursor.fetchall():
             ids = sorted(ids)
-            if reason == "pair" or reason == "name":
-                pairs += [(ids[0], other) for other in ids[1:]]
-            else:
-                found[reason].append(ids)
-    if "name" in reasons:
-        found["name"] = _components(pairs)
-    return found
+            pairs += [(ids[0], other) for other in ids[1:]]
+    return pairs
 
 
 def _ordered(groups: list[list[int]], reason: str) -> list[DuplicateGroup]:
@@ -251,16 +248,16 @@ def _ordered(groups: list[list[int]], reason: str) -> list[DuplicateGroup]:
 def duplicate_groups(*, tenant: Tenant, reason: str | None = None) -> list[DuplicateGroup]:
     """Every group of likely duplicates of the tenant (`reason`: only that reason's)."""
     reasons = [r for r in REASONS if reason in (None, r)]
-    if connection.vendor == "postgresql":
-        found = _postgresql_groups(tenant, reasons)
-    else:
-        customers = _customers(tenant)
-        found = {}
-        if "email" in reasons:
-            found["email"] = _same_key_groups(customers.exclude(email=""), _norm("email"))
-        if "phone" in reasons:
-            found["phone"] = _same_key_groups(customers.exclude(phone=""), F("phone"))
-        if "name" in reasons:
+    customers = _customers(tenant)
+    found = {}
+    if "email" in reasons:
+        found["email"] = _same_key_groups(customers.exclude(email=""), F("email_key"))
+    if "phone" in reasons:
+        found["phone"] = _same_key_groups(customers.exclude(phone=""), F("phone"))
+    if "name" in reasons:
+        if connection.vendor == "postgresql":
+            found["name"] = _components(_postgresql_name_pairs(tenant))
+        else:
             found["name"] = _name_groups(tenant)
     return [group for r in reasons for group in _ordered(found[r], r)]
 
@@ -318,10 +315,7 @@ def duplicates_of(
     email = normalize_email(values.get("email") or "")
     if email:
         for pk in (
-            customers.exclude(email="")
-            .annotate(k=_norm("email"))
-            .filter(k=email)
-            .values_list("pk", flat=True)[:limit]
+            customers.exclude(email="").filter(email_key=email).values_list("pk", flat=True)[:limit]
         ):
             reasons.setdefault(pk, []).append("email")
     phone = (values.get("phone") or "").strip()
@@ -359,10 +353,10 @@ def _similar_names(
 ) -> list[int]:
     company = scope.split(SCOPE_SEPARATOR)[0] if city is not None else scope
     # The company narrows through its index first (an empty company: the city alone).
-    # `company <> ''` lets the planner use the partial (tenant, lower(trim(company))) index.
+    # `company <> ''` lets the planner use the partial (tenant, company_key) index.
     rows = customers.exclude(company="") if company else customers.filter(company="")
-    rows = rows.annotate(dup_company=_norm("company")).filter(dup_company=company)
-    rows = rows.annotate(dup_scope=scope_expression(city), dup_name=name_expression()).filter(
+    rows = rows.filter(company_key=company)
+    rows = rows.annotate(dup_scope=scope_expression(city), dup_name=F("name_key")).filter(
         dup_scope=scope
     )
     if connection.vendor == "postgresql":
@@ -370,11 +364,8 @@ def _similar_names(
 
         block = _initials(name_first, name_last)
         rows = (
-            rows.annotate(
-                dup_block=initials_expression(),
-                similar=TrigramSimilarity("dup_name", Value(name)),
-            )
-            .filter(dup_block__in=block)
+            rows.annotate(similar=TrigramSimilarity("dup_name", Value(name)))
+            .filter(name_block__in=block)
             .filter(Q(dup_name=name) | Q(similar__gte=NAME_SIMILARITY))
         )
     else:

@@ -5,9 +5,15 @@ from collections import Counter
 from django.db.models import Count, Q, QuerySet, Sum
 
 from tenancy.access import one_or_404
+from tenancy.caching import Figures, cached_figures
 from tenancy.models import Membership, Tenant
 
 from ..models import Lead, LeadStatus, hot_lead_q
+
+# The scope of the tenant's cached lead figures (tenancy.caching): the statistics and the source
+# performance page. Every write that changes a lead's status, source, sub-source, score, value,
+# dates or archiving, or a source's name, order or costs, bumps it.
+LEAD_FIGURES = "leads"
 
 
 def leads_visible_to(*, tenant: Tenant, membership: Membership) -> QuerySet[Lead]:
@@ -56,3 +62,29 @@ def lead_statistics(*, leads: QuerySet[Lead]) -> dict:
         "hot_leads_count": hot,
         "conversion_rate": round(100 * by_status[LeadStatus.WON] / total, 2) if total else 0.0,
     }
+
+
+def live_lead_counts(
+    *, tenant: Tenant, membership: Membership, statuses: list[str], refresh: bool = False
+) -> Figures:
+    """{status: n} of the live leads the member sees among `statuses`, from the tenant's figures
+    cache (tenancy.caching): every manager shares one entry, each agent has their own."""
+    viewer = None if membership.can_manage else membership.user_id
+
+    def count() -> dict[str, int]:
+        return dict(
+            leads_visible_to(tenant=tenant, membership=membership)
+            .filter(archived_at__isnull=True, status__in=statuses)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+
+    return cached_figures(
+        tenant_id=tenant.pk,
+        scope=LEAD_FIGURES,
+        name="live-leads-by-status",
+        parts=(viewer, tuple(statuses)),
+        compute=count,
+        refresh=refresh,
+    )

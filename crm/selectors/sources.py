@@ -21,11 +21,13 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from tenancy.dates import DateRange, last_days
+from tenancy.caching import Figures, cached_figures
+from tenancy.dates import DEFAULT_DAYS, DateRange, last_days, tenant_today
 from tenancy.figures import rate
 from tenancy.models import Tenant
 
 from ..models import Lead, LeadSource, LeadStatus, LeadSubSource
+from .leads import LEAD_FIGURES
 
 
 @dataclass(frozen=True)
@@ -265,3 +267,38 @@ def source_trends(*, tenant: Tenant, days: int) -> dict:
             }
         )
     return {"days": days, "start_date": period.start, "end_date": period.end, "sources": series}
+
+
+def sources_dashboard(
+    *, tenant: Tenant, source: LeadSource | None, period: DateRange | None, refresh: bool = False
+) -> Figures:
+    """The source performance page's figures, from the tenant's figures cache (tenancy.caching):
+    {"performance", "compared"} for `source` over `period` (None without a valid choice) and
+    {"trends"} over the last DEFAULT_DAYS days. Lead and source writes make them stale
+    (`bump_figures(tenant_id, LEAD_FIGURES)`); `as_of` is when the oldest part was computed."""
+    today = tenant_today(tenant)
+    trends = cached_figures(
+        tenant_id=tenant.pk,
+        scope=LEAD_FIGURES,
+        name="source-trends",
+        parts=(tenant.timezone, today, DEFAULT_DAYS),
+        compute=lambda: source_trends(tenant=tenant, days=DEFAULT_DAYS),
+        refresh=refresh,
+    )
+    value = {"performance": None, "compared": None, "trends": trends.value}
+    as_of, cached = trends.as_of, trends.cached
+    if source is not None and period is not None:
+        figures = cached_figures(
+            tenant_id=tenant.pk,
+            scope=LEAD_FIGURES,
+            name="source-performance",
+            parts=(tenant.timezone, source.pk, period.start, period.end),
+            compute=lambda: {
+                "performance": source_performance(tenant=tenant, source=source, period=period),
+                "compared": sources_compared(tenant=tenant, period=period),
+            },
+            refresh=refresh,
+        )
+        value.update(figures.value)
+        as_of, cached = min(as_of, figures.as_of), cached and figures.cached
+    return Figures(value=value, as_of=as_of, cached=cached)

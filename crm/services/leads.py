@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from tenancy.actors import Actor, Operator, actor_user, is_operator, require_role
+from tenancy.caching import bump_figures
 from tenancy.models import Membership, Role, Tenant
 from tenancy.services.common import assign_fields, reverted_on_refusal, save_validated
 from tenancy.validators import NOTES_MAX_LENGTH, length_errors
@@ -31,7 +32,7 @@ from ..models import (
     LeadStatus,
     LeadTag,
 )
-from ..selectors.leads import leads_visible_to
+from ..selectors.leads import LEAD_FIGURES, leads_visible_to
 from ..signals import announce_leads_changed, lead_won
 from . import emits
 from .scoring import count_logged_call
@@ -236,6 +237,7 @@ def lead_create(
     set_tags(owner=lead, through=LeadTag, names=tag_names)
     count_logged_call(lead, by=by, before=None)
     emits.lead_created(lead=lead)
+    bump_figures(tenant.pk, LEAD_FIGURES)
     announce_leads_changed(tenant=tenant, lead_ids=[lead.pk])
     who = by.user.get_username() if isinstance(by, Membership) else "system"
     lead_log_activity(
@@ -275,6 +277,8 @@ def _lead_update(
         _check_assignee(by=by, assignee_id=lead.assigned_to_id)
     _stamp_funnel(lead, timezone.now())
     save_validated(lead)
+    if changes:
+        bump_figures(lead.tenant_id, LEAD_FIGURES)
     if lead.status != old_status:
         emits.lead_status_changes(tenant=lead.tenant, changes=[(lead, old_status, lead.status)])
         announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
@@ -311,6 +315,7 @@ def lead_archive(*, lead: Lead, by: Actor) -> Lead:
         raise ValidationError({"detail": ["This lead is already archived."]})
     lead.archived_at = timezone.now()
     lead.save(update_fields=["archived_at", "updated_at"])
+    bump_figures(lead.tenant_id, LEAD_FIGURES)
     lead_log_activity(lead, by=by, kind=ActivityKind.ARCHIVED, message="Lead archived.")
     announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
     return lead
@@ -323,6 +328,7 @@ def lead_restore(*, lead: Lead, by: Actor) -> Lead:
         raise ValidationError({"detail": ["This lead is not archived."]})
     lead.archived_at = None
     lead.save(update_fields=["archived_at", "updated_at"])
+    bump_figures(lead.tenant_id, LEAD_FIGURES)
     lead_log_activity(lead, by=by, kind=ActivityKind.RESTORED, message="Lead restored.")
     announce_leads_changed(tenant=lead.tenant, lead_ids=[lead.pk])
     return lead
@@ -393,6 +399,8 @@ def lead_bulk_status(
         )
         moved.append((lead, old, status))
     emits.lead_status_changes(tenant=tenant, changes=moved)
+    if moved:
+        bump_figures(tenant.pk, LEAD_FIGURES)
     announce_leads_changed(tenant=tenant, lead_ids=[lead.pk for lead, _, _ in moved])
     return leads
 
@@ -429,4 +437,5 @@ def lead_assign(*, tenant: Tenant, by: Actor, lead_ids: list[int], agent_id: int
             message=change_line("assigned_to", old, agent),
             changes={"assigned_to": [_describe(old), agent.get_username()]},
         )
+    bump_figures(tenant.pk, LEAD_FIGURES)  # figures a member sees follow who the leads are for
     return leads

@@ -13,6 +13,7 @@ from tenancy.models import Tenant
 from tenancy.services.config_entries import ConfigSpec, register
 
 from ..models import LeadChannel, LeadSource, LeadSubSource, SourceType
+from ..selectors.leads import LEAD_FIGURES
 
 # A new source whose code is one of these starts with that score bonus (referrals and the
 # website bring the warmest leads).
@@ -52,6 +53,7 @@ SOURCES = register(
         flag_noun="default source",
         initial=_with_score_bonus,
         on_delete=_delete_sub_sources,
+        figures_scope=LEAD_FIGURES,
     )
 )
 SUB_SOURCES = register(
@@ -59,6 +61,7 @@ SUB_SOURCES = register(
         LeadSubSource,
         fields=("sub_source_code", "sub_source_name", "icon", "cost_per_lead", "total_cost"),
         noun="sub-source",
+        figures_scope=LEAD_FIGURES,
     )
 )
 CHANNELS = register(

@@ -4,14 +4,15 @@ overall and per sub-source, and every source's leads per day over the last 30 da
 from django.core.exceptions import ValidationError
 from django.views.generic import TemplateView
 
+from tenancy.caching import as_of_context
 from tenancy.charts import day_lines, grouped_bars
-from tenancy.dates import DEFAULT_DAYS, parse_date_range
+from tenancy.dates import parse_date_range
 from tenancy.forms import add_service_errors
 from tenancy.scoping import TenantPageMixin
 
 from ..forms import SourcePerformanceForm
 from ..models import LeadSource
-from ..selectors.sources import source_performance, source_trends, sources_compared
+from ..selectors.sources import sources_dashboard
 
 
 def bar_chart(groups: list[tuple[str, int, int]]) -> dict:
@@ -52,11 +53,12 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         data = self.request.GET.copy()
+        refresh = bool(data.pop("refresh", None))
         if not data.get("source"):
             default = LeadSource.objects.for_tenant(self.tenant).live().filter(is_default=True)
             data["source"] = default.values_list("source_code", flat=True).first() or ""
         form = SourcePerformanceForm(data, tenant=self.tenant)
-        performance = compared = compared_chart = None
+        source = period = None
         if form.is_valid():
             try:
                 period = parse_date_range(
@@ -67,21 +69,19 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                performance = source_performance(
-                    tenant=self.tenant, source=form.cleaned_data["source"], period=period
-                )
-                compared = sources_compared(tenant=self.tenant, period=period)
-                compared_chart = (
-                    bar_chart(
-                        [
-                            (row["source_name"], row["leads_generated"], row["leads_converted"])
-                            for row in compared
-                        ]
-                    )
-                    if compared
-                    else None
-                )
-        chart = None
+                source = form.cleaned_data["source"]
+        figures = sources_dashboard(
+            tenant=self.tenant, source=source, period=period, refresh=refresh
+        )
+        performance, compared = figures.value["performance"], figures.value["compared"]
+        compared_chart = chart = None
+        if compared:
+            compared_chart = bar_chart(
+                [
+                    (row["source_name"], row["leads_generated"], row["leads_converted"])
+                    for row in compared
+                ]
+            )
         if performance is not None:
             groups = [("All", performance["leads_generated"], performance["leads_converted"])]
             groups += [
@@ -89,13 +89,18 @@ class SourcePerformanceView(TenantPageMixin, TemplateView):
                 for sub in performance["sub_sources"]
             ]
             chart = bar_chart(groups)
-        trends = line_chart(source_trends(tenant=self.tenant, days=DEFAULT_DAYS))
         return super().get_context_data(
             form=form,
             performance=performance,
             chart=chart,
-            trends=trends,
+            trends=line_chart(figures.value["trends"]),
             compared=compared,
             compared_chart=compared_chart,
+            **as_of_context(
+                figures,
+                {"source": source.source_code, "start_date": period.start, "end_date": period.end}
+                if source
+                else {},
+            ),
             **kwargs,
         )

@@ -28,8 +28,9 @@ from tenancy.services.config_entries import (
 )
 
 from ..models import LeadMilestonePlan, MilestoneTemplate, MilestoneTemplateStep, MilestoneType
+from ..selectors.dashboard import MILESTONE_FIGURES
 from .lead_milestones import check_works_on_lead
-from .projection import dashboard_changed, open_steps_rebuild, open_steps_refresh
+from .projection import open_steps_rebuild, open_steps_refresh
 
 MAX_STEPS = 30
 
@@ -61,11 +62,9 @@ def refuse_if_in_template(milestone_type: MilestoneType, action: str) -> None:
 
 
 def _after_type_update(milestone_type: MilestoneType, changes) -> None:
-    """A type's SLA sets the due day of its open steps; the dashboard names its types."""
+    """A type's SLA sets the due day of its open steps."""
     if "sla_days" in changes:
         open_steps_rebuild(tenant=milestone_type.tenant)
-    else:
-        dashboard_changed(milestone_type.tenant)
 
 
 TYPES = register(
@@ -88,6 +87,7 @@ TYPES = register(
         noun="milestone type",
         guard=refuse_if_in_template,
         on_update=_after_type_update,
+        figures_scope=MILESTONE_FIGURES,  # the dashboard names the types
     )
 )
 
@@ -106,6 +106,7 @@ TEMPLATES = register(
         noun="template",
         flag_noun="default template",
         on_delete=_delete_plans,
+        figures_scope=MILESTONE_FIGURES,
     )
 )
 

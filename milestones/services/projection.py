@@ -12,21 +12,21 @@ is recorded is one row (lead, type) with the record's status. On PostgreSQL a re
 leads' row locks and a shared per-tenant lock, a rebuild the exclusive one, so a refresh never
 computes from a state a concurrent rebuild has not committed (and the reverse).
 
-Each also bumps the tenant's dashboard version after the commit (selectors/dashboard.py): what
-moves the open steps moves the bottlenecks, completion and trends too."""
+Each also makes the tenant's cached dashboard figures stale after the commit
+(selectors/dashboard.py): what moves the open steps moves the bottlenecks, completion and trends
+too."""
 
 from collections.abc import Iterable
-from functools import partial
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from crm.models import CLOSED_STATUSES, Lead
+from tenancy.caching import bump_figures
 from tenancy.models import Tenant
 
 from ..models import LeadOpenStep
-from ..selectors.dashboard import new_version, version_key
+from ..selectors.dashboard import MILESTONE_FIGURES
 from ..selectors.open_steps import open_steps_sql
 from ..selectors.sql import is_postgresql
 
@@ -63,7 +63,7 @@ def _insert(tenant: Tenant, leads: QuerySet[Lead]) -> int:
 
 def dashboard_changed(tenant: Tenant) -> None:
     """The tenant's cached dashboard figures are out of date once this transaction commits."""
-    transaction.on_commit(partial(cache.set, version_key(tenant.pk), new_version(), None))
+    bump_figures(tenant.pk, MILESTONE_FIGURES)
 
 
 def _lock_tenant(tenant: Tenant, *, exclusive: bool) -> None:

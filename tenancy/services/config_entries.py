@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from ..actors import Actor, actor_user, require_role
+from ..caching import bump_figures
 from ..models import Role, Tenant
 from ..models.config import ConfigEntry
 from .common import assign_fields, reverted_on_refusal, save_validated
@@ -44,7 +45,9 @@ class ConfigSpec:
     - `check(entry, changes)`: rules only this model has, before saving;
     - `guard(entry, action)`: refuse "deactivated" or "deleted" (raise ValidationError);
     - `on_delete(entry)`: what goes with a deleted entry (a source's sub-sources);
-    - `on_update(entry, changes)`: what follows a saved change (kept copies of a field)."""
+    - `on_update(entry, changes)`: what follows a saved change (kept copies of a field).
+    `figures_scope`: the tenant's cached figures (tenancy.caching) that show these entries (a
+    source's name, a sub-source's cost per lead) and go stale when one is written."""
 
     model: type[ConfigEntry]
     fields: tuple[str, ...]
@@ -56,6 +59,7 @@ class ConfigSpec:
     guard: Callable[[ConfigEntry, str], None] | None = None
     on_delete: Callable[[ConfigEntry], None] | None = None
     on_update: Callable[[ConfigEntry, Mapping[str, tuple]], None] | None = None
+    figures_scope: str = ""
     writable: frozenset[str] = field(init=False)
 
     def __post_init__(self):
@@ -125,6 +129,12 @@ def _save(entry: ConfigEntry, spec: ConfigSpec, *, was_flagged: bool, changes: M
             **{spec.flag: False}
         )
     save_validated(entry)
+    _figures_changed(entry, spec)
+
+
+def _figures_changed(entry: ConfigEntry, spec: ConfigSpec) -> None:
+    if spec.figures_scope:
+        bump_figures(entry.tenant_id, spec.figures_scope)
 
 
 def refusal(entry: ConfigEntry, action: str) -> ValidationError | None:
@@ -186,6 +196,7 @@ def config_entry_deactivate(entry: ConfigEntry, *, by: Actor) -> ConfigEntry:
         raise problem
     entry.is_active = False
     entry.save(update_fields=["is_active", "updated_at"])
+    _figures_changed(entry, spec)
     return entry
 
 
@@ -201,3 +212,4 @@ def config_entry_delete(entry: ConfigEntry, *, by: Actor) -> None:
         spec.on_delete(entry)
     entry.mark_deleted()
     entry.save(update_fields=["deleted_at", "is_active", "updated_at"])
+    _figures_changed(entry, spec)

@@ -1,11 +1,10 @@
 """A trigger that fires for many customers in one batch carries out its tag and value actions
-set-based (campaigns.automation.actions.run_action_many). The same customers, events and
+set-based (campaigns.automation.firing). The same customers, events and
 trigger processed one event per batch (the per-run path) must leave the same tags, values,
 history, timeline rows, scores, rule-set tags and run results."""
 
 import pytest
 
-from campaigns.automation.actions import run_action_many
 from campaigns.models import TriggerRun
 from crm.models import Customer, CustomerTagChange
 from crm.services.tag_rules import tag_rule_create
@@ -130,7 +129,7 @@ def test_set_based_actions_match_the_per_run_path(tenant_a, loyalty):
     assert [r[0][2] for r in a[3][5]] == ["Tag added.", "No change."]
 
 
-def test_a_value_the_field_refuses_falls_back_to_the_per_run_messages(tenant_a, loyalty):
+def test_a_value_the_field_refuses_gets_the_per_run_message(tenant_a, loyalty):
     campaign = running_campaign(tenant_a)
     trigger = make_trigger(
         tenant_a,
@@ -138,10 +137,12 @@ def test_a_value_the_field_refuses_falls_back_to_the_per_run_messages(tenant_a, 
         actions=[{"type": "set_field", "field": "loyalty_points", "value": "many"}],
     )
     customers = group(tenant_a, "C")
-    results = run_action_many(
-        trigger.actions[0], trigger=trigger, customers=[customers[0], None, customers[1]]
-    )
-    assert results[1] is None
-    assert [r["ok"] for r in (results[0], results[2])] == [False, False]
-    assert results[0]["detail"] and results[0] == results[2]
+    while process_events(batch_size=500).processed:
+        pass
+    emit_many(tenant=tenant_a, events=[EventSpec("purchase", customer_id=c.pk) for c in customers])
+    assert process_events(batch_size=100).processed == 4
+    results = [run.results for run in TriggerRun.objects.filter(trigger=trigger)]
+    assert len(results) == 4
+    assert all(len(r) == 1 and r[0]["ok"] is False and r[0]["detail"] for r in results)
+    assert len({r[0]["detail"] for r in results}) == 1
     assert Customer.objects.get(pk=customers[1].pk).custom_number_1 is None

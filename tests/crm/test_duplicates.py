@@ -7,7 +7,13 @@ import pytest
 from django.db import connection
 
 from crm.models import Customer
-from crm.selectors.duplicates import duplicate_groups, duplicates_of, group_for
+from crm.selectors.duplicates import (
+    NAME_SIMILARITY,
+    _components,
+    duplicate_groups,
+    duplicates_of,
+    group_for,
+)
 from crm.services.customers import customer_create
 from tenancy.actors import OPERATOR
 from tests.crm.customers import define
@@ -77,6 +83,31 @@ def test_similar_names_by_trigrams_latin_cyrillic_and_greek(tenant_a):
         values={"first_name": "Анна", "last_name": "Петровa", "company": "ромашка"},
     )
     assert [m.customer.pk for m in matches] == [anna.pk, ana.pk]
+
+
+@pytest.mark.skipif(not ON_PG, reason="trigram similarity is PostgreSQL's")
+def test_the_signature_bound_skips_no_similar_pair(tenant_a):
+    """Every pair of one block whose similarity() reaches the threshold — asked of the
+    database pair by pair — is grouped, at, just above and just below the threshold, non-Latin
+    and with repeated trigrams included: the bound before similarity() drops none."""
+    firsts = ["Ann", "Anna", "Annie", "Anne", "Annabel", "Ana", "Anya", "Aino", "Anouk", "Ann-Li"]
+    lasts = ["Lee", "Leigh", "Lea", "Leeson", "Li", "Lé", "Lee Lee", "Lehane", "Löw", "Lyle"]
+    people = [make(tenant_a, f, la, company="Acme") for f in firsts for la in lasts[:5]]
+    people += [make(tenant_a, f, "Лебедев", company="Acme") for f in ("Андрей", "Анд", "Ан")]
+    people += [
+        make(tenant_a, "Aaa", "Laaa", company="Acme"),
+        make(tenant_a, "Aa", "La", company="Acme"),
+    ]
+    names = {p.pk: p.name_key for p in Customer.objects.filter(pk__in=[p.pk for p in people])}
+    pairs = []
+    with connection.cursor() as cursor:
+        for i, a in enumerate(people):
+            for b in people[i + 1 :]:
+                cursor.execute("SELECT similarity(%s, %s)", [names[a.pk], names[b.pk]])
+                if cursor.fetchone()[0] >= NAME_SIMILARITY:
+                    pairs.append((a.pk, b.pk))
+    assert any(a != b for a, b in pairs)
+    assert groups(tenant_a, "name") == [("name", ids) for ids in sorted(_components(pairs))]
 
 
 @pytest.mark.skipif(ON_PG, reason="SQLite's rule: equal names")

@@ -45,6 +45,7 @@ from ...models.imports import JOB_ERRORS_KEPT, MESSAGE_MAX_LENGTH
 from ...selectors.imports import import_targets
 from ...selectors.scoring import score_expression
 from ...signals import announce_leads_changed
+from ..import_followups import import_finished
 from ..reactions import customers_changed
 from ..tags import MAX_TAGS, clean_tag_names
 from .mapping import parse_mapping, resolve_mapping
@@ -414,6 +415,7 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
     ImportJob.objects.filter(pk=job.pk).update(
         status=status, failure=failure[:MESSAGE_MAX_LENGTH], finished_at=timezone.now()
     )
+    import_finished(job_id=job.pk)
     return status
 
 
