@@ -9,19 +9,14 @@ A run streams the stored file in batches of BATCH_ROWS rows; each batch is check
 earlier rows of the file — by normalised email, then phone — and written in one transaction
 (crm.services.imports.writing), with the job's counts and progress, so other connections see
 the progress as it goes. A bad row is refused whole and recorded with its number, column and
-message; the good rows go in. A dry run does all of it but the writes. On PostgreSQL, when the
-run is not inside a caller's transaction (a worker, the command line), each batch is written by
-a thread of its own, on its own connection, while the next batch is read and checked: the
-database's work and Python's overlap instead of waiting for each other."""
+message; the good rows go in. A dry run does all of it but the writes."""
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -60,9 +55,6 @@ logger = logging.getLogger(__name__)
 
 IMPORT_ROLES = (Role.ADMIN, Role.MANAGER)
 BATCH_ROWS = 5_000
-# On PostgreSQL, outside a caller's transaction (a worker, the command line), batches are
-# written by a thread of their own while the next is checked (_run_overlapped).
-WRITER_THREAD = True
 UNDO_CHUNK = 2_000
 
 
@@ -274,21 +266,6 @@ class _Matcher:
                     index[key] = value
 
 
-@dataclass
-class _Batch:
-    """A batch on its way: its rows' cells (the error report keeps a bad row's), each row
-    checked, then what `match` decided."""
-
-    cells: dict[int, list[str]]
-    checked: list[CleanRow | RowError]
-    errors: list[RowError] = field(default_factory=list)
-    creates: list[Planned] = field(default_factory=list)
-    updates: dict[int, Planned] = field(default_factory=dict)
-    skipped: int = 0
-    duplicates: int = 0
-    merged: int = 0
-
-
 class _Run:
     def __init__(self, job: ImportJob):
         self.job = job
@@ -313,62 +290,53 @@ class _Run:
         self.kept_errors = len(job.errors or [])
         self.cells_by_row: dict[int, list[str]] = {}
 
-    def check(self, rows: list[tuple[int, list[str]]]) -> _Batch:
-        """Check a batch's rows (no database: the writer thread may be writing the batch
-        before)."""
-        checked = [self.checker.check(number, cells) for number, cells in rows]
-        return _Batch(cells=dict(rows), checked=checked)
-
-    def match(self, batch: _Batch) -> None:
-        """Decide each good row: new, an update of whom, or skipped (the batches before must
-        be written: their new rows are known by their ids)."""
+    def batch(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Check, match and write one batch (the caller's transaction), then count it."""
         job = self.job
-        for checked in batch.checked:
+        errors: list[RowError] = []
+        creates: list[Planned] = []
+        updates: dict[int, Planned] = {}
+        skipped = duplicates = merged = 0
+        for number, cells in rows:
+            checked = self.checker.check(number, cells)
             if isinstance(checked, RowError):
-                batch.errors.append(checked)
+                errors.append(checked)
                 continue
             if len(set(checked.tags) | set(job.tags)) > MAX_TAGS:
-                batch.errors.append(
-                    RowError(
-                        checked.number, self.checker.column_for("tags"), f"At most {MAX_TAGS} tags."
-                    )
+                errors.append(
+                    RowError(number, self.checker.column_for("tags"), f"At most {MAX_TAGS} tags.")
                 )
                 continue
             found = self.matcher.find(checked)
             if isinstance(found, int) and found not in self.matcher.job_made:
-                batch.duplicates += 1
+                duplicates += 1
             if found is None or job.on_duplicate == OnDuplicate.CREATE:
                 if problem := self.checker.check_new(checked):
-                    batch.errors.append(problem)
+                    errors.append(problem)
                     continue
                 planned = Planned(checked)
-                batch.creates.append(planned)
+                creates.append(planned)
                 self.matcher.remember(checked, planned)
             elif job.on_duplicate == OnDuplicate.SKIP:
-                batch.skipped += 1
+                skipped += 1
             elif isinstance(found, Planned):  # a new row of this batch: written merged
                 found.extra_rows.append(checked)
-                batch.merged += 1
+                merged += 1
             elif found is _NEW:  # a dry run's new row of an earlier batch
-                batch.merged += 1
-            elif found in batch.updates:  # the same record twice in this batch: merged
-                batch.updates[found].extra_rows.append(checked)
-                batch.merged += 1
+                merged += 1
+            elif found in updates:  # the same record twice in this batch: merged
+                updates[found].extra_rows.append(checked)
+                merged += 1
             else:
-                batch.updates[found] = Planned(checked, pk=found)
-
-    def write(self, batch: _Batch) -> None:
-        """Write a matched batch (the caller's transaction), then count it."""
-        skipped = batch.skipped
-        if self.job.dry_run:
-            created, updated = len(batch.creates), len(batch.updates) + batch.merged
+                updates[found] = Planned(checked, pk=found)
+        if job.dry_run:
+            created, updated = len(creates), len(updates) + merged
         else:
-            done = self.writer.write(creates=batch.creates, updates=list(batch.updates.values()))
-            created, updated = done.created, done.updated + batch.merged
+            done = self.writer.write(creates=creates, updates=list(updates.values()))
+            created, updated = done.created, done.updated + merged
             skipped += done.unchanged
-        self.matcher.settle(batch.creates)
-        self.cells_by_row = batch.cells
-        self._record(len(batch.checked), batch.errors, created, updated, skipped, batch.duplicates)
+        self.matcher.settle(creates)
+        self._record(len(rows), errors, created, updated, skipped, duplicates)
 
     def _record(self, processed, errors, created, updated, skipped, duplicates) -> None:
         job = self.job
@@ -429,14 +397,13 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
         run = _Run(job)
         with open_rows(job.file) as opened:
-            batches = _batches(opened.rows())
-            if _overlap():
-                _run_overlapped(run, batches, progress)
-            else:
-                for rows in batches:
-                    batch = run.check(rows)
-                    run.match(batch)
-                    _write_batch(run, batch, progress)
+            batch: list[tuple[int, list[str]]] = []
+            for number, cells in opened.rows():
+                batch.append((number, cells))
+                if len(batch) >= BATCH_ROWS:
+                    _run_batch(run, batch, progress)
+                    batch = []
+            _run_batch(run, batch, progress)
         status, failure = ImportStatus.DONE, ""
     except FileProblem as problem:
         status, failure = ImportStatus.FAILED, str(problem)
@@ -449,45 +416,10 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
     return status
 
 
-def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
-    batch: list[tuple[int, list[str]]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH_ROWS:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _overlap() -> bool:
-    """Write in a thread of its own? On PostgreSQL, and only outside a caller's transaction:
-    the thread's connection would not see what that transaction has not committed."""
-    return WRITER_THREAD and connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def _run_overlapped(run: _Run, batches: Iterator[list], progress) -> None:
-    """Batch N is written by a thread of its own, on its own connection, while this one reads
-    and checks batch N+1 (Python's work and PostgreSQL's overlap on two cores); batch N+1 is
-    matched once batch N is written, so a row repeating a new row of batch N finds its id."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
-        pending: Future | None = None
-        try:
-            for rows in batches:
-                batch = run.check(rows)
-                if pending is not None:
-                    pending.result()
-                run.match(batch)
-                pending = writer.submit(_write_batch, run, batch, progress)
-            if pending is not None:
-                pending.result()
-        finally:
-            if pending is not None:
-                pending.exception()  # no write may still run when the job is marked ended
-            writer.submit(connections.close_all).result()
-
-
-def _write_batch(run: _Run, batch: _Batch, progress) -> None:
+def _run_batch(run: _Run, batch: list[tuple[int, list[str]]], progress) -> None:
+    if not batch:
+        return
+    run.cells_by_row = dict(batch)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The batch's commit does not wait for its WAL to reach the disk. A crash of the
@@ -497,7 +429,7 @@ def _write_batch(run: _Run, batch: _Batch, progress) -> None:
             # again. Only this transaction is concerned (SET LOCAL).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        run.write(batch)
+        run.batch(batch)
     if progress is not None:
         progress(ImportJob.objects.get(pk=run.job.pk))
 
