@@ -16,6 +16,7 @@ others by multi-row INSERTs. Leads go through bulk_create / bulk_update
 
 Helpers of crm.services.imports.jobs, which has checked the actor; not a way in."""
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
 from customfields.models import FieldDefinition, FieldHistory
@@ -32,7 +33,6 @@ from customfields.services.values import to_json_value
 from customfields.slots import EXTRA_FIELD
 from tenancy.actors import Actor, actor_user
 from tenancy.events import EventSpec, clean_data, clean_event_type, emit_many
-from tenancy.events.emitting import EMIT_SELECT_FIELDS
 from tenancy.events.wakeup import process_after_commit
 from tenancy.models import EventStatus, OutboxEvent, Tenant
 from tenancy.validators import FIELD_VALUE_MAX_LENGTH
@@ -136,36 +136,50 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _copy_value(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, dict | list) else value
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+COPY_LINES = 5_000  # lines sent to the server per write
 
 
-def copy_in(model, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert `rows` (tuples of `columns`, attribute names) into `model`'s table: COPY on
-    PostgreSQL (no model instances, no parameter lists), bulk_create elsewhere. For rows that
-    cannot conflict with a unique constraint (COPY has no ON CONFLICT)."""
+def copy_text(value: Any) -> str:
+    """A value as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    elif isinstance(value, date | datetime):
+        value = value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def copy_in(
+    model, columns: Sequence[str], rows: Iterable[tuple], *, fixed: Mapping[str, Any] | None = None
+) -> None:
+    """Insert `rows` (tuples of `columns`, attribute names), each with the `fixed` values
+    besides (the same for every row), into `model`'s table: COPY on PostgreSQL (no model
+    instances, no parameter lists), bulk_create elsewhere. For rows that cannot conflict with
+    a unique constraint (COPY has no ON CONFLICT). The lines are written as text, the fixed
+    part turned into text once and a whole number as it is: psycopg's `write_row` took ~4 µs
+    a row, and an import writes ~5 of these rows per customer."""
+    fixed = dict(fixed or {})
     if not _is_postgres():
         model.objects.bulk_create(
-            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+            [model(**dict(zip(columns, row, strict=True)), **fixed) for row in rows],
+            batch_size=500,
         )
         return
     quote = connection.ops.quote_name
-    fields = [model._meta.get_field(c) for c in columns]
-    names = ", ".join(quote(f.column) for f in fields)
-    # Only the JSON columns' values need turning into text; the others go as they are.
-    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in [*columns, *fixed])
+    tail = "".join(f"\t{copy_text(value)}" for value in fixed.values()) + "\n"
+    lines = (
+        "\t".join([str(v) if v.__class__ is int else copy_text(v) for v in row]) + tail
+        for row in rows
+    )
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
-            write = copy.write_row
-            if not json_at:
-                for row in rows:
-                    write(row)
-                return
-            for row in rows:
-                row = list(row)
-                for i in json_at:
-                    row[i] = _copy_value(row[i])
-                write(row)
+            while chunk := "".join(itertools.islice(lines, COPY_LINES)):
+                copy.write(chunk)
 
 
 def copy_events(*, tenant: Tenant, event_type: str, customer_ids: Sequence[int], data: dict) -> int:
@@ -181,9 +195,19 @@ def copy_events(*, tenant: Tenant, event_type: str, customer_ids: Sequence[int],
             events=(EventSpec(event_type, customer_id=pk, data=data) for pk in customer_ids),
         )
     now = timezone.now()
-    fixed = (tenant.pk, clean_event_type(event_type))
-    tail = (json.dumps(clean_data(data)), None, now, now, now, EventStatus.PENDING, 0, "")
-    copy_in(OutboxEvent, EMIT_SELECT_FIELDS, ((*fixed, pk, *tail) for pk in customer_ids))
+    fixed = {
+        "tenant_id": tenant.pk,
+        "event_type": clean_event_type(event_type),
+        "data": clean_data(data),
+        "event_id": None,
+        "occurred_at": now,
+        "recorded_at": now,
+        "available_at": now,
+        "status": EventStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+    }
+    copy_in(OutboxEvent, ("customer_id",), ((pk,) for pk in customer_ids), fixed=fixed)
     process_after_commit()
     return len(customer_ids)
 
@@ -495,14 +519,16 @@ class CustomerWriter:
         if not any(wanted.values()):
             return
         ids = self._tag_ids(wanted)
-        tenant, user = self.tenant.pk, self.user.pk if self.user else None
+        user = self.user.pk if self.user else None
         pairs = [(pk, name) for pk, names in wanted.items() for name in names]
-        copy_in(CustomerTag, ("tenant_id", "customer_id", "tag_id"),
-                ((tenant, pk, ids[name]) for pk, name in pairs))  # fmt: skip
+        tenant = {"tenant_id": self.tenant.pk}
+        copy_in(CustomerTag, ("customer_id", "tag_id"),
+                ((pk, ids[name]) for pk, name in pairs), fixed=tenant)  # fmt: skip
         copy_in(
             CustomerTagChange,
-            ("tenant_id", "customer_id", "tag_name", "added", "changed_by_id", "changed_at"),
-            ((tenant, pk, name, True, user, now) for pk, name in pairs),
+            ("customer_id", "tag_name"),
+            pairs,
+            fixed={**tenant, "added": True, "changed_by_id": user, "changed_at": now},
         )
         self._emit_tags_added(pairs)
 
