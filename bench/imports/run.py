@@ -4,7 +4,7 @@ each in a process of its own so its peak memory (ru_maxrss) is its own.
 
     DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/atrium_impbench \\
         .venv/bin/python -m bench.imports.run [--rows 200000] [--variant atrium|iie|all]
-        [--iie-rows N] [--repeat 1]
+        [--iie-rows N] [--repeat 1] [--drain]
 
 Before each run the customers a previous run made are deleted (with their links, history and
 import records), so every run imports into the same 200,000. Prints one line per run and the
@@ -16,6 +16,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 
 from bench.imports.data import DEFAULT_DATABASE_URL, TENANT_SLUG, csv_path
@@ -42,7 +43,7 @@ def setup():
 
 def clean_up(tenant, keep: int) -> None:
     """Delete the customers beyond the first `keep` of the tenant (a previous run's), and what
-    hangs on them, table by table; and every import job."""
+    hangs on them, table by table; every import job; and the tenant's events."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cur:
@@ -71,14 +72,21 @@ def clean_up(tenant, keep: int) -> None:
             cur.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
         cur.execute("DELETE FROM crm_importfilechunk WHERE tenant_id = %s", [tenant.pk])
         cur.execute("DELETE FROM crm_importfile WHERE tenant_id = %s", [tenant.pk])
+        cur.execute("DELETE FROM tenancy_outboxevent WHERE tenant_id = %s", [tenant.pk])
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE crm_customer")
+        cur.execute("VACUUM ANALYZE tenancy_outboxevent")
+
+
+def commit_owner():
+    """The connection class: its `commit` is every connection's, whichever thread holds it."""
+    from django.db import connection
+
+    return type(connection._connections[connection._alias])
 
 
 def phase_timers():
     """Wall time in the run's parts (checking rows, writing customers, the side tables, …)."""
-    from django.db import connection
-
     from bench.lib.timing import Timers
     from crm.services.imports import jobs, validate, writing
 
@@ -88,30 +96,85 @@ def phase_timers():
     timers.wrap(validate.RowChecker, "check", "check rows")
     timers.wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
     timers.wrap(writing.CustomerWriter, "_link_new_tags", "tag links + timeline rows")
-    timers.wrap(writing, "copy_in", "COPY side tables (links, tag changes)")
+    timers.wrap(writing, "copy_in", "COPY side tables (links, tag changes, events)")
+    timers.wrap(writing, "copy_events", "outbox events (COPY)")
     timers.wrap(writing, "customers_changed", "rules and segments")
     timers.wrap(jobs._Run, "_record", "job counts and row errors")
     timers.wrap(jobs._Run, "batch", "batches (all of the above but counting/index)")
     # The batches' commits: the deferred foreign-key checks run there.
-    timers.wrap(connection, "commit", "commits (deferred foreign-key checks)")
+    timers.wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
     return timers
 
 
-def backend_cpu() -> float:
-    """CPU seconds (user + system) of this connection's PostgreSQL backend so far, read from
-    /proc (the database runs on this machine): with the process's own CPU, a figure of the
-    work done that the shared machine's load does not inflate as it does wall time."""
+def backend_pid() -> int:
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         (pid,) = cur.fetchone()
+    return pid
+
+
+def backend_cpu(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of a PostgreSQL backend so far (this thread's connection's
+    by default), read from /proc (the database runs on this machine): with the process's own
+    CPU, a figure of the work done that the shared machine's load does not inflate as it
+    does wall time."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
+        with open(f"/proc/{pid or backend_pid()}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCPU:
+    """The CPU seconds of every backend the run uses (each thread's connection: a writer
+    thread was tried, see docs/benchmarks.md) and of the backends inside the batch-level
+    parts (a /proc read before and after each call: only parts called a few times a batch)."""
+
+    def __init__(self):
+        from crm.services.imports import jobs, writing
+
+        self.local = threading.local()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.parts: dict[str, float] = {}
+        self._see()
+        self._wrap(jobs, "_run_batch", None)
+        self._wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
+        self._wrap(writing, "copy_in", "COPY side tables (links, tag changes, events)")
+        self._wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
+
+    def _pid(self) -> int:
+        if not hasattr(self.local, "pid"):
+            self.local.pid = backend_pid()
+        return self.local.pid
+
+    def _see(self) -> float:
+        pid = self._pid()
+        now = backend_cpu(pid)
+        self.first.setdefault(pid, now)
+        self.last[pid] = now
+        return now
+
+    def _wrap(self, owner, name: str, label: str | None) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            start = self._see()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = self._see() - start
+                if label:
+                    self.parts[label] = self.parts.get(label, 0.0) + spent
+
+        setattr(owner, name, timed)
+
+    def total(self) -> float:
+        self._see()
+        return sum(self.last[pid] - self.first[pid] for pid in self.first)
 
 
 def run_atrium(tenant, path: str) -> dict:
@@ -120,8 +183,9 @@ def run_atrium(tenant, path: str) -> dict:
     from tenancy.actors import OPERATOR
 
     timers = phase_timers()
+    db = BackendCPU()
     base = rss_mb()
-    db_cpu, cpu = backend_cpu(), time.process_time()
+    cpu = time.process_time()
     started = time.perf_counter()
     with open(path, "rb") as handle:
         job = import_start(
@@ -136,7 +200,7 @@ def run_atrium(tenant, path: str) -> dict:
     stored = time.perf_counter()
     status = import_run(job_id=job.pk)
     finished = time.perf_counter()
-    cpu, db_cpu = time.process_time() - cpu, backend_cpu() - db_cpu
+    cpu, db_cpu = time.process_time() - cpu, db.total()
     job = ImportJob.objects.get(pk=job.pk)
     assert status == "done", job.failure
     return {
@@ -152,6 +216,8 @@ def run_atrium(tenant, path: str) -> dict:
         "cpu_s": cpu,
         "db_cpu_s": db_cpu,
         "phases": {label: round(seconds, 2) for label, seconds in timers.seconds.items()},
+        "db_cpu_parts": {label: round(seconds, 2) for label, seconds in db.parts.items()},
+        "backends": len(db.first),
     }
 
 
@@ -229,9 +295,13 @@ def run_iie(tenant, path: str, rows: int | None) -> dict:
     }
 
 
-def one(variant: str, rows: int, iie_rows: int | None) -> None:
+def one(variant: str, rows: int, iie_rows: int | None, drain: bool) -> None:
     """A single run in this process; prints its figures as one JSON line."""
     tenant = setup()
+    if not drain:
+        from tenancy.events import wakeup
+
+        wakeup._kick = lambda: None  # the workers' drain, not this process's (as with a broker)
     from crm.models import Customer
 
     existing = int(os.environ.get("IMPORT_BENCH_EXISTING", "200000"))
@@ -239,6 +309,7 @@ def one(variant: str, rows: int, iie_rows: int | None) -> None:
     assert Customer.objects.for_tenant(tenant).count() == existing
     path = csv_path(rows)
     figures = run_atrium(tenant, path) if variant == "atrium" else run_iie(tenant, path, iie_rows)
+    figures["drain"] = drain
     figures["tenant_customers_before"] = existing
     figures["tenant_customers_after"] = Customer.objects.for_tenant(tenant).count()
     print("RESULT " + json.dumps(figures), flush=True)
@@ -250,10 +321,13 @@ def main(argv=None) -> None:
     parser.add_argument("--variant", choices=["atrium", "iie", "all"], default="all")
     parser.add_argument("--iie-rows", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--drain", action="store_true", help="process the events in-process, as without a broker"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        return one(args.one, args.rows, args.iie_rows)
+        return one(args.one, args.rows, args.iie_rows, args.drain)
     variants = ["atrium", "iie"] if args.variant == "all" else [args.variant]
     results = []
     for variant in variants:
@@ -262,6 +336,7 @@ def main(argv=None) -> None:
             command += ["--rows", str(args.rows)]
             if args.iie_rows:
                 command += ["--iie-rows", str(args.iie_rows)]
+            command += ["--drain"] * args.drain
             out = subprocess.run(command, capture_output=True, text=True, check=False)
             line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
             if line is None:
@@ -281,11 +356,14 @@ def main(argv=None) -> None:
             if "cpu_s" in r:
                 print(
                     f"{'':<30}   CPU: Python {r['cpu_s']:.1f} s + PostgreSQL backend "
-                    f"{r['db_cpu_s']:.1f} s = {r['cpu_s'] + r['db_cpu_s']:.1f} s; "
+                    f"{r['db_cpu_s']:.1f} s ({r.get('backends', 1)} connection(s)) = "
+                    f"{r['cpu_s'] + r['db_cpu_s']:.1f} s; "
                     f"load {os.getloadavg()[0]:.2f}"
                 )
+            db_parts = r.get("db_cpu_parts", {})
             for label, seconds in r.get("phases", {}).items():
-                print(f"{'':<30}   {label}: {seconds:.1f} s")
+                db = f" (backend CPU {db_parts[label]:.1f} s)" if label in db_parts else ""
+                print(f"{'':<30}   {label}: {seconds:.1f} s{db}")
             if r["variant"] == "atrium":
                 print(
                     f"{'':<30} vs targets: time {r['seconds'] / TARGET_SECONDS:.2f} of 20 s, "

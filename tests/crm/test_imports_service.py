@@ -26,6 +26,7 @@ from crm.services.imports import import_run, import_start, reading
 from crm.services.imports import jobs as import_jobs
 from crm.timeline.page import customer_timeline
 from customfields.models import FieldHistory
+from tenancy.models import OutboxEvent
 from tests.crm.customers import customer, define
 from tests.crm.imports import run_again, run_import, undo
 
@@ -80,6 +81,31 @@ def test_a_csv_is_imported_with_core_custom_values_and_tags(tenant_a, manager_a,
     assert ann.created_by == manager_a.user
     tags_added = CustomerTagChange.objects.filter(customer=ann, added=True)
     assert sorted(tags_added.values_list("tag_name", flat=True)) == ["north", "spring-fair", "vip"]
+
+
+def test_tags_with_copys_special_characters_go_in_as_written(tenant_a, manager_a):
+    # The tag links, their timeline rows and the events go in by COPY's text format on
+    # PostgreSQL, where a backslash, a tab or a line end is an escape.
+    names = ["back\\slash", "tab\there", "two\nlines", "plain"]
+    job = run_import(
+        tenant_a,
+        manager_a,
+        'first_name,tags\nAnn,"back\\slash,tab\there"\n',
+        tags=["two\nlines", "plain"],
+    )
+    assert job.status == "done", job.failure
+    ann = Customer.objects.get(first_name="Ann")
+    assert ann.tag_names() == sorted(names)
+    changes = CustomerTagChange.objects.filter(customer=ann, added=True)
+    assert sorted(changes.values_list("tag_name", "changed_by")) == sorted(
+        (name, manager_a.user.pk) for name in names
+    )
+    events = OutboxEvent.objects.filter(tenant=tenant_a, customer_id=ann.pk)
+    assert sorted(((e.event_type, e.data) for e in events), key=repr) == sorted(
+        [("customer_created", {"import": job.pk})]
+        + [("tag_added", {"tag": name}) for name in names],
+        key=repr,
+    )
 
 
 def test_a_dry_run_checks_and_counts_and_writes_nothing(tenant_a, manager_a, tier):
