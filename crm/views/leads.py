@@ -8,7 +8,6 @@ Leads are fetched through `leads_visible_to`, so another tenant's lead, or anoth
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.generic import FormView, TemplateView
 from tenancy.confirm import ask, confirmed
 from tenancy.forms import ServiceFormMixin, error_text, filters_on
 from tenancy.htmx import HtmxPartialMixin
+from tenancy.pagination import page_of
 from tenancy.scoping import TenantPageMixin
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
@@ -140,7 +140,7 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
         ordering = lead_ordering(params.get("ordering"))
         leads = leads.prefetch_related("tags").order_by(*ordering)
         size = page_size(params.get("page_size"))
-        page = Paginator(leads, size).get_page(params.get("page"))
+        page = page_of(self.request, leads, size)
         return super().get_context_data(
             filter_form=filterset.form,
             filter_fields=[filterset.form[name] for name in PAGE_FILTERS],
