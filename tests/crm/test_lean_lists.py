@@ -186,3 +186,46 @@ def test_list_statements_do_not_grow_with_the_rows(url, api, login, manager_a, t
             custom_fields={"tier": "Gold"},
         )
     assert statements(lambda: client.get(url)) == few
+
+
+# ---------------------------------------------------------------------------------------------
+# One tag per table cell, not an include
+
+
+@pytest.mark.parametrize(
+    "kind, value, html",
+    [
+        ("text", None, '<span class="muted">—</span>'),
+        ("text", "", '<span class="muted">—</span>'),
+        ("text", "<b>", "&lt;b&gt;"),
+        ("boolean", False, "No"),
+        ("date", date(2026, 5, 1), '<time datetime="2026-05-01">2026-05-01</time>'),
+        ("number", Decimal("1234.50"), "1,234.50"),
+        ("number", 0, "0"),
+        ("email", "a@b.example", '<a href="mailto:a@b.example">a@b.example</a>'),
+        ("phone", "+155500", '<a href="tel:+155500">+155500</a>'),
+        ("url", "https://x.example/?a=1&b=2", '<a href="https://x.example/?a=1&amp;b=2" rel'),
+        ("tags", [], '<span class="muted">—</span>'),
+    ],
+)
+def test_a_cell_value_is_shown_by_its_kind(kind, value, html):
+    from django.template import Context, Template
+
+    rendered = Template("{% load crm_tags %}{% shown_value kind value %}").render(
+        Context({"kind": kind, "value": value})
+    )
+    assert rendered.startswith(html)
+
+
+def test_a_datetime_cell_is_shown_in_the_current_time_zone(settings):
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+    from django.utils import timezone as tz
+
+    moment = datetime(2026, 5, 1, 22, 30, tzinfo=UTC)
+    with tz.override("Europe/Berlin"):
+        rendered = Template("{% load crm_tags %}{% shown_value 'datetime' v %}").render(
+            Context({"v": moment})
+        )
+    assert rendered == '<time datetime="2026-05-02T00:30:00+02:00">2026-05-02 00:30</time>'
