@@ -2,7 +2,6 @@
 ordering; custom values, capture and field history per customer."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -29,7 +28,7 @@ from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 
 from ..filters import CustomerFilterSet
-from ..models import Customer, Tag
+from ..models import Customer, listed_tags
 from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
@@ -251,8 +250,7 @@ class CustomerViewSet(
         if self.action == "list":
             # Only what CustomerSerializer shows: the core columns and the active fields' slots.
             columns = customer_columns(LIST_CORE_COLUMNS, self.definitions.values())
-            tags = Prefetch("tags", queryset=Tag.objects.only("name"))
-            return customers.only(*columns).prefetch_related(tags)
+            return customers.only(*columns).prefetch_related(listed_tags())
         return customers.prefetch_related("tags")
 
     def get_object(self):

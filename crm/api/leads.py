@@ -1,6 +1,5 @@
 """leads/ and its actions: list, detail, write, statistics, bulk status, assign, archive."""
 
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -30,7 +29,7 @@ from ..models import (
     LeadSource,
     LeadStatus,
     LeadSubSource,
-    Tag,
+    listed_tags,
 )
 from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
 from ..services import leads as lead_services
@@ -182,7 +181,7 @@ class LeadViewSet(LeadImportMixin, LeadExportMixin, TenantModelViewSet):
             return (
                 leads.select_related("source", "sub_source", "channel")
                 .only(*LIST_COLUMNS)
-                .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+                .prefetch_related(listed_tags())
             )
         return leads.select_related("source", "sub_source", "channel").prefetch_related("tags")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -30,7 +30,7 @@ from tenancy.scoping import TenantPageMixin
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
 from ..forms.bulk import CustomerBulkForm
-from ..models import Customer, Tag
+from ..models import Customer, listed_tags
 from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.duplicates import duplicates_of
 from ..selectors.leads import leads_visible_to
@@ -233,7 +233,7 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         shown = [definitions[n.removeprefix(PREFIX)] for n in chosen if n.startswith(PREFIX)]
         customers = customers.only(*customer_columns(["first_name", "last_name", *core], shown))
         if "tags" in chosen:
-            customers = customers.prefetch_related(Prefetch("tags", Tag.objects.only("name")))
+            customers = customers.prefetch_related(listed_tags())
         ordering, customers = order_customers(
             customers, params.get("ordering"), definitions, in_use
         )

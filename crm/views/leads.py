@@ -8,7 +8,7 @@ Leads are fetched through `leads_visible_to`, so another tenant's lead, or anoth
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -22,7 +22,7 @@ from tenancy.scoping import TenantPageMixin
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
 from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, sub_source_label
-from ..models import Lead, LeadStatus, Tag
+from ..models import Lead, LeadStatus, listed_tags
 from ..models.leads import HOT_LEAD_SCORE
 from ..services.leads import (
     lead_archive,
@@ -144,12 +144,11 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
         params = self.request.GET
         filterset, leads = self.filter_list(params)
         ordering = lead_ordering(params.get("ordering"))
-        tags = Prefetch("tags", queryset=Tag.objects.only("name", "color"))
         leads = (
             leads.select_related(None)
             .select_related("source", "sub_source", "assigned_to")
             .only(*ROW_COLUMNS)
-            .prefetch_related(tags)
+            .prefetch_related(listed_tags())
             .order_by(*ordering)
         )
         size = page_size(params.get("page_size"))
