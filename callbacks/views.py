@@ -10,7 +10,6 @@ errors (ValidationError) or a 403 (PermissionDenied).
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from tenancy.confirm import ask, confirmed
 from tenancy.dates import parse_date_range
 from tenancy.forms import ServiceFormMixin, add_service_errors, error_text
 from tenancy.htmx import HtmxPartialMixin
+from tenancy.pagination import page_of
 from tenancy.scoping import TenantPageMixin
 
 from .forms import AssignForm, CallbackForm, CallLogForm, PeriodForm, contact_label
@@ -129,9 +129,9 @@ class CallbackQueueView(CallbacksMixin, HtmxPartialMixin, TemplateView):
             queue = queue.filter(priority_category=category)
         else:
             category = ""
-        page = Paginator(
-            queue.select_related("customer", "lead", "assigned_to"), QUEUE_PAGE_SIZE
-        ).get_page(self.request.GET.get("page"))
+        page = page_of(
+            self.request, queue.select_related("customer", "lead", "assigned_to"), QUEUE_PAGE_SIZE
+        )
         tabs = [{"value": "", "label": "All", "count": sum(counts.values())}]
         tabs += [
             {"value": value, "label": label, "count": counts[value]}

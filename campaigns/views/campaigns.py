@@ -3,7 +3,6 @@ daily chart, and the status actions (launch, pause, resume, complete)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.generic import TemplateView
 from tenancy.charts import day_lines, peak_of, row_bars
 from tenancy.confirm import ask, confirmed
 from tenancy.htmx import HtmxPartialMixin
+from tenancy.pagination import page_of
 
 from ..automation.selectors import campaign_triggers_overview
 from ..forms.campaigns import CampaignFilterForm, service_messages
@@ -51,7 +51,7 @@ class CampaignListView(HtmxPartialMixin, CampaignsMixin, TemplateView):
         form = CampaignFilterForm(self.request.GET, tenant=self.tenant)
         campaigns = self.get_queryset().prefetch_related("plans__channel")
         campaigns = form.filter(campaigns) if form.is_valid() else campaigns.none()
-        page = Paginator(campaigns, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = page_of(self.request, campaigns, PAGE_SIZE)
         figures = campaign_summaries(tenant=self.tenant, campaign_ids=[c.pk for c in page])
         rows = [{"campaign": c, "figures": figures[c.pk]} for c in page]
         if not self.is_partial():  # the panel stands outside the results htmx swaps

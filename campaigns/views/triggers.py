@@ -10,7 +10,6 @@ is a 404. Writes go through campaigns.automation.services, as the API's do."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -20,6 +19,7 @@ from crm.forms.conditions import ConditionJsonForm
 from crm.views.conditions import PostedConditionMixin
 from customfields.services.values import active_definitions
 from tenancy.forms import error_text
+from tenancy.pagination import page_of
 
 from ..automation.actions import ACTION_LABELS, describe
 from ..automation.selectors import (
@@ -207,7 +207,7 @@ class TriggerDetailView(TriggersMixin, TemplateView):
             runs = runs.filter(outcome=outcome)
         else:
             outcome = ""
-        page = Paginator(runs, RUNS_PER_PAGE).get_page(self.request.GET.get("page"))
+        page = page_of(self.request, runs, RUNS_PER_PAGE)
         return super().get_context_data(
             campaign=self.campaign,
             trigger=trigger,

@@ -24,11 +24,12 @@ from customfields.selectors.query import (
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin, username_of
 from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 
 from ..filters import CustomerFilterSet
-from ..models import Customer
-from ..selectors.customers import customer_for, customers_ordered
+from ..models import Customer, listed_tags
+from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.scoring import customer_score
 from ..services import customers as customer_services
 from .bulk import CustomerBulkActionsMixin
@@ -50,7 +51,11 @@ CORE_ORDERING = [
 ]
 
 
-class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+# The core columns CustomerSerializer shows (its custom values come from the active fields).
+LIST_CORE_COLUMNS = (*customer_services.CUSTOMER_COLUMNS, "created_at", "updated_at")
+
+
+class CustomerSerializer(StrictFieldsMixin, LeanRepresentationMixin, serializers.ModelSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, source="tag_names"
     )
@@ -241,7 +246,12 @@ class CustomerViewSet(
         return self._definitions
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("tags")
+        customers = super().get_queryset()
+        if self.action == "list":
+            # Only what CustomerSerializer shows: the core columns and the active fields' slots.
+            columns = customer_columns(LIST_CORE_COLUMNS, self.definitions.values())
+            return customers.only(*columns).prefetch_related(listed_tags())
+        return customers.prefetch_related("tags")
 
     def get_object(self):
         """The customer of the URL through the one access selector: a missing customer and

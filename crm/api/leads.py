@@ -16,6 +16,7 @@ from tenancy.api.fields import (
     username_of,
 )
 from tenancy.api.ordering import StrictOrderingFilter
+from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 from tenancy.validators import NOTES_MAX_LENGTH
 
@@ -28,6 +29,7 @@ from ..models import (
     LeadSource,
     LeadStatus,
     LeadSubSource,
+    listed_tags,
 )
 from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
 from ..services import leads as lead_services
@@ -37,8 +39,11 @@ from .customers import CustomerSerializer
 from .exports import LeadExportMixin
 from .imports import LeadImportMixin
 
+# What Atrium stamps on a lead, shown beside what a member edits.
+STAMPS = ("contacted_at", "qualified_at", "converted_at", "archived_at", "created_at", "updated_at")
 
-class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+
+class LeadSerializer(StrictFieldsMixin, LeanRepresentationMixin, serializers.ModelSerializer):
     source = TenantCodeField(LeadSource, slug_field="source_code", required=False)
     sub_source = serializers.CharField(
         source="sub_source.sub_source_code", required=False, allow_null=True, allow_blank=True
@@ -73,12 +78,7 @@ class LeadSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "id",
             *lead_services.EDITABLE_FIELDS,
             "tags",
-            "contacted_at",
-            "qualified_at",
-            "converted_at",
-            "archived_at",
-            "created_at",
-            "updated_at",
+            *STAMPS,
             "days_since_created",
             "days_since_last_contact",
             "is_hot_lead",
@@ -148,6 +148,18 @@ class ConvertSerializer(StrictFieldsMixin, serializers.Serializer):
     custom_fields = CustomValuesField(required=False, default=dict)
 
 
+# The columns LeadSerializer reads, for the list: the lead's own (search_text and the creator
+# left out) and only the codes of its source, sub-source and channel.
+LIST_COLUMNS = (
+    "id",
+    *lead_services.EDITABLE_FIELDS,
+    *STAMPS,
+    "source__source_code",
+    "sub_source__sub_source_code",
+    "channel__channel_code",
+)
+
+
 class LeadViewSet(LeadImportMixin, LeadExportMixin, TenantModelViewSet):
     """Leads. Agents see leads assigned to them or unassigned; managers and admins see all.
     DELETE archives (`restore/` brings a lead back); archived leads leave the list unless
@@ -163,11 +175,15 @@ class LeadViewSet(LeadImportMixin, LeadExportMixin, TenantModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Lead.objects.none()
-        return (
-            leads_visible_to(tenant=self.tenant, membership=self.membership)
-            .select_related("source", "sub_source", "channel")
-            .prefetch_related("tags")
-        )
+        leads = leads_visible_to(tenant=self.tenant, membership=self.membership)
+        if self.action == "list":
+            # Only what LeadSerializer shows: no search_text, and the codes of the related rows.
+            return (
+                leads.select_related("source", "sub_source", "channel")
+                .only(*LIST_COLUMNS)
+                .prefetch_related(listed_tags())
+            )
+        return leads.select_related("source", "sub_source", "channel").prefetch_related("tags")
 
     def get_object(self):
         """The lead of the URL through the one access selector: a missing lead, another

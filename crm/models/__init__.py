@@ -28,9 +28,10 @@ from .segments import RebuildStatus, Segment, SegmentChange, SegmentMembership
 from .sources import LeadChannel, LeadSource, LeadSubSource, SourceType, code_validator
 from .tag_changes import CustomerTagChange
 from .tag_rules import SmartTagRule
-from .tags import TAG_PALETTE, Tag, palette_color
+from .tags import TAG_PALETTE, Tag, listed_tags, palette_color
 
 __all__ = [
+    "listed_tags",
     "Customer",
     "CustomerMerge",
     "CustomerNote",

@@ -23,7 +23,7 @@ from tenancy.validators import (
 )
 
 from .leads import search_text_expression
-from .tags import Tag
+from .tags import Tag, names_of
 
 
 def _key(expression) -> Lower:
@@ -157,7 +157,7 @@ class Customer(TenantOwned):
         return f"{self.first_name} {self.last_name}".strip()
 
     def tag_names(self) -> list[str]:
-        return sorted(tag.name for tag in self.tags.all())
+        return names_of(self, self.tags)
 
 
 # custom_fields_extra and the 90 slots, custom_text_1 … custom_select_10.

@@ -21,7 +21,7 @@ from tenancy.validators import (
 )
 
 from .sources import LeadChannel, LeadSource, LeadSubSource
-from .tags import Tag
+from .tags import Tag, names_of
 
 # A hot lead: open and scored at least this high (90: a typical web lead with a company and a
 # business email scores 85, so "hot" singles out referrals and VIPs — docs/metrics.md). One
@@ -257,7 +257,7 @@ class Lead(TenantOwned):
         return self.next_follow_up_date is not None and self.next_follow_up_date < timezone.now()
 
     def tag_names(self) -> list[str]:
-        return sorted(tag.name for tag in self.tags.all())
+        return names_of(self, self.tags)
 
 
 class LeadTag(TenantOwned):

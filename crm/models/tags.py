@@ -28,6 +28,24 @@ TAG_PALETTE = (
 TAG_DESCRIPTION_MAX_LENGTH = 500
 
 
+# Where a list's prefetch puts each row's tags (`listed_tags()`): a plain list, where
+# `row.tags.all()` would build a related manager per row.
+LISTED_TAGS = "listed_tags"
+
+
+def listed_tags() -> models.Prefetch:
+    """The tags of a page of leads or customers, name and colour only, as `row.listed_tags`
+    (which their `tag_names()` reads)."""
+    return models.Prefetch("tags", queryset=Tag.objects.only("name", "color"), to_attr=LISTED_TAGS)
+
+
+def names_of(row, tags) -> list[str]:
+    """The sorted tag names of a lead or customer: its listed tags when a list prefetched them,
+    else `tags` (its related manager)."""
+    listed = getattr(row, LISTED_TAGS, None)
+    return sorted(tag.name for tag in (tags.all() if listed is None else listed))
+
+
 def palette_color(name: str) -> str:
     """The palette's colour for a new tag called `name`."""
     return TAG_PALETTE[zlib.crc32(name.encode()) % len(TAG_PALETTE)]

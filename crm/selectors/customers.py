@@ -1,7 +1,7 @@
 """Reads for customers: which the member sees, the one access selector, and the one translation
 of an ordering that may name custom fields (`cf_<key>`), for the list page and the API alike."""
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from django.db.models import QuerySet
 
@@ -35,6 +35,16 @@ def customer_for(
     them."""
     visible = customers_visible_to(tenant=tenant, membership=membership)
     return one_or_404(visible if queryset is None else queryset & visible, pk, what="customer")
+
+
+def customer_columns(core: Iterable[str], definitions: Iterable[FieldDefinition]) -> list[str]:
+    """The columns a list of customers reads, for `only()`: `core` and the slots of the custom
+    fields it shows (the JSON overflow when one of them lives there) — not the other slots of
+    the 90, nor search_text."""
+    definitions = list(definitions)
+    slots = [d.mapped_field_name for d in definitions if d.in_slot]
+    extra = ["custom_fields_extra"] if any(not d.in_slot for d in definitions) else []
+    return ["id", *core, *slots, *extra]
 
 
 def customers_ordered(

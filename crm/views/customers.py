@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,13 +24,14 @@ from customfields.selectors.query import filter_customers, split_param
 from customfields.services.values import active_definitions, read_values
 from tenancy.forms import ServiceFormMixin, add_service_errors, filters_on
 from tenancy.htmx import HtmxPartialMixin
+from tenancy.pagination import page_of
 from tenancy.scoping import TenantPageMixin
 
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomFilterForm, CustomValuesForm, ListViewForm
 from ..forms.bulk import CustomerBulkForm
-from ..models import Customer
-from ..selectors.customers import customer_for, customers_ordered
+from ..models import Customer, listed_tags
+from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.duplicates import duplicates_of
 from ..selectors.leads import leads_visible_to
 from ..selectors.scoring import customer_score
@@ -227,13 +227,18 @@ class CustomerListView(HtmxPartialMixin, CustomersMixin, TemplateView):
         form.fields["search"].widget.attrs["placeholder"] = "Search name, email, phone or company"
         form.fields["tags"].label = "Tags"
         form.fields["tags"].widget.attrs["placeholder"] = "any of, comma-separated"
-        if "tags" in view["columns"]:
-            customers = customers.prefetch_related("tags")
+        # Only the columns the rows show (crm.selectors.customers.customer_columns).
+        chosen = view["columns"]
+        core = [name for name in chosen if name in CORE_COLUMNS and name != "tags"]
+        shown = [definitions[n.removeprefix(PREFIX)] for n in chosen if n.startswith(PREFIX)]
+        customers = customers.only(*customer_columns(["first_name", "last_name", *core], shown))
+        if "tags" in chosen:
+            customers = customers.prefetch_related(listed_tags())
         ordering, customers = order_customers(
             customers, params.get("ordering"), definitions, in_use
         )
         size = page_size(params.get("page_size"))
-        page = Paginator(customers, size).get_page(params.get("page"))
+        page = page_of(self.request, customers, size)
         columns = list_columns(view["columns"], definitions, ordering)
         return super().get_context_data(
             **self.segment_tabs(params.get("segment", "")),
@@ -334,7 +339,7 @@ class CustomerDetailView(HtmxPartialMixin, CustomersMixin, TemplateView):
         )
 
     def paged(self, queryset):
-        return Paginator(queryset, TAB_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return page_of(self.request, queryset, TAB_PAGE_SIZE)
 
     def basic_context(self) -> dict:
         return {

@@ -16,12 +16,12 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 
 from tenancy.forms import add_service_errors, error_text
+from tenancy.pagination import page_of
 from tenancy.scoping import TenantPageMixin
 
 from ..forms.imports import ImportUploadForm, MappingForm, duplicate_words
@@ -314,6 +314,6 @@ class ImportListView(ImportsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         jobs = import_list(tenant=self.tenant, membership=self.membership)
-        page = Paginator(jobs, LIST_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = page_of(self.request, jobs, LIST_PAGE_SIZE)
         rows = [{"job": job, "status": status_words(job)} for job in page]
         return super().get_context_data(page_obj=page, rows=rows, **kwargs)

@@ -97,7 +97,12 @@ class AtriumAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         codes = ["401", "403"] if self._needs_sign_in() else []
-        if self.method in ("POST", "PUT", "PATCH") or self._takes_query_parameters():
+        # A paginated list refuses a `count` other than "exact" (tenancy.api.pagination).
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            or self._takes_query_parameters()
+            or self._is_paginated_list()
+        ):
             codes.append("400")
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")

@@ -225,7 +225,13 @@ def test_slot_fields_filter_and_sort(client, fields):
 
 def customer_queries(captured) -> list[str]:
     """The statements that read customer rows (not counts) among the captured ones."""
-    return [q["sql"] for q in captured if 'FROM "crm_customer"' in q["sql"] and "LIMIT" in q["sql"]]
+    return [
+        q["sql"]
+        for q in captured
+        if 'FROM "crm_customer"' in q["sql"]
+        and "LIMIT" in q["sql"]
+        and not q["sql"].startswith("SELECT COUNT(")  # the list's capped count
+    ]
 
 
 def test_ordering_by_a_slot_field_puts_empty_values_last_and_reads_them_apart(client, fields):
