@@ -7,7 +7,8 @@ bench tenant (bench-00: 100,000 leads, ~515,000 milestones).
 Needs the data of `bench.leads.generate` and `bench.milestones.run`. Picks `--iterations` leads
 of bench-00 that have milestones (seeded), then times round-robin after warm-ups: the selector
 (`lead_timeline`, the database work of the API and the page) and GET
-customization/milestones/{lead_id}/ through Django's test client as a manager. Prints wall
+customization/milestones/{lead_id}/ through Django's test client as a manager, signed in by
+token (an API client) and by session (the browser). Prints wall
 p50/p95, the process's CPU time per call (the database's own work is not in it), statements
 and their time, and the load average before and after. `--profile` prints instead a cProfile
 of 200 selector calls and the statements of one call. Run it from two checkouts in turn (same
@@ -18,119 +19,106 @@ import cProfile
 import os
 import pstats
 import random
-import time
 
 from bench.lib.querylog import QueryLog
 from bench.lib.setup import database_label, setup_django
-from bench.lib.timing import fmt, load_average, median_int, percentile
+from bench.lib.timing import load_average
+
+from .issue18 import Scenario, table
 
 TENANT_SLUG = "bench-00"
 TARGET_MS = 8.0
 
 
-class Scenario:
-    def __init__(self, name: str, call):
-        self.name, self.call = name, call
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-        self.db: list[float] = []
-        self.queries: list[int] = []
+def sample_leads(tenant, count: int, seed: int) -> list:
+    """`count` leads of the tenant that have milestones, the same for a seed."""
+    from crm.models import Lead
+    from milestones.models import LeadMilestone
 
-    def measure(self, i: int) -> None:
-        from django.db import connection
-
-        log = QueryLog()
-        with connection.execute_wrapper(log):
-            cpu, start = time.process_time(), time.perf_counter()
-            self.call(i)
-            self.wall.append((time.perf_counter() - start) * 1000)
-            self.cpu.append((time.process_time() - cpu) * 1000)
-        self.db.append(log.ms)
-        self.queries.append(log.count)
+    ids = LeadMilestone.objects.filter(tenant=tenant).values_list("lead_id", flat=True)
+    chosen = random.Random(seed).sample(sorted(set(ids)), count)
+    by_id = {lead.pk: lead for lead in Lead.objects.filter(pk__in=chosen)}
+    return [by_id[pk] for pk in chosen]
 
 
-def table(scenarios: list[Scenario]) -> str:
-    lines = [
-        "| scenario | runs | p50 ms | p95 ms | CPU ms p50 | queries | SQL ms p50 | p50 ÷ target |",
-        "|" + "---|" * 8,
-    ]
-    for s in scenarios:
-        p50 = percentile(s.wall, 50)
-        lines.append(
-            f"| {s.name} | {len(s.wall)} | {fmt(p50)} | {fmt(percentile(s.wall, 95))} "
-            f"| {fmt(percentile(s.cpu, 50))} | {median_int(s.queries)} "
-            f"| {fmt(percentile(s.db, 50))} | {p50 / TARGET_MS:.2f}× |"
-        )
-    return "\n".join(lines)
+def print_profile(selector, runs: int) -> None:
+    """The statements of one selector call, then a cProfile of `runs` calls."""
+    from django.db import connection
+
+    log = QueryLog()
+    with connection.execute_wrapper(log):
+        timeline = selector(0)
+    print(f"{len(timeline.entries)} entries, {log.count} statements, {log.ms:.2f} ms:")
+    for ms, sql, _ in log.entries:
+        print(f"  {ms:6.2f} ms  {' '.join(sql.split())[:160]}")
+    profile = cProfile.Profile()
+    profile.enable()
+    for i in range(runs):
+        selector(i)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+def api_calls(user, leads) -> dict:
+    """GET of the i-th lead's timeline, signed in by token and by session."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    session = Client()
+    session.force_login(user)
+    tokens = APIClient()
+    tokens.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+
+    def get(client):
+        def call(i):
+            response = client.get(f"/api/v1/customization/milestones/{leads[i].pk}/")
+            assert response.status_code == 200, response.status_code
+
+        return call
+
+    return {"token": get(tokens), "session": get(session)}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--iterations", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--seed", type=int, default=18)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the selector instead")
     parser.add_argument("--allow-any-database", action="store_true")
     args = parser.parse_args(argv)
+    warmup = 3
     setup_django(allow_any_database=args.allow_any_database)
 
-    from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
-    from crm.models import Lead
-    from milestones.models import LeadMilestone
     from milestones.selectors.timeline import lead_timeline
     from tenancy.models import Membership, Role, Tenant
 
     tenant = Tenant.objects.get(slug=TENANT_SLUG)
-    manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first()
-    print(f"database {database_label()}; load average before: {load_average()} ({os.cpu_count()})")
-    with_milestones = sorted(
-        set(LeadMilestone.objects.filter(tenant=tenant).values_list("lead_id", flat=True))
-    )
-    rng = random.Random(args.seed)
-    lead_ids = rng.sample(with_milestones, args.iterations + args.warmup)
-    leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=lead_ids)}
+    print(f"{database_label()}; load average before: {load_average()} ({os.cpu_count()} CPUs)")
+    leads = sample_leads(tenant, args.iterations + warmup, args.seed)
     now = timezone.now()
 
     def selector(i):
-        return lead_timeline(tenant=tenant, lead=leads[lead_ids[i]], now=now)
+        return lead_timeline(tenant=tenant, lead=leads[i % len(leads)], now=now)
 
     if args.profile:
-        log = QueryLog()
-        with connection.execute_wrapper(log):
-            timeline = selector(0)
-        print(f"{len(timeline.entries)} entries, {log.count} statements, {log.ms:.2f} ms:")
-        for ms, sql, _ in log.entries:
-            print(f"  {ms:6.2f} ms  {' '.join(sql.split())[:160]}")
-        profile = cProfile.Profile()
-        profile.enable()
-        for i in range(200):
-            selector(i % len(lead_ids))
-        profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        print_profile(selector, 200)
         return
-
-    client = Client()
-    client.force_login(manager.user)
-
-    def api(i):
-        response = client.get(f"/api/v1/customization/milestones/{lead_ids[i]}/")
-        assert response.status_code == 200, response.status_code
-
+    manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first()
+    calls = api_calls(manager.user, leads)
     scenarios = [
-        Scenario("lead timeline: selector", selector),
-        Scenario("lead timeline: API GET (manager, whole request)", api),
+        Scenario("lead timeline: selector", selector, target=TARGET_MS),
+        *(
+            Scenario(f"lead timeline: API GET, {way} (manager)", call, target=TARGET_MS)
+            for way, call in calls.items()
+        ),
     ]
-    for i in range(args.warmup):
+    for i in range(-warmup, args.iterations):  # round-robin; the warm-ups on the last leads
         for s in scenarios:
-            s.call(args.iterations + i)
-    for i in range(args.iterations):
-        for s in scenarios:
-            s.measure(i)
-    print(table(scenarios))
-    print(f"\nload average after: {load_average()}")
+            (s.call if i < 0 else s.measure)(i)
+    print(f"{table(scenarios)}\n\nload average after: {load_average()}")
 
 
 if __name__ == "__main__":
