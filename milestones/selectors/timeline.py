@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Subquery
-from django.db.models.functions import Coalesce
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from crm.models import Lead
@@ -62,18 +63,122 @@ def walk_previous_completed(
     return walked
 
 
+# ---------------------------------------------------------------------------------------------
+# The timeline's two reads of models, written out: a lead's timeline runs on every lead page and
+# API call, and composing them as querysets (select_related, the Meta ordering, a Coalesce of two
+# subqueries) cost ~3 ms of Python for ~1 ms of SQL. Rows become instances as select_related
+# makes them: every column through the backend's converters, then Model.from_db.
+
+
+class _Columns:
+    """The columns of `model` (all concrete fields, or the attnames given) under a table alias,
+    and how a row's slice of them becomes an instance."""
+
+    def __init__(self, model: type[Model], alias: str, attnames: tuple[str, ...] = ()):
+        self.model = model
+        self.fields = [
+            f for f in model._meta.concrete_fields if not attnames or f.attname in attnames
+        ]
+        self.attnames = [f.attname for f in self.fields]
+        quote = connection.ops.quote_name
+        self.sql = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        self._converters = None
+
+    def converters(self) -> list:
+        if self._converters is None:  # per process: the connection's backend does not change
+            converters = []
+            for index, field in enumerate(self.fields):
+                col = field.get_col(self.model._meta.db_table)
+                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if found:
+                    converters.append((index, col, found))
+            self._converters = converters
+        return self._converters
+
+    def build(self, row, start: int) -> tuple[Model, int]:
+        """The instance of row[start:…], and where the next model's columns start."""
+        values = list(row[start : start + len(self.fields)])
+        for index, col, converters in self.converters():
+            value = values[index]
+            for converter in converters:
+                value = converter(value, col, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values), start + len(values)
+
+
+_MILESTONE = _Columns(LeadMilestone, "m")
+_TYPE = _Columns(MilestoneType, "t")
+_STEP = _Columns(MilestoneTemplateStep, "st")
+_TEMPLATE = _Columns(MilestoneTemplate, "tp")
+_completed_by = None  # the user who completed a milestone: its id and username (the page's)
+
+
+def _user_columns() -> _Columns:
+    global _completed_by
+    if _completed_by is None:  # the user model is known once the apps are ready
+        user = get_user_model()
+        _completed_by = _Columns(user, "u", ("id", user.USERNAME_FIELD))
+    return _completed_by
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def lead_milestones(lead: Lead, *, tenant: Tenant) -> list[LeadMilestone]:
+    """The lead's milestones in timeline order (the model's ordering), each with its type and
+    the user who completed it (id and username only) (one query)."""
+    users = _user_columns()
+    sql = f"""
+        SELECT {_MILESTONE.sql}, {_TYPE.sql}, {users.sql}
+        FROM {LeadMilestone._meta.db_table} m
+        JOIN {MilestoneType._meta.db_table} t ON t.id = m.milestone_type_id
+        LEFT JOIN {users.model._meta.db_table} u ON u.id = m.completed_by_id
+        WHERE m.tenant_id = %s AND m.lead_id = %s
+        ORDER BY m.achieved_date, m.achieved_time ASC NULLS FIRST, m.id"""
+    milestone_type = LeadMilestone._meta.get_field("milestone_type")
+    completed_by = LeadMilestone._meta.get_field("completed_by")
+    types: dict[int, MilestoneType] = {}
+    milestones = []
+    for row in _fetch(sql, [tenant.pk, lead.pk]):
+        milestone, at = _MILESTONE.build(row, 0)
+        kind, at = _TYPE.build(row, at)
+        milestone_type.set_cached_value(milestone, types.setdefault(kind.pk, kind))
+        user = users.build(row, at)[0] if row[at] is not None else None
+        completed_by.set_cached_value(milestone, user)
+        milestones.append(milestone)
+    return milestones
+
+
 def template_steps(lead: Lead, *, tenant: Tenant) -> list[MilestoneTemplateStep]:
     """The steps, in order and with their template and type, of the template the lead follows:
-    its plan's, else its tenant's default (one query)."""
-    plan = LeadMilestonePlan.objects.filter(tenant=tenant, lead=lead).values("template_id")[:1]
-    default = (
-        MilestoneTemplate.objects.for_tenant(tenant).live().filter(is_default=True).values("pk")
-    )
-    return list(
-        MilestoneTemplateStep.objects.filter(
-            tenant=tenant, template_id=Coalesce(Subquery(plan), Subquery(default[:1]))
-        ).select_related("template", "milestone_type")
-    )
+    its plan's, else its tenant's live default (one query)."""
+    sql = f"""
+        SELECT {_STEP.sql}, {_TEMPLATE.sql}, {_TYPE.sql}
+        FROM {MilestoneTemplateStep._meta.db_table} st
+        JOIN {MilestoneTemplate._meta.db_table} tp ON tp.id = st.template_id
+        JOIN {MilestoneType._meta.db_table} t ON t.id = st.milestone_type_id
+        WHERE st.tenant_id = %s AND st.template_id = COALESCE(
+            (SELECT p.template_id FROM {LeadMilestonePlan._meta.db_table} p
+             WHERE p.tenant_id = %s AND p.lead_id = %s LIMIT 1),
+            (SELECT d.id FROM {MilestoneTemplate._meta.db_table} d
+             WHERE d.tenant_id = %s AND d.is_default AND d.deleted_at IS NULL LIMIT 1))
+        ORDER BY st.position"""
+    template_field = MilestoneTemplateStep._meta.get_field("template")
+    type_field = MilestoneTemplateStep._meta.get_field("milestone_type")
+    steps = []
+    template = None
+    for row in _fetch(sql, [tenant.pk, tenant.pk, lead.pk, tenant.pk]):
+        step, at = _STEP.build(row, 0)
+        if template is None:  # one template: one instance for every step
+            template = _TEMPLATE.build(row, at)[0]
+        at += len(_TEMPLATE.fields)
+        template_field.set_cached_value(step, template)
+        type_field.set_cached_value(step, _TYPE.build(row, at)[0])
+        steps.append(step)
+    return steps
 
 
 def open_sla_state(due_date: date | None, today: date) -> str | None:
@@ -159,11 +264,7 @@ def lead_timeline(*, tenant: Tenant, lead: Lead, now: datetime) -> Timeline:
     the template it follows, how far it got, and its next expected step."""
     today = local_today(tenant, now)
     created_day = timezone.localtime(lead.created_at, tenant.tzinfo).date()
-    milestones = list(
-        LeadMilestone.objects.for_tenant(tenant)
-        .filter(lead=lead)
-        .select_related("milestone_type", "completed_by")
-    )
+    milestones = lead_milestones(lead, tenant=tenant)
     open_by_type = {}  # an open record is the lead's only live record of its type
     expected = None
     for step in open_steps(tenant=tenant, leads=lead):
