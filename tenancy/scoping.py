@@ -36,10 +36,15 @@ class TenantViewSetMixin:
 
     def check_permissions(self, request):
         super().check_permissions(request)
-        try:
-            membership = membership_for_request(request)
-        except PermissionDenied as exc:
-            raise drf_exceptions.PermissionDenied(str(exc)) from exc
+        # The tenant middleware resolved the membership already for a session sign-in (the same
+        # resolver, the same headers and session); a token sign-in, or a token for another user
+        # than the session's, is resolved here now that DRF knows the user.
+        membership = getattr(request._request, "membership", None)
+        if membership is None or membership.user_id != request.user.pk:
+            try:
+                membership = membership_for_request(request)
+            except PermissionDenied as exc:
+                raise drf_exceptions.PermissionDenied(str(exc)) from exc
         if membership is None:
             raise drf_exceptions.PermissionDenied(
                 "You are not a member of any tenant; send X-Tenant-ID with a tenant slug."

@@ -2,7 +2,9 @@
 .membership_for_request): pages, the admin and the API agree, whether the user signed in with
 a session or a token."""
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -44,3 +46,26 @@ def test_a_session_choice_that_no_longer_applies_falls_back_and_is_forgotten(adm
     Membership.objects.filter(tenant=tenant_b, user=user).delete()
     assert client.get("/api/v1/me/").json()["tenant"]["slug"] == "alpha"
     assert "tenant_slug" not in client.session
+
+
+def _membership_reads(queries) -> int:
+    return sum(1 for q in queries if 'FROM "tenancy_membership"' in q["sql"])
+
+
+def test_a_session_request_resolves_its_membership_once(admin_a):
+    client = Client()
+    client.force_login(admin_a.user)
+    client.get("/api/v1/me/")  # the session's first read
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/").json()["tenant"]["slug"] == "alpha"
+    # The middleware's resolution serves the API view too (it was read a second time there).
+    assert _membership_reads(queries.captured_queries) == 1
+
+
+def test_a_token_for_another_user_than_the_sessions_acts_as_the_tokens_user(admin_a, admin_b):
+    client = APIClient()
+    client.force_login(admin_a.user)  # a session for alpha's admin in the same browser
+    token = Token.objects.create(user=admin_b.user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    me = client.get("/api/v1/me/").json()
+    assert me["tenant"]["slug"] == "beta"
