@@ -177,13 +177,29 @@ class BackendCPU:
         return sum(self.last[pid] - self.first[pid] for pid in self.first)
 
 
+def follow_ups(jobs, db: "BackendCPU") -> dict:
+    """Time the import's follow-ups apart (`import_finished`: after a big customer import the
+    slot index rebuild, which runs in this process when no broker is configured and on a
+    worker otherwise): the job is done, for the person watching it, before they start."""
+    done: dict = {}
+    real = jobs.import_finished
+
+    def timed(**kwargs):
+        done.update(at=time.perf_counter(), cpu=time.process_time(), db=db.total())
+        return real(**kwargs)
+
+    jobs.import_finished = timed
+    return done
+
+
 def run_atrium(tenant, path: str) -> dict:
     from crm.models import ImportJob
-    from crm.services.imports import import_run, import_start
+    from crm.services.imports import import_run, import_start, jobs
     from tenancy.actors import OPERATOR
 
     timers = phase_timers()
     db = BackendCPU()
+    done = follow_ups(jobs, db)
     base = rss_mb()
     cpu = time.process_time()
     started = time.perf_counter()
@@ -200,7 +216,6 @@ def run_atrium(tenant, path: str) -> dict:
     stored = time.perf_counter()
     status = import_run(job_id=job.pk)
     finished = time.perf_counter()
-    cpu, db_cpu = time.process_time() - cpu, db.total()
     job = ImportJob.objects.get(pk=job.pk)
     assert status == "done", job.failure
     return {
@@ -209,12 +224,16 @@ def run_atrium(tenant, path: str) -> dict:
         "created": job.created,
         "errors": job.error_count,
         "store_s": stored - started,
-        "run_s": finished - stored,
-        "seconds": finished - started,
+        # To "done" (the job's status and finished_at are written before its follow-ups).
+        "run_s": done["at"] - stored,
+        "seconds": done["at"] - started,
+        "followup_s": finished - done["at"],
+        "followup_cpu_s": time.process_time() - done["cpu"],
+        "followup_db_cpu_s": db.total() - done["db"],
         "peak_mb": rss_mb(),
         "base_mb": base,
-        "cpu_s": cpu,
-        "db_cpu_s": db_cpu,
+        "cpu_s": done["cpu"] - cpu,
+        "db_cpu_s": done["db"],
         "phases": {label: round(seconds, 2) for label, seconds in timers.seconds.items()},
         "db_cpu_parts": {label: round(seconds, 2) for label, seconds in db.parts.items()},
         "backends": len(db.first),
@@ -359,6 +378,12 @@ def main(argv=None) -> None:
                     f"{r['db_cpu_s']:.1f} s ({r.get('backends', 1)} connection(s)) = "
                     f"{r['cpu_s'] + r['db_cpu_s']:.1f} s; "
                     f"load {os.getloadavg()[0]:.2f}"
+                )
+            if "followup_s" in r:
+                print(
+                    f"{'':<30}   after done, the follow-ups (slot index rebuild; in this "
+                    f"process without a broker): {r['followup_s']:.1f} s, CPU Python "
+                    f"{r['followup_cpu_s']:.1f} s + PostgreSQL {r['followup_db_cpu_s']:.1f} s"
                 )
             db_parts = r.get("db_cpu_parts", {})
             for label, seconds in r.get("phases", {}).items():
