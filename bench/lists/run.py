@@ -16,16 +16,20 @@ the load average around the run. `--quiet-below L` waits (up to `--wait` minutes
 two cf filters" R more times, round-robin over the filters, and prints one row per filter: its
 matches (exact count), the p50 of its page statement (the `ORDER BY … LIMIT` read of the rows),
 of its count statement and of the request, and its own target — the issue's `2 × page SQL +
-10 ms`, and 20 ms for the AND — so each case is judged against its own figure.
+10 ms`, and 20 ms for the AND — so each case is judged against its own figure. With
+`--explain`, each filter's count and page statements are run once more under EXPLAIN (ANALYZE,
+BUFFERS) and summed up: the index each reads through, the heap blocks it visits and the rows it
+throws away there (the candidates the index could not judge).
 """
 
 import argparse
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from bench.lib.querylog import QueryLog
+from bench.lib.querylog import QueryLog, explain_analyze
 from bench.lib.setup import database_label, setup_django
 from bench.lib.timing import fmt, load_average, median_int, percentile
 
@@ -53,6 +57,7 @@ class FilterCase:
     total_ms: list[float] = field(default_factory=list)
     page_ms: list[float] = field(default_factory=list)
     count_ms: list[float] = field(default_factory=list)
+    plans: dict[str, str] = field(default_factory=dict)  # "count"/"page" -> summary
 
 
 def lead_scenarios(n: int, seed: int):
@@ -153,8 +158,9 @@ def measure(scenario: Scenario, client, i: int) -> None:
 
 
 def is_page_statement(sql: str) -> bool:
-    """The statement that reads a list's rows (not its count, nor a prefetch by ids)."""
-    return "ORDER BY" in sql and "LIMIT" in sql and "COUNT(" not in sql.upper()
+    """The statement that reads a list's customers (not its count, nor a prefetch by ids)."""
+    listed = sql.startswith('SELECT "crm_customer"."id"') and '"crm_customer"' in sql
+    return listed and "ORDER BY" in sql and "LIMIT" in sql
 
 
 def is_count_statement(sql: str) -> bool:
@@ -173,8 +179,37 @@ def matches(url: str, membership) -> int:
     return filter_customers(customers, tenant=membership.tenant, params=params).count()
 
 
-def run_per_filter(scenario: Scenario, client, membership, repeats: int) -> list[FilterCase]:
-    """Every distinct filter of `scenario`, `repeats` times each, round-robin over them."""
+def plan_summary(sql: str, params) -> str:
+    """`index → heap blocks, rows removed, ms` of a statement's EXPLAIN (ANALYZE, BUFFERS)."""
+    plan = explain_analyze(sql, params)
+    scans = re.findall(
+        r"(?:Index Scan(?: Backward)?|Index Only Scan|Bitmap Index Scan) (?:using |on )(\w+)", plan
+    )
+    heap = sum(int(n) for n in re.findall(r"Heap Blocks: exact=(\d+)", plan))
+    removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+    ms = re.search(r"Execution Time: ([\d.]+)", plan)
+    how = " & ".join(scans) or ("Seq Scan" if "Seq Scan" in plan else "?")
+    return f"{how}: {heap:,} heap blocks, {removed:,} removed, {float(ms.group(1)):.1f} ms"
+
+
+def explain_case(case: FilterCase, client) -> None:
+    from django.db import connection
+
+    log = QueryLog()
+    with connection.execute_wrapper(log):
+        get(client, case.url)
+    for _, sql, params in log.entries:
+        if is_count_statement(sql):
+            case.plans["count"] = plan_summary(sql, params)
+        elif is_page_statement(sql):
+            case.plans["page"] = plan_summary(sql, params)
+
+
+def run_per_filter(
+    scenario: Scenario, client, membership, repeats: int, *, explain: bool = False
+) -> list[FilterCase]:
+    """Every distinct filter of `scenario`, `repeats` times each, round-robin over them; then,
+    with `explain`, each one's plans (after the timing, so they do not warm its cache)."""
     from django.db import connection
 
     cases = [FilterCase(url) for url in dict.fromkeys(scenario.urls)]
@@ -189,14 +224,21 @@ def run_per_filter(scenario: Scenario, client, membership, repeats: int) -> list
                 case.total_ms.append((time.perf_counter() - wall) * 1000)
             case.page_ms.append(sum(ms for ms, sql, _ in log.entries if is_page_statement(sql)))
             case.count_ms.append(sum(ms for ms, sql, _ in log.entries if is_count_statement(sql)))
+    if explain:
+        for case in cases:
+            explain_case(case, client)
     return cases
+
+
+def query_of(url: str) -> str:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return " & ".join(f"{k}={v}" for k, v in parse_qsl(urlsplit(url).query))
 
 
 def filter_table(cases: list[FilterCase], *, and_target: float) -> str:
     """One row per filter, most matches first: whether its p50 is within 2 × its page SQL +
     10 ms and within the AND's own target."""
-    from urllib.parse import parse_qsl, urlsplit
-
     from tenancy.pagination import COUNT_CAP
 
     lines = [
@@ -210,7 +252,7 @@ def filter_table(cases: list[FilterCase], *, and_target: float) -> str:
         own = 2 * page + 10
         met_own += p50 <= own
         met_and += p50 <= and_target
-        query = " & ".join(f"{k}={v}" for k, v in parse_qsl(urlsplit(case.url).query))
+        query = query_of(case.url)
         capped = " (count capped)" if case.matches > COUNT_CAP else ""
         lines.append(
             f"| {query} | {case.matches:,}{capped} | {fmt(page)} "
@@ -218,6 +260,14 @@ def filter_table(cases: list[FilterCase], *, and_target: float) -> str:
             f"| {fmt(p50)} / {fmt(percentile(case.total_ms, 95))} | {fmt(own)} "
             f"| {p50 / own:.2f}× | {p50 / and_target:.2f}× |"
         )
+    plans = [
+        f"- {query_of(case.url)}: count {case.plans.get('count', '—')}; "
+        f"page {case.plans.get('page', '—')}"
+        for case in sorted(cases, key=lambda c: -c.matches)
+        if case.plans
+    ]
+    if plans:
+        lines += ["", "EXPLAIN (ANALYZE, BUFFERS), once per filter:", *plans]
     lines.append(
         f"\n{met_own} of {len(cases)} filters within 2 × page SQL + 10 ms, "
         f"{met_and} within {and_target:.0f} ms (p50 of {len(cases[0].total_ms)} requests each)."
@@ -278,6 +328,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--per-filter", type=int, default=5, help="requests per filter of the AND (0: none)"
     )
+    parser.add_argument(
+        "--explain", action="store_true", help="summarise each filter's plans (--per-filter)"
+    )
     parser.add_argument("--allow-any-database", action="store_true")
     args = parser.parse_args(argv)
     setup_django(allow_any_database=args.allow_any_database)
@@ -305,7 +358,7 @@ def main(argv=None) -> None:
         api, _ = clients(membership)
         for scenario in (s for s in scenarios if s.per_filter):
             before = load_average()
-            cases = run_per_filter(scenario, api, membership, args.per_filter)
+            cases = run_per_filter(scenario, api, membership, args.per_filter, explain=args.explain)
             print(f"\n{scenario.name}, filter by filter; load average before {before}, ")
             print(f"after {load_average()}\n")
             print(filter_table(cases, and_target=scenario.target_ms))
