@@ -1,7 +1,8 @@
 """Time the lists of issue 18 (capped counts, lean lists) through the API and as HTML pages.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/atrium_bench \\
-        .venv/bin/python -m bench.lists.run [--iterations 30] [--only TEXT] [--quiet-below 1.5]
+        .venv/bin/python -m bench.lists.run [--iterations 30] [--only TEXT] [--quiet-below 1.5] \\
+        [--per-filter 5] [--explain]
 
 Runs the lead scenarios when the database holds the leads data set (bench-00, `bench.leads.
 generate`) and the customer scenarios when it holds the custom-fields one (cfb-00, `bench.
