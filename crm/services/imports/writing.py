@@ -279,8 +279,26 @@ class CustomerWriter:
         sql, params = query.get_compiler(connection=connection).compile(resolved)
         return sql, list(params)
 
-    def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert the new customers; their ids. SQLite: bulk_create, the score by one UPDATE.
+    def reserve(self, creates: list[Planned]) -> None:
+        """Give new customers their ids before they are written (PostgreSQL; drawn from the
+        table's sequence): the next batch can then be matched against them while this one is
+        written by another thread. Elsewhere the write gives them."""
+        if not creates or not _is_postgres():
+            return
+        for planned, pk in zip(creates, self._next_ids(len(creates)), strict=True):
+            planned.pk = pk
+
+    def _next_ids(self, count: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Customer._meta.db_table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+
+    def _insert(self, rows: list[dict[str, Any]], ids: list[int] | None = None) -> list[int]:
+        """Insert the new customers; their ids (`ids`: given by `reserve`). SQLite:
+        bulk_create, the score by one UPDATE.
         PostgreSQL: ids drawn from the sequence, the rows COPYed into a temporary table with
         the same columns, then one INSERT … SELECT computing the score on the way in (the
         same expression, crm.selectors.scoring): the wide rows are written once, not
@@ -298,12 +316,8 @@ class CustomerWriter:
         fields = [Customer._meta.get_field(name) for name in names]
         columns = ", ".join(quote(f.column) for f in fields)
         stage = "crm_import_stage"
+        ids = ids or self._next_ids(len(rows))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(rows)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
             if not self._staged:
                 # The score reads columns the file may not fill (the custom values it lacks):
                 # the staging table has them too, empty, as the new customers' are.
@@ -393,7 +407,8 @@ class CustomerWriter:
             new_rows.append(self._new_values(core, custom, now))
             new_tags.append(sorted({*tags, *self.job_tags}))
         # The new customers carry the job's stamp (Customer.import_job): no ImportRecord each.
-        ids = self._insert(new_rows)
+        reserved = [p.pk for p in creates] if creates and creates[0].pk else None
+        ids = self._insert(new_rows, reserved)
         copy_events(
             tenant=self.tenant,
             event_type=emits.CUSTOMER_CREATED,
