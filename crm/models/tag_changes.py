@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from tenancy.models.tenants import TenantOwned
 
-from .customers import Customer
+from .customers import Customer, covered_tenant
 
 
 class CustomerTagChange(TenantOwned):
+    tenant = covered_tenant()  # tagchange_customer leads with it
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tag_changes")
     # The name, not a key: the record outlives the tag (a deleted tag's history stays readable).
     tag_name = models.CharField(max_length=50)
