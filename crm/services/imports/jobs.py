@@ -443,9 +443,8 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at"])
     try:
-        total = count_rows(job.file)
+        run, total = _prepare_run(job)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
-        run = _Run(job)
         with open_rows(job.file) as opened:
             batches = _batches(opened.rows())
             if _overlap():
@@ -466,6 +465,26 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
     )
     import_finished(job_id=job.pk)
     return status
+
+
+def _prepare_run(job: ImportJob) -> tuple[_Run, int]:
+    """The run (its match index read from the database) and the file's row count; counting
+    (Python reading the file) beside the index's read (mostly a wait for the database) when
+    the batches will be written beside the reading too."""
+    if not _overlap():
+        total = count_rows(job.file)
+        return _Run(job), total
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-count") as pool:
+        counting = pool.submit(_count_alone, job.file)
+        run = _Run(job)
+        return run, counting.result()
+
+
+def _count_alone(stored) -> int:
+    try:
+        return count_rows(stored)
+    finally:
+        connections.close_all()  # this thread's, had it opened one
 
 
 def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
