@@ -36,13 +36,15 @@ def _initial(name: str) -> Left:
     return Left(Lower(Left(Trim(name), 1)), 1)
 
 
-def covered_tenant() -> models.ForeignKey:
+def covered_tenant(*, constraint: bool = True) -> models.ForeignKey:
     """The tenant key of a table whose composite indexes all start with the tenant: without
     the single-column index TenantOwned gives it, which those indexes cover (a query by tenant
     alone reads the first of them) and which every insert paid for — one B-tree entry fewer
     per row of an import's customers, tag links and tag changes (docs/benchmarks.md, issue 15
     round 5)."""
-    return models.ForeignKey(Tenant, on_delete=models.CASCADE, db_index=False)
+    return models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, db_index=False, db_constraint=constraint
+    )
 
 
 def _stored(expression) -> models.GeneratedField:
