@@ -4,7 +4,7 @@ each in a process of its own so its peak memory (ru_maxrss) is its own.
 
     DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/atrium_impbench \\
         .venv/bin/python -m bench.imports.run [--rows 200000] [--variant atrium|iie|all]
-        [--iie-rows N] [--repeat 1] [--drain]
+        [--iie-rows N] [--repeat 1] [--drain] [--serial]
 
 Before each run the customers a previous run made are deleted (with their links, history and
 import records), so every run imports into the same 200,000. Prints one line per run and the
@@ -79,14 +79,16 @@ def clean_up(tenant, keep: int) -> None:
 
 
 def commit_owner():
-    """The connection class: its `commit` is every connection's, whichever thread holds it."""
+    """The connection class: its `commit` is every thread's (the batches' writer has its own
+    connection)."""
     from django.db import connection
 
     return type(connection._connections[connection._alias])
 
 
 def phase_timers():
-    """Wall time in the run's parts (checking rows, writing customers, the side tables, …)."""
+    """Wall time in the run's parts (checking rows, writing customers, the side tables, …),
+    summed over the threads (the batches' writer runs beside the reading and checking)."""
     from bench.lib.timing import Timers
     from crm.services.imports import jobs, validate, writing
 
@@ -100,7 +102,9 @@ def phase_timers():
     timers.wrap(writing, "copy_events", "outbox events (COPY)")
     timers.wrap(writing, "customers_changed", "rules and segments")
     timers.wrap(jobs._Run, "_record", "job counts and row errors")
-    timers.wrap(jobs._Run, "batch", "batches (all of the above but counting/index)")
+    timers.wrap(jobs._Run, "check", "read + check a batch (main thread)")
+    timers.wrap(jobs._Run, "write", "write a batch (writer thread, commit apart)")
+    timers.wrap(jobs, "_write_batch", "write a batch with its commit")
     # The batches' commits: the deferred foreign-key checks run there.
     timers.wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
     return timers
@@ -129,9 +133,9 @@ def backend_cpu(pid: int | None = None) -> float:
 
 
 class BackendCPU:
-    """The CPU seconds of every backend the run uses (each thread's connection: a writer
-    thread was tried, see docs/benchmarks.md) and of the backends inside the batch-level
-    parts (a /proc read before and after each call: only parts called a few times a batch)."""
+    """The CPU seconds of every backend the run uses — this thread's connection and the
+    batches' writer's — and of each backend inside the batch-level parts (a /proc read before
+    and after each call: only parts called a few times per batch)."""
 
     def __init__(self):
         from crm.services.imports import jobs, writing
@@ -141,7 +145,7 @@ class BackendCPU:
         self.last: dict[int, float] = {}
         self.parts: dict[str, float] = {}
         self._see()
-        self._wrap(jobs, "_run_batch", None)
+        self._wrap(jobs, "_write_batch", None)
         self._wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
         self._wrap(writing, "copy_in", "COPY side tables (links, tag changes, events)")
         self._wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
@@ -314,9 +318,13 @@ def run_iie(tenant, path: str, rows: int | None) -> dict:
     }
 
 
-def one(variant: str, rows: int, iie_rows: int | None, drain: bool) -> None:
+def one(variant: str, rows: int, iie_rows: int | None, drain: bool, serial: bool) -> None:
     """A single run in this process; prints its figures as one JSON line."""
     tenant = setup()
+    if serial:
+        from crm.services.imports import jobs
+
+        jobs.WRITER_THREAD = False
     if not drain:
         from tenancy.events import wakeup
 
@@ -328,7 +336,7 @@ def one(variant: str, rows: int, iie_rows: int | None, drain: bool) -> None:
     assert Customer.objects.for_tenant(tenant).count() == existing
     path = csv_path(rows)
     figures = run_atrium(tenant, path) if variant == "atrium" else run_iie(tenant, path, iie_rows)
-    figures["drain"] = drain
+    figures["drain"], figures["serial"] = drain, serial
     figures["tenant_customers_before"] = existing
     figures["tenant_customers_after"] = Customer.objects.for_tenant(tenant).count()
     print("RESULT " + json.dumps(figures), flush=True)
@@ -343,10 +351,13 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--drain", action="store_true", help="process the events in-process, as without a broker"
     )
+    parser.add_argument(
+        "--serial", action="store_true", help="write each batch before reading the next"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        return one(args.one, args.rows, args.iie_rows, args.drain)
+        return one(args.one, args.rows, args.iie_rows, args.drain, args.serial)
     variants = ["atrium", "iie"] if args.variant == "all" else [args.variant]
     results = []
     for variant in variants:
@@ -355,7 +366,7 @@ def main(argv=None) -> None:
             command += ["--rows", str(args.rows)]
             if args.iie_rows:
                 command += ["--iie-rows", str(args.iie_rows)]
-            command += ["--drain"] * args.drain
+            command += ["--drain"] * args.drain + ["--serial"] * args.serial
             out = subprocess.run(command, capture_output=True, text=True, check=False)
             line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
             if line is None:

@@ -8,11 +8,20 @@ from django.utils import timezone
 
 from tenancy.models.tenants import TenantOwned
 
-from .customers import Customer
+from .customers import Customer, covered_tenant
 
 
 class CustomerTagChange(TenantOwned):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tag_changes")
+    # Append-only rows written next to the customer they name (in the same transaction), so
+    # the tenant and customer keys have no database constraint: an import wrote 200,000 of
+    # these rows and the commit checked both keys of each. Django's on_delete still cascades
+    # (the ORM deletes a customer's or a tenant's tag changes with it); only raw SQL deleting
+    # customers would leave rows behind, and nothing does. docs/architecture.md, "Foreign
+    # keys without a constraint".
+    tenant = covered_tenant(constraint=False)  # tagchange_customer leads with it
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="tag_changes", db_constraint=False
+    )
     # The name, not a key: the record outlives the tag (a deleted tag's history stays readable).
     tag_name = models.CharField(max_length=50)
     added = models.BooleanField(help_text="Added (true) or removed (false).")

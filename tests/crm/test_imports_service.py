@@ -25,7 +25,7 @@ from crm.selectors.imports import import_error_rows
 from crm.services.imports import import_run, import_start, reading
 from crm.services.imports import jobs as import_jobs
 from crm.timeline.page import customer_timeline
-from customfields.models import FieldHistory
+from customfields.models import FieldDefinition, FieldHistory
 from tenancy.models import OutboxEvent
 from tests.crm.customers import customer, define
 from tests.crm.imports import run_again, run_import, undo
@@ -106,6 +106,34 @@ def test_tags_with_copys_special_characters_go_in_as_written(tenant_a, manager_a
         + [("tag_added", {"tag": name}) for name in names],
         key=repr,
     )
+
+
+def test_values_with_copys_special_characters_go_in_as_written(tenant_a, manager_a, tier):
+    # The new customers are staged by COPY's text format on PostgreSQL: a backslash, a tab,
+    # the text \\N (COPY's NULL) and non-ASCII letters come back as the file had them.
+    define(tenant_a, "motto", "Motto", "text")
+    job = run_import(
+        tenant_a,
+        manager_a,
+        "first_name,last_name,company,tier,motto\n"
+        'Ann,O\\Brien,"Tab\tCo",Gold,\\N\n'
+        "Zoë,Łukasz,Café,Silver,plain\n",
+    )
+    assert job.status == "done", job.failure
+    assert job.created == 2
+    ann = Customer.objects.get(first_name="Ann")
+    assert (ann.last_name, ann.company, ann.custom_select_1) == ("O\\Brien", "Tab\tCo", "Gold")
+    assert custom_value(ann, "motto") == "\\N"
+    zoe = Customer.objects.get(first_name="Zoë")
+    assert (zoe.last_name, zoe.company) == ("Łukasz", "Café")
+    assert custom_value(zoe, "motto") == "plain"
+
+
+def custom_value(customer, key):
+    definition = FieldDefinition.objects.get(tenant=customer.tenant, field_key=key)
+    if definition.mapped_field_name:
+        return getattr(customer, definition.mapped_field_name)
+    return customer.custom_fields_extra.get(key)
 
 
 def test_a_dry_run_checks_and_counts_and_writes_nothing(tenant_a, manager_a, tier):

@@ -9,14 +9,19 @@ A run streams the stored file in batches of BATCH_ROWS rows; each batch is check
 earlier rows of the file — by normalised email, then phone — and written in one transaction
 (crm.services.imports.writing), with the job's counts and progress, so other connections see
 the progress as it goes. A bad row is refused whole and recorded with its number, column and
-message; the good rows go in. A dry run does all of it but the writes."""
+message; the good rows go in. A dry run does all of it but the writes. On PostgreSQL, when the
+run is not inside a caller's transaction (a worker, the command line), each batch is written by
+a thread of its own, on its own connection, while the next batch is read and checked: the
+database's work and Python's overlap instead of waiting for each other."""
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -57,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 IMPORT_ROLES = (Role.ADMIN, Role.MANAGER)
 BATCH_ROWS = 5_000
+# On PostgreSQL, outside a caller's transaction (a worker, the command line), batches are
+# written by a thread of their own while the next is checked (_run_overlapped).
+WRITER_THREAD = True
 UNDO_CHUNK = 2_000
 
 
@@ -268,6 +276,22 @@ class _Matcher:
                     index[key] = value
 
 
+@dataclass
+class _Batch:
+    """A batch on its way: its rows' cells (the error report keeps a bad row's), each row
+    checked, then what `match` decided."""
+
+    cells: dict[int, list[str]]
+    checked: list[CleanRow | RowError]
+    errors: list[RowError] = field(default_factory=list)
+    creates: list[Planned] = field(default_factory=list)
+    updates: dict[int, Planned] = field(default_factory=dict)
+    skipped: int = 0
+    duplicates: int = 0
+    merged: int = 0
+    settled: bool = False  # the matcher knows the new rows' ids (given before the write)
+
+
 class _Run:
     def __init__(self, job: ImportJob):
         self.job = job
@@ -292,53 +316,77 @@ class _Run:
         self.kept_errors = len(job.errors or [])
         self.cells_by_row: dict[int, list[str]] = {}
 
-    def batch(self, rows: list[tuple[int, list[str]]]) -> None:
-        """Check, match and write one batch (the caller's transaction), then count it."""
+    def check(self, rows: list[tuple[int, list[str]]]) -> _Batch:
+        """Check a batch's rows (no database: the writer thread may be writing the batch
+        before)."""
+        checked = [self.checker.check(number, cells) for number, cells in rows]
+        return _Batch(cells=dict(rows), checked=checked)
+
+    def match(self, batch: _Batch) -> None:
+        """Decide each good row: new, an update of whom, or skipped (the batches before must
+        be written: their new rows are known by their ids)."""
         job = self.job
-        errors: list[RowError] = []
-        creates: list[Planned] = []
-        updates: dict[int, Planned] = {}
-        skipped = duplicates = merged = 0
-        for number, cells in rows:
-            checked = self.checker.check(number, cells)
+        for checked in batch.checked:
             if isinstance(checked, RowError):
-                errors.append(checked)
+                batch.errors.append(checked)
                 continue
             if len(set(checked.tags) | set(job.tags)) > MAX_TAGS:
-                errors.append(
-                    RowError(number, self.checker.column_for("tags"), f"At most {MAX_TAGS} tags.")
+                batch.errors.append(
+                    RowError(
+                        checked.number, self.checker.column_for("tags"), f"At most {MAX_TAGS} tags."
+                    )
                 )
                 continue
             found = self.matcher.find(checked)
             if isinstance(found, int) and found not in self.matcher.job_made:
-                duplicates += 1
+                batch.duplicates += 1
             if found is None or job.on_duplicate == OnDuplicate.CREATE:
                 if problem := self.checker.check_new(checked):
-                    errors.append(problem)
+                    batch.errors.append(problem)
                     continue
                 planned = Planned(checked)
-                creates.append(planned)
+                batch.creates.append(planned)
                 self.matcher.remember(checked, planned)
             elif job.on_duplicate == OnDuplicate.SKIP:
-                skipped += 1
+                batch.skipped += 1
             elif isinstance(found, Planned):  # a new row of this batch: written merged
                 found.extra_rows.append(checked)
-                merged += 1
+                batch.merged += 1
             elif found is _NEW:  # a dry run's new row of an earlier batch
-                merged += 1
-            elif found in updates:  # the same record twice in this batch: merged
-                updates[found].extra_rows.append(checked)
-                merged += 1
+                batch.merged += 1
+            elif found in batch.updates:  # the same record twice in this batch: merged
+                batch.updates[found].extra_rows.append(checked)
+                batch.merged += 1
             else:
-                updates[found] = Planned(checked, pk=found)
-        if job.dry_run:
-            created, updated = len(creates), len(updates) + merged
+                batch.updates[found] = Planned(checked, pk=found)
+
+    def match_ahead(self, batch: _Batch) -> bool:
+        """Match a batch while the one before is still being written, when the new rows can
+        get their ids first (customers on PostgreSQL, not a dry run): a later row repeating
+        one of them then finds its id, and that batch's writer, which runs after this one's
+        commit, finds the row. False (nothing done) otherwise."""
+        reserve = getattr(self.writer, "reserve", None)
+        if self.job.dry_run or reserve is None or connection.vendor != "postgresql":
+            return False
+        self.match(batch)
+        reserve(batch.creates)
+        self.matcher.settle(batch.creates)
+        batch.settled = True
+        return True
+
+    def write(self, batch: _Batch) -> None:
+        """Write a matched batch (the caller's transaction), then count it."""
+        skipped = batch.skipped
+        if self.job.dry_run:
+            created, updated = len(batch.creates), len(batch.updates) + batch.merged
         else:
-            done = self.writer.write(creates=creates, updates=list(updates.values()))
-            created, updated = done.created, done.updated + merged
+            done = self.writer.write(creates=batch.creates, updates=list(batch.updates.values()))
+            created, updated = done.created, done.updated + batch.merged
             skipped += done.unchanged
-        self.matcher.settle(creates)
-        self._record(len(rows), errors, created, updated, skipped, duplicates)
+        if not batch.settled:
+            self.matcher.settle(batch.creates)
+        self.cells_by_row = batch.cells
+        self._record(len(batch.checked), batch.errors, created, updated, skipped, batch.duplicates)
 
     def _record(self, processed, errors, created, updated, skipped, duplicates) -> None:
         job = self.job
@@ -395,17 +443,17 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at"])
     try:
-        total = count_rows(job.file)
+        run, total = _prepare_run(job)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
-        run = _Run(job)
         with open_rows(job.file) as opened:
-            batch: list[tuple[int, list[str]]] = []
-            for number, cells in opened.rows():
-                batch.append((number, cells))
-                if len(batch) >= BATCH_ROWS:
-                    _run_batch(run, batch, progress)
-                    batch = []
-            _run_batch(run, batch, progress)
+            batches = _batches(opened.rows())
+            if _overlap():
+                _run_overlapped(run, batches, progress)
+            else:
+                for rows in batches:
+                    batch = run.check(rows)
+                    run.match(batch)
+                    _write_batch(run, batch, progress)
         status, failure = ImportStatus.DONE, ""
     except FileProblem as problem:
         status, failure = ImportStatus.FAILED, str(problem)
@@ -419,10 +467,70 @@ def import_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = No
     return status
 
 
-def _run_batch(run: _Run, batch: list[tuple[int, list[str]]], progress) -> None:
-    if not batch:
-        return
-    run.cells_by_row = dict(batch)
+def _prepare_run(job: ImportJob) -> tuple[_Run, int]:
+    """The run (its match index read from the database) and the file's row count; counting
+    (Python reading the file) beside the index's read (mostly a wait for the database) when
+    the batches will be written beside the reading too."""
+    if not _overlap():
+        total = count_rows(job.file)
+        return _Run(job), total
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-count") as pool:
+        counting = pool.submit(_count_alone, job.file)
+        run = _Run(job)
+        return run, counting.result()
+
+
+def _count_alone(stored) -> int:
+    try:
+        return count_rows(stored)
+    finally:
+        connections.close_all()  # this thread's, had it opened one
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _overlap() -> bool:
+    """Write in a thread of its own? On PostgreSQL, and only outside a caller's transaction:
+    the thread's connection would not see what that transaction has not committed."""
+    return WRITER_THREAD and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _run_overlapped(run: _Run, batches: Iterator[list], progress) -> None:
+    """Batch N is written by a thread of its own, on its own connection, while this one reads
+    and checks batch N+1 (Python's work and PostgreSQL's overlap on two cores). Customers:
+    batch N's new rows got their ids before its write, so batch N+1 is matched at once
+    (`match_ahead`); leads and dry runs: batch N+1 is matched once batch N is written. Either
+    way a row repeating a new row of batch N finds its id, and batch N+1 is written after
+    batch N's commit."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+        pending: Future | None = None
+        try:
+            for rows in batches:
+                batch = run.check(rows)
+                ahead = run.match_ahead(batch)
+                if pending is not None:
+                    pending.result()
+                if not ahead:
+                    run.match(batch)
+                pending = writer.submit(_write_batch, run, batch, progress)
+            if pending is not None:
+                pending.result()
+        finally:
+            if pending is not None:
+                pending.exception()  # no write may still run when the job is marked ended
+            writer.submit(connections.close_all).result()
+
+
+def _write_batch(run: _Run, batch: _Batch, progress) -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The batch's commit does not wait for its WAL to reach the disk. A crash of the
@@ -432,7 +540,7 @@ def _run_batch(run: _Run, batch: list[tuple[int, list[str]]], progress) -> None:
             # again. Only this transaction is concerned (SET LOCAL).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        run.batch(batch)
+        run.write(batch)
     if progress is not None:
         progress(ImportJob.objects.get(pk=run.job.pk))
 

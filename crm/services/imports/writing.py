@@ -18,7 +18,7 @@ Helpers of crm.services.imports.jobs, which has checked the actor; not a way in.
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -172,15 +172,34 @@ def copy_in(
         return
     quote = connection.ops.quote_name
     names = ", ".join(quote(model._meta.get_field(c).column) for c in [*columns, *fixed])
-    tail = "".join(f"\t{copy_text(value)}" for value in fixed.values()) + "\n"
-    lines = (
-        "\t".join([str(v) if v.__class__ is int else copy_text(v) for v in row]) + tail
-        for row in rows
-    )
+    tail = "".join(f"\t{copy_text(value)}" for value in fixed.values())
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
-            while chunk := "".join(itertools.islice(lines, COPY_LINES)):
+            for chunk in copy_lines(rows, tail=tail):
                 copy.write(chunk)
+
+
+def copy_lines(rows: Iterable[Sequence], *, tail: str = "") -> Iterator[str]:
+    """COPY text of `rows` (each followed by `tail`, fields already as text), COPY_LINES
+    lines at a time: a whole number as it is, a printable text without a backslash as it is
+    (nothing in it for COPY to escape), anything else through copy_text."""
+    end = tail + "\n"
+    lines = (
+        "\t".join(
+            [
+                str(v)
+                if v.__class__ is int
+                else v
+                if v.__class__ is str and v.isprintable() and "\\" not in v
+                else copy_text(v)
+                for v in row
+            ]
+        )
+        + end
+        for row in rows
+    )
+    while chunk := "".join(itertools.islice(lines, COPY_LINES)):
+        yield chunk
 
 
 def copy_events(*, tenant: Tenant, event_type: str, customer_ids: Sequence[int], data: dict) -> int:
@@ -279,8 +298,26 @@ class CustomerWriter:
         sql, params = query.get_compiler(connection=connection).compile(resolved)
         return sql, list(params)
 
-    def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert the new customers; their ids. SQLite: bulk_create, the score by one UPDATE.
+    def reserve(self, creates: list[Planned]) -> None:
+        """Give new customers their ids before they are written (PostgreSQL; drawn from the
+        table's sequence): the next batch can then be matched against them while this one is
+        written by another thread. Elsewhere the write gives them."""
+        if not creates or not _is_postgres():
+            return
+        for planned, pk in zip(creates, self._next_ids(len(creates)), strict=True):
+            planned.pk = pk
+
+    def _next_ids(self, count: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Customer._meta.db_table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+
+    def _insert(self, rows: list[dict[str, Any]], ids: list[int] | None = None) -> list[int]:
+        """Insert the new customers; their ids (`ids`: given by `reserve`). SQLite:
+        bulk_create, the score by one UPDATE.
         PostgreSQL: ids drawn from the sequence, the rows COPYed into a temporary table with
         the same columns, then one INSERT … SELECT computing the score on the way in (the
         same expression, crm.selectors.scoring): the wide rows are written once, not
@@ -298,12 +335,8 @@ class CustomerWriter:
         fields = [Customer._meta.get_field(name) for name in names]
         columns = ", ".join(quote(f.column) for f in fields)
         stage = "crm_import_stage"
+        ids = ids or self._next_ids(len(rows))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(rows)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
             if not self._staged:
                 # The score reads columns the file may not fill (the custom values it lacks):
                 # the staging table has them too, empty, as the new customers' are.
@@ -314,16 +347,14 @@ class CustomerWriter:
                 cursor.execute(f"DROP TABLE IF EXISTS {stage}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
                 self._staged = True
-            # custom_fields_extra is the one JSON column; the rest go as they are.
+            # As text lines (copy_lines): psycopg's write_row of these 30-odd typed values
+            # was the writer's largest Python cost after building them.
             values_of = itemgetter(*names)
-            extra_at = names.index(EXTRA_FIELD) + 1 if EXTRA_FIELD in names else None
             with cursor.cursor.copy(f"COPY {stage} (id, {columns}) FROM STDIN") as copy:
-                write = copy.write_row
-                for pk, row in zip(ids, rows, strict=True):
-                    record = [pk, *values_of(row)]
-                    if extra_at is not None:
-                        record[extra_at] = json.dumps(record[extra_at])
-                    write(record)
+                for chunk in copy_lines(
+                    [pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True)
+                ):
+                    copy.write(chunk)
             score_sql, score_params = self._score_sql()
             cursor.execute(
                 f"INSERT INTO {table} (id, {columns}, crm_score) "
@@ -393,7 +424,8 @@ class CustomerWriter:
             new_rows.append(self._new_values(core, custom, now))
             new_tags.append(sorted({*tags, *self.job_tags}))
         # The new customers carry the job's stamp (Customer.import_job): no ImportRecord each.
-        ids = self._insert(new_rows)
+        reserved = [p.pk for p in creates] if creates and creates[0].pk else None
+        ids = self._insert(new_rows, reserved)
         copy_events(
             tenant=self.tenant,
             event_type=emits.CUSTOMER_CREATED,
