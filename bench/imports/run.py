@@ -90,17 +90,18 @@ def phase_timers():
     """Wall time in the run's parts (checking rows, writing customers, the side tables, …),
     summed over the threads (the batches' writer runs beside the reading and checking)."""
     from bench.lib.timing import Timers
-    from crm.services.imports import jobs, validate, writing
+    from crm.services.imports import copying, customer_writer, jobs, tagging, validate
 
     timers = Timers()
     timers.wrap(jobs, "count_rows", "count rows")  # jobs calls it by its own name
     timers.wrap(jobs._Matcher, "__init__", "load the match index")
     timers.wrap(validate.RowChecker, "check", "check rows")
-    timers.wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
-    timers.wrap(writing.CustomerWriter, "_link_new_tags", "tag links + timeline rows")
-    timers.wrap(writing, "copy_in", "COPY side tables (links, tag changes, events)")
-    timers.wrap(writing, "copy_events", "outbox events (COPY)")
-    timers.wrap(writing, "customers_changed", "rules and segments")
+    timers.wrap(customer_writer.CustomerWriter, "_insert", "insert customers (with score)")
+    timers.wrap(tagging.CustomerTagLinks, "link_new", "tag links + timeline rows")
+    # The writers call these through their module (copying.copy_in), so the wrap sees them all.
+    timers.wrap(copying, "copy_in", "COPY side tables (links, tag changes, events)")
+    timers.wrap(copying, "copy_events", "outbox events (COPY)")
+    timers.wrap(customer_writer, "customers_changed", "rules and segments")
     timers.wrap(jobs._Run, "_record", "job counts and row errors")
     timers.wrap(jobs._Run, "check", "read + check a batch (main thread)")
     timers.wrap(jobs._Run, "write", "write a batch (writer thread, commit apart)")
@@ -138,7 +139,7 @@ class BackendCPU:
     and after each call: only parts called a few times per batch)."""
 
     def __init__(self):
-        from crm.services.imports import jobs, writing
+        from crm.services.imports import copying, customer_writer, jobs
 
         self.local = threading.local()
         self.first: dict[int, float] = {}
@@ -146,8 +147,8 @@ class BackendCPU:
         self.parts: dict[str, float] = {}
         self._see()
         self._wrap(jobs, "_write_batch", None)
-        self._wrap(writing.CustomerWriter, "_insert", "insert customers (with score)")
-        self._wrap(writing, "copy_in", "COPY side tables (links, tag changes, events)")
+        self._wrap(customer_writer.CustomerWriter, "_insert", "insert customers (with score)")
+        self._wrap(copying, "copy_in", "COPY side tables (links, tag changes, events)")
         self._wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
 
     def _pid(self) -> int:

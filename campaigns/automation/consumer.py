@@ -36,7 +36,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Customer
-from crm.services.imports.writing import copy_in
+from crm.services.imports.copying import copy_in
 from tenancy.models import OutboxEvent, Tenant
 
 from ..models import (

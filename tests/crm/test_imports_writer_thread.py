@@ -139,9 +139,9 @@ def test_a_batch_failing_after_its_customers_went_in_leaves_none_of_them(
 ):
     """The second batch fails after its customers' insert (at its events): its customers,
     links and events go with it; the first batch stays whole, the third is never written."""
-    from crm.services.imports import writing
+    from crm.services.imports import copying
 
-    original = writing.copy_events
+    original = copying.copy_events
     calls = []
 
     def fails_second_batch(**kwargs):
@@ -151,7 +151,7 @@ def test_a_batch_failing_after_its_customers_went_in_leaves_none_of_them(
                 raise RuntimeError("outbox full")
         return original(**kwargs)
 
-    monkeypatch.setattr(writing, "copy_events", fails_second_batch)
+    monkeypatch.setattr(copying, "copy_events", fails_second_batch)
     text = "first_name,email,tags\n" + "".join(f"P{n},p{n}@example.com,t\n" for n in range(6))
     job = start(tenant_a, manager_a, text)
     assert import_run(job_id=job.pk) == "failed"

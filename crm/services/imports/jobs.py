@@ -7,12 +7,13 @@ Who may: managers and admins start, rerun and undo imports (IMPORT_ROLES); agent
 A run streams the stored file in batches of BATCH_ROWS rows; each batch is checked row by row
 (crm.services.imports.validate), matched against the tenant's customers (or leads) and the
 earlier rows of the file — by normalised email, then phone — and written in one transaction
-(crm.services.imports.writing), with the job's counts and progress, so other connections see
-the progress as it goes. A bad row is refused whole and recorded with its number, column and
-message; the good rows go in. A dry run does all of it but the writes. On PostgreSQL, when the
-run is not inside a caller's transaction (a worker, the command line), each batch is written by
-a thread of its own, on its own connection, while the next batch is read and checked: the
-database's work and Python's overlap instead of waiting for each other."""
+(crm.services.imports.writing says how; customer_writer, lead_writer), with the job's counts
+and progress, so other connections see the progress as it goes. A bad row is refused whole
+and recorded with its number, column and message; the good rows go in. A dry run does all of
+it but the writes. On PostgreSQL, when the run is not inside a caller's transaction (a worker,
+the command line), each batch is written by a thread of its own, on its own connection, while
+the next batch is read and checked: the database's work and Python's overlap instead of
+waiting for each other."""
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -53,10 +54,12 @@ from ...signals import announce_leads_changed
 from ..import_followups import import_finished
 from ..reactions import customers_changed
 from ..tags import MAX_TAGS, clean_tag_names
+from .customer_writer import CustomerWriter
+from .lead_writer import LeadWriter
 from .mapping import parse_mapping, resolve_mapping
 from .reading import FileProblem, count_rows, open_rows, peek, store_file
 from .validate import CleanRow, RowChecker, RowError
-from .writing import CustomerWriter, LeadWriter, Planned, shown
+from .writing import Planned, shown
 
 logger = logging.getLogger(__name__)
 
