@@ -90,11 +90,11 @@ def phase_timers():
     """Wall time in the run's parts (checking rows, writing customers, the side tables, …),
     summed over the threads (the batches' writer runs beside the reading and checking)."""
     from bench.lib.timing import Timers
-    from crm.services.imports import copying, customer_writer, jobs, tagging, validate
+    from crm.services.imports import copying, customer_writer, pipeline, tagging, validate
 
     timers = Timers()
-    timers.wrap(jobs, "count_rows", "count rows")  # jobs calls it by its own name
-    timers.wrap(jobs._Matcher, "__init__", "load the match index")
+    timers.wrap(pipeline, "count_rows", "count rows")  # pipeline calls it by its own name
+    timers.wrap(pipeline._Matcher, "__init__", "load the match index")
     timers.wrap(validate.RowChecker, "check", "check rows")
     timers.wrap(customer_writer.CustomerWriter, "_insert", "insert customers (with score)")
     timers.wrap(tagging.CustomerTagLinks, "link_new", "tag links + timeline rows")
@@ -102,10 +102,10 @@ def phase_timers():
     timers.wrap(copying, "copy_in", "COPY side tables (links, tag changes, events)")
     timers.wrap(copying, "copy_events", "outbox events (COPY)")
     timers.wrap(customer_writer, "customers_changed", "rules and segments")
-    timers.wrap(jobs._Run, "_record", "job counts and row errors")
-    timers.wrap(jobs._Run, "check", "read + check a batch (main thread)")
-    timers.wrap(jobs._Run, "write", "write a batch (writer thread, commit apart)")
-    timers.wrap(jobs, "_write_batch", "write a batch with its commit")
+    timers.wrap(pipeline._Run, "_record", "job counts and row errors")
+    timers.wrap(pipeline._Run, "check", "read + check a batch (main thread)")
+    timers.wrap(pipeline._Run, "write", "write a batch (writer thread, commit apart)")
+    timers.wrap(pipeline, "_write_batch", "write a batch with its commit")
     # The batches' commits: the deferred foreign-key checks run there.
     timers.wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
     return timers
@@ -139,14 +139,14 @@ class BackendCPU:
     and after each call: only parts called a few times per batch)."""
 
     def __init__(self):
-        from crm.services.imports import copying, customer_writer, jobs
+        from crm.services.imports import copying, customer_writer, pipeline
 
         self.local = threading.local()
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.parts: dict[str, float] = {}
         self._see()
-        self._wrap(jobs, "_write_batch", None)
+        self._wrap(pipeline, "_write_batch", None)
         self._wrap(customer_writer.CustomerWriter, "_insert", "insert customers (with score)")
         self._wrap(copying, "copy_in", "COPY side tables (links, tag changes, events)")
         self._wrap(commit_owner(), "commit", "commits (deferred foreign-key checks)")
@@ -323,9 +323,9 @@ def one(variant: str, rows: int, iie_rows: int | None, drain: bool, serial: bool
     """A single run in this process; prints its figures as one JSON line."""
     tenant = setup()
     if serial:
-        from crm.services.imports import jobs
+        from crm.services.imports import pipeline
 
-        jobs.WRITER_THREAD = False
+        pipeline.WRITER_THREAD = False
     if not drain:
         from tenancy.events import wakeup
 

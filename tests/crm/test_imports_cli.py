@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from crm.models import Customer, ImportJob, Lead
-from crm.services.imports import jobs as import_jobs
+from crm.services.imports import pipeline
 
 
 def run(*args):
@@ -17,7 +17,7 @@ def run(*args):
 
 
 def test_the_command_imports_and_reports(tenant_a, tmp_path, monkeypatch):
-    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     path = tmp_path / "people.csv"
     path.write_text("first_name,email\nAnn,ann@example.com\nBob,nope\nCy,cy@example.com\n")
 

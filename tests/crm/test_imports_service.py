@@ -22,8 +22,8 @@ from crm.models import (
     LeadStatus,
 )
 from crm.selectors.imports import import_error_rows
-from crm.services.imports import import_run, import_start, reading
-from crm.services.imports import jobs as import_jobs
+from crm.services.imports import import_run, import_start, pipeline, reading
+from crm.services.imports.customer_writer import CustomerWriter
 from crm.timeline.page import customer_timeline
 from customfields.models import FieldDefinition, FieldHistory
 from tenancy.models import OutboxEvent
@@ -285,7 +285,7 @@ def test_repeats_in_the_same_file(tenant_a, manager_a, policy, counts):
 
 
 def test_repeats_across_batches(tenant_a, manager_a, monkeypatch):
-    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     rows = "".join(f"P{n},p{n % 3}@example.com,C{n}\n" for n in range(7))
     job = run_import(
         tenant_a, manager_a, "first_name,email,company\n" + rows, on_duplicate="update"
@@ -497,7 +497,7 @@ def test_a_run_that_hits_an_unexpected_error_ends_failed(tenant_a, manager_a, mo
     def broken(self, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(import_jobs.CustomerWriter, "write", broken)
+    monkeypatch.setattr(CustomerWriter, "write", broken)
     assert import_run(job_id=job.pk) == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and job.failure and job.finished_at

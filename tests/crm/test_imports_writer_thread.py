@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from crm.models import Customer, CustomerTag, ImportJob, ImportRowError
-from crm.services.imports import import_run, import_start
-from crm.services.imports import jobs as import_jobs
+from crm.services.imports import import_run, import_start, pipeline
+from crm.services.imports.customer_writer import CustomerWriter
 from tenancy.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,14 +39,14 @@ def start(tenant, by, text, **options):
 def writers(monkeypatch):
     """The names of the threads that wrote the batches."""
     names: list[str] = []
-    original = import_jobs._write_batch
+    original = pipeline._write_batch
 
     def spy(*args, **kwargs):
         names.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(import_jobs, "_write_batch", spy)
-    monkeypatch.setattr(import_jobs, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline, "_write_batch", spy)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     return names
 
 
@@ -91,7 +91,7 @@ def test_batches_written_beside_the_reading_give_the_serial_result(
     assert OutboxEvent.objects.filter(tenant=tenant_a, event_type="tag_added").count() == 9
 
     # Run again serially over the same file: the same outcome.
-    monkeypatch.setattr(import_jobs, "WRITER_THREAD", False)
+    monkeypatch.setattr(pipeline, "WRITER_THREAD", False)
     Customer.objects.all().delete()
     again = start(tenant_a, manager_a, ROWS, on_duplicate="update", tags=["fair"])
     assert import_run(job_id=again.pk) == "done"
@@ -107,7 +107,7 @@ def test_batches_written_beside_the_reading_give_the_serial_result(
 def test_a_failing_batch_ends_the_job_failed_and_keeps_the_batches_before(
     tenant_a, manager_a, writers, monkeypatch
 ):
-    original = import_jobs.CustomerWriter.write
+    original = CustomerWriter.write
     calls = []
 
     def fails_second(self, **kwargs):
@@ -116,7 +116,7 @@ def test_a_failing_batch_ends_the_job_failed_and_keeps_the_batches_before(
             raise RuntimeError("disk on fire")
         return original(self, **kwargs)
 
-    monkeypatch.setattr(import_jobs.CustomerWriter, "write", fails_second)
+    monkeypatch.setattr(CustomerWriter, "write", fails_second)
     threads_before = threading.active_count()
     text = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(6))
     job = start(tenant_a, manager_a, text)

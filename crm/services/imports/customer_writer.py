@@ -3,7 +3,7 @@ in, and which events): the new ones by COPY into a staging table and one INSERT 
 computes the score on the way in (PostgreSQL; ids drawn from the sequence first, `reserve`)
 or bulk_create; the updated ones by UPDATE … FROM (VALUES …) or bulk_update, with their field
 history and import records; their tag links through tagging.CustomerTagLinks.
-Helpers of crm.services.imports.jobs; not a way in."""
+Helpers of crm.services.imports.pipeline; not a way in."""
 
 import json
 from collections.abc import Mapping, Sequence

@@ -3,7 +3,7 @@ smaller, and their rows narrow): each new lead scored (unless the file gives its
 stamped through the funnel's stages its status has reached, with its activity, `lead_created`
 and import record; each updated one with the values before in its import record and activity,
 `lead_status_changed` when its status moved; the tag links only the lead did not have, and
-the `leads_changed` signal. Helpers of crm.services.imports.jobs; not a way in."""
+the `leads_changed` signal. Helpers of crm.services.imports.pipeline; not a way in."""
 
 from collections.abc import Mapping
 from datetime import datetime

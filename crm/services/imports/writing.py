@@ -18,7 +18,8 @@ Where: customer_writer (CustomerWriter), lead_writer (LeadWriter), tagging (the 
 customers' tag links), copying (COPY); here what they share: the rows planned (Planned), the
 counts written (Written) and how a value is kept (json_value) and shown (shown).
 
-Helpers of crm.services.imports.jobs, which has checked the actor; not a way in."""
+Helpers of crm.services.imports.pipeline (the actor was checked when the job started, in
+crm.services.imports.jobs); not a way in."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
