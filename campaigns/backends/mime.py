@@ -81,10 +81,11 @@ def _placeholder_body(index: int, encoding: str) -> str:
 @functools.lru_cache(maxsize=64)
 def skeleton(
     email_class, from_email: str, header_names: tuple[str, ...], parts: tuple[tuple[str, str], ...]
-) -> tuple[str | tuple[str, str | int], ...]:
-    """Literal text and slots, in order, for messages of this shape. `parts` is (mimetype,
-    transfer encoding) of the body ("" mimetype when there is none) and of each alternative.
-    A slot is ("header", name), ("body", index), ("date", "") or ("boundary", "")."""
+) -> tuple[str | tuple[str, str | int], ...] | None:
+    """Literal text and slots, in order, for messages of this shape; None when a placeholder
+    did not come through as it went in (the message then takes Django's path). `parts` is
+    (mimetype, transfer encoding) of the body ("" mimetype when there is none) and of each
+    alternative. A slot is ("header", name), ("body", index), ("date", "") or ("boundary", "")."""
     (body_type, body_encoding), *alternatives = parts
     model = email_class(
         subject="atriumslotsubject",
@@ -126,8 +127,8 @@ def skeleton(
         position = match.end()
     pieces.append(text[position:])
     found = {piece for piece in pieces if isinstance(piece, tuple)}
-    if found != set(slots.values()):  # a placeholder was encoded or folded: no skeleton
-        raise ValueError(f"The email's skeleton lost {set(slots.values()) - found}.")
+    if found != set(slots.values()):  # a placeholder was encoded or folded: Django's path
+        return None
     return tuple(piece for piece in pieces if piece != "")
 
 
@@ -174,6 +175,8 @@ def render(message) -> str | None:
         tuple(message.extra_headers),
         tuple(parts),
     )
+    if shape is None:
+        return None
     return "".join(piece if isinstance(piece, str) else values[piece] for piece in shape)
 
 
@@ -210,4 +213,6 @@ class RenderedMessage:
         return name in self.parsed()
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # not set yet (a copy being made): never the parsed message's
+            raise AttributeError(name)
         return getattr(self.parsed(), name)

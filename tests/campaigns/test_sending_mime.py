@@ -193,3 +193,21 @@ def test_the_deep_copy_shares_nothing_mutable():
     assert message.to == ["a@example.org"] and "X" not in message.extra_headers
     assert len(message.alternatives) == 1
     assert copied.message().as_bytes() != message.message().as_bytes()
+
+
+def test_the_rendered_message_reads_like_a_message_and_copies():
+    rendered = build(subject="Grüße").message()
+    assert isinstance(rendered, mime.RenderedMessage)
+    assert str(make_header(decode_header(rendered["Subject"]))) == "Grüße"
+    assert [part.get_content_type() for part in rendered.walk()][1:] == ["text/plain", "text/html"]
+    copied = copy.deepcopy(rendered)
+    assert copied.as_bytes() == rendered.as_bytes()
+    assert b"\r\n" not in rendered.as_bytes() and b"\r\n" in rendered.as_bytes(linesep="\r\n")
+
+
+def test_a_long_from_is_folded_as_django_folds_it():
+    long_from = "Shop " + "x" * 90 + " <shop@example.org>"
+    message = build()
+    message.from_email = long_from
+    produced = message.message().as_bytes(linesep="\r\n")
+    assert produced == django_bytes(message, produced)
