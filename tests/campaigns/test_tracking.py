@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.links import make_token
+from campaigns.links import LinkBuilder, make_token, read_token
 from campaigns.models import (
     CampaignExecution,
     CampaignResponse,
@@ -169,3 +169,16 @@ def test_tracking_a_customer_of_another_tenant_is_impossible(client, tenant_b, s
     make_customers(tenant_b, [{"first_name": "Zed", "email": "zed@b.example"}])
     for kind in ("open", "unsubscribe"):
         assert client.get(url(kind, sent, tenant_id=tenant_b.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["open", "click", "unsubscribe"])
+def test_the_batch_signs_the_tokens_the_signer_makes(kind, settings):
+    """The sender's tokens (a keyed HMAC copied per token) are Signer's own, and verify."""
+    builder = LinkBuilder()
+    for execution_id, target in [(1, None), (987654, "https://shop.example/ünï?a=1&b=2")]:
+        token = builder.token(kind, 7, execution_id, target)
+        assert token == make_token(kind, 7, execution_id, target)
+        assert read_token(kind, token) == (7, execution_id, target)
+        assert f"/{token}/" in builder.url(kind, 7, execution_id, target)
+    settings.SECRET_KEY = "another secret, another key: the builder reads it when made"
+    assert LinkBuilder().token(kind, 7, 1) == make_token(kind, 7, 1) != builder.token(kind, 7, 1)
