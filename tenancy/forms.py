@@ -147,7 +147,8 @@ def read_choices_once(field: forms.ModelChoiceField, rows: ChoicesReadOnce | Non
     """Make the field's widget render its choices from `rows` (by default the field's own
     queryset, read on first use) and return them, to share with another field of the same
     list. Call it after anything that replaces the field's widget or queryset."""
-    rows = rows or ChoicesReadOnce(field.queryset)
+    if rows is None:
+        rows = ChoicesReadOnce(field.queryset)
     choices = field.choices  # a fresh ModelChoiceIterator (with the field's empty label)
     choices.queryset = rows
     field.widget.choices = choices
