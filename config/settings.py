@@ -97,6 +97,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates, with the choice widgets written in Python (tenancy/form_rendering.py).
+FORM_RENDERER = "tenancy.form_rendering.FormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

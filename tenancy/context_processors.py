@@ -8,5 +8,5 @@ def tenancy(request) -> dict:
     return {
         "current_tenant": getattr(request, "tenant", None),
         "current_membership": getattr(request, "membership", None),
-        "switchable_tenants": switchable_tenants(user),
+        "switchable_tenants": switchable_tenants(user, request),
     }

@@ -111,3 +111,45 @@ def filters_on(form: forms.Form, names) -> list[tuple[str, str]]:
             values = [labels.get(str(value), value) for value in values]
         shown.append((field.label, ", ".join(str(value) for value in values)))
     return shown
+
+
+class ChoicesReadOnce:
+    """A model choice field's queryset read at most once: what its choice iterator reads in
+    place of the queryset, so a page that shows the choices, lists the chosen ones' labels and
+    offers the same list in a second form sends one query for them, not one per use. The rows
+    live as long as the form (one request); validation still asks the queryset itself."""
+
+    _prefetch_related_lookups = ()  # what ModelChoiceIterator checks before iterator()
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self._rows = None
+
+    @property
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = list(self.queryset)
+        return self._rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    iterator = __iter__
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def exists(self) -> bool:
+        return bool(self.rows)
+
+
+def read_choices_once(field: forms.ModelChoiceField, rows: ChoicesReadOnce | None = None):
+    """Make the field's widget render its choices from `rows` (by default the field's own
+    queryset, read on first use) and return them, to share with another field of the same
+    list. Call it after anything that replaces the field's widget or queryset."""
+    if rows is None:
+        rows = ChoicesReadOnce(field.queryset)
+    choices = field.choices  # a fresh ModelChoiceIterator (with the field's empty label)
+    choices.queryset = rows
+    field.widget.choices = choices
+    return rows

@@ -17,11 +17,14 @@ def members_of(tenant: Tenant) -> QuerySet:
     )
 
 
-def switchable_tenants(user: AbstractBaseUser) -> list[Tenant]:
-    """The tenants the user may switch to: their own, or every active one for a superuser."""
+def switchable_tenants(user: AbstractBaseUser, request=None) -> list[Tenant]:
+    """The tenants the user may switch to: their own, or every active one for a superuser.
+    With the request, a page's user's memberships as `membership_for_request` read them."""
     if user.is_superuser:
         return list(Tenant.objects.filter(is_active=True))
-    return [membership.tenant for membership in memberships_of(user)]
+    read = getattr(request, MEMBERSHIPS_ATTR, None)
+    memberships = read[1] if read is not None and read[0] == user.pk else memberships_of(user)
+    return [membership.tenant for membership in memberships]
 
 
 def memberships_of(user: AbstractBaseUser):
@@ -59,6 +62,7 @@ def resolve_membership(user: AbstractBaseUser, requested_slug: str | None) -> Me
 
 TENANT_HEADER = "X-Tenant-ID"
 SESSION_KEY = "tenant_slug"
+MEMBERSHIPS_ATTR = "_tenancy_memberships"  # (user id, the user's memberships) on a request
 
 
 def membership_for_request(request) -> Membership | None:
@@ -75,11 +79,18 @@ def membership_for_request(request) -> Membership | None:
     header = request.headers.get(TENANT_HEADER) or None
     if header:
         return resolve_membership(user, header)
+    # A member's few memberships, read once: the one the request acts under is picked here,
+    # and a page's tenant switcher lists them (`switchable_tenants`).
+    memberships = list(memberships_of(user))
+    setattr(request, MEMBERSHIPS_ATTR, (user.pk, memberships))
     session = getattr(request, "session", None)
     chosen = session.get(SESSION_KEY) if session is not None else None
     if chosen:
+        for membership in memberships:
+            if membership.tenant.slug == chosen:
+                return membership
         try:
-            return resolve_membership(user, chosen)
+            return resolve_membership(user, chosen)  # a superuser's tenant, else refused
         except PermissionDenied:
             session.pop(SESSION_KEY, None)
-    return resolve_membership(user, None)
+    return memberships[0] if memberships else None

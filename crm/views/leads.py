@@ -15,7 +15,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tenancy.confirm import ask, confirmed
-from tenancy.forms import ServiceFormMixin, error_text, filters_on
+from tenancy.forms import ServiceFormMixin, error_text, filters_on, read_choices_once
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.pagination import page_of
 from tenancy.scoping import TenantPageMixin
@@ -113,7 +113,9 @@ def prepare_filter_form(form: forms.Form) -> None:
     sub_source.help_text = ""
     # Ticks, not a Ctrl-click multi-select: several sub-sources at once, on a phone too.
     sub_source.widget = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
-    sub_source.widget.choices = sub_source.choices
+    # The summary of what is on reads the labels, the form shows them: one query per list.
+    for name in ("source", "sub_source", "channel", "assigned_to"):
+        read_choices_once(form.fields[name])
     for name in ("created_after", "created_before"):
         form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     for name in ("is_hot_leads_only", "follow_up_due", "include_archived"):
@@ -153,12 +155,16 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
         )
         size = page_size(params.get("page_size"))
         page = page_of(self.request, leads, size)
+        bulk_assign_form = None
+        if self.membership.can_manage:  # the same members as the filter's "Assigned to"
+            bulk_assign_form = BulkAssignForm(tenant=self.tenant)
+            members = filterset.form.fields["assigned_to"].widget.choices.queryset
+            read_choices_once(bulk_assign_form.fields["agent"], members)
         return super().get_context_data(
             filter_form=filterset.form,
             filter_fields=[filterset.form[name] for name in PAGE_FILTERS],
             filters_valid=filterset.is_valid(),
             filters_on=filters_on(filterset.form, PAGE_FILTERS),
-            hot_score=HOT_LEAD_SCORE,
             contradictions=lead_filter_contradictions(filterset),
             partial=self.is_partial(),
             columns=sort_columns(ordering[0]),
@@ -169,9 +175,7 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
             leads=page.object_list,
             export_query=export_query(params),
             bulk_status_form=BulkStatusForm(),
-            bulk_assign_form=(
-                BulkAssignForm(tenant=self.tenant) if self.membership.can_manage else None
-            ),
+            bulk_assign_form=bulk_assign_form,
             **kwargs,
         )
 

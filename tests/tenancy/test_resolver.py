@@ -69,3 +69,30 @@ def test_a_token_for_another_user_than_the_sessions_acts_as_the_tokens_user(admi
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     me = client.get("/api/v1/me/").json()
     assert me["tenant"]["slug"] == "beta"
+
+
+def test_a_page_lists_the_switchers_tenants_from_the_resolvers_read(admin_a, tenant_b):
+    user = _in_both(admin_a, tenant_b)
+    client = Client()
+    client.force_login(user)
+    client.post("/tenant/switch/", {"tenant": "beta"})
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/tags/")
+    assert page.context["current_tenant"] == tenant_b
+    assert [t.slug for t in page.context["switchable_tenants"]] == ["alpha", "beta"]
+    # One read of the user's memberships picks the tenant and fills the switcher.
+    assert _membership_reads(queries.captured_queries) == 1
+    html = page.content.decode()
+    assert '<option value="beta" selected>' in html and '<option value="alpha">' in html
+
+
+def test_a_superusers_switcher_lists_every_active_tenant(admin_a, tenant_b):
+    user = admin_a.user
+    user.is_superuser = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    client.post("/tenant/switch/", {"tenant": "beta"})  # a tenant it is not a member of
+    page = client.get("/tags/")
+    assert page.context["current_tenant"] == tenant_b
+    assert {t.slug for t in page.context["switchable_tenants"]} == {"alpha", "beta"}
