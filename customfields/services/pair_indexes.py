@@ -112,6 +112,10 @@ def _build(pair: FieldPairIndex, *, concurrently: bool) -> None:
     with connection.cursor() as cursor:
         if postgresql:
             _drop_invalid(cursor, pair.index_name)  # left by an earlier failed build
+        if postgresql and connection.in_atomic_block:
+            # A plain build in a transaction that wrote customers: PostgreSQL refuses to index
+            # a table with deferred checks pending, so they run now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         try:
             cursor.execute(sql)
         except DatabaseError as exc:
@@ -143,7 +147,6 @@ def pair_index_create(
     unknown key, the same field twice, a field not in an indexed slot, a pair already indexed,
     more than MAX_PAIRS pairs. `concurrently` (the default) lets the tenants work meanwhile and
     cannot run inside a transaction."""
-    _refuse_concurrently_in_transaction(concurrently)
     if key_a == key_b:
         raise ValidationError("Give two different fields.")
     first, second = _ordered(_definition(tenant, key_a), _definition(tenant, key_b))
@@ -153,6 +156,7 @@ def pair_index_create(
         raise ValidationError(
             f"A tenant has at most {MAX_PAIRS} two-field indexes: drop one it no longer needs."
         )
+    _refuse_concurrently_in_transaction(concurrently)
     pair = FieldPairIndex(
         tenant=tenant,
         first=first,
@@ -174,7 +178,6 @@ def pair_index_drop(
     *, tenant: Tenant, key_a: str, key_b: str, concurrently: bool = True
 ) -> FieldPairIndex:
     """Drop the tenant's index of `key_a` and `key_b` (either order); ValidationError if none."""
-    _refuse_concurrently_in_transaction(concurrently)
     definitions = FieldDefinition.objects.for_tenant(tenant).filter(field_key__in=[key_a, key_b])
     found = {d.field_key: d for d in definitions}
     pair = None
@@ -182,6 +185,7 @@ def pair_index_drop(
         pair = _pair(tenant, found[key_a], found[key_b])
     if pair is None:
         raise ValidationError(f"The tenant has no index of '{key_a}' and '{key_b}'.")
+    _refuse_concurrently_in_transaction(concurrently)
     _drop_index(pair.index_name, concurrently=concurrently)
     pair.delete()
     return pair
@@ -263,7 +267,7 @@ def pair_indexes_size(tenant: Tenant | None = None) -> int:
         names = names.for_tenant(tenant)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT coalesce(sum(pg_relation_size(to_regclass(n))), 0) FROM unnest(%s) n",
+            "SELECT coalesce(sum(pg_relation_size(to_regclass(n))), 0) FROM unnest(%s::text[]) n",
             [list(names.values_list("index_name", flat=True))],
         )
         return int(cursor.fetchone()[0])
