@@ -151,6 +151,7 @@ class FieldPairIndex(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "first", "second"], name="fieldpair_unique")
         ]
         verbose_name = "two-field index"
+        verbose_name_plural = "two-field indexes"
 
     def __str__(self) -> str:
         return f"{self.index_name} ({self.first_slot}, {self.second_slot})"

@@ -38,6 +38,7 @@ from ..models import FieldDefinition, FieldPairIndex, FieldType
 MAX_PAIRS = 3  # per tenant: every statement on the customer table plans against them
 EQUALITY_TYPES = (FieldType.SELECT, FieldType.BOOLEAN, FieldType.TEXT)  # first in the index
 NAME_PREFIX = "customer_pair_"
+DUPLICATE_NAME = "42P07"  # PostgreSQL: a relation of that name exists (not ours to drop)
 
 
 class PairIndexBuildFailed(RuntimeError):
@@ -87,10 +88,12 @@ def _pair(tenant: Tenant, a: FieldDefinition, b: FieldDefinition) -> FieldPairIn
 
 def _drop_invalid(cursor, name: str) -> None:
     """A failed `CREATE INDEX CONCURRENTLY` leaves the index behind, INVALID (no query uses
-    it, every write still maintains it)."""
+    it, every write still maintains it). Not one another session is building (invalid until
+    it is done)."""
     cursor.execute(
         "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "WHERE NOT i.indisvalid AND c.relname = %s",
+        "WHERE NOT i.indisvalid AND c.relname = %s AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)",
         [name],
     )
     if cursor.fetchone():
@@ -119,7 +122,8 @@ def _build(pair: FieldPairIndex, *, concurrently: bool) -> None:
         try:
             cursor.execute(sql)
         except DatabaseError as exc:
-            if postgresql and not connection.in_atomic_block:
+            ours = getattr(exc.__cause__, "sqlstate", None) != DUPLICATE_NAME
+            if postgresql and ours and not connection.in_atomic_block:
                 _drop_invalid(cursor, pair.index_name)
             raise PairIndexBuildFailed(
                 f"The index {pair.index_name} was not built ({exc}). Nothing was left behind; "

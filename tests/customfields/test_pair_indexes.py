@@ -4,12 +4,14 @@ follows a field's deletion and `reindex_slots`, keeps to its tenant, and on Post
 index the customer list's count reads for `cf_a = x AND cf_b >= y`."""
 
 import io
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Customer
@@ -20,6 +22,8 @@ from customfields.services.pair_indexes import (
     PairIndexBuildFailed,
     pair_index_create,
     pair_index_drop,
+    pair_index_name,
+    pair_index_names,
     pair_indexes_rebuild,
 )
 from tenancy.actors import OPERATOR
@@ -57,6 +61,16 @@ def index_exists(name: str) -> bool:
 
 def create(tenant, key_a, key_b) -> FieldPairIndex:
     return pair_index_create(tenant=tenant, key_a=key_a, key_b=key_b, concurrently=False)
+
+
+@pytest.fixture(autouse=True)
+def no_index_outlives_its_test():
+    """A flush between transactional tests empties tables, not indexes: drop the pairs'."""
+    yield
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        for name in pair_index_names():
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
 @pytest.fixture
@@ -265,3 +279,53 @@ def test_the_customer_list_count_reads_the_pair_index(tenant_a, tenant_b, manage
     # index-only once VACUUM has marked the pages all-visible, which a test transaction cannot
     assert f"Index Scan on {pair.index_name}" in plan or f"using {pair.index_name}" in plan, plan
     assert "customer_custom_" not in plan, plan  # neither slot's own index
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_concurrent_build_leaves_no_invalid_index(tenant_a, fields):
+    """A real failure: the build waits for a transaction that writes customers, and is
+    cancelled there, after PostgreSQL has created the (invalid) index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        builder = cursor.fetchone()[0]
+    writing, cancelled = threading.Event(), []
+
+    def write_then_cancel():
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                other.set_autocommit(False)
+                cursor.execute("UPDATE crm_customer SET first_name = first_name WHERE false")
+                writing.set()
+                for _ in range(600):  # until the build waits for this transaction
+                    cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh statistics
+                    cursor.execute(
+                        "SELECT 1 FROM pg_stat_progress_create_index WHERE pid = %s "
+                        "AND phase LIKE 'waiting for writers%%'",
+                        [builder],
+                    )
+                    if cursor.fetchone():
+                        cursor.execute("SELECT pg_cancel_backend(%s)", [builder])
+                        cancelled.append(True)
+                        break
+                    time.sleep(0.05)
+                other.rollback()
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=write_then_cancel)
+    thread.start()
+    writing.wait()
+    try:
+        with pytest.raises(PairIndexBuildFailed, match="was not built"):
+            pair_index_create(tenant=tenant_a, key_a="tier", key_b="since")
+    finally:
+        thread.join()
+    assert cancelled
+    assert not FieldPairIndex.objects.exists()
+    name = pair_index_name(tenant_a, *fields)
+    assert name not in pair_index_names()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [name])  # not even an invalid one
+        assert cursor.fetchone() == (None,)
