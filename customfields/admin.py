@@ -1,6 +1,7 @@
 """Field definitions for tenant admins: list with order, an options editor, and applying an
-industry template; writes go through the definition services, acting as the admin's membership
-in the field's tenant (a superuser acts as that tenant's admin)."""
+industry template; the tenant's two-field indexes, read-only (an operator makes them with
+`manage.py index_field_pair`). Writes go through the definition services, acting as the
+admin's membership in the field's tenant (a superuser acts as that tenant's admin)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,9 +12,10 @@ from django.urls import path, reverse
 
 from tenancy.admin.base import ServiceSaveMixin
 from tenancy.models import INDUSTRY_CHOICES, Tenant
+from tenancy.scoping import TenantAdminMixin
 
 from .forms import OptionsField
-from .models import FieldDefinition, IndustryFieldTemplate
+from .models import FieldDefinition, FieldPairIndex, IndustryFieldTemplate
 from .services import definitions as definition_services
 
 
@@ -139,6 +141,26 @@ class FieldDefinitionAdmin(ServiceSaveMixin, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/customfields/apply_template.html", context)
+
+
+@admin.register(FieldPairIndex)
+class FieldPairIndexAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Which pairs of the tenant's fields have an index of their own: read-only, since building
+    one is an operator's job (`manage.py index_field_pair`, docs/operations.md)."""
+
+    list_display = ["first", "second", "first_slot", "second_slot", "index_name", "created_at"]
+    list_select_related = ["first", "second"]
+    search_fields = ["first__field_key", "second__field_key", "index_name"]
+    fields = list_display
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(IndustryFieldTemplate)

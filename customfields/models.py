@@ -129,3 +129,29 @@ class IndustryFieldTemplate(FieldShape):
 
     def __str__(self) -> str:
         return f"{self.get_industry_display()} — {self.field_label}"
+
+
+class FieldPairIndex(TenantOwned):
+    """An index on two of a tenant's slot fields together, made on request for a filter the
+    tenant runs often (`cf_a = x AND cf_b >= y`): the capped count then reads the index alone
+    instead of checking one slot on every row the other slot's index gives. Partial on the
+    tenant, so it costs only that tenant's filled rows. Made and dropped by
+    customfields.services.pair_indexes; the slots are those the fields held when it was built."""
+
+    first = models.ForeignKey(FieldDefinition, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(FieldDefinition, on_delete=models.CASCADE, related_name="+")
+    first_slot = models.CharField(max_length=32)
+    second_slot = models.CharField(max_length=32)
+    index_name = models.CharField(max_length=63, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "first", "second"], name="fieldpair_unique")
+        ]
+        verbose_name = "two-field index"
+        verbose_name_plural = "two-field indexes"
+
+    def __str__(self) -> str:
+        return f"{self.index_name} ({self.first_slot}, {self.second_slot})"

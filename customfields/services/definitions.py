@@ -23,6 +23,7 @@ from ..models import FieldDefinition, FieldType, IndustryFieldTemplate
 from ..patterns import compile_pattern
 from ..signals import active_fields_changed
 from ..slots import slot_names
+from .pair_indexes import pair_indexes_drop_for
 from .values import NUMBER_LARGEST, TEXT_MAX_LENGTH
 
 DEFINE_ROLES = (Role.ADMIN,)  # who may define, change and delete a tenant's fields
@@ -247,6 +248,7 @@ def definition_delete(*, definition: FieldDefinition, by: Actor) -> None:
     """Clear the tenant's values first, so a field created later in the same slot (or under the
     same key) never shows old data; the field's history stays, detached."""
     _require_definer(by, definition.tenant)
+    pair_indexes_drop_for(definition)
     customers = host_model().objects.for_tenant(definition.tenant)
     if definition.in_slot:
         column = definition.mapped_field_name

@@ -1,13 +1,14 @@
 """Customers' and custom fields' part of the crossing walks (tests/tenancy): tenant B has a
 field in slot custom_text_1 (the slot tenant A's first text field also takes) and a customer
-with a value in it."""
+with a value in it, and a two-field index of that field and a number field."""
 
 from crm.api.customers import CustomerViewSet
 from crm.models import Customer
 from crm.services.customers import customer_create
 from customfields.api.views import FieldDefinitionViewSet, IndustryTemplateViewSet
-from customfields.models import FieldDefinition, FieldHistory
+from customfields.models import FieldDefinition, FieldHistory, FieldPairIndex
 from customfields.services.definitions import definition_create
+from customfields.services.pair_indexes import pair_index_create
 from tenancy.actors import OPERATOR
 
 
@@ -24,6 +25,18 @@ def build(world, tenant) -> None:
         tags=["zqxbeta-vip"],
         custom_fields={"zqxbeta_code": "zqxbeta-secret-value"},
     )
+    definition_create(
+        tenant=tenant,
+        by=OPERATOR,
+        data={
+            "field_key": "zqxbeta_points",
+            "field_label": "Zqxbeta points",
+            "field_type": "number",
+        },
+    )
+    world.pair_index = pair_index_create(
+        tenant=tenant, key_a="zqxbeta_points", key_b="zqxbeta_code", concurrently=False
+    )
 
 
 def snapshot(world) -> tuple:
@@ -37,6 +50,7 @@ def snapshot(world) -> tuple:
         definition.is_active,
         definition.order,
         FieldHistory.objects.filter(customer=customer).count(),
+        FieldPairIndex.objects.filter(pk=world.pair_index.pk).exists(),
     )
 
 
@@ -59,4 +73,5 @@ FOREIGN_FILTERS = {
 ADMIN_OBJECTS = {
     Customer: lambda w: w.customer,
     FieldDefinition: lambda w: w.definition,
+    FieldPairIndex: lambda w: w.pair_index,
 }

@@ -4,6 +4,7 @@ from django.db import connection
 from tenancy.models import Tenant
 
 from ...services.indexes import indexed_slots, slot_indexes_rebuild, slot_indexes_size
+from ...services.pair_indexes import pair_indexes_rebuild
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         "Rebuild the custom-field slot indexes (REINDEX INDEX CONCURRENTLY, one after the other, "
         "while the tenants keep working) and print their sizes before and after. PostgreSQL "
         "only; on SQLite there is nothing to do. Run it after big imports or mass updates "
-        "(docs/operations.md)."
+        "(docs/operations.md). The two-field indexes (index_field_pair) are rebuilt too."
     )
 
     def add_arguments(self, parser):
@@ -52,3 +53,7 @@ class Command(BaseCommand):
             f"{len(done)} slot indexes rebuilt; all slot indexes "
             f"{total_before / 2**20:.1f} MB → {slot_indexes_size() / 2**20:.1f} MB."
         )
+        pairs = pair_indexes_rebuild(
+            tenant=tenant, concurrently=options["concurrently"], on_index=self.stdout.write
+        )
+        self.stdout.write(f"{len(pairs)} two-field indexes checked.")
