@@ -15,6 +15,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Customer
+from customfields.indexing import slot_index_name
 from customfields.models import FieldPairIndex
 from customfields.services.definitions import definition_delete
 from customfields.services.pair_indexes import (
@@ -274,11 +275,19 @@ def test_the_customer_list_count_reads_the_pair_index(tenant_a, tenant_b, manage
     counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
     assert counts and f'"tenant_id" = {tenant_a.pk}' in counts[0]  # a literal: the predicate
     with connection.cursor() as cursor:
+        # Between the pair and a slot's own index the planner chooses by the statistics of the
+        # whole table, which other tests of a shared database move (it took the date slot's
+        # index in one full run). What this test holds is that the list's count can read the
+        # pair index at all: its partial predicate names the tenant as a literal, so a tenant
+        # given as a parameter would leave it unusable. The two slots' own indexes are dropped
+        # inside the test's transaction (rolled back with it) and table scans are off.
+        for field in (tier, since):
+            cursor.execute(f'DROP INDEX IF EXISTS "{slot_index_name(field.mapped_field_name)}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {counts[0]}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # index-only once VACUUM has marked the pages all-visible, which a test transaction cannot
     assert f"Index Scan on {pair.index_name}" in plan or f"using {pair.index_name}" in plan, plan
-    assert "customer_custom_" not in plan, plan  # neither slot's own index
 
 
 @on_postgresql
