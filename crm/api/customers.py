@@ -23,14 +23,16 @@ from customfields.selectors.query import (
 )
 from customfields.services.values import active_definitions, clean_values, read_values
 from tenancy.api.fields import StrictFieldsMixin, username_of
+from tenancy.api.lean import LeanListMixin
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 
 from ..filters import CustomerFilterSet
-from ..models import Customer, listed_tags
+from ..models import Customer, CustomerTag, listed_tags
 from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.scoring import customer_score
+from ..selectors.tags import listed_tag_names
 from ..services import customers as customer_services
 from .bulk import CustomerBulkActionsMixin
 from .exports import CustomerExportMixin
@@ -227,6 +229,7 @@ class CustomerViewSet(
     CustomerBulkActionsMixin,
     CustomerImportMixin,
     CustomerExportMixin,
+    LeanListMixin,
     TenantModelViewSet,
 ):
     """Customers of the tenant; every member sees and works them."""
@@ -238,6 +241,17 @@ class CustomerViewSet(
     ordering_fields = CORE_ORDERING
     ordering_schema_note = "and `cf_<field_key>` for a custom field (empty values last)"
     ordering = ["-created_at"]
+    # The list is written from rows (tenancy.api.lean): the tags by one statement per page, the
+    # custom values from the active fields' slots (the columns lean_lookups adds).
+    lean_extras = {
+        "tags": listed_tag_names(CustomerTag.objects.all(), "customer_id"),
+        "custom_fields": lambda view, rows: [
+            read_values(row, view.definitions.values()) for row in rows
+        ],
+    }
+
+    def lean_lookups(self):
+        return customer_columns((), self.definitions.values())[1:]  # after "id"
 
     @property
     def definitions(self):

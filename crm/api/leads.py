@@ -15,6 +15,7 @@ from tenancy.api.fields import (
     TenantRelatedField,
     username_of,
 )
+from tenancy.api.lean import LeanListMixin
 from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
@@ -29,9 +30,11 @@ from ..models import (
     LeadSource,
     LeadStatus,
     LeadSubSource,
+    LeadTag,
     listed_tags,
 )
 from ..selectors.leads import lead_for, lead_statistics, leads_visible_to
+from ..selectors.tags import listed_tag_names
 from ..services import leads as lead_services
 from ..services.customers import lead_convert
 from . import figures
@@ -160,13 +163,15 @@ LIST_COLUMNS = (
 )
 
 
-class LeadViewSet(LeadImportMixin, LeadExportMixin, TenantModelViewSet):
+class LeadViewSet(LeadImportMixin, LeadExportMixin, LeanListMixin, TenantModelViewSet):
     """Leads. Agents see leads assigned to them or unassigned; managers and admins see all.
     DELETE archives (`restore/` brings a lead back); archived leads leave the list unless
     `include_archived=true`."""
 
     queryset = Lead.objects.all()
     serializer_class = LeadSerializer
+    # The list is written from rows (tenancy.api.lean); the tags by one statement per page.
+    lean_extras = {"tags": listed_tag_names(LeadTag.objects.all(), "lead_id")}
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = LeadFilterSet
     ordering_fields = LEAD_ORDERING_FIELDS

@@ -62,3 +62,26 @@ def tag_for(
     """The tenant's tag `pk`, or Http404 (the same for a missing tag and another tenant's)."""
     tags = (Tag.objects.all() if queryset is None else queryset).filter(tenant=tenant)
     return one_or_404(tags, pk, what="tag")
+
+
+def tag_names_by_row(links: QuerySet, key: str, *, tenant: Tenant, ids) -> dict[int, list[str]]:
+    """The sorted tag names of each of `ids` (leads or customers: `links` is LeadTag or
+    CustomerTag, `key` its "lead_id" or "customer_id"), by one statement over the tenant's
+    links, as `tag_names()` gives them one row at a time."""
+    names: dict[int, list[str]] = {}
+    rows = links.filter(tenant=tenant, **{f"{key}__in": ids}).values_list(key, "tag__name")
+    for row_id, name in rows:
+        names.setdefault(row_id, []).append(name)
+    for listed in names.values():
+        listed.sort()
+    return names
+
+
+def listed_tag_names(links: QuerySet, key: str):
+    """A lean list's `tags` (tenancy.api.lean): each row's tag names, for a page of rows."""
+
+    def extra(view, rows) -> list[list[str]]:
+        names = tag_names_by_row(links, key, tenant=view.tenant, ids=[row.id for row in rows])
+        return [names.get(row.id, []) for row in rows]
+
+    return extra
