@@ -26,14 +26,18 @@ API's tests compare the rows with DRF's serialisation of the whole objects
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import fields as drf_fields
 from rest_framework import relations
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 
 # A viewset's per-page values: (view, rows) -> one value per row, in the rows' order.
 Extra = Callable[[Any, Sequence[Any]], Sequence[Any]]
@@ -48,6 +52,7 @@ class Output:
     name: str  # the key in the row written
     read: Callable[[Any], Any] | None  # from the row (None: from an extra)
     represent: Callable[[Any], Any]
+    stamp: bool = False  # a DRF DateTimeField in ISO 8601: see _stamp
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,32 @@ def _represent(field) -> Callable[[Any], Any]:
         represent = field.to_representation
         return lambda value: value if type(value) is int else represent(value)
     return field.to_representation
+
+
+def _is_iso_stamp(field) -> bool:
+    """A DateTimeField written as DRF writes it by default: ISO 8601 in the current zone."""
+    klass = type(field)
+    drf = drf_fields.DateTimeField
+    return (
+        isinstance(field, drf)
+        and klass.to_representation is drf.to_representation
+        and klass.enforce_timezone is drf.enforce_timezone
+        and klass.default_timezone is drf.default_timezone
+        and not hasattr(field, "timezone")
+        and (getattr(field, "format", api_settings.DATETIME_FORMAT) or "").lower() == ISO_8601
+    )
+
+
+def _stamp(value, zone, represent):
+    """DateTimeField.to_representation of an aware datetime with the zone read once per page
+    (not once per value); anything else through the field itself."""
+    if type(value) is datetime and zone is not None and value.utcoffset() is not None:
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return represent(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return represent(value)
 
 
 def _identity(value):
@@ -185,7 +216,7 @@ def build_plan(serializer, model, extras: Mapping[str, Extra]) -> Plan:
             raise Unreadable(name)  # a list, dict or nested serializer of a column
         lookup = _model_path(model, attrs, allow_null=field.allow_null)
         lookups[lookup] = None
-        outputs.append(Output(name, _attr(lookup), _represent(field)))
+        outputs.append(Output(name, _attr(lookup), _represent(field), _is_iso_stamp(field)))
     return Plan(
         lookups=tuple(lookups),
         outputs=tuple(outputs),
@@ -198,6 +229,7 @@ def write_rows(plan: Plan, values: Sequence[Mapping[str, Any]], view, extras) ->
     """The serializer's rows for `values` (dicts from values(plan.lookups))."""
     rows = [plan.row_class(value) for value in values]
     supplied = {name: extras[name](view, rows) for name in plan.extras}
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
     written = []
     for index, row in enumerate(rows):
         out = {}
@@ -206,7 +238,12 @@ def write_rows(plan: Plan, values: Sequence[Mapping[str, Any]], view, extras) ->
                 out[output.name] = supplied[output.name][index]
                 continue
             value = output.read(row)
-            out[output.name] = None if value is None else output.represent(value)
+            if value is None:
+                out[output.name] = None
+            elif output.stamp:
+                out[output.name] = _stamp(value, zone, output.represent)
+            else:
+                out[output.name] = output.represent(value)
         written.append(out)
     return written
 
