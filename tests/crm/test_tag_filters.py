@@ -1,12 +1,14 @@
 """The lead and customer tag filters (`tags=a,b`): any of the names, an unknown name matches
 nothing, another tenant's tag of the same name never matches; and on PostgreSQL the hot + tag
-list's count can read the covering link index and the live hot-lead index."""
+list's count can read the covering link index and the live hot-lead index, and the tags' counts
+the link indexes alone."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import CustomerTag, LeadStatus, LeadTag, Tag
+from crm.selectors.tags import tags_with_counts
 from tests.crm.leads import URL as LEADS
 from tests.factories import CustomerFactory, LeadFactory
 
@@ -179,3 +181,28 @@ def test_the_hot_and_tag_count_can_read_the_covering_and_hot_lead_indexes(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using lead_hot_live on crm_lead" in plan, plan
     assert "Index Only Scan using leadtag_tenant_tag_lead on crm_leadtag" in plan, plan
+
+
+@on_postgresql
+def test_the_tag_counts_read_the_link_indexes_alone(tenant_a, manager_a):
+    vip, web = tag(tenant_a, "vip"), tag(tenant_a, "web")
+    for n in range(30):
+        lead(tenant_a, f"L{n}", vip, *([web] if n % 3 == 0 else []))
+        customer(tenant_a, f"C{n}", *([vip] if n % 2 else []))
+    tags = tags_with_counts(tenant=tenant_a, membership=manager_a)
+    assert {t.name: (t.lead_count, t.customer_count) for t in tags} == {
+        "vip": (30, 15),
+        "web": (10, 0),
+    }
+    sql, params = tags.query.sql_with_params()
+    # As above: other indexes dropped in the test's transaction, table and bitmap scans off.
+    # Counting the links' key instead of rows would need every link's row (an Index Scan).
+    drop_other_indexes("crm_leadtag", keep="leadtag_tenant_tag_lead")
+    drop_other_indexes("crm_customertag", keep="customertag_tenant_tag_cust")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using leadtag_tenant_tag_lead on crm_leadtag" in plan, plan
+    assert "Index Only Scan using customertag_tenant_tag_cust on crm_customertag" in plan, plan
