@@ -89,11 +89,11 @@ def test_hot_and_tag_together(manager, tenant_a):
     assert names(manager.get(LEADS, params)) == ["Hot"]
 
 
-def test_the_leads_page_filters_by_tag(login, manager_a, leads):
-    response = login(manager_a).get("/leads/", {"tags": "gold,vip"})
+@pytest.mark.parametrize(("tags", "expected"), [("gold,vip", {"Ada", "Cy"}), ("nope", set())])
+def test_the_leads_page_filters_by_tag(login, manager_a, leads, tags, expected):
+    response = login(manager_a).get("/leads/", {"tags": tags})
     assert response.status_code == 200
-    shown = {row.first_name for row in response.context["leads"]}
-    assert shown == {"Ada", "Cy"}
+    assert {row.first_name for row in response.context["leads"]} == expected
 
 
 @pytest.mark.parametrize(
@@ -206,3 +206,14 @@ def test_the_tag_counts_read_the_link_indexes_alone(tenant_a, manager_a):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using leadtag_tenant_tag_lead on crm_leadtag" in plan, plan
     assert "Index Only Scan using customertag_tenant_tag_cust on crm_customertag" in plan, plan
+
+
+@pytest.mark.parametrize(("tags", "expected"), [("vip,gold", {"Ada", "Cy"}), ("nope", set())])
+def test_the_customers_page_filters_by_tag(login, manager_a, tenant_a, tags, expected):
+    vip, gold = tag(tenant_a, "vip"), tag(tenant_a, "gold")
+    customer(tenant_a, "Ada", vip)
+    customer(tenant_a, "Ben")
+    customer(tenant_a, "Cy", gold)
+    response = login(manager_a).get("/customers/", {"tags": tags})
+    assert response.status_code == 200
+    assert {row["customer"].first_name for row in response.context["rows"]} == expected
