@@ -27,6 +27,7 @@ from .models import (
 )
 from .models.leads import follow_up_due_q
 from .selectors.segments import customers_in_segment
+from .selectors.tags import tag_ids_named
 
 
 def _tenant(request):
@@ -212,9 +213,13 @@ class LeadFilterSet(FormClassOnce, django_filters.FilterSet):
     def filter_tags(self, queryset, name, value):
         if not value:
             return queryset
-        # Tenant conditions let the planner use the (tenant, tag) index on both sides.
+        # Any of the names. The tenant's tag ids first (one small query), so the links are
+        # read from the (tenant, tag, lead) index with the ids known to the planner.
         tenant = self.request.tenant
-        tagged = LeadTag.objects.filter(tenant=tenant, tag__tenant=tenant, tag__name__in=value)
+        ids = tag_ids_named(tenant=tenant, names=value)
+        if not ids:  # no tag of the tenant has any of these names
+            return queryset.none()
+        tagged = LeadTag.objects.filter(tenant=tenant, tag_id__in=ids)
         return queryset.filter(pk__in=tagged.values("lead_id"))
 
 
@@ -294,7 +299,10 @@ class CustomerFilterSet(FormClassOnce, django_filters.FilterSet):
     def filter_tags(self, queryset, name, value):
         if not value:
             return queryset
-        # As for leads: tenant conditions let the planner use the (tenant, tag) index.
+        # As for leads: the tenant's tag ids, then the (tenant, tag, customer) index.
         tenant = self.request.tenant
-        tagged = CustomerTag.objects.filter(tenant=tenant, tag__tenant=tenant, tag__name__in=value)
+        ids = tag_ids_named(tenant=tenant, names=value)
+        if not ids:
+            return queryset.none()
+        tagged = CustomerTag.objects.filter(tenant=tenant, tag_id__in=ids)
         return queryset.filter(pk__in=tagged.values("customer_id"))
