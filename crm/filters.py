@@ -10,6 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.filters import QuerySetRequestMixin
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from tenancy.selectors import members_of
@@ -126,6 +127,61 @@ class FormClassOnce:
                     form.fields[name].queryset = filter_.get_queryset(self.request)
         return self._form
 
+    # Without parameters: what the filter set gives when the request names none of its fields
+    # (UnfilteredFirstBackend), written once for both ways.
+
+    @classmethod
+    def after_filters(cls, queryset: QuerySet, cleaned: dict) -> QuerySet:
+        """What the filter set adds after its filters, from the form's cleaned data."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        return self.after_filters(super().filter_queryset(queryset), self.form.cleaned_data)
+
+    @classmethod
+    def reads_any(cls, params) -> bool | None:
+        """Whether `params` hold a value for any field of the filter set's form (each widget
+        knows its own keys: `lead_score_min`, a range's `_after` …); None before the form
+        class is built."""
+        form_class = cls.__dict__.get("_form_class_once")
+        if form_class is None:
+            return None
+        return any(
+            _given(field.widget, name, params) for name, field in form_class.base_fields.items()
+        )
+
+    @classmethod
+    def unfiltered(cls, queryset: QuerySet) -> QuerySet:
+        """The filter set's result for no parameters, without a form: every filter passes an
+        empty value through, so only `after_filters` applies (tests/crm/test_filter_form_once
+        compares the two for each filter set)."""
+        return cls.after_filters(queryset, {})
+
+
+def _given(widget, name: str, params) -> bool:
+    """Whether `params` hold a value for the widget. A checkbox and a multiple select say they
+    are never left out of a form's data (an unticked box sends nothing); in query parameters
+    they are given when their name is."""
+    if isinstance(widget, forms.CheckboxInput | forms.SelectMultiple):
+        return name in params
+    return not widget.value_omitted_from_data(params, {}, name)
+
+
+class UnfilteredFirstBackend(DjangoFilterBackend):
+    """The API's filter backend: a list request that names none of the filter set's fields
+    (the plain first page) skips building and validating the filter set (a copy of every
+    filter and form field, ~2 ms of CPU) and gets the same query from `unfiltered`."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if (
+            filterset_class is not None
+            and issubclass(filterset_class, FormClassOnce)
+            and filterset_class.reads_any(request.query_params) is False
+        ):
+            return filterset_class.unfiltered(queryset)
+        return super().filter_queryset(request, queryset, view)
+
 
 class LeadFilterSet(FormClassOnce, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
@@ -176,12 +232,10 @@ class LeadFilterSet(FormClassOnce, django_filters.FilterSet):
         field_name="archived_at", lookup_expr="isnull", exclude=True
     )
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not (
-            self.form.cleaned_data.get("include_archived")
-            or self.form.cleaned_data.get("archived_only")
-        ):
+    @classmethod
+    def after_filters(cls, queryset, cleaned):
+        # Archived leads leave the list unless asked for.
+        if not (cleaned.get("include_archived") or cleaned.get("archived_only")):
             queryset = queryset.filter(archived_at__isnull=True)
         return queryset
 

@@ -2,7 +2,6 @@
 ordering; custom values, capture and field history per customer."""
 
 from django.core.exceptions import ValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -28,7 +27,7 @@ from tenancy.api.ordering import StrictOrderingFilter
 from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 
-from ..filters import CustomerFilterSet
+from ..filters import CustomerFilterSet, UnfilteredFirstBackend
 from ..models import Customer, CustomerTag, listed_tags
 from ..selectors.customers import customer_columns, customer_for, customers_ordered
 from ..selectors.scoring import customer_score
@@ -236,7 +235,7 @@ class CustomerViewSet(
 
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
-    filter_backends = [DjangoFilterBackend, CustomFieldFilterBackend, CustomerOrderingFilter]
+    filter_backends = [UnfilteredFirstBackend, CustomFieldFilterBackend, CustomerOrderingFilter]
     filterset_class = CustomerFilterSet
     ordering_fields = CORE_ORDERING
     ordering_schema_note = "and `cf_<field_key>` for a custom field (empty values last)"

@@ -1,6 +1,5 @@
 """leads/ and its actions: list, detail, write, statistics, bulk status, assign, archive."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -21,7 +20,7 @@ from tenancy.api.representation import LeanRepresentationMixin
 from tenancy.scoping import TenantModelViewSet
 from tenancy.validators import NOTES_MAX_LENGTH
 
-from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet
+from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, UnfilteredFirstBackend
 from ..models import (
     Customer,
     Lead,
@@ -172,7 +171,7 @@ class LeadViewSet(LeadImportMixin, LeadExportMixin, LeanListMixin, TenantModelVi
     serializer_class = LeadSerializer
     # The list is written from rows (tenancy.api.lean); the tags by one statement per page.
     lean_extras = {"tags": listed_tag_names(LeadTag.objects.all(), "lead_id")}
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filter_backends = [UnfilteredFirstBackend, StrictOrderingFilter]
     filterset_class = LeadFilterSet
     ordering_fields = LEAD_ORDERING_FIELDS
     ordering = ["-created_at"]

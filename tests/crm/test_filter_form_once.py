@@ -3,10 +3,11 @@ among its own request's tenant's sources, members and segments, never another's.
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 
 from crm.filters import CustomerFilterSet, LeadFilterSet
 from crm.models import Customer, Lead, LeadSource, Segment
-from tests.factories import make_member
+from tests.factories import LeadFactory, make_member
 
 
 def request_for(tenant):
@@ -55,3 +56,60 @@ def test_another_tenants_member_or_segment_does_not_validate(tenant_a, tenant_b,
         )
         assert customers.is_valid() is valid
         assert ("segment" in customers.errors) is not valid
+
+
+# ---------------------------------------------------------------------------------------------
+# A request naming no field of the filter set skips it (crm.filters.UnfilteredFirstBackend)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filterset_class, model", [(LeadFilterSet, Lead), (CustomerFilterSet, Customer)]
+)
+def test_unfiltered_is_what_the_filter_set_gives_for_no_parameters(
+    tenant_a, filterset_class, model
+):
+    queryset = model.objects.filter(tenant=tenant_a)
+    full = filterset_class({}, queryset=queryset, request=request_for(tenant_a))
+    assert str(filterset_class.unfiltered(queryset).query) == str(full.qs.query)
+
+
+@pytest.mark.django_db
+def test_which_parameters_the_filter_set_reads(tenant_a):
+    assert leads(tenant_a, {}).form  # builds the class
+    not_filters = {"page": "2", "page_size": "5", "ordering": "-lead_score", "count": "exact"}
+    assert LeadFilterSet.reads_any(not_filters) is False
+    for name, value in [
+        ("status", "NEW"),
+        ("status", ""),
+        ("lead_score_min", "5"),
+        ("created_after", "2026-01-01"),
+        ("tags", "vip"),
+        ("sub_source", "FACEBOOK"),
+        ("search", "ada"),
+        ("include_archived", "true"),
+        ("is_hot_leads_only", "false"),
+    ]:
+        assert LeadFilterSet.reads_any({**not_filters, name: value}) is True, name
+
+
+@pytest.mark.django_db
+def test_the_api_skips_the_filter_set_only_without_its_parameters(
+    api, manager_a, tenant_a, monkeypatch
+):
+    live = LeadFactory(tenant=tenant_a, first_name="Live")
+    archived = LeadFactory(tenant=tenant_a, first_name="Gone", archived_at=timezone.now())
+    client = api(manager_a)
+    client.get("/api/v1/leads/", {"status": "NEW"})  # any request builds the form class
+    built = []
+    real_init = LeadFilterSet.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(LeadFilterSet, "__init__", counting_init)
+    ids = [row["id"] for row in client.get("/api/v1/leads/", {"page": 1}).json()["results"]]
+    assert ids == [live.pk] and not built  # archived leads still leave the list
+    everything = client.get("/api/v1/leads/", {"include_archived": "true"}).json()["results"]
+    assert {row["id"] for row in everything} == {live.pk, archived.pk} and len(built) == 1
