@@ -157,3 +157,24 @@ def shown_value(context, kind: str, value):
     """One value shown by its kind (a custom field's type, or a core column's: tags, datetime):
     a tag rather than an include, as a customer table renders one per cell."""
     return shown(context, kind, value)
+
+
+@register.simple_tag
+def form_field(field, wide=False):
+    """crm/_field.html for one bound field (label, widget, help text, errors), for the list
+    pages' filter forms, where it runs a dozen times per page: the same markup as the include."""
+    errors = field.errors
+    classes = "field" + (" has-error" if errors else "") + (" wide" if wide else "")
+    label = escaped(field.label)
+    if field.widget_type == "checkbox":
+        body = f'<label class="check">{escaped(field)} {label}</label>'
+    else:
+        body = f'<label for="{escaped(field.id_for_label)}">{label}</label>\n  {escaped(field)}'
+    help_text = ""
+    if field.help_text:
+        help_text = (
+            f'\n  <small class="help" id="{escaped(field.auto_id)}_helptext">'
+            f"{escaped(field.help_text)}</small>"
+        )
+    shown_errors = "".join(f'\n  <p class="error-text">{escaped(error)}</p>' for error in errors)
+    return SafeString(f'<div class="{classes}">\n  {body}{help_text}{shown_errors}\n</div>\n')

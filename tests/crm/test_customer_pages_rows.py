@@ -1,12 +1,14 @@
 """The customers table's rows come from one tag (`{% customer_row %}`) with the markup the row
 template had: every kind of column, escaped values, times in the current zone, tag colours; its
-helpers write what Django's `conditional_escape` and `date` filter write."""
+helpers write what Django's `conditional_escape` and `date` filter write; the filter forms'
+fields from `{% form_field %}` are crm/_field.html's."""
 
 import zoneinfo
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
@@ -104,3 +106,27 @@ def test_the_row_helpers_write_what_the_filters_write(value):
     assert iso_text(value) == date_filter(value, "c")
     if type(value) is not date:  # a day has no time (the filter raises)
         assert minute_text(value) == date_filter(value, "Y-m-d H:i")
+
+
+class FieldsForm(forms.Form):
+    text = forms.CharField(label="Name & <title>", help_text="Up to <b>5</b> letters", max_length=5)
+    tick = forms.BooleanField(label=gettext_lazy("Yes"), required=False)
+    pick = forms.ChoiceField(choices=[("", "Any"), ("a", "A & B")], required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    checks = forms.MultipleChoiceField(
+        choices=[("x", "X"), ("y", "<Y>")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {}, {"text": "too long & <b>", "tick": "on", "pick": "b", "day": "no"}]
+)
+@pytest.mark.parametrize("wide", [False, True])
+def test_a_filter_field_from_the_tag_is_the_included_field(data, wide):
+    form = FieldsForm(data)
+    for field in form:
+        context = {"field": field, "wide": wide}
+        included = render('{% include "crm/_field.html" %}', context)
+        tagged = render("{% load crm_tags %}{% form_field field wide %}", context)
+        assertHTMLEqual(tagged, included)
+        assert ("has-error" in tagged) is bool(field.errors)
