@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
-from ..models.leads import HOT_LEAD_SCORE
+from ..models.leads import HOT_LEAD_SCORE, LeadStatus
 from .crm_tags import escaped, iso_text, minute_text, tag_chip, url_with_pk
 
 register = template.Library()
@@ -18,6 +18,9 @@ HOT_BADGE = format_html(
 )
 ARCHIVED_CLASS = mark_safe(' class="archived"')
 ARCHIVED_BADGE = mark_safe('<span class="badge muted">Archived</span>')
+# get_status_display's labels (Lead.status has LeadStatus's choices) without its per-call
+# dictionary of the choices; a value outside them shows as itself, as there.
+STATUS_LABELS = dict(LeadStatus.choices)
 
 ROW = """<tr{}>
   <td class="select"><input type="checkbox" name="lead_ids" value="{}" aria-label="Select {}"></td>
@@ -58,7 +61,7 @@ def lead_row(context, lead):
             f'<div class="tags">{chips}</div>' if tags else "",
             escaped(lead.company or "—"),
             escaped(lead.status.lower()),
-            escaped(lead.get_status_display()),
+            escaped(STATUS_LABELS.get(lead.status, lead.status)),
             escaped(source),
             f" / {escaped(lead.sub_source.sub_source_name)}" if lead.sub_source_id else "",
             escaped(assignee or "—"),
