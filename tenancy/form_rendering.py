@@ -4,10 +4,11 @@ in Python.
 A list page's filter forms render selects and ticks with dozens of options (statuses, sources,
 members, the custom fields to show as columns …); Django draws each option through three
 included templates, which cost more CPU than the rest of the form. `FormRenderer` writes the
-same characters for `select.html` and the multiple-input widgets (`checkbox_select.html`,
-`radio.html`) with their options, and leaves every other template, and any option drawn by a
-template of its own, to Django. `tests/tenancy/test_form_rendering.py` compares the two
-renderers' output byte for byte.
+same characters for `select.html`, the multiple-input widgets (`checkbox_select.html`,
+`radio.html`) with their options and the single inputs (`text.html`, `checkbox.html` …, each
+an include of `input.html` with its attributes), and leaves every other template, and any option
+drawn by a template of its own, to Django. `tests/tenancy/test_form_rendering.py` compares the
+two renderers' output byte for byte.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -94,7 +95,22 @@ def _multiple_input(widget: dict) -> str | None:
     return "".join(out)
 
 
+def _input(widget: dict) -> str:
+    """input.html as text.html, number.html … include it (the renderer strips the newlines)."""
+    value = f' value="{_as_s(widget["value"])}"' if widget["value"] != None else ""  # noqa: E711
+    return (
+        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}'
+        f"{_attrs(widget['attrs'])}>"
+    )
+
+
+# The widgets whose template is only `{% include "django/forms/widgets/input.html" %}`.
+INPUTS = (
+    "text checkbox color date datetime email hidden number password search tel time url"
+).split()
+
 WRITTEN = {
+    **{f"{WIDGETS}{name}.html": _input for name in INPUTS},
     WIDGETS + "select.html": _select,
     WIDGETS + "checkbox_select.html": _multiple_input,
     WIDGETS + "radio.html": _multiple_input,

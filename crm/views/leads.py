@@ -51,6 +51,14 @@ ROW_COLUMNS = (
     *("archived_at", "created_at", "source__source_name", "sub_source__sub_source_name"),
     "assigned_to__username",
 )
+# What the source, sub-source and channel choices read: the codes they filter by and the names
+# their options and the summary show (sub_source_label), not each entry's description and
+# metadata; validation and filtering read the same codes.
+CHOICE_COLUMNS = {
+    "source": ("source_code", "source_name"),
+    "sub_source": ("sub_source_code", "sub_source_name", "source__source_code"),
+    "channel": ("channel_code", "channel_name"),
+}
 # The filters the page shows, in order, with their labels (`unassigned` and `archived_only`
 # stay URL-only).
 PAGE_FILTERS = {
@@ -104,6 +112,8 @@ def prepare_filter_form(form: forms.Form) -> None:
     read the submitted data."""
     for name, label in PAGE_FILTERS.items():
         form.fields[name].label = label
+    for name, columns in CHOICE_COLUMNS.items():
+        form.fields[name].queryset = form.fields[name].queryset.only(*columns)
     for name in ("status", "source", "channel", "assigned_to"):
         field = form.fields[name]
         field.empty_label = "Any"

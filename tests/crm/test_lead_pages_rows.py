@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertHTMLEqual
 
-from crm.models import Lead, LeadStatus, LeadSubSource, LeadTag, Tag, listed_tags
+from crm.models import Lead, LeadChannel, LeadStatus, LeadSubSource, LeadTag, Tag, listed_tags
 from crm.models.leads import HOT_LEAD_SCORE
 from tests.crm.leads import source
 from tests.factories import LeadFactory, make_member
@@ -129,3 +129,26 @@ def test_choice_lists_are_the_tenants_and_fresh_on_each_request(
     after = client.get(reverse("crm:lead-list")).content.decode()
     assert after.count("alpha-newcomer</option>") == 2  # filter and bulk assign, at once
     assert "beta-agent" not in after
+
+
+def test_the_choice_lists_read_codes_and_names_only(login, manager_a, tenant_a, two_leads):
+    """The source, sub-source and channel choices read the codes they filter by and the names
+    they show, not each entry's description and metadata: the filter and its summary work as
+    before, with one statement per list."""
+    hot, _ = two_leads
+    web = LeadChannel.objects.create(
+        tenant=tenant_a, channel_code="WEB", channel_name="Web & <site>", description="long"
+    )
+    Lead.objects.filter(pk=hot.pk).update(channel=web)
+    params = {"source": "SOCIAL", "sub_source": "FACEBOOK", "channel": "WEB"}
+    with CaptureQueriesContext(connection) as queries:
+        response = login(manager_a).get(reverse("crm:lead-list"), params)
+    assert [lead.pk for lead in response.context["leads"]] == [hot.pk]
+    html = response.content.decode()
+    assert "Sub-source: SOCIAL / FACEBOOK" in html
+    assert "Channel: Web &amp; &lt;site&gt; (WEB)" in html
+    assert '<option value="WEB" selected>Web &amp; &lt;site&gt; (WEB)</option>' in html
+    for table in ("crm_leadsource", "crm_leadsubsource", "crm_leadchannel"):
+        statements = [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+        assert statements and not any('"metadata"' in sql for sql in statements), table
+    assert _statements(queries, "crm_leadchannel") == 2  # the filter's check, then the list

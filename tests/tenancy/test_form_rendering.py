@@ -1,6 +1,9 @@
 """The pages' form renderer writes the choice widgets in Python: the same characters as
 Django's templates, for every shape of choices, attributes and values."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -86,4 +89,41 @@ def test_the_choice_widgets_are_written_without_the_templates(monkeypatch):
         assert 'value="apple"' in widget.render("f", "a", renderer=FormRenderer()) or (
             isinstance(widget, forms.RadioSelect)
         )
+    assert drawn == []
+
+
+INPUT_WIDGETS = [
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.ColorInput,
+    forms.HiddenInput,
+    lambda: forms.PasswordInput(render_value=True),
+    lambda: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.CheckboxInput,
+]
+INPUT_VALUES = [None, "", "a & <b>", 'say "hi"', 3, Decimal("1234.5"), date(2026, 5, 1), True]
+
+
+@pytest.mark.parametrize("make", INPUT_WIDGETS)
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("value", INPUT_VALUES)
+def test_the_single_inputs_write_what_the_templates_write(make, attrs, value):
+    django, ours = both(make(), "f&g", value, attrs)
+    assert ours == django
+    assert str(ours).startswith("<input ")
+
+
+def test_the_single_inputs_are_written_without_the_templates(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(
+        DjangoTemplates, "render", lambda self, name, context, request=None: drawn.append(name)
+    )
+    for make in INPUT_WIDGETS:
+        assert 'name="f"' in make().render("f", "x", renderer=FormRenderer())
     assert drawn == []
