@@ -167,6 +167,8 @@ def _row_class(model) -> type:
         for name, value in vars(klass).items()
         if isinstance(value, property)
     }
+    pk = model._meta.pk.attname
+    properties["pk"] = property(lambda row: getattr(row, pk))
     return type(f"{model.__name__}Row", (Row,), properties)
 
 
@@ -272,9 +274,9 @@ class LeanRows:
         return self.values[key]
 
 
-# Plans by serializer class: made from the class's fields, which must not depend on the request
-# (a serializer whose fields do is not lean: leave `lean_extras` unset on its viewset).
-_PLANS: dict[type, Plan | None] = {}
+# Plans by viewset and serializer class: made from the class's fields, which must not depend on
+# the request (a serializer whose fields do must not be given a LeanListMixin viewset).
+_PLANS: dict[tuple[type, type], Plan | None] = {}
 
 
 class LeanListMixin:
@@ -289,16 +291,16 @@ class LeanListMixin:
         return ()
 
     def lean_plan(self) -> Plan | None:
-        serializer_class = self.get_serializer_class()
+        key = (type(self), self.get_serializer_class())
         try:
-            return _PLANS[serializer_class]
+            return _PLANS[key]
         except KeyError:
             pass
         try:
-            plan = build_plan(serializer_class(context={}), self.queryset.model, self.lean_extras)
+            plan = build_plan(key[1](context={}), self.queryset.model, self.lean_extras)
         except Unreadable:
             plan = None
-        _PLANS[serializer_class] = plan
+        _PLANS[key] = plan
         return plan
 
     def list(self, request, *args, **kwargs):

@@ -18,7 +18,7 @@ from crm.models import Customer, Lead, LeadChannel, LeadSource, LeadSubSource
 from crm.services.customers import customer_create
 from crm.services.leads import lead_create, lead_update
 from tenancy.actors import OPERATOR
-from tenancy.api.lean import LeanListMixin, Unreadable, build_plan
+from tenancy.api.lean import LeanListMixin, Unreadable, _row_class, build_plan
 from tests.crm.customers import define
 from tests.factories import CustomerFactory, LeadFactory
 
@@ -235,3 +235,8 @@ def test_a_list_without_a_plan_goes_through_drf(api, manager_a, leads, monkeypat
     )
     rows = api(manager_a).get(LEADS, {"ordering": "first_name"}).json()["results"]
     assert [row["shout"] for row in rows] == ["PLAIN", "WON", "ZOË"]
+
+
+def test_a_row_has_its_models_properties_and_key():
+    row = _row_class(Lead)({"id": 7, "first_name": "Ada", "last_name": "Byron"})
+    assert row.pk == 7 and row.full_name == "Ada Byron"  # full_name is Lead's property
