@@ -181,7 +181,7 @@ def build_plan(serializer, model, extras: Mapping[str, Extra]) -> Plan:
     for field in serializer._readable_fields:
         name = field.field_name
         if name in extras:
-            outputs.append(Output(name, None, _represent(field)))
+            outputs.append(Output(name, None, _identity))  # the extra gives the value written
             continue
         attrs = field.source_attrs
         if field.source == "*" or isinstance(field, relations.ManyRelatedField):
