@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 from tenancy.confirm import ask, confirmed
 from tenancy.forms import ServiceFormMixin, error_text, filters_on, read_choices_once
 from tenancy.htmx import HtmxPartialMixin
-from tenancy.pagination import page_of
+from tenancy.pagination import page_of, with_keys
 from tenancy.scoping import TenantPageMixin
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
@@ -152,19 +152,45 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
     template_name = "crm/leads/list.html"
     partial_template_name = "crm/leads/_results.html"
 
+    def read_by_keys(self, filterset: LeadFilterSet, ordering: list[str], as_rows) -> dict:
+        """How the page reads a small result by the keys its count found (page_of's `by_keys`
+        and `keys_in_order`, tenancy.pagination), where finding the matches costs more than
+        reading them by key: a tag filter checks the tag's links lead by lead (the planner
+        cannot tell how many links a tag has), a search rechecks every match's text. A search's
+        count reads every match's row anyway, so it brings the keys in the list's order and the
+        page reads only its own rows. Other filters read their page as fast as the keys would,
+        or faster (an index in the list's order)."""
+        if not filterset.is_valid():
+            return {}
+        chosen = filterset.form.cleaned_data
+        visible = self.get_queryset()
+
+        def by_keys(keys):
+            return as_rows(with_keys(visible, keys))
+
+        if chosen.get("tags"):
+            return {"by_keys": by_keys}
+        if chosen.get("search"):
+            return {"by_keys": by_keys, "keys_in_order": ordering}
+        return {}
+
     def get_context_data(self, **kwargs):
         params = self.request.GET
         filterset, leads = self.filter_list(params)
         ordering = lead_ordering(params.get("ordering"))
-        leads = (
-            leads.select_related(None)
-            .select_related("source", "sub_source", "assigned_to")
-            .only(*ROW_COLUMNS)
-            .prefetch_related(listed_tags())
-            .order_by(*ordering)
-        )
+
+        def as_rows(leads):
+            return (
+                leads.select_related(None)
+                .select_related("source", "sub_source", "assigned_to")
+                .only(*ROW_COLUMNS)
+                .prefetch_related(listed_tags())
+                .order_by(*ordering)
+            )
+
         size = page_size(params.get("page_size"))
-        page = page_of(self.request, leads, size)
+        reading = self.read_by_keys(filterset, ordering, as_rows)
+        page = page_of(self.request, as_rows(leads), size, **reading)
         bulk_assign_form = None
         if self.membership.can_manage:  # the same members as the filter's "Assigned to"
             bulk_assign_form = BulkAssignForm(tenant=self.tenant)

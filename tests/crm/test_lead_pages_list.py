@@ -133,3 +133,65 @@ def test_sub_sources_are_ticks_not_a_multi_select(login, manager_a, tenant_a):
     assert 'type="checkbox" name="sub_source" value="FACEBOOK"' in html
     assert '<select name="sub_source"' not in html and " multiple" not in html
     assert "Sub-source: " in html  # in the summary of what is on
+
+
+def test_a_tag_filter_pages_by_the_keys_its_count_found(
+    login, manager_a, agent_a, agent_a2, tenant_a, tenant_b
+):
+    """A small tagged result is read by the keys the count found (tenancy.pagination): the same
+    leads, order and pages as the filter gives, nothing of another tenant's same-named tag, and
+    an agent still sees only theirs."""
+    from crm.models import LeadTag, Tag
+    from crm.services.tags import set_tags
+
+    tagged = []
+    for i in range(7):
+        lead = LeadFactory(
+            tenant=tenant_a,
+            first_name=f"Tagged{i}",
+            lead_score=10 * i,
+            assigned_to=(agent_a if i % 2 else agent_a2).user,
+        )
+        set_tags(owner=lead, through=LeadTag, names=["vip"])
+        tagged.append(lead)
+    LeadFactory.create_batch(3, tenant=tenant_a)  # untagged
+    foreign = LeadFactory(tenant=tenant_b, first_name="Foreign")
+    set_tags(owner=foreign, through=LeadTag, names=["vip"])
+    assert Tag.objects.filter(name="vip").count() == 2
+
+    url = reverse("crm:lead-list")
+    by_score = sorted(tagged, key=lambda lead: -lead.lead_score)
+    client = login(manager_a)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url, {"tags": "vip", "ordering": "-lead_score", "page_size": 25})
+    assert [lead.pk for lead in first.context["leads"]] == [lead.pk for lead in by_score]
+    assert first.context["page_obj"].paginator.count == 7
+    (page_sql,) = [
+        q["sql"]
+        for q in queries
+        if "ORDER BY" in q["sql"] and '"crm_lead"."lead_score" DESC' in q["sql"]
+    ]
+    assert "crm_leadtag" not in page_sql  # read by keys, the tag filter not run again
+
+    agent = login(agent_a).get(url, {"tags": "vip", "ordering": "-lead_score"})
+    assert [lead.pk for lead in agent.context["leads"]] == [
+        lead.pk for lead in by_score if lead.assigned_to_id == agent_a.user_id
+    ]
+
+
+def test_a_search_pages_by_the_keys_its_count_found(login, manager_a, tenant_a, tenant_b):
+    """A small search result is read by the keys its count found, in the list's order on
+    PostgreSQL: the same leads and pages as the search gives, nothing of another tenant's."""
+    for i in range(7):
+        LeadFactory(tenant=tenant_a, first_name=f"Quixote{i}", lead_score=(3 * i) % 7)
+    LeadFactory.create_batch(3, tenant=tenant_a)
+    LeadFactory(tenant=tenant_b, first_name="Quixote-foreign")
+    url = reverse("crm:lead-list")
+    params = {"search": "quixote", "ordering": "lead_score", "page_size": 25}
+    with CaptureQueriesContext(connection) as queries:
+        response = login(manager_a).get(url, params)
+    shown = [lead.first_name for lead in response.context["leads"]]
+    pages = [q["sql"] for q in queries if '"crm_lead"."first_name"' in q["sql"]]
+    assert pages and not any("search_text" in sql for sql in pages)
+    assert sorted(shown) == [f"Quixote{i}" for i in range(7)]
+    assert [(3 * int(name[-1])) % 7 for name in shown] == sorted((3 * i) % 7 for i in range(7))
