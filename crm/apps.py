@@ -9,7 +9,7 @@ class CrmConfig(AppConfig):
         from customfields.signals import active_fields_changed
         from tenancy.signals import tenant_created
 
-        from . import home, search
+        from . import home, lead_choices, search
         from .conditions import register_crm_activities
         from .services import segments, tag_rules
         from .services.merge import register_crm_mover
@@ -33,3 +33,4 @@ class CrmConfig(AppConfig):
         )
         home.register()  # the home page's panels (tenancy.home)
         search.register()  # the global search's groups (tenancy.search)
+        lead_choices.connect()  # the leads page's filter lists, kept in the shared cache

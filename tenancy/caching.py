@@ -114,3 +114,36 @@ def as_of_context(figures: Figures, params: Mapping[str, object]) -> dict:
         "kept_minutes": FIGURES_TTL // 60,
         "refresh_query": query.urlencode(),
     }
+
+
+ROWS_TTL = 10 * 60  # seconds: a safety net for a change that bumped nothing (raw SQL)
+
+
+def cached_rows(
+    *, tenant_id: int, scope: str, computes: Mapping[str, Callable[[], Any]], ttl: int = ROWS_TTL
+) -> dict[str, Any]:
+    """Each `computes[name]()`'s value for this tenant, from the shared cache where a current
+    one is there, all read in one round trip: every entry is kept under a key of its own (the
+    tenant's id, the scope, the name) with the scope's version it was computed under, and read
+    together with the current version; one computed under another version is computed again.
+    Services bump the scope with `bump_figures(tenant_id, scope)`, as for figures.
+
+    For what every page of a kind shows and seldom changes, such as a filter form's choices: a
+    change bumped after its commit is seen by the next request."""
+    version_key = _version_key(tenant_id, scope)
+    keys = {name: f"rows:{scope}:{tenant_id}:{name}" for name in computes}
+    found = cache.get_many([version_key, *keys.values()])
+    version = found.get(version_key)
+    if version is None:
+        version = figures_version(tenant_id, scope)
+    values, stale = {}, {}
+    for name, key in keys.items():
+        entry = found.get(key)
+        if entry is not None and entry[0] == version:
+            values[name] = entry[1]
+        else:
+            values[name] = computes[name]()
+            stale[key] = (version, values[name])
+    if stale:
+        cache.set_many(stale, ttl)
+    return values

@@ -1,11 +1,13 @@
 """Form plumbing shared by every app's pages and admin."""
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from .caching import cached_rows
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -113,43 +115,36 @@ def filters_on(form: forms.Form, names) -> list[tuple[str, str]]:
     return shown
 
 
-class ChoicesReadOnce:
-    """A model choice field's queryset read at most once: what its choice iterator reads in
-    place of the queryset, so a page that shows the choices, lists the chosen ones' labels and
-    offers the same list in a second form sends one query for them, not one per use. The rows
-    live as long as the form (one request); validation still asks the queryset itself."""
+def choices_from_cache(fields: Mapping[str, forms.ModelChoiceField], *, tenant_id: int, scope: str):
+    """Make each field's widget render its choices from (value, label) pairs kept in the shared
+    cache for the tenant (tenancy.caching.cached_rows, one round trip for all the fields),
+    written from the field's own queryset, `prepare_value` and `label_from_instance` when
+    missing or stale, as Django's choice iterator writes them. The services that change what
+    the querysets read bump `scope`. Validation still asks each field's queryset.
 
-    _prefetch_related_lookups = ()  # what ModelChoiceIterator checks before iterator()
+    Keys name the cache entries (the field's place, e.g. "filter:source"): the same queryset
+    labelled by two fields needs an entry for each."""
 
-    def __init__(self, queryset):
-        self.queryset = queryset
-        self._rows = None
+    read = {}  # two fields over the same rows (a filter's and a form's members) read them once
 
-    @property
-    def rows(self) -> list:
-        if self._rows is None:
-            self._rows = list(self.queryset)
-        return self._rows
+    def rows_of(field) -> list:
+        query = str(field.queryset.query)
+        if query not in read:
+            read[query] = list(field.queryset)
+        return read[query]
 
-    def __iter__(self):
-        return iter(self.rows)
+    def pairs(field):
+        return lambda: [
+            (field.prepare_value(row), field.label_from_instance(row)) for row in rows_of(field)
+        ]
 
-    iterator = __iter__
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def exists(self) -> bool:
-        return bool(self.rows)
-
-
-def read_choices_once(field: forms.ModelChoiceField, rows: ChoicesReadOnce | None = None):
-    """Make the field's widget render its choices from `rows` (by default the field's own
-    queryset, read on first use) and return them, to share with another field of the same
-    list. Call it after anything that replaces the field's widget or queryset."""
-    if rows is None:
-        rows = ChoicesReadOnce(field.queryset)
-    choices = field.choices  # a fresh ModelChoiceIterator (with the field's empty label)
-    choices.queryset = rows
-    field.widget.choices = choices
-    return rows
+    rows = cached_rows(
+        tenant_id=tenant_id,
+        scope=scope,
+        computes={key: pairs(field) for key, field in fields.items()},
+    )
+    for key, field in fields.items():
+        first = [("", field.empty_label)] if field.empty_label is not None else []
+        if getattr(field, "null_label", None) is not None:  # django-filter's "none" choice
+            first.append((field.null_value, field.null_label))
+        field.widget.choices = first + [tuple(pair) for pair in rows[key]]

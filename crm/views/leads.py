@@ -15,13 +15,14 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tenancy.confirm import ask, confirmed
-from tenancy.forms import ServiceFormMixin, error_text, filters_on, read_choices_once
+from tenancy.forms import ServiceFormMixin, choices_from_cache, error_text, filters_on
 from tenancy.htmx import HtmxPartialMixin
 from tenancy.pagination import page_of, with_keys
 from tenancy.scoping import TenantPageMixin
 
 from ..filters import LEAD_ORDERING_FIELDS, LeadFilterSet, lead_filter_contradictions
 from ..forms import BulkAssignForm, BulkStatusForm, LeadForm, sub_source_label
+from ..lead_choices import LEAD_CHOICES
 from ..models import Lead, LeadStatus, listed_tags
 from ..models.leads import HOT_LEAD_SCORE
 from ..services.leads import (
@@ -59,6 +60,9 @@ CHOICE_COLUMNS = {
     "sub_source": ("sub_source_code", "sub_source_name", "source__source_code"),
     "channel": ("channel_code", "channel_name"),
 }
+# The filter's lists of the tenant's rows, which the page draws from the shared cache (scope
+# LEAD_CHOICES, bumped by whatever changes a source, sub-source, channel or member).
+CACHED_CHOICES = ("source", "sub_source", "channel", "assigned_to")
 # The filters the page shows, in order, with their labels (`unassigned` and `archived_only`
 # stay URL-only).
 PAGE_FILTERS = {
@@ -123,9 +127,6 @@ def prepare_filter_form(form: forms.Form) -> None:
     sub_source.help_text = ""
     # Ticks, not a Ctrl-click multi-select: several sub-sources at once, on a phone too.
     sub_source.widget = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
-    # The summary of what is on reads the labels, the form shows them: one query per list.
-    for name in ("source", "sub_source", "channel", "assigned_to"):
-        read_choices_once(form.fields[name])
     for name in ("created_after", "created_before"):
         form.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     for name in ("is_hot_leads_only", "follow_up_due", "include_archived"):
@@ -191,11 +192,14 @@ class LeadListView(HtmxPartialMixin, LeadListFilterMixin, TemplateView):
         size = page_size(params.get("page_size"))
         reading = self.read_by_keys(filterset, ordering, as_rows)
         page = page_of(self.request, as_rows(leads), size, **reading)
-        bulk_assign_form = None
-        if self.membership.can_manage:  # the same members as the filter's "Assigned to"
-            bulk_assign_form = BulkAssignForm(tenant=self.tenant)
-            members = filterset.form.fields["assigned_to"].widget.choices.queryset
-            read_choices_once(bulk_assign_form.fields["agent"], members)
+        bulk_assign_form = (
+            BulkAssignForm(tenant=self.tenant) if self.membership.can_manage else None
+        )
+        # The filter's lists and the bulk assign's members: from the shared cache, in one read.
+        listed = {f"filter:{name}": filterset.form.fields[name] for name in CACHED_CHOICES}
+        if bulk_assign_form is not None:
+            listed["bulk:agent"] = bulk_assign_form.fields["agent"]
+        choices_from_cache(listed, tenant_id=self.tenant.pk, scope=LEAD_CHOICES)
         return super().get_context_data(
             filter_form=filterset.form,
             filter_fields=[filterset.form[name] for name in PAGE_FILTERS],

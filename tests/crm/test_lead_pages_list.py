@@ -78,6 +78,7 @@ def test_an_htmx_request_gets_only_the_results(login, manager_a, tenant_a):
 
 def test_the_list_queries_do_not_grow_with_the_rows(login, manager_a, tenant_a):
     client = login(manager_a)
+    client.get(reverse("crm:lead-list"))  # fills the shared cache of the filter's lists
     counts = []
     for batch in (1, 24):
         LeadFactory.create_batch(batch, tenant=tenant_a, assigned_to=manager_a.user)
