@@ -2,9 +2,11 @@
 ("Milestones"). It reads the open steps kept as rows (LeadOpenStep, equal to the computation of
 selectors/open_steps.py), so a page is a range scan of their (tenant, due day) index."""
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -34,12 +36,29 @@ class OverdueStep:
         return self.milestone.pk if self.milestone else None
 
 
+@contextmanager
+def serial(using: str):
+    """Statements run without parallel workers (PostgreSQL; elsewhere nothing changes). An
+    agent's overdue count and page join every overdue step of the tenant to the agent's leads,
+    and PostgreSQL plans both with two parallel workers, whose start costs more than the join:
+    62 ms of SQL against 18 serial on the bench (docs/benchmarks.md, "The agent's overdue
+    list"). Inside a request's own transaction the setting lasts to its end: serial plans."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
 class OverdueSteps:
     """The open steps of the open leads among `leads` (neither archived, WON nor LOST; None: every
     lead of the tenant) whose due day is before today, oldest due first (then by lead and type):
     open records, and next expected steps not recorded yet. Sized and sliced like a list, for a
     paginator: the count and each page are one query on the index, and only the page asked for
-    is turned into objects."""
+    is turned into objects. Narrowed to some leads, they are read serially (`serial`)."""
 
     def __init__(self, *, tenant: Tenant, leads: QuerySet[Lead] | None, now: datetime):
         self.tenant = tenant
@@ -48,10 +67,15 @@ class OverdueSteps:
         if leads is not None:
             rows = rows.filter(lead__in=leads.filter(tenant=tenant).values("pk"))
         self.rows = rows.order_by("due_date", "lead_id", "milestone_type_id")
+        self.narrowed = leads is not None
+
+    def _reading(self):
+        return serial(self.rows.db) if self.narrowed else nullcontext()
 
     @cached_property
     def _count(self) -> int:
-        return self.rows.count()
+        with self._reading():
+            return self.rows.count()
 
     def count(self) -> int:
         return self._count
@@ -62,11 +86,12 @@ class OverdueSteps:
     def __getitem__(self, key: slice) -> list[OverdueStep]:
         if not isinstance(key, slice):
             raise TypeError("Take a slice: overdue[start:stop].")
-        steps = list(
-            self.rows.values_list(
-                "lead_id", "milestone_type_id", "status", "start_date", "due_date"
-            )[key]
-        )
+        with self._reading():
+            steps = list(
+                self.rows.values_list(
+                    "lead_id", "milestone_type_id", "status", "start_date", "due_date"
+                )[key]
+            )
         leads = (
             Lead.objects.select_related("assigned_to")
             .only("tenant_id", "first_name", "last_name", "assigned_to__username")

@@ -343,3 +343,21 @@ def test_agents_only_see_timelines_of_leads_they_may_see(
     visit.refresh_from_db()
     assert visit.status == "in_progress"
     assert api(agent_a2).get(f"{MILESTONES}{theirs.pk}/").status_code == 200
+
+
+def test_overdue_steps_narrowed_to_some_leads_are_read_serially(tenant, overdue_world):
+    """An agent's list (some leads) runs its count and page without parallel workers on
+    PostgreSQL (milestones.selectors.overdue.serial), the whole tenant's as planned; the rows are
+    the same either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    live = Lead.objects.filter(tenant=tenant, archived_at__isnull=True)
+    setting = "SET LOCAL max_parallel_workers_per_gather = 0"
+    with CaptureQueriesContext(connection) as narrowed:
+        count, rows = overdue_rows(tenant, live)
+    with CaptureQueriesContext(connection) as whole:
+        assert overdue_rows(tenant, None) == (count, rows)
+    serial = [q["sql"] for q in narrowed.captured_queries if q["sql"] == setting]
+    assert len(serial) == (2 if connection.vendor == "postgresql" else 0)  # count, page
+    assert not any(q["sql"] == setting for q in whole.captured_queries)
