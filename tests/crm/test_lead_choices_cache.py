@@ -45,6 +45,14 @@ def page(login, manager_a):
     return lambda **params: client.get(reverse("crm:lead-list"), params)
 
 
+def created(commits, spec, tenant, **data):
+    """A config entry made by the service, its commit's bumps run."""
+    parents = {"source": data.pop("source")} if "source" in data else {}
+    return commits(
+        lambda: config_entry_create(spec, tenant=tenant, data=data, by=OPERATOR, **parents)
+    )
+
+
 @pytest.fixture
 def commits(django_capture_on_commit_callbacks):
     """Run the bumps a change registers for after its commit, as a real commit would."""
@@ -86,14 +94,7 @@ def test_a_warm_page_reads_the_lists_in_one_cache_read(page):
 
 
 def test_each_tenant_has_its_own_lists(page, admin_b, tenant_b, commits):
-    commits(
-        lambda: config_entry_create(
-            SOURCES,
-            tenant=tenant_b,
-            data={"source_code": "BETAONLY", "source_name": "Beta only"},
-            by=OPERATOR,
-        )
-    )
+    created(commits, SOURCES, tenant_b, source_code="BETAONLY", source_name="Beta only")
     make_member(tenant_b, "beta-agent-only")
     beta = Client()
     beta.force_login(admin_b.user)
@@ -105,23 +106,15 @@ def test_each_tenant_has_its_own_lists(page, admin_b, tenant_b, commits):
 
 def test_changes_show_on_the_next_request(page, tenant_a, manager_a, commits):
     page()
-    source = commits(
-        lambda: config_entry_create(
-            SOURCES,
-            tenant=tenant_a,
-            data={"source_code": "FAIR", "source_name": "Trade fair"},
-            by=OPERATOR,
-        )
-    )
+    source = created(commits, SOURCES, tenant_a, source_code="FAIR", source_name="Trade fair")
     assert "Trade fair (FAIR)" in lists(page())["source"]
-    commits(
-        lambda: config_entry_create(
-            SUB_SOURCES,
-            tenant=tenant_a,
-            source=source,
-            data={"sub_source_code": "BOOTH", "sub_source_name": "Booth"},
-            by=OPERATOR,
-        )
+    created(
+        commits,
+        SUB_SOURCES,
+        tenant_a,
+        source=source,
+        sub_source_code="BOOTH",
+        sub_source_name="Booth",
     )
     assert 'value="BOOTH"' in lists(page())["sub_source"]
     commits(lambda: config_entry_update(source, data={"source_name": "Spring fair"}, by=OPERATOR))
@@ -130,14 +123,7 @@ def test_changes_show_on_the_next_request(page, tenant_a, manager_a, commits):
     shown = lists(page())
     assert "FAIR" not in shown["source"] and 'value="BOOTH"' not in shown["sub_source"]
 
-    channel = commits(
-        lambda: config_entry_create(
-            CHANNELS,
-            tenant=tenant_a,
-            data={"channel_code": "FAX", "channel_name": "Fax"},
-            by=OPERATOR,
-        )
-    )
+    channel = created(commits, CHANNELS, tenant_a, channel_code="FAX", channel_name="Fax")
     assert "Fax (FAX)" in lists(page())["channel"]
     assert LeadChannel.objects.filter(pk=channel.pk).exists()
 
