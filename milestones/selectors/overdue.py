@@ -41,7 +41,7 @@ def serial(using: str):
     """Statements run without parallel workers (PostgreSQL; elsewhere nothing changes). An
     agent's overdue count and page join every overdue step of the tenant to the agent's leads,
     and PostgreSQL plans both with two parallel workers, whose start costs more than the join:
-    62 ms of SQL against 18 serial on the bench (docs/benchmarks.md, "The agent's overdue
+    49-61 ms of SQL against 22-28 serial on the bench (docs/benchmarks.md, "The agent's overdue
     list"). Inside a request's own transaction the setting lasts to its end: serial plans."""
     connection = connections[using]
     if connection.vendor != "postgresql":
