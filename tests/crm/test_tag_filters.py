@@ -40,18 +40,24 @@ def names(response, key="first_name"):
     return sorted(row[key] for row in response.json()["results"])
 
 
-@pytest.fixture
-def leads(tenant_a, tenant_b):
+def tagged_world(make, tenant_a, tenant_b):
+    """Tenant A's Ada (vip, web), Ben (web), Cy (gold), Dot (none); tenant B's Zed (its own vip,
+    secret); and a link no service writes: tenant A's Eve with tenant B's `secret`, which A's
+    `secret` filter must not match through B's tag of that name. `make` is `lead` or
+    `customer`."""
     vip, web, gold = tag(tenant_a, "vip"), tag(tenant_a, "web"), tag(tenant_a, "gold")
     theirs = tag(tenant_b, "secret")
-    lead(tenant_a, "Ada", vip, web)
-    lead(tenant_a, "Ben", web)
-    lead(tenant_a, "Cy", gold)
-    lead(tenant_a, "Dot")
-    lead(tenant_b, "Zed", tag(tenant_b, "vip"), theirs)
-    # A link no service writes: tenant A's lead with tenant B's tag. Tenant A's `secret` filter
-    # must not match it through B's tag of that name.
-    lead(tenant_a, "Eve", theirs)
+    make(tenant_a, "Ada", vip, web)
+    make(tenant_a, "Ben", web)
+    make(tenant_a, "Cy", gold)
+    make(tenant_a, "Dot")
+    make(tenant_b, "Zed", tag(tenant_b, "vip"), theirs)
+    make(tenant_a, "Eve", theirs)
+
+
+@pytest.fixture
+def leads(tenant_a, tenant_b):
+    tagged_world(lead, tenant_a, tenant_b)
 
 
 @pytest.mark.parametrize(
@@ -107,14 +113,7 @@ def test_the_leads_page_filters_by_tag(login, manager_a, leads, tags, expected):
     ],
 )
 def test_the_customer_tag_filter(manager, tenant_a, tenant_b, tags, expected):
-    vip, web, gold = tag(tenant_a, "vip"), tag(tenant_a, "web"), tag(tenant_a, "gold")
-    theirs = tag(tenant_b, "secret")
-    customer(tenant_a, "Ada", vip, web)
-    customer(tenant_a, "Ben", web)
-    customer(tenant_a, "Cy", gold)
-    customer(tenant_a, "Dot")
-    customer(tenant_b, "Zed", tag(tenant_b, "vip"), theirs)
-    customer(tenant_a, "Eve", theirs)  # as for leads: a cross-tenant link no service writes
+    tagged_world(customer, tenant_a, tenant_b)
     response = manager.get(CUSTOMERS, {"tags": tags})
     assert names(response) == expected
     assert response.json()["count"] == len(expected)
