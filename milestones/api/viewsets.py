@@ -36,7 +36,7 @@ from .serializers import (
 )
 
 # The lead's columns its timeline reads (GET): not the rest of the row (its search text…).
-TIMELINE_LEAD_FIELDS = ("id", "tenant_id", "created_at")
+TIMELINE_LEAD_FIELDS = ("id", "tenant_id", "created_at", "status", "archived_at")
 
 # The timeline's representation, its fields built once per process rather than on every
 # request (~1 ms): to_representation reads nothing of the serializer but its fields, and no

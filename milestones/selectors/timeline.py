@@ -26,7 +26,7 @@ from ..models import (
     MilestoneTemplateStep,
     MilestoneType,
 )
-from .open_steps import open_steps
+from .open_steps import OpenStep, lead_open_steps, open_steps
 
 
 class SlaState:
@@ -259,19 +259,29 @@ def _closed_entry(milestone: LeadMilestone, start: date) -> TimelineEntry:
     )
 
 
-def lead_timeline(*, tenant: Tenant, lead: Lead, now: datetime) -> Timeline:
-    """The lead's milestones oldest first, each with its start, duration, due day and SLA state;
-    the template it follows, how far it got, and its next expected step."""
-    today = local_today(tenant, now)
-    created_day = timezone.localtime(lead.created_at, tenant.tzinfo).date()
-    milestones = lead_milestones(lead, tenant=tenant)
-    open_by_type = {}  # an open record is the lead's only live record of its type
-    expected = None
-    for step in open_steps(tenant=tenant, leads=lead):
+def _split(steps: list[OpenStep]) -> tuple[dict[int, OpenStep], OpenStep | None]:
+    """The open records by type (a lead's only live record of its type), and the expected
+    step."""
+    open_by_type, expected = {}, None
+    for step in steps:
         if step.is_expected:
             expected = step
         else:
             open_by_type[step.milestone_type_id] = step
+    return open_by_type, expected
+
+
+def lead_timeline(*, tenant: Tenant, lead: Lead, now: datetime) -> Timeline:
+    """The lead's milestones oldest first, each with its start, duration, due day and SLA state;
+    the template it follows, how far it got, and its next expected step. `lead` needs its
+    status, archived_at and created_at."""
+    today = local_today(tenant, now)
+    created_day = timezone.localtime(lead.created_at, tenant.tzinfo).date()
+    milestones = lead_milestones(lead, tenant=tenant)
+    open_by_type, expected = _split(lead_open_steps(tenant=tenant, lead=lead))
+    if any(m.is_open and m.milestone_type_id not in open_by_type for m in milestones):
+        # the kept rows moved between the two reads (a concurrent change): compute them
+        open_by_type, expected = _split(open_steps(tenant=tenant, leads=lead))
     entries = []
     for milestone, previous in walk_previous_completed(milestones):
         if milestone.is_open:

@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from crm.models import CLOSED_STATUSES, Lead, LeadStatus
+from crm.services.leads import lead_archive, lead_update
+from milestones.models import LeadOpenStep
 from milestones.selectors.overdue import OverdueSteps
 from milestones.selectors.timeline import SlaState, lead_timeline
 from milestones.services.config import lead_template_set, template_create
@@ -127,6 +129,39 @@ def test_closed_and_archived_leads_expect_nothing(tenant, make_lead, record):
     assert timeline_of(tenant, won).next_step is None
     archived = make_lead(archived_at=timezone.now())
     assert timeline_of(tenant, archived).next_step is None
+
+
+def test_an_open_record_outlives_its_lead_being_closed_or_archived(tenant, make_lead, record):
+    """An open lead's open steps are read from the rows kept of them; a closed or archived
+    lead has none kept, and its open record's start and due day are worked out instead."""
+    leads = []
+    for close in (
+        lambda lead: lead_update(lead=lead, by=OPERATOR, data={"status": LeadStatus.WON}),
+        lambda lead: lead_archive(lead=lead, by=OPERATOR),
+    ):
+        lead = make_lead(created=D(2026, 3, 1))
+        record(lead, "LEAD_GENERATED", D(2026, 3, 1))
+        record(lead, "CONTACTED", D(2026, 3, 4))
+        record(lead, "SITE_VISIT", D(2026, 3, 5), status="in_progress")
+        open_state = states(timeline_of(tenant, lead))
+        assert LeadOpenStep.objects.filter(lead=lead).exists()
+        close(lead)
+        lead.refresh_from_db()
+        assert not LeadOpenStep.objects.filter(lead=lead).exists()
+        timeline = timeline_of(tenant, lead)
+        assert states(timeline) == open_state
+        assert open_state[2] == (
+            "SITE_VISIT",
+            "in_progress",
+            D(2026, 3, 4),
+            6,
+            D(2026, 3, 11),
+            SlaState.OPEN_ON_TIME,
+        )
+        assert timeline.next_step is None
+        leads.append(lead)
+    assert [lead.status for lead in leads] == [LeadStatus.WON, LeadStatus.NEW]
+    assert leads[1].is_archived
 
 
 def test_every_required_step_completed_makes_the_template_complete(tenant, make_lead, record):
