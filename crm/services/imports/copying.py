@@ -68,7 +68,7 @@ def copy_in(
 def copy_lines(rows: Iterable[Sequence], *, tail: str = "") -> Iterator[str]:
     """COPY text of `rows` (each followed by `tail`, fields already as text), COPY_LINES
     lines at a time: a whole number as it is, a printable text without a backslash as it is
-    (nothing in it for COPY to escape), anything else through copy_text."""
+    (nothing in it for COPY to escape), None as COPY's null, anything else through copy_text."""
     end = tail + "\n"
     lines = (
         "\t".join(
@@ -77,6 +77,8 @@ def copy_lines(rows: Iterable[Sequence], *, tail: str = "") -> Iterator[str]:
                 if v.__class__ is int
                 else v
                 if v.__class__ is str and v.isprintable() and "\\" not in v
+                else "\\N"
+                if v is None
                 else copy_text(v)
                 for v in row
             ]

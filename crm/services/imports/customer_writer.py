@@ -7,6 +7,7 @@ Helpers of crm.services.imports.pipeline; not a way in."""
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -41,6 +42,19 @@ def unfilled_columns(fields: list) -> list:
         for f in Customer._meta.concrete_fields
         if f.null and f.column not in have and f.column != "id" and not f.generated
     ]
+
+
+@dataclass
+class NewCustomers:
+    """A batch's new customers made ready to write (`CustomerWriter.prepare`): their columns'
+    values, their tags, and — their ids reserved, on PostgreSQL — their rows as COPY text."""
+
+    now: datetime
+    rows: list[dict[str, Any]]
+    tags: list[list[str]]
+    ids: list[int] | None  # reserved by `reserve`
+    names: list[str] | None = None  # the COPY's columns after `id`, with `text`
+    text: list[str] | None = None
 
 
 class CustomerWriter:
@@ -102,6 +116,28 @@ class CustomerWriter:
         }
         return values
 
+    def prepare(self, creates: list[Planned]) -> NewCustomers:
+        """The new customers of a batch as they will be written. The importing thread calls
+        this for a batch whose new rows have their ids (`reserve`) while the writer thread
+        writes the batch before: turning ~30 values a row into COPY text was the largest
+        Python cost on the writer's path. Their values depend on the file's rows alone."""
+        now = timezone.now()
+        rows: list[dict[str, Any]] = []
+        tags: list[list[str]] = []
+        for planned in creates:
+            core, custom, row_tags = planned.merged()
+            rows.append(self._new_values(core, custom, now))
+            tags.append(sorted({*row_tags, *self.job_tags}))
+        ids = [p.pk for p in creates] if creates and creates[0].pk else None
+        new = NewCustomers(now=now, rows=rows, tags=tags, ids=ids)
+        if rows and ids and is_postgres():
+            new.names = [name for name in rows[0] if name != "crm_score"]
+            values_of = itemgetter(*new.names)
+            new.text = list(
+                copying.copy_lines([pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True))
+            )
+        return new
+
     def _score_sql(self) -> tuple[str, list[Any]]:
         """The score expression as SQL over a row aliased as the customer table."""
         query = Customer.objects.all().query
@@ -126,13 +162,14 @@ class CustomerWriter:
             )
             return [pk for (pk,) in cursor.fetchall()]
 
-    def _insert(self, rows: list[dict[str, Any]], ids: list[int] | None = None) -> list[int]:
-        """Insert the new customers; their ids (`ids`: given by `reserve`). SQLite:
+    def _insert(self, new: NewCustomers) -> list[int]:
+        """Insert the new customers; their ids (given by `reserve`, or drawn here). SQLite:
         bulk_create, the score by one UPDATE.
         PostgreSQL: ids drawn from the sequence, the rows COPYed into a temporary table with
         the same columns, then one INSERT … SELECT computing the score on the way in (the
         same expression, crm.selectors.scoring): the wide rows are written once, not
         written and then rewritten by an UPDATE."""
+        rows = new.rows
         if not rows:
             return []
         if not is_postgres():
@@ -142,11 +179,19 @@ class CustomerWriter:
             return ids
         table = Customer._meta.db_table
         quote = connection.ops.quote_name
-        names = [name for name in rows[0] if name != "crm_score"]
+        names = new.names or [name for name in rows[0] if name != "crm_score"]
         fields = [Customer._meta.get_field(name) for name in names]
         columns = ", ".join(quote(f.column) for f in fields)
         stage = "crm_import_stage"
-        ids = ids or self._next_ids(len(rows))
+        ids = new.ids or self._next_ids(len(rows))
+        text = new.text
+        if text is None or new.ids is None:
+            # As text lines (copy_lines): psycopg's write_row of these 30-odd typed values
+            # was the writer's largest Python cost after building them.
+            values_of = itemgetter(*names)
+            text = copying.copy_lines(
+                [pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True)
+            )
         with connection.cursor() as cursor:
             if not self._staged:
                 # The score reads columns the file may not fill (the custom values it lacks):
@@ -158,13 +203,8 @@ class CustomerWriter:
                 cursor.execute(f"DROP TABLE IF EXISTS {stage}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
                 self._staged = True
-            # As text lines (copy_lines): psycopg's write_row of these 30-odd typed values
-            # was the writer's largest Python cost after building them.
-            values_of = itemgetter(*names)
             with cursor.cursor.copy(f"COPY {stage} (id, {columns}) FROM STDIN") as copy:
-                for chunk in copying.copy_lines(
-                    [pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True)
-                ):
+                for chunk in text:
                     copy.write(chunk)
             score_sql, score_params = self._score_sql()
             cursor.execute(
@@ -225,25 +265,22 @@ class CustomerWriter:
                     [now, *params, self.tenant.pk],
                 )
 
-    def write(self, *, creates: list[Planned], updates: list[Planned]) -> Written:
-        now = timezone.now()
+    def write(
+        self, *, creates: list[Planned], updates: list[Planned], new: NewCustomers | None = None
+    ) -> Written:
+        """Write a batch: `new` is `prepare(creates)` when it was made ahead."""
+        new = new or self.prepare(creates)
+        now = new.now
         done = Written()
-        new_rows: list[dict[str, Any]] = []
-        new_tags: list[list[str]] = []
-        for planned in creates:
-            core, custom, tags = planned.merged()
-            new_rows.append(self._new_values(core, custom, now))
-            new_tags.append(sorted({*tags, *self.job_tags}))
         # The new customers carry the job's stamp (Customer.import_job): no ImportRecord each.
-        reserved = [p.pk for p in creates] if creates and creates[0].pk else None
-        ids = self._insert(new_rows, reserved)
+        ids = self._insert(new)
         copying.copy_events(
             tenant=self.tenant,
             event_type=emits.CUSTOMER_CREATED,
             customer_ids=ids,
             data={"import": self.job.pk},
         )
-        self.tag_links.link_new(dict(zip(ids, new_tags, strict=True)), now=now)
+        self.tag_links.link_new(dict(zip(ids, new.tags, strict=True)), now=now)
         records: list[ImportRecord] = []
         for planned, pk in zip(creates, ids, strict=True):
             planned.pk = pk

@@ -26,7 +26,7 @@ from ...models import Customer, ImportJob, ImportKind, ImportRowError, Lead, OnD
 from ...models.imports import JOB_ERRORS_KEPT, MESSAGE_MAX_LENGTH
 from ...selectors.imports import import_targets
 from ..tags import MAX_TAGS
-from .customer_writer import CustomerWriter
+from .customer_writer import CustomerWriter, NewCustomers
 from .lead_writer import LeadWriter
 from .reading import count_rows, open_rows
 from .validate import CleanRow, RowChecker, RowError
@@ -131,6 +131,8 @@ class _Batch:
     duplicates: int = 0
     merged: int = 0
     settled: bool = False  # the matcher knows the new rows' ids (given before the write)
+    # its new customers made ready to write (CustomerWriter.prepare), when matched ahead
+    new: NewCustomers | None = None
 
 
 class _Run:
@@ -213,6 +215,8 @@ class _Run:
         reserve(batch.creates)
         self.matcher.settle(batch.creates)
         batch.settled = True
+        # Settled, its new rows take no later row: they can be made ready to write now.
+        batch.new = self.writer.prepare(batch.creates)
         return True
 
     def write(self, batch: _Batch) -> None:
@@ -221,7 +225,11 @@ class _Run:
         if self.job.dry_run:
             created, updated = len(batch.creates), len(batch.updates) + batch.merged
         else:
-            done = self.writer.write(creates=batch.creates, updates=list(batch.updates.values()))
+            updates = list(batch.updates.values())
+            if batch.new is None:  # leads, or customers matched once the batch before was written
+                done = self.writer.write(creates=batch.creates, updates=updates)
+            else:
+                done = self.writer.write(creates=batch.creates, updates=updates, new=batch.new)
             created, updated = done.created, done.updated + batch.merged
             skipped += done.unchanged
         if not batch.settled:
