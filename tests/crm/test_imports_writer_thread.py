@@ -5,6 +5,7 @@ in the writer ends the job failed with nothing of the failed batch kept. (On SQL
 serial, and these tests hold the serial path to the same results.)"""
 
 import threading
+from concurrent.futures import Future
 
 import pytest
 from django.db import connection
@@ -165,3 +166,98 @@ def test_a_batch_failing_after_its_customers_went_in_leaves_none_of_them(
     events = OutboxEvent.objects.filter(tenant=tenant_a)
     assert set(events.values_list("customer_id", flat=True)) == customers
     assert events.count() == 4  # customer_created and tag_added of the two kept
+
+
+NEW_ONLY = "first_name,email,tags\n" + "".join(f"P{n},p{n}@example.com,t\n" for n in range(6))
+
+
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the run is serial on SQLite (no writer threads)")
+
+
+def test_a_batch_of_new_customers_is_written_while_the_one_before_commits(
+    tenant_a, manager_a, monkeypatch
+):
+    """The second batch (new customers only) starts while the first has not committed yet,
+    and still commits after it: the first batch is held at its commit until the second began."""
+    on_postgresql()
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
+    original = pipeline._write_batch
+    began: dict[int, threading.Event] = {n: threading.Event() for n in range(3)}
+    log: list[str] = []
+    count = iter(range(3))
+
+    class HeldUntilNextBegins(Future):
+        """The first batch's `written`: its rows are in, then it waits for batch 2."""
+
+        def __init__(self, real):
+            super().__init__()
+            self.real = real
+
+        def set_result(self, result):
+            self.real.set_result(result)
+            assert began[1].wait(timeout=30), "the second batch did not start"
+            log.append("1 commits")
+
+    def spy(run, batch, progress, *, after=None, written=None):
+        number = next(count)
+        log.append(f"{number} begins")
+        began[number].set()
+        if number == 0:
+            written = HeldUntilNextBegins(written)
+        original(run, batch, progress, after=after, written=written)
+        log.append(f"{number} done")
+
+    monkeypatch.setattr(pipeline, "_write_batch", spy)
+    job = start(tenant_a, manager_a, NEW_ONLY)
+    assert import_run(job_id=job.pk) == "done"
+
+    assert log.index("1 begins") < log.index("1 commits") < log.index("0 done")
+    assert log.index("0 done") < log.index("1 done") < log.index("2 done")
+    job = ImportJob.objects.get(pk=job.pk)
+    assert (job.created, job.processed_rows, job.total_rows) == (6, 6, 6)
+    assert Customer.objects.count() == 6
+    assert CustomerTag.objects.count() == 6
+    assert OutboxEvent.objects.filter(event_type="customer_created").count() == 6
+
+
+def test_a_batch_failing_at_its_commit_takes_the_batches_written_beside_it(
+    tenant_a, manager_a, monkeypatch
+):
+    """The first batch fails after its rows are in (as a foreign key checked at the commit
+    would): the batches already written beside it roll back too, so no later batch stays
+    without the ones before it."""
+    on_postgresql()
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
+    original = pipeline._write_batch
+    count = iter(range(3))
+    numbers: list[int] = []
+
+    class FailsOnceWritten(Future):
+        def __init__(self, real):
+            super().__init__()
+            self.real = real
+
+        def set_result(self, result):
+            self.real.set_result(result)
+            raise RuntimeError("a key checked at the commit")
+
+    def spy(run, batch, progress, *, after=None, written=None):
+        number = next(count)
+        numbers.append(number)
+        if number == 0:
+            written = FailsOnceWritten(written)
+        original(run, batch, progress, after=after, written=written)
+
+    monkeypatch.setattr(pipeline, "_write_batch", spy)
+    job = start(tenant_a, manager_a, NEW_ONLY)
+    assert import_run(job_id=job.pk) == "failed"
+
+    job = ImportJob.objects.get(pk=job.pk)
+    assert job.status == "failed" and job.failure
+    assert numbers[:2] == [0, 1]  # the second batch was written beside the first
+    assert not Customer.objects.exists()
+    assert not CustomerTag.objects.exists()
+    assert not OutboxEvent.objects.filter(tenant=tenant_a).exists()
+    assert (job.created, job.processed_rows) == (0, 0)

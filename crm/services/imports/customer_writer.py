@@ -85,7 +85,9 @@ class CustomerWriter:
         self.columns += [(definitions[k].mapped_field_name, "custom", k) for k in self.slot_keys]
         self.job_tags = list(job.tags or [])
         self.score = score_expression(tenant=self.tenant, definitions=definitions)
-        self._staged = False
+        # The connections whose session has the staging table (the run's writer threads
+        # have one each).
+        self._staged: set[int] = set()
         self.tag_links = CustomerTagLinks(tenant=self.tenant, by=by)
 
     # -- new customers -------------------------------------------------------------------
@@ -193,7 +195,7 @@ class CustomerWriter:
                 [pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True)
             )
         with connection.cursor() as cursor:
-            if not self._staged:
+            if id(connection.connection) not in self._staged:
                 # The score reads columns the file may not fill (the custom values it lacks):
                 # the staging table has them too, empty, as the new customers' are.
                 staged = [*fields, *unfilled_columns(fields)]
@@ -202,7 +204,7 @@ class CustomerWriter:
                 )
                 cursor.execute(f"DROP TABLE IF EXISTS {stage}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} (id bigint, {definitions})")
-                self._staged = True
+                self._staged.add(id(connection.connection))
             with cursor.cursor.copy(f"COPY {stage} (id, {columns}) FROM STDIN") as copy:
                 for chunk in text:
                     copy.write(chunk)
