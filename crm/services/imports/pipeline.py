@@ -338,6 +338,10 @@ def _run_overlapped(run: _Run, batches: Iterator[list], progress) -> None:
             if pending is not None:
                 # batch N's rows are in (or it failed: raised here, nothing more is written)
                 (written if overlap else pending).result()
+                if len(running) == 2:
+                    # batch N-1, whose thread takes this batch: committed (or it failed at its
+                    # commit, raised here: no batch after N is written)
+                    running[0].result()
             if not ahead:
                 run.match(batch)
             written = Future()
