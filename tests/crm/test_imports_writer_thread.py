@@ -5,7 +5,9 @@ in the writer ends the job failed with nothing of the failed batch kept. (On SQL
 serial, and these tests hold the serial path to the same results.)"""
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
@@ -176,44 +178,66 @@ def on_postgresql():
         pytest.skip("the run is serial on SQLite (no writer threads)")
 
 
-def test_a_batch_of_new_customers_is_written_while_the_one_before_commits(
-    tenant_a, manager_a, monkeypatch
-):
-    """The second batch (new customers only) starts while the first has not committed yet,
-    and still commits after it: the first batch is held at its commit until the second began."""
+class WrittenThen(Future):
+    """A batch's `written` that, once given its result (the rows are in, not committed yet),
+    runs `then` in the writing thread, before the commit."""
+
+    def __init__(self, real: Future, then):
+        super().__init__()
+        self.real, self.then = real, then
+
+    def set_result(self, result):
+        self.real.set_result(result)
+        self.then()
+
+
+@dataclass
+class FirstBatch:
+    then: Callable[[], None] = lambda: None
+    log: list[str] = field(default_factory=list)
+    began_second: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def first_batch(monkeypatch):
+    """Batches of two rows; `first_batch.then` runs once the first batch's rows are in.
+    `first_batch.log` has each batch's "N begins" and "N done" in the order they came."""
     on_postgresql()
     monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     original = pipeline._write_batch
-    began: dict[int, threading.Event] = {n: threading.Event() for n in range(3)}
-    log: list[str] = []
-    count = iter(range(3))
-
-    class HeldUntilNextBegins(Future):
-        """The first batch's `written`: its rows are in, then it waits for batch 2."""
-
-        def __init__(self, real):
-            super().__init__()
-            self.real = real
-
-        def set_result(self, result):
-            self.real.set_result(result)
-            assert began[1].wait(timeout=30), "the second batch did not start"
-            log.append("1 commits")
+    numbers = iter(range(100))
+    hook = FirstBatch()
 
     def spy(run, batch, progress, *, after=None, written=None):
-        number = next(count)
-        log.append(f"{number} begins")
-        began[number].set()
+        number = next(numbers)
+        hook.log.append(f"{number} begins")
+        if number == 1:
+            hook.began_second.set()
         if number == 0:
-            written = HeldUntilNextBegins(written)
+            written = WrittenThen(written, hook.then)
         original(run, batch, progress, after=after, written=written)
-        log.append(f"{number} done")
+        hook.log.append(f"{number} done")
 
     monkeypatch.setattr(pipeline, "_write_batch", spy)
+    return hook
+
+
+def test_a_batch_of_new_customers_is_written_while_the_one_before_commits(
+    tenant_a, manager_a, first_batch
+):
+    """The second batch (new customers only) starts while the first has not committed yet,
+    and still commits after it: the first batch is held at its commit until the second began."""
+
+    def hold():
+        assert first_batch.began_second.wait(timeout=60), "the second batch did not start"
+        first_batch.log.append("0 commits")
+
+    first_batch.then = hold
     job = start(tenant_a, manager_a, NEW_ONLY)
     assert import_run(job_id=job.pk) == "done"
 
-    assert log.index("1 begins") < log.index("1 commits") < log.index("0 done")
+    log = first_batch.log
+    assert log.index("1 begins") < log.index("0 commits") < log.index("0 done")
     assert log.index("0 done") < log.index("1 done") < log.index("2 done")
     job = ImportJob.objects.get(pk=job.pk)
     assert (job.created, job.processed_rows, job.total_rows) == (6, 6, 6)
@@ -223,40 +247,23 @@ def test_a_batch_of_new_customers_is_written_while_the_one_before_commits(
 
 
 def test_a_batch_failing_at_its_commit_takes_the_batches_written_beside_it(
-    tenant_a, manager_a, monkeypatch
+    tenant_a, manager_a, first_batch
 ):
     """The first batch fails after its rows are in (as a foreign key checked at the commit
     would): the batch already written beside it rolls back too, so no later batch stays
     without the ones before it, and the third is never written."""
-    on_postgresql()
-    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
-    original = pipeline._write_batch
-    count = iter(range(3))
-    numbers: list[int] = []
 
-    class FailsOnceWritten(Future):
-        def __init__(self, real):
-            super().__init__()
-            self.real = real
+    def fail():
+        raise RuntimeError("a key checked at the commit")
 
-        def set_result(self, result):
-            self.real.set_result(result)
-            raise RuntimeError("a key checked at the commit")
-
-    def spy(run, batch, progress, *, after=None, written=None):
-        number = next(count)
-        numbers.append(number)
-        if number == 0:
-            written = FailsOnceWritten(written)
-        original(run, batch, progress, after=after, written=written)
-
-    monkeypatch.setattr(pipeline, "_write_batch", spy)
+    first_batch.then = fail
     job = start(tenant_a, manager_a, NEW_ONLY)
     assert import_run(job_id=job.pk) == "failed"
 
     job = ImportJob.objects.get(pk=job.pk)
     assert job.status == "failed" and job.failure
-    assert numbers == [0, 1]  # the second batch was written beside the first, not the third
+    # the second batch was written beside the first, the third never
+    assert [line for line in first_batch.log if "begins" in line] == ["0 begins", "1 begins"]
     assert not Customer.objects.exists()
     assert not CustomerTag.objects.exists()
     assert not OutboxEvent.objects.filter(tenant=tenant_a).exists()
