@@ -6,7 +6,7 @@ history and import records; their tag links through tagging.CustomerTagLinks.
 Helpers of crm.services.imports.pipeline; not a way in."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +42,19 @@ def unfilled_columns(fields: list) -> list:
         for f in Customer._meta.concrete_fields
         if f.null and f.column not in have and f.column != "id" and not f.generated
     ]
+
+
+def _copied_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The new customers' columns the staging COPY takes after `id` (the score is computed on
+    the way in)."""
+    return [name for name in rows[0] if name != "crm_score"]
+
+
+def _copy_text(ids: list[int], names: list[str], rows: list[dict[str, Any]]) -> Iterator[str]:
+    """The new customers as COPY text lines (copying.copy_lines): psycopg's write_row of these
+    30-odd typed values was the writer's largest Python cost after building them."""
+    values_of = itemgetter(*names)
+    return copying.copy_lines([pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True))
 
 
 @dataclass
@@ -133,11 +146,8 @@ class CustomerWriter:
         ids = [p.pk for p in creates] if creates and creates[0].pk else None
         new = NewCustomers(now=now, rows=rows, tags=tags, ids=ids)
         if rows and ids and is_postgres():
-            new.names = [name for name in rows[0] if name != "crm_score"]
-            values_of = itemgetter(*new.names)
-            new.text = list(
-                copying.copy_lines([pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True))
-            )
+            new.names = _copied_columns(rows)
+            new.text = list(_copy_text(ids, new.names, rows))
         return new
 
     def _score_sql(self) -> tuple[str, list[Any]]:
@@ -181,19 +191,12 @@ class CustomerWriter:
             return ids
         table = Customer._meta.db_table
         quote = connection.ops.quote_name
-        names = new.names or [name for name in rows[0] if name != "crm_score"]
+        names = new.names or _copied_columns(rows)
         fields = [Customer._meta.get_field(name) for name in names]
         columns = ", ".join(quote(f.column) for f in fields)
         stage = "crm_import_stage"
         ids = new.ids or self._next_ids(len(rows))
-        text = new.text
-        if text is None or new.ids is None:
-            # As text lines (copy_lines): psycopg's write_row of these 30-odd typed values
-            # was the writer's largest Python cost after building them.
-            values_of = itemgetter(*names)
-            text = copying.copy_lines(
-                [pk, *values_of(row)] for pk, row in zip(ids, rows, strict=True)
-            )
+        text = new.text if new.text is not None else _copy_text(ids, names, rows)
         with connection.cursor() as cursor:
             if id(connection.connection) not in self._staged:
                 # The score reads columns the file may not fill (the custom values it lacks):
