@@ -27,6 +27,7 @@ A trigger with a delay records its runs `scheduled` with `due_at`; `fire_due_run
 periodic campaigns.dispatch_due task, every minute) claims the due ones with SKIP LOCKED,
 checks that the trigger is still on and its campaign still active, and fires them."""
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +37,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Customer
-from crm.services.imports.copying import copy_in
+from crm.services.imports.copying import (
+    COPY_LINES,
+    copy_in,
+    copy_text,
+    copy_text_in,
+    is_postgres,
+)
 from tenancy.models import OutboxEvent, Tenant
 
 from ..models import (
@@ -248,47 +255,70 @@ class Run:
     results: list = field(default_factory=list)
 
 
+# The fields a run has of its own come first and last; those between are the same for every
+# run of one trigger, outcome and reason in a batch.
 RUN_COLUMNS = (
-    "tenant_id",
-    "trigger_id",
     "customer_id",
     "event",
+    "tenant_id",
+    "trigger_id",
     "event_type",
-    "event_data",
     "outcome",
     "reason",
     "due_at",
     "fired_at",
-    "results",
     "created_at",
+    "event_data",
+    "results",
 )
+
+
+def _run_row(tenant: Tenant, run: Run, now: datetime) -> tuple:
+    return (
+        run.customer_id,
+        run.event,
+        tenant.pk,
+        run.trigger.pk,
+        run.event_type,
+        run.outcome,
+        run.reason,
+        run.due_at,
+        run.fired_at,
+        now,
+        run.data if run.trigger.delay_minutes else {},
+        run.results,
+    )
 
 
 def insert_runs(tenant: Tenant, runs: list[Run], *, now: datetime) -> None:
     """Write the runs to the run log: COPY on PostgreSQL (no model instances, no parameter
     lists). COPY has no ON CONFLICT: a run already there (which the batch's read of its events'
     runs rules out while it holds the events) fails it, and with it everything the batch did —
-    the unique key is what keeps a run from happening twice."""
-    copy_in(
+    the unique key is what keeps a run from happening twice.
+
+    A batch writes ~18 runs per event, three in four of them skipped: each line is its
+    customer and event, the text of its trigger, outcome and reason (made once per batch) and
+    its event data and results, which are empty unless the trigger has a delay or fired."""
+    if not is_postgres():
+        copy_in(TriggerRun, RUN_COLUMNS, (_run_row(tenant, run, now) for run in runs))
+        return
+    middles: dict[tuple, str] = {}
+
+    def line(run: Run) -> str:
+        key = (run.trigger.pk, run.event_type, run.outcome, run.reason, run.due_at, run.fired_at)
+        middle = middles.get(key)
+        if middle is None:
+            fields = _run_row(tenant, run, now)[2:-2]
+            middle = middles[key] = "\t".join(copy_text(value) for value in fields)
+        data = copy_text(run.data) if run.trigger.delay_minutes else "{}"
+        results = copy_text(run.results) if run.results else "[]"
+        return f"{run.customer_id}\t{run.event}\t{middle}\t{data}\t{results}\n"
+
+    lines = map(line, runs)
+    copy_text_in(
         TriggerRun,
         RUN_COLUMNS,
-        (
-            (
-                tenant.pk,
-                run.trigger.pk,
-                run.customer_id,
-                run.event,
-                run.event_type,
-                run.data if run.trigger.delay_minutes else {},
-                run.outcome,
-                run.reason,
-                run.due_at,
-                run.fired_at,
-                run.results,
-                now,
-            )
-            for run in runs
-        ),
+        iter(lambda: "".join(itertools.islice(lines, COPY_LINES)), ""),
     )
 
 

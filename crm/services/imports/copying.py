@@ -56,12 +56,18 @@ def copy_in(
             batch_size=500,
         )
         return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in [*columns, *fixed])
     tail = "".join(f"\t{copy_text(value)}" for value in fixed.values())
+    copy_text_in(model, [*columns, *fixed], copy_lines(rows, tail=tail))
+
+
+def copy_text_in(model, columns: Sequence[str], chunks: Iterable[str]) -> None:
+    """COPY into `model`'s table (PostgreSQL only) `chunks` of lines already in COPY's text
+    format, their fields in the order of `columns` (attribute names)."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
-            for chunk in copy_lines(rows, tail=tail):
+            for chunk in chunks:
                 copy.write(chunk)
 
 
