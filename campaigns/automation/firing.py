@@ -33,7 +33,7 @@ from crm.services import emits
 from crm.services.customers import CUSTOMER_WRITE_ROLES
 from crm.services.reactions import customers_changed
 from crm.services.tags import record_tag_changes
-from customfields.services.values import active_definitions, clean_values, write_values_many
+from customfields.services.values import active_definitions, clean_values, write_values_each
 from tenancy.actors import require_role
 from tenancy.models import Tenant
 
@@ -147,7 +147,7 @@ def _retag(tenant: Tenant, name: str, ids: list[int], *, add: bool) -> None:
 def _values(tenant: Tenant, steps: list[tuple[Job, int, dict]]) -> None:
     """customer_update's custom-value path for many customers and values: each (trigger,
     field, value) checked once; each customer's last value per field written with its history
-    (one write per trigger and field); every named customer's updated time bumped, the changed
+    (write_values_each: one write for all); every named customer's updated time bumped, the changed
     ones rescored, then their rules and segments — once for all."""
     require_role(AUTOMATION, tenant=tenant, roles=CUSTOMER_WRITE_ROLES)
     definitions = active_definitions(tenant)
@@ -173,31 +173,20 @@ def _values(tenant: Tenant, steps: list[tuple[Job, int, dict]]) -> None:
             continue
         job.results[index] = {"type": "set_field", "ok": True, "detail": "Field set."}
         last[(job.customer_id, action["field"])] = (job, action)
-    writes: dict[tuple[int, str, Any], list[int]] = defaultdict(list)
-    triggers: dict[int, CampaignTrigger] = {}
-    for (customer_id, key), (job, action) in last.items():
-        triggers[job.trigger.pk] = job.trigger
-        writes[(job.trigger.pk, key, _hashable(action["value"]))].append(customer_id)
-    if not writes:
+    if not last:
         return
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    reasons: dict[tuple[int, str], str] = {}
+    for (customer_id, key), (job, action) in last.items():
+        values[customer_id][key] = cleaned[(key, _hashable(action["value"]))][key]
+        reasons[(customer_id, key)] = f"Trigger {job.trigger.name}"
     now = timezone.now()
-    mark = emits.history_mark()
-    changed: set[int] = set()
-    for (trigger_id, key, value), ids in writes.items():
-        reason = f"Trigger {triggers[trigger_id].name}"
-        done = write_values_many(
-            tenant=tenant,
-            definitions=definitions,
-            cleaned=cleaned[(key, value)],
-            customer_ids=sorted(ids),
-            by=AUTOMATION,
-            reason=reason,
-        )
-        if done:  # as customer_update: field_changed per value, customer_updated per customer
-            emits.fields_changed_since(
-                tenant=tenant, customer_ids=sorted(done), mark=mark, reason=reason, fields=[key]
-            )
-        changed |= done
+    history = write_values_each(
+        tenant=tenant, definitions=definitions, values=values, by=AUTOMATION, reason=reasons
+    )
+    # As customer_update: customer_updated per customer, field_changed per value.
+    emits.customers_fields_changed(tenant=tenant, history=history)
+    changed = {row.customer_id for row in history}
     named = {customer_id for customer_id, _ in last}
     unchanged = sorted(named - changed)
     if unchanged:  # as customer_update: saved (updated_at) and announced with nothing read
@@ -208,7 +197,7 @@ def _values(tenant: Tenant, steps: list[tuple[Job, int, dict]]) -> None:
         Customer.objects.filter(tenant=tenant, pk__in=sorted(changed)).update(
             updated_at=now, crm_score=score
         )
-        keys = {f"custom.{key}" for _, key, _ in writes}
+        keys = {f"custom.{key}" for _, key in last}
         customers_changed(
             tenant=tenant, customer_ids=changed, by=AUTOMATION, fields={*keys, "crm_score"}
         )

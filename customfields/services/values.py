@@ -336,33 +336,59 @@ def write_values_many(
     by: Actor,
     reason: str = "",
 ) -> set[int]:
-    """Give many of the tenant's customers the same cleaned values, set-based: one read of the
-    old values, one UPDATE of the slot columns for those that change (and one batched update of
-    `custom_fields_extra` for overflow fields), one insert of their history rows. Returns the
-    ids whose values changed. Chunking the ids is the caller's (a few thousand at a time); so
-    is bumping the host's own columns (updated time, score). Same actor rule as `write_values`."""
+    """Give many of the tenant's customers the same cleaned values, set-based (write_values_each
+    with one UPDATE). Returns the ids whose values changed. Chunking the ids is the caller's (a
+    few thousand at a time); so is bumping the host's own columns (updated time, score)."""
+    history = write_values_each(
+        tenant=tenant,
+        definitions=definitions,
+        values=dict.fromkeys(customer_ids, cleaned),
+        by=by,
+        reason=reason,
+    )
+    return {row.customer_id for row in history}
+
+
+def write_values_each(
+    *,
+    tenant: Tenant,
+    definitions: Mapping[str, FieldDefinition],
+    values: Mapping[int, Mapping[str, Any]],
+    by: Actor,
+    reason: str | Mapping[tuple[int, str], str] = "",
+) -> list[FieldHistory]:
+    """Give each of many of the tenant's customers its own cleaned values (`values`: {customer
+    id: {field key: value}}), set-based: one read of the old values, one UPDATE of the slot
+    columns per distinct set of new values among the customers that change (and one batched
+    update of `custom_fields_extra` for overflow fields), one insert of the history rows, each
+    with `reason` (or reason[(customer id, field key)]). Returns the history rows written (one
+    per value that changed). Same actor rule as `write_values`; bumping the host's own columns
+    (updated time, score) is the caller's."""
     require_role(by, tenant=tenant, roles=Role.values)
     host = host_model()
-    in_slot = [key for key in cleaned if definitions[key].in_slot]
-    overflow = [key for key in cleaned if not definitions[key].in_slot]
-    columns = [definitions[key].mapped_field_name for key in in_slot]
-    rows = host.objects.filter(tenant=tenant, pk__in=list(customer_ids)).values_list(
-        "pk", *columns, *([EXTRA_FIELD] if overflow else [])
+    keys = sorted({key for cleaned in values.values() for key in cleaned})
+    in_slot = [key for key in keys if definitions[key].in_slot]
+    overflow = [key for key in keys if not definitions[key].in_slot]
+    columns = {key: definitions[key].mapped_field_name for key in in_slot}
+    rows = host.objects.filter(tenant=tenant, pk__in=list(values)).values_list(
+        "pk", *columns.values(), *([EXTRA_FIELD] if overflow else [])
     )
     changed_by = actor_user(by)
     history: list[FieldHistory] = []
-    slot_changed: set[int] = set()
+    updates: dict[tuple, tuple[dict, list[int]]] = {}  # new slot values: (them, customers)
     extras: dict[int, dict] = {}
-    for pk, *values in rows:
-        old = dict(zip(in_slot, values[: len(in_slot)], strict=True))
-        extra = dict(values[len(in_slot)] or {}) if overflow else {}
+    for pk, *olds in rows:
+        cleaned = values[pk]
+        old = dict(zip(in_slot, olds[: len(in_slot)], strict=True))
+        extra = dict(olds[len(in_slot)] or {}) if overflow else {}
         old.update({key: _from_json(definitions[key], extra.get(key)) for key in overflow})
+        slot_changed = False
         for key, new in cleaned.items():
             if old[key] == new:
                 continue
             definition = definitions[key]
             if definition.in_slot:
-                slot_changed.add(pk)
+                slot_changed = True
             else:
                 if new is None:
                     extra.pop(key, None)
@@ -379,17 +405,25 @@ def write_values_many(
                     old_value=_as_text(old[key]),
                     new_value=_as_text(new),
                     changed_by=changed_by,
-                    reason=reason,
+                    reason=reason if isinstance(reason, str) else reason[(pk, key)],
                 )
             )
-    if slot_changed:
-        # Rows where this field already held the value get it again: harmless, one statement.
-        host.objects.filter(tenant=tenant, pk__in=sorted(slot_changed)).update(
-            **{column: cleaned[key] for key, column in zip(in_slot, columns, strict=True)}
-        )
+        if slot_changed:
+            # Its slot values that already held the value get it again: harmless, and
+            # customers given the same values share one statement.
+            new_slots = tuple((columns[key], cleaned[key]) for key in in_slot if key in cleaned)
+            updates.setdefault(_group_key(new_slots), (dict(new_slots), []))[1].append(pk)
+    for new_slots, pks in updates.values():
+        host.objects.filter(tenant=tenant, pk__in=sorted(pks)).update(**new_slots)
     if extras:
         host.objects.bulk_update(
             [host(pk=pk, **{EXTRA_FIELD: extra}) for pk, extra in extras.items()], [EXTRA_FIELD]
         )
     FieldHistory.objects.bulk_create(history)
-    return slot_changed | set(extras)
+    return history
+
+
+def _group_key(pairs: tuple) -> tuple:
+    """(column, value) pairs as a dict key: a value's type counts (True is not 1) and a
+    multi-valued one is a list."""
+    return tuple((column, type(value).__name__, repr(value)) for column, value in pairs)
