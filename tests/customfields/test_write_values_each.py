@@ -66,9 +66,7 @@ def test_each_customer_gets_its_own_values_with_its_own_reasons(tenant_a, fields
     assert now[bob.pk].custom_fields_extra == {}
 
 
-def test_one_reason_for_all_and_another_tenants_customer_is_left_alone(
-    tenant_a, tenant_b, fields
-):
+def test_one_reason_for_all_and_another_tenants_customer_is_left_alone(tenant_a, tenant_b, fields):
     column = fields["points"].mapped_field_name
     ann = customer(tenant_a, "Ann")
     theirs = customer(tenant_b, "Zed")
