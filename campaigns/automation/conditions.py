@@ -123,9 +123,8 @@ def _equal(found: Any, wanted: Any) -> bool:
     return isinstance(found, str) and isinstance(wanted, str) and found == wanted
 
 
-def evaluate_event_rule(data: Mapping, key: str, op: str, value: Any) -> bool:
-    """Whether the event's data satisfies one (checked) rule."""
-    found = _lookup(data, key)
+def _judge(found: Any, op: str, value: Any) -> bool:
+    """Whether what the event's data holds at a rule's key (_MISSING: nothing) satisfies it."""
     empty = found is _MISSING or found is None or found == ""
     if op == "is_set":
         return not empty
@@ -161,6 +160,11 @@ class TriggerCompiler(Compiler):
         self.event_rules: list[tuple[str, str, Any]] = []
         # (condition as JSON, outcomes) -> its Q, for the batch this compiler serves.
         self.compiled: dict[tuple[str, tuple[bool, ...]], Q] = {}
+        # Condition as JSON -> its event rules (None: it no longer compiles).
+        self.rules_of: dict[str, list[tuple[str, str, Any]] | None] = {}
+        # (condition as JSON, rule index, what the data holds at its key) -> the rule's outcome:
+        # a batch's events carry a few distinct values (a tag, a carrier, an amount).
+        self.judged: dict[tuple, bool] = {}
 
     def compile_one(self, condition: Any, *, segment_id: int | None = None):
         self.event_rules = []
@@ -204,6 +208,21 @@ def customer_condition_q(condition: Any, *, tenant: Tenant, now=None) -> Q:
 ANNOTATIONS_PER_QUERY = 40
 
 
+def _judged(memo: dict, text: str, n: int, rule: tuple[str, str, Any], data: Mapping) -> bool:
+    """Rule n of the condition `text` on an event's data, remembered by what the data holds
+    at its key (by its type too: True is not 1)."""
+    key, op, value = rule
+    found = _lookup(data, key)
+    try:
+        memo_key = (text, n, found.__class__, found)
+        return memo[memo_key]
+    except KeyError:
+        memo[memo_key] = outcome = _judge(found, op, value)
+        return outcome
+    except TypeError:  # a list or an object: not remembered
+        return _judge(found, op, value)
+
+
 def matching_events(
     checks: list[tuple[Any, list[tuple[int, Mapping]]]],
     *,
@@ -223,16 +242,22 @@ def matching_events(
     for condition, events in checks:
         plan: list[tuple[int, int, str | bool]] = []  # (event index, customer id, expression)
         plans.append(plan)
-        compiler.outcomes = None
-        try:
-            compiler.compile_one(condition)
-        except ConditionProblem:
-            continue
-        rules = list(compiler.event_rules)
         text = json.dumps(condition, sort_keys=True)
+        if text not in compiler.rules_of:
+            compiler.outcomes = None
+            try:
+                compiler.compile_one(condition)
+                compiler.rules_of[text] = list(compiler.event_rules)
+            except ConditionProblem:
+                compiler.rules_of[text] = None
+        rules = compiler.rules_of[text]
+        if rules is None:
+            continue
         names: dict[tuple[bool, ...], str | bool] = {}
         for index, (customer_id, data) in enumerate(events):
-            pattern = tuple(evaluate_event_rule(data, *rule) for rule in rules)
+            pattern = tuple(
+                _judged(compiler.judged, text, n, rule, data) for n, rule in enumerate(rules)
+            )
             if pattern not in names:
                 key = (text, pattern)
                 if key not in compiler.compiled:
