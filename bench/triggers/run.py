@@ -113,15 +113,17 @@ def _worker(start, done_emitting, batch: int, profile: str | None, out) -> None:
         profiler.enable()
     while True:
         result = process_events(batch_size=batch)
-        taken += result.claimed
+        taken += result.processed
         if not result.claimed:
             if done_emitting.is_set():
                 result = process_events(batch_size=batch)  # one more look after the last emit
-                taken += result.claimed
+                taken += result.processed
                 if not result.claimed:
                     break
             else:
                 time.sleep(0.02)
+        elif result.deferred == result.claimed:  # all held by the other worker: let it commit
+            time.sleep(0.005)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)

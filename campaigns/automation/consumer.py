@@ -3,9 +3,10 @@
 For a batch of one tenant's events (tenancy.events hands them over inside the worker's
 transaction), set-based over the whole batch:
 - the tenant's active triggers on those event types (one query) and the events' customers
-  that are the tenant's, locked in id order (one query: a foreign or deleted customer's event
-  never fires and leaves no run; two workers whose batches share customers wait instead of
-  deadlocking);
+  that are the tenant's, locked (one query: a foreign or deleted customer's event never fires
+  and leaves no run). On PostgreSQL a customer another worker holds is skipped (SKIP LOCKED)
+  and the customer's events handed back to the outbox for a later batch: two workers whose
+  batches share a few customers neither deadlock nor wait for each other's whole batch;
 - the batch is cut into rounds: round 1 holds each customer's first event of the batch, round
   2 their second, and so on (usually one or two rounds). In a round, every trigger's condition
   is judged for all its events at once (crm's language plus `event.<key>`: a few customer
@@ -62,11 +63,12 @@ CONSUMER_NAME = "campaign-triggers"
 COUNTED = (RunOutcome.FIRED, RunOutcome.SCHEDULED)
 
 
-def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
-    """The outbox consumer (registered by CampaignsConfig.ready)."""
+def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> set[int]:
+    """The outbox consumer (registered by CampaignsConfig.ready). Answers the pks of the
+    events it hands back: those of customers another worker holds (see below)."""
     events = [event for event in events if event.customer_id is not None]
     if not events:
-        return
+        return set()
     triggers = list(
         CampaignTrigger.objects.filter(
             tenant=tenant, is_active=True, event_type__in={e.event_type for e in events}
@@ -75,18 +77,31 @@ def handle_events(*, tenant: Tenant, events: list[OutboxEvent]) -> None:
         .order_by("pk")
     )
     if not triggers:
-        return
-    customers = Customer.objects.for_tenant(tenant).filter(pk__in={e.customer_id for e in events})
-    if connection.features.has_select_for_update:
-        # The actions write these customers (tags, values, score): two workers whose batches
-        # share customers would deadlock taking their row locks in different orders. Locked up
-        # front in id order, the second waits for the first instead.
-        customers = customers.select_for_update(no_key=True).order_by("pk")
-    own = set(customers.values_list("pk", flat=True))
+        return set()
     types = {trigger.event_type for trigger in triggers}
-    events = [e for e in events if e.customer_id in own and e.event_type in types]
-    if events:
-        _Batch(tenant, triggers, events).run()
+    events = [e for e in events if e.event_type in types]
+    wanted = {e.customer_id for e in events}
+    customers = Customer.objects.for_tenant(tenant).filter(pk__in=wanted)
+    held: set[int] = set()
+    if connection.features.has_select_for_update_skip_locked:
+        # The actions write these customers (tags, values, score). Two workers whose batches
+        # share a few customers would deadlock taking their row locks in different orders, or,
+        # locked in id order, the second would wait for the whole of the first. Instead each
+        # takes the customers no one holds; the events of the others go back to the outbox,
+        # pending in their place, for a later batch (after that worker's commit).
+        own = set(
+            customers.select_for_update(no_key=True, skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if missing := wanted - own:  # held by another transaction, or not (or no longer) ours
+            there = Customer.objects.for_tenant(tenant).filter(pk__in=missing)
+            held = set(there.values_list("pk", flat=True))
+    else:
+        own = set(customers.values_list("pk", flat=True))
+    if mine := [e for e in events if e.customer_id in own]:
+        _Batch(tenant, triggers, mine).run()
+    return {e.pk for e in events if e.customer_id in held}
 
 
 def _rounds(events: list[OutboxEvent]) -> list[list[OutboxEvent]]:

@@ -44,7 +44,11 @@ def register_consumer(
 ) -> None:
     """Hand events to `handler(*, tenant, events)` (a batch of one tenant's events, oldest
     first; only those of `event_types` when given). Registering a name again replaces it. Call
-    it from AppConfig.ready: every web and worker process registers the same consumers."""
+    it from AppConfig.ready: every web and worker process registers the same consumers.
+
+    The handler may answer the pks of events it could not take now (a row it needs is another
+    worker's until that one commits): they are left pending, in their place in the queue,
+    and handed over again (to every consumer: delivery is at least once) by a later batch."""
     _consumers[name] = Consumer(
         name, handler, frozenset(event_types) if event_types is not None else None
     )
@@ -70,6 +74,7 @@ class Processed:
     processed: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0  # handed back by a consumer, left pending for a later batch
     errors: dict[int, str] = field(default_factory=dict)
 
 
@@ -96,6 +101,10 @@ def _error_text(consumer: Consumer, exc: BaseException) -> str:
     return text[:LAST_ERROR_MAX_LENGTH]
 
 
+# How long a drain waits when a whole batch was handed back (its events' rows are other
+# workers' until they commit).
+DEFERRED_PAUSE = 0.05
+
 # PostgreSQL's deadlock and serialization failures: the other transaction went on, so the
 # same work again (its savepoint was rolled back) usually goes through.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
@@ -107,15 +116,18 @@ def _transient(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
-def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str | None:
-    """Run the handler in a savepoint; the error's text when it raised (its writes undone).
+def _call(
+    consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]
+) -> tuple[str | None, set[int]]:
+    """Run the handler in a savepoint: (the error's text when it raised, its writes undone;
+    the pks of the events it handed back).
     A deadlock with another worker (two batches writing the same customers in different
     orders) runs the handler again at once, up to TRANSIENT_RETRIES times, rather than
     counting as the events' failure and sending the whole batch round one event at a time."""
     for attempt in range(TRANSIENT_RETRIES + 1):
         try:
             with transaction.atomic():
-                consumer.handler(tenant=tenant, events=events)
+                handed_back = consumer.handler(tenant=tenant, events=events)
         except Exception as exc:  # a consumer's failure is the event's, not the worker's
             if connection.needs_rollback:
                 # The savepoint could not be rolled back: the transaction (the connection, the
@@ -125,9 +137,9 @@ def _call(consumer: Consumer, tenant: Tenant, events: list[OutboxEvent]) -> str 
                 logger.info("Outbox consumer %s: %s; again", consumer.name, type(exc).__name__)
                 continue
             logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
-            return _error_text(consumer, exc)
-        return None
-    return None  # (not reached: the last attempt returns)
+            return _error_text(consumer, exc), set()
+        return None, {event.pk for event in events if event.pk in set(handed_back or ())}
+    return None, set()  # (not reached: the last attempt returns)
 
 
 def _claim(batch_size: int) -> list[OutboxEvent]:
@@ -138,12 +150,14 @@ def _claim(batch_size: int) -> list[OutboxEvent]:
     )
 
 
-def _deliver(events: list[OutboxEvent]) -> dict[int, str]:
-    """Hand the events to every consumer, by tenant; {event pk: error} of those that failed."""
+def _deliver(events: list[OutboxEvent]) -> tuple[dict[int, str], set[int]]:
+    """Hand the events to every consumer, by tenant: ({event pk: error} of those that failed,
+    the pks of those a consumer handed back)."""
     errors: dict[int, str] = {}
+    deferred: set[int] = set()
     registered = consumers()
     if not registered:
-        return errors
+        return errors, deferred
     tenants = Tenant.objects.in_bulk({event.tenant_id for event in events})
     by_tenant = sorted(events, key=lambda e: e.tenant_id)
     for tenant_id, group in groupby(by_tenant, key=lambda e: e.tenant_id):
@@ -155,7 +169,8 @@ def _deliver(events: list[OutboxEvent]) -> dict[int, str]:
             mine = [event for event in group if consumer.wants(event)]
             if not mine:
                 continue
-            error = _call(consumer, tenant, mine)
+            error, handed_back = _call(consumer, tenant, mine)
+            deferred |= handed_back
             if error is None:
                 continue
             if len(mine) == 1:
@@ -164,15 +179,22 @@ def _deliver(events: list[OutboxEvent]) -> dict[int, str]:
             # One by one, so the events that are fine go through and the error is pinned on
             # the one that causes it.
             for event in mine:
-                error = _call(consumer, tenant, [event])
+                error, handed_back = _call(consumer, tenant, [event])
+                deferred |= handed_back
                 if error is not None:
                     errors.setdefault(event.pk, error)
-    return errors
+    return errors, deferred
 
 
-def _mark(events: list[OutboxEvent], errors: dict[int, str], result: Processed) -> None:
+def _mark(
+    events: list[OutboxEvent], errors: dict[int, str], deferred: set[int], result: Processed
+) -> None:
     now = timezone.now()
-    done = [event.pk for event in events if event.pk not in errors]
+    # A failure counts before a hand-back: the event is retried later either way, but only a
+    # failure is a try.
+    deferred = deferred - set(errors)
+    result.deferred = len(deferred)
+    done = [event.pk for event in events if event.pk not in errors and event.pk not in deferred]
     if done:
         OutboxEvent.objects.filter(pk__in=done).update(
             status=EventStatus.PROCESSED,
@@ -210,8 +232,8 @@ def process_events(*, batch_size: int | None = None) -> Processed:
             events = _claim(batch_size)
             result.claimed = len(events)
             if events:
-                errors = _deliver(events)
-                _mark(events, errors, result)
+                errors, deferred = _deliver(events)
+                _mark(events, errors, deferred, result)
     finally:
         wakeup.local.draining = draining
     return result
@@ -226,9 +248,11 @@ def drain(*, seconds: float | None = None, batch_size: int | None = None) -> int
     total = 0
     while True:
         result = process_events(batch_size=batch_size)
-        total += result.claimed
+        total += result.claimed - result.deferred
         if not result.claimed:  # (a consumer's own events were committed with the batch)
             return total
+        if result.deferred == result.claimed:  # all held by other workers: let them commit
+            time.sleep(DEFERRED_PAUSE)
         if time.monotonic() >= deadline:
             if not wakeup.eager():  # a worker hands the rest to a fresh task
                 wakeup.queue_drain(debounced=False)

@@ -2,9 +2,11 @@
 max_per_customer, inactive campaigns, every action, an event handed over twice firing once,
 and a foreign customer's event never firing."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from callbacks.models import CallbackRequest
@@ -12,10 +14,10 @@ from campaigns.automation.consumer import fire_due_runs
 from campaigns.automation.services import trigger_create, trigger_update
 from campaigns.models import CampaignExecution, ExecutionStatus, TriggerRun, Unsubscribe
 from campaigns.services.launch import campaign_pause
-from crm.models import CustomerNote
+from crm.models import Customer, CustomerNote
 from crm.services.customers import customer_create
 from tenancy.actors import OPERATOR
-from tenancy.events import emit, process_events
+from tenancy.events import emit, process_events, wakeup
 from tenancy.models import EventStatus, OutboxEvent
 from tests.campaigns.conftest import channel
 from tests.campaigns.triggers import drain_outbox, running_campaign
@@ -303,3 +305,48 @@ def test_another_tenants_trigger_does_not_see_the_event(tenant_a, tenant_b, camp
     emit(tenant=tenant_a, event_type="purchase", customer_id=ada.pk)
     drain_outbox()
     assert not TriggerRun.objects.filter(trigger=theirs).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_another_worker_holds_is_left_to_a_later_batch(
+    tenant_a, campaign, ada, bob, monkeypatch
+):
+    """Two workers whose batches share a customer: the second does not wait for the first's
+    whole batch (SKIP LOCKED); the shared customer's event goes back to the outbox and fires
+    once the first has committed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL")
+    monkeypatch.setattr(wakeup, "_kick", lambda: None)  # the test plays the workers
+    trigger = make_trigger(tenant_a, campaign, actions=[{"type": "add_tag", "tag": "buyer"}])
+    drain_outbox()
+    emit(tenant=tenant_a, event_type="purchase", customer_id=ada.pk)
+    held = emit(tenant=tenant_a, event_type="purchase", customer_id=bob.pk)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                list(Customer.objects.select_for_update().filter(pk=bob.pk))
+                holding.set()
+                assert release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        result = process_events()
+        assert (result.processed, result.deferred) == (1, 1)
+        assert outcomes(trigger) == [("Ada", "fired", "")]
+        held.refresh_from_db()
+        assert (held.status, held.attempts) == (EventStatus.PENDING, 0)
+    finally:
+        release.set()
+        thread.join(30)
+    drain_outbox()
+    assert outcomes(trigger) == [("Ada", "fired", ""), ("Bob", "fired", "")]
+    assert sorted(c.first_name for c in Customer.objects.filter(tags__name="buyer")) == [
+        "Ada",
+        "Bob",
+    ]

@@ -440,3 +440,28 @@ def test_beat_runs_the_outbox_and_its_purge(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"tenancy.process_events", "tenancy.purge_events"} <= tasks
     assert {"tenancy.process_events", "tenancy.purge_events"} <= set(app.tasks)
+
+
+def test_events_a_consumer_hands_back_stay_pending_in_their_place(tenant_a):
+    """A consumer that cannot take some events now (their customer is another worker's) hands
+    them back: not marked, not counted as a try, and first in the next batch."""
+    emit_many(tenant=tenant_a, events=[EventSpec("tag_added", customer_id=n) for n in (1, 2, 3)])
+    calls: list[list[int]] = []
+
+    def handler(*, tenant, events):
+        calls.append([event.pk for event in events])
+        return {events[1].pk, 10**9} if len(calls) == 1 else set()  # a pk not handed: ignored
+
+    register_consumer("hands-back", handler)
+    try:
+        first = process_events(batch_size=10)
+        held = calls[0][1]
+        assert (first.claimed, first.processed, first.deferred, first.retried) == (3, 2, 1, 0)
+        row = OutboxEvent.objects.get(pk=held)
+        assert (row.status, row.attempts, row.last_error) == (EventStatus.PENDING, 0, "")
+        emit(tenant=tenant_a, event_type="tag_added", customer_id=4)
+        second = process_events(batch_size=1)
+        assert calls[1] == [held] and (second.processed, second.deferred) == (1, 0)
+    finally:
+        unregister_consumer("hands-back")
+    assert list(statuses().values()).count(EventStatus.PROCESSED) == 3
