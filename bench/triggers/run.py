@@ -191,6 +191,8 @@ def scenario(
     taken = sum(n for n, _ in reports)
     for child in children:
         child.join()
+    # Every event the workers processed: those emitted here and those the actions emitted
+    # (tag_added, field_changed, customer_updated), each matched against the triggers.
     figures = {"label": label, "events": events, "taken": taken, "seconds": seconds}
     figures["cpu"] = sum(cpu for _, cpu in reports)  # the workers' own (not PostgreSQL's)
     figures.update(measure(events_per_second=None if rate is not None else events / seconds))
@@ -244,7 +246,8 @@ def _print(f: dict) -> None:
     print(
         f"  {f['label']:<44} {f['per_second']:>8,.0f} events/s  p50 {f['p50']:.2f} s"
         f"  p95 {f['p95']:.2f} s  | sent {f['sent']:,} p50 {f['sent_p50']:.2f} s"
-        f" p95 {f['sent_p95']:.2f} s | {f['events']:,} events in {f['seconds']:.1f} s,"
+        f" p95 {f['sent_p95']:.2f} s | {f['events']:,} events in {f['seconds']:.1f} s"
+        f" ({f['taken']:,} with the actions' own: {f['taken'] / f['seconds']:,.0f}/s),"
         f" left {f['left']} | runs: {runs} | workers' CPU {f['cpu']:.1f} s | load {f['load']}",
         flush=True,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db.models import Model
+from django.db.models import Case, F, Model, Value, When
 
 from tenancy.actors import Actor, actor_user, require_role
 from tenancy.models import Role, Tenant
@@ -359,7 +359,7 @@ def write_values_each(
 ) -> list[FieldHistory]:
     """Give each of many of the tenant's customers its own cleaned values (`values`: {customer
     id: {field key: value}}), set-based: one read of the old values, one UPDATE of the slot
-    columns per distinct set of new values among the customers that change (and one batched
+    columns of the customers that change (a CASE when they differ; and one batched
     update of `custom_fields_extra` for overflow fields), one insert of the history rows, each
     with `reason` (or reason[(customer id, field key)]). Returns the history rows written (one
     per value that changed). Same actor rule as `write_values`; bumping the host's own columns
@@ -413,14 +413,41 @@ def write_values_each(
             # customers given the same values share one statement.
             new_slots = tuple((columns[key], cleaned[key]) for key in in_slot if key in cleaned)
             updates.setdefault(_group_key(new_slots), (dict(new_slots), []))[1].append(pk)
-    for new_slots, pks in updates.values():
-        host.objects.filter(tenant=tenant, pk__in=sorted(pks)).update(**new_slots)
+    if updates:
+        _update_slots(host, tenant, list(updates.values()))
     if extras:
         host.objects.bulk_update(
             [host(pk=pk, **{EXTRA_FIELD: extra}) for pk, extra in extras.items()], [EXTRA_FIELD]
         )
     FieldHistory.objects.bulk_create(history)
     return history
+
+
+def _update_slots(host, tenant: Tenant, groups: list[tuple[dict, list[int]]]) -> None:
+    """The slot columns' new values in one UPDATE: one group's values as they are; several
+    groups' as a CASE per column over the groups' customers (a customer whose group does not
+    set the column keeps its value)."""
+    if len(groups) == 1:
+        values, pks = groups[0]
+        host.objects.filter(tenant=tenant, pk__in=sorted(pks)).update(**values)
+        return
+    columns = dict.fromkeys(column for values, _ in groups for column in values)
+    host.objects.filter(tenant=tenant, pk__in=sorted(pk for _, pks in groups for pk in pks)).update(
+        **{
+            column: Case(
+                *(
+                    When(
+                        pk__in=sorted(pks),
+                        then=Value(values[column], output_field=host._meta.get_field(column)),
+                    )
+                    for values, pks in groups
+                    if column in values
+                ),
+                default=F(column),
+            )
+            for column in columns
+        }
+    )
 
 
 def _group_key(pairs: tuple) -> tuple:
