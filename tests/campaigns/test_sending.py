@@ -260,3 +260,28 @@ def test_the_unique_constraint_holds_when_executions_are_created_twice(email_cam
     create_executions(email_campaign)
     create_executions(email_campaign)
     assert CampaignExecution.objects.filter(campaign=email_campaign).count() == 4
+
+
+@pytest.mark.parametrize(("batch_size", "claims"), [(10, 1), (2, 2), (1, 3)])
+def test_a_short_batch_ends_the_send_without_another_claim(
+    email_campaign, smtp_server, monkeypatch, batch_size, claims
+):
+    """Ada and Bob are due (Cy and Dee were skipped at launch): a batch that took fewer than it
+    could took all that was due, so the send stops there; a full one looks again."""
+    from campaigns.services import sending
+
+    campaign_launch(by=OPERATOR, campaign=email_campaign)  # its send not run: no commit here
+    made = []
+    claim = sending.claim_batch
+
+    def counted(**kwargs):
+        made.append(claim(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(sending, "claim_batch", counted)
+    assert send_campaign(campaign_id=email_campaign.pk, batch_size=batch_size)["sent"] == 2
+    assert len(made) == claims
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.messages) == [
+        "ada@example.org",
+        "bob@example.org",
+    ]
