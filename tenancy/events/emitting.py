@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Value
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from ..models import EventStatus, OutboxEvent, Tenant
 from ..services.common import insert_select
@@ -30,19 +32,31 @@ class EventSpec:
     event_id: str | None = None
 
 
-def _new_event(tenant: Tenant, spec: EventSpec, now: datetime.datetime) -> OutboxEvent:
+def _cleaned(spec: EventSpec, now: datetime.datetime) -> tuple:
+    """(event_type, customer_id, data, occurred_at, event_id) of a spec, checked."""
     if spec.customer_id is not None and not (
         isinstance(spec.customer_id, int) and 0 < spec.customer_id <= INT64_MAX
     ):
         raise ValidationError({"customer": ["Not a customer's id."]})
+    return (
+        clean_event_type(spec.event_type),
+        spec.customer_id,
+        clean_data(spec.data),
+        clean_occurred_at(spec.occurred_at, now=now),
+        clean_event_id(spec.event_id),
+    )
+
+
+def _new_event(tenant: Tenant, cleaned: tuple, now: datetime.datetime) -> OutboxEvent:
+    event_type, customer_id, data, occurred_at, event_id = cleaned
     return OutboxEvent(
         tenant=tenant,
-        event_type=clean_event_type(spec.event_type),
-        customer_id=spec.customer_id,
-        data=clean_data(spec.data),
-        occurred_at=clean_occurred_at(spec.occurred_at, now=now),
+        event_type=event_type,
+        customer_id=customer_id,
+        data=data,
+        occurred_at=occurred_at,
         recorded_at=now,
-        event_id=clean_event_id(spec.event_id),
+        event_id=event_id,
         available_at=now,
     )
 
@@ -62,7 +76,8 @@ def emit(
     it was first sent). The consumers get it after the commit. ValidationError for a bad type
     or data."""
     now = timezone.now()
-    event = _new_event(tenant, EventSpec(event_type, customer_id, data, occurred_at, event_id), now)
+    spec = EventSpec(event_type, customer_id, data, occurred_at, event_id)
+    event = _new_event(tenant, _cleaned(spec, now), now)
     if event.event_id is None:
         event.save(force_insert=True)
         event.is_new = True
@@ -82,19 +97,71 @@ def emit(
 
 
 def emit_many(*, tenant: Tenant, events: Iterable[EventSpec]) -> int:
-    """Record many events of one tenant in the caller's transaction, one multi-row INSERT per
-    2,000 (repeats of an `event_id` already recorded are skipped). Returns how many were
-    given. All are validated before any is written."""
+    """Record many events of one tenant in the caller's transaction. Returns how many were
+    given. All are validated before any is written. On PostgreSQL, when none carries an
+    `event_id`, one COPY (no model instance per event: a batch of trigger runs emits ~8 events
+    per external one); otherwise one multi-row INSERT per 2,000 that skips the repeats of an
+    `event_id` already recorded (COPY has no ON CONFLICT)."""
     now = timezone.now()
-    rows = [_new_event(tenant, spec, now) for spec in events]
-    for start in range(0, len(rows), EMIT_MANY_BATCH):
-        OutboxEvent.objects.bulk_create(
-            rows[start : start + EMIT_MANY_BATCH],
-            ignore_conflicts=any(row.event_id for row in rows[start : start + EMIT_MANY_BATCH]),
+    cleaned = [_cleaned(spec, now) for spec in events]
+    if not cleaned:
+        return 0
+    if connection.vendor == "postgresql" and not any(row[4] for row in cleaned):
+        _copy_events(tenant, cleaned, now)
+    else:
+        rows = [_new_event(tenant, row, now) for row in cleaned]
+        for start in range(0, len(rows), EMIT_MANY_BATCH):
+            chunk = rows[start : start + EMIT_MANY_BATCH]
+            OutboxEvent.objects.bulk_create(
+                chunk, ignore_conflicts=any(row.event_id for row in chunk)
+            )
+    process_after_commit()
+    return len(cleaned)
+
+
+COPY_FIELDS = (
+    "tenant",
+    "event_type",
+    "customer_id",
+    "data",
+    "occurred_at",
+    "recorded_at",
+    "available_at",
+    "status",
+    "attempts",
+    "last_error",
+)
+
+
+def _copy_events(tenant: Tenant, cleaned: list[tuple], now: datetime.datetime) -> None:
+    """COPY the checked events (none with a key) into the outbox, pending and due now."""
+    columns = ", ".join(
+        connection.ops.quote_name(OutboxEvent._meta.get_field(name).column) for name in COPY_FIELDS
+    )
+    statement = f"COPY {OutboxEvent._meta.db_table} ({columns}) FROM STDIN"
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(statement) as copy:
+            for event_type, customer_id, data, occurred_at, _ in cleaned:
+                copy.write_row(
+                    (
+                        tenant.pk,
+                        event_type,
+                        customer_id,
+                        Jsonb(data),
+                        occurred_at,
+                        now,
+                        now,
+                        EventStatus.PENDING,
+                        0,
+                        "",
+                    )
+                )
+    if connection.queries_logged:  # logged as Django logs its statements (debug, tests)
+        seconds = time.perf_counter() - began
+        connection.queries_log.append(
+            {"sql": f"{statement} ({len(cleaned)} rows)", "time": f"{seconds:.3f}"}
         )
-    if rows:
-        process_after_commit()
-    return len(rows)
 
 
 def emit_for(

@@ -47,7 +47,7 @@ def outbox_inserts(queries) -> list[str]:
     return [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].startswith("INSERT")
+        if q["sql"].startswith(("INSERT", "COPY"))
         and table in q["sql"].split("(")[0]
         or q["sql"].startswith("WITH")
         and f"INSERT INTO {connection.ops.quote_name(table)}" in q["sql"]
