@@ -175,14 +175,10 @@ class _Batch:
         capped = [t.pk for t in self.triggers if t.pk in self.active and t.max_per_customer]
         if not capped:
             return {}
-        # Two workers counting for the same trigger at once could both let a customer
-        # through: the triggers' row locks (in pk order) make them take turns.
-        list(
-            CampaignTrigger.objects.select_for_update()
-            .filter(pk__in=capped)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # No two workers count for the same customer at once: its events are judged only by
+        # the worker that holds its row (handle_events), which reads here what the others
+        # committed. (Locking the capped triggers instead made every worker wait for the
+        # others' whole batches.)
         rows = (
             TriggerRun.objects.filter(
                 tenant=self.tenant,

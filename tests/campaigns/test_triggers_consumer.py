@@ -17,7 +17,7 @@ from campaigns.services.launch import campaign_pause
 from crm.models import Customer, CustomerNote
 from crm.services.customers import customer_create
 from tenancy.actors import OPERATOR
-from tenancy.events import emit, process_events, wakeup
+from tenancy.events import emit, process_events, register_consumer, unregister_consumer, wakeup
 from tenancy.models import EventStatus, OutboxEvent
 from tests.campaigns.conftest import channel
 from tests.campaigns.triggers import drain_outbox, running_campaign
@@ -350,3 +350,50 @@ def test_a_customer_another_worker_holds_is_left_to_a_later_batch(
         "Ada",
         "Bob",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_with_a_capped_trigger_do_not_wait_for_each_other(
+    tenant_a, campaign, ada, bob, monkeypatch
+):
+    """max_per_customer is counted per customer, and a customer is judged by one worker at a
+    time: a worker judging Bob does not wait for another's open batch with Ada's event."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    monkeypatch.setattr(wakeup, "_kick", lambda: None)  # the test plays the workers
+    trigger = make_trigger(
+        tenant_a, campaign, max_per_customer=1, actions=[{"type": "create_task", "note": "x"}]
+    )
+    drain_outbox()
+    emit(tenant=tenant_a, event_type="purchase", customer_id=ada.pk)
+    emit(tenant=tenant_a, event_type="purchase", customer_id=bob.pk)
+    holding, release = threading.Event(), threading.Event()
+
+    def pause(*, tenant, events):  # after the triggers' consumer, before the first's commit
+        if threading.current_thread().name == "first":
+            holding.set()
+            assert release.wait(30)
+
+    register_consumer("pause", pause)
+
+    def first():
+        try:
+            process_events(batch_size=1)  # Ada's, the older
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a wait fails the batch, not the test
+        result = process_events(batch_size=1)  # Bob's, while the first is still open
+        assert (result.processed, result.retried) == (1, 0)
+    finally:
+        release.set()
+        thread.join(30)
+        unregister_consumer("pause")
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert outcomes(trigger) == [("Ada", "fired", ""), ("Bob", "fired", "")]
