@@ -119,36 +119,22 @@ def emit_many(*, tenant: Tenant, events: Iterable[EventSpec]) -> int:
     return len(cleaned)
 
 
-COPY_FIELDS = (
-    "tenant",
-    "event_type",
-    "customer_id",
-    "data",
-    "occurred_at",
-    "recorded_at",
-    "available_at",
-    "status",
-    "attempts",
-    "last_error",
-)
-
-
 def _copy_events(tenant: Tenant, cleaned: list[tuple], now: datetime.datetime) -> None:
     """COPY the checked events (none with a key) into the outbox, pending and due now."""
-    columns = ", ".join(
-        connection.ops.quote_name(OutboxEvent._meta.get_field(name).column) for name in COPY_FIELDS
-    )
+    fields = [OutboxEvent._meta.get_field(name) for name in EMIT_SELECT_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     statement = f"COPY {OutboxEvent._meta.db_table} ({columns}) FROM STDIN"
     began = time.perf_counter()
     with connection.cursor() as cursor:
         with cursor.cursor.copy(statement) as copy:
-            for event_type, customer_id, data, occurred_at, _ in cleaned:
+            for event_type, customer_id, data, occurred_at, event_id in cleaned:
                 copy.write_row(
                     (
                         tenant.pk,
                         event_type,
                         customer_id,
                         Jsonb(data),
+                        event_id,  # None: a key needs ON CONFLICT, which COPY has not
                         occurred_at,
                         now,
                         now,
