@@ -138,7 +138,8 @@ def _call(
                 continue
             logger.warning("Outbox consumer %s failed", consumer.name, exc_info=True)
             return _error_text(consumer, exc), set()
-        return None, {event.pk for event in events if event.pk in set(handed_back or ())}
+        back = set(handed_back or ())
+        return None, {event.pk for event in events if event.pk in back}
     return None, set()  # (not reached: the last attempt returns)
 
 
