@@ -102,8 +102,9 @@ def _error_text(consumer: Consumer, exc: BaseException) -> str:
 
 
 # How long a drain waits when a whole batch was handed back (its events' rows are other
-# workers' until they commit).
+# workers' until they commit): doubling while it goes on, up to the longest.
 DEFERRED_PAUSE = 0.05
+DEFERRED_PAUSE_LONGEST = 1.0
 
 # PostgreSQL's deadlock and serialization failures: the other transaction went on, so the
 # same work again (its savepoint was rolled back) usually goes through.
@@ -247,13 +248,17 @@ def drain(*, seconds: float | None = None, batch_size: int | None = None) -> int
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     deadline = time.monotonic() + seconds
     total = 0
+    pause = DEFERRED_PAUSE
     while True:
         result = process_events(batch_size=batch_size)
         total += result.claimed - result.deferred
         if not result.claimed:  # (a consumer's own events were committed with the batch)
             return total
-        if result.deferred == result.claimed:  # all held by other workers: let them commit
-            time.sleep(DEFERRED_PAUSE)
+        if result.deferred == result.claimed:  # all held by other transactions: let them end
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+            pause = min(pause * 2, DEFERRED_PAUSE_LONGEST)
+        else:
+            pause = DEFERRED_PAUSE
         if time.monotonic() >= deadline:
             if not wakeup.eager():  # a worker hands the rest to a fresh task
                 wakeup.queue_drain(debounced=False)

@@ -465,3 +465,24 @@ def test_events_a_consumer_hands_back_stay_pending_in_their_place(tenant_a):
     finally:
         unregister_consumer("hands-back")
     assert list(statuses().values()).count(EventStatus.PROCESSED) == 3
+
+
+def test_a_drain_waits_longer_each_time_a_whole_batch_is_handed_back(tenant_a, monkeypatch):
+    """A customer held for long (another transaction's) does not make a drain spin: it waits
+    50 ms, then twice as long each time (up to a second), and takes the event once it can."""
+    emit(tenant=tenant_a, event_type="tag_added", customer_id=1)
+    calls: list[int] = []
+
+    def handler(*, tenant, events):
+        calls.append(len(events))
+        return {event.pk for event in events} if len(calls) <= 3 else set()
+
+    pauses: list[float] = []
+    monkeypatch.setattr("tenancy.events.processing.time.sleep", pauses.append)
+    register_consumer("busy", handler)
+    try:
+        assert drain(seconds=30, batch_size=10) == 1
+    finally:
+        unregister_consumer("busy")
+    assert pauses == [0.05, 0.1, 0.2] and calls == [1, 1, 1, 1]
+    assert list(statuses().values()) == [EventStatus.PROCESSED]
