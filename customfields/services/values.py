@@ -359,8 +359,8 @@ def write_values_each(
 ) -> list[FieldHistory]:
     """Give each of many of the tenant's customers its own cleaned values (`values`: {customer
     id: {field key: value}}), set-based: one read of the old values, one UPDATE of the slot
-    columns of the customers that change (a CASE when they differ; and one batched
-    update of `custom_fields_extra` for overflow fields), one insert of the history rows, each
+    columns of the customers that change (a CASE when their values differ), one batched
+    update of `custom_fields_extra` for overflow fields, one insert of the history rows, each
     with `reason` (or reason[(customer id, field key)]). Returns the history rows written (one
     per value that changed). Same actor rule as `write_values`; bumping the host's own columns
     (updated time, score) is the caller's."""
@@ -410,7 +410,7 @@ def write_values_each(
             )
         if slot_changed:
             # Its slot values that already held the value get it again: harmless, and
-            # customers given the same values share one statement.
+            # customers given the same values share one branch of the UPDATE.
             new_slots = tuple((columns[key], cleaned[key]) for key in in_slot if key in cleaned)
             updates.setdefault(_group_key(new_slots), (dict(new_slots), []))[1].append(pk)
     if updates:
