@@ -285,3 +285,41 @@ def test_a_short_batch_ends_the_send_without_another_claim(
         "ada@example.org",
         "bob@example.org",
     ]
+
+
+def test_a_triggers_executions_answer_only_the_customers_this_insert_wrote(
+    email_campaign, customers
+):
+    """create_executions_for (a trigger's send) writes each customer's execution with its
+    status, reason, address and a key of its own, and answers the customers it wrote: none the
+    second time, and not one whose execution was there already."""
+    from campaigns.services.launch import create_executions_for
+
+    ada, bob, cy, dee = customers
+    email = channel(email_campaign.tenant, "EMAIL")
+    Unsubscribe.objects.create(tenant=email_campaign.tenant, customer=bob, channel=email)
+
+    assert create_executions_for(email_campaign, [ada.pk, ada.pk, cy.pk]) == {ada.pk, cy.pk}
+    assert create_executions_for(email_campaign, [ada.pk, bob.pk, cy.pk]) == {bob.pk}
+    assert create_executions_for(email_campaign, [ada.pk, bob.pk, cy.pk]) == set()
+
+    rows = CampaignExecution.objects.filter(campaign=email_campaign).order_by("customer_id")
+    assert [
+        (r.customer_id, r.channel_id, r.address, r.status, r.skip_reason, r.variant, r.attempts)
+        for r in rows
+    ] == [
+        (ada.pk, email.pk, "ada@example.org", ExecutionStatus.PENDING, "", "A", 0),
+        (
+            bob.pk,
+            email.pk,
+            "bob@example.org",
+            ExecutionStatus.SKIPPED,
+            SkipReason.UNSUBSCRIBED,
+            "A",
+            0,
+        ),
+        (cy.pk, email.pk, "", ExecutionStatus.SKIPPED, SkipReason.NO_EMAIL, "A", 0),
+    ]
+    assert len({r.idempotency_key for r in rows}) == 3
+    assert all(r.created_at and r.tenant_id == email_campaign.tenant_id for r in rows)
+    assert dee.pk not in {r.customer_id for r in rows}
