@@ -109,6 +109,20 @@ def _warm_up() -> None:
     get_connection()
 
 
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds the server process of this connection has used (PostgreSQL on this
+    machine: /proc/<backend pid>/stat), or None where it cannot be read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _worker(start, done_emitting, batch: int, profile: str | None, out) -> None:
     _setup()
     from django.db import connection
@@ -123,6 +137,9 @@ def _worker(start, done_emitting, batch: int, profile: str | None, out) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
+    server_before = _backend_cpu(connection)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime  # Django's start and the warm-up: not counted
     start.wait()
     taken = 0
     if profiler:
@@ -144,7 +161,9 @@ def _worker(start, done_emitting, batch: int, profile: str | None, out) -> None:
         profiler.disable()
         profiler.dump_stats(profile)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out.put((taken, usage.ru_utime + usage.ru_stime))
+    server_after = _backend_cpu(connection)
+    server = None if server_before is None else server_after - server_before
+    out.put((taken, usage.ru_utime + usage.ru_stime - cpu_before, server))
     connection.close()
 
 
@@ -204,13 +223,16 @@ def scenario(
         done_emitting.set()
     reports = [out.get() for _ in children]
     seconds = time.perf_counter() - began
-    taken = sum(n for n, _ in reports)
+    taken = sum(n for n, _, _ in reports)
     for child in children:
         child.join()
     # Every event the workers processed: those emitted here and those the actions emitted
     # (tag_added, field_changed, customer_updated), each matched against the triggers.
     figures = {"label": label, "events": events, "taken": taken, "seconds": seconds}
-    figures["cpu"] = sum(cpu for _, cpu in reports)  # the workers' own (not PostgreSQL's)
+    figures["cpu"] = sum(cpu for _, cpu, _ in reports)  # the workers' own (not PostgreSQL's)
+    # Their connections' server processes (not the WAL writer's, the checkpointer's …).
+    servers = [server for _, _, server in reports]
+    figures["server_cpu"] = None if None in servers else sum(servers)
     figures.update(measure(events_per_second=None if rate is not None else events / seconds))
     figures["load"] = load
     _print(figures)
@@ -264,7 +286,9 @@ def _print(f: dict) -> None:
         f"  p95 {f['p95']:.2f} s  | sent {f['sent']:,} p50 {f['sent_p50']:.2f} s"
         f" p95 {f['sent_p95']:.2f} s | {f['events']:,} events in {f['seconds']:.1f} s"
         f" ({f['taken']:,} with the actions' own: {f['taken'] / f['seconds']:,.0f}/s),"
-        f" left {f['left']} | runs: {runs} | workers' CPU {f['cpu']:.1f} s | load {f['load']}",
+        f" left {f['left']} | runs: {runs} | workers' CPU {f['cpu']:.1f} s"
+        + (f", their server processes' {f['server_cpu']:.1f} s" if f["server_cpu"] else "")
+        + f" | load {f['load']}",
         flush=True,
     )
 
