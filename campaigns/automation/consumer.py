@@ -55,7 +55,7 @@ from ..models import (
     TriggerRun,
     Unsubscribe,
 )
-from ..services.launch import message_channels
+from ..services.launch import message_channels_of
 from .conditions import TriggerCompiler, matching_events
 from .firing import Job, fire_many
 
@@ -146,10 +146,10 @@ class _Batch:
             for t in self.triggers
             if t.pk in self.active and any(a.get("type") == "send" for a in t.actions)
         ]
-        channels = {}
-        for trigger in sending:
-            if trigger.campaign_id not in channels:
-                channels[trigger.campaign_id] = {c.pk for c in message_channels(trigger.campaign)}
+        channels = {
+            campaign_id: {channel.pk for channel in found}
+            for campaign_id, found in message_channels_of(t.campaign for t in sending).items()
+        }
         wanted = set().union(*channels.values()) if channels else set()
         if not wanted:
             return {}

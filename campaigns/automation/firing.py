@@ -38,7 +38,7 @@ from tenancy.actors import require_role
 from tenancy.models import Tenant
 
 from ..models import CampaignTrigger
-from ..services.launch import create_executions_for, enqueue_sending
+from ..services.launch import create_executions_for, enqueue_sending, message_channels_of
 from .actions import AUTOMATION, run_action
 
 ALREADY_SENT = "Already sent: a customer gets a campaign's message once."
@@ -214,8 +214,13 @@ def _sends(steps: list[tuple[Job, int, dict]]) -> None:
     for job, index, _ in steps:
         by_campaign[job.trigger.campaign_id].append((job, index))
         campaigns[job.trigger.campaign_id] = job.trigger.campaign
+    channels = message_channels_of(campaigns.values())
     for campaign_id, group in by_campaign.items():
-        new = create_executions_for(campaigns[campaign_id], [job.customer_id for job, _ in group])
+        new = create_executions_for(
+            campaigns[campaign_id],
+            [job.customer_id for job, _ in group],
+            channels=channels[campaign_id],
+        )
         if new:
             enqueue_sending(campaigns[campaign_id])
         for job, index in group:

@@ -15,7 +15,7 @@ anyone but the tenant's managers and admins or the operator, before it locks or 
 
 import itertools
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from tenancy.actors import Actor
 from ..models import (
     Campaign,
     CampaignChannel,
+    CampaignChannelPlan,
     CampaignExecution,
     CampaignStatus,
     ChannelKind,
@@ -62,11 +63,25 @@ def _next_in_phase(campaign: Campaign, phase: str) -> CampaignStatus | None:
 
 
 def message_channels(campaign: Campaign) -> list[CampaignChannel]:
-    return [
-        plan.channel
-        for plan in campaign.plans.select_related("channel")
-        if plan.channel.sends_messages
-    ]
+    return message_channels_of([campaign])[campaign.pk]
+
+
+def message_channels_of(campaigns: Iterable[Campaign]) -> dict[int, list[CampaignChannel]]:
+    """{campaign pk: the channels it sends messages on, in the plans' order} for one tenant's
+    campaigns, in one query: a batch of trigger events reads those of all its sending
+    triggers' campaigns (a query per campaign was ~1.3 ms each, every batch)."""
+    out: dict[int, list[CampaignChannel]] = {}
+    tenants = set()
+    for campaign in campaigns:
+        out[campaign.pk] = []
+        tenants.add(campaign.tenant_id)
+    if not out:
+        return out
+    plans = CampaignChannelPlan.objects.filter(tenant_id__in=tenants, campaign_id__in=list(out))
+    for plan in plans.select_related("channel"):
+        if plan.channel.sends_messages:
+            out[plan.campaign_id].append(plan.channel)
+    return out
 
 
 def _pick(weights: list[tuple[str, int]], total: int, campaign_id: int, customer_id: int) -> str:
@@ -175,15 +190,20 @@ def create_executions(campaign: Campaign) -> None:
         _insert(campaign, batch)
 
 
-def create_executions_for(campaign: Campaign, customer_ids) -> set[int]:
+def create_executions_for(
+    campaign: Campaign, customer_ids, *, channels: list[CampaignChannel] | None = None
+) -> set[int]:
     """A trigger's send: the campaign's executions for these customers of the tenant (variant
     by the A/B weights, skipped with the reason when opted out or without an address), inserted
     or ignored — one per (campaign, customer, channel), so a customer gets a campaign once.
-    Answers the customers who got a new execution. The caller enqueues the sending."""
+    Answers the customers who got a new execution. The caller enqueues the sending.
+    `channels`: the campaign's message channels, when the caller has read them."""
     customer_ids = sorted(set(customer_ids))
     if not customer_ids:
         return set()
-    return _insert(campaign, list(_rows(campaign, message_channels(campaign), customer_ids)))
+    if channels is None:
+        channels = message_channels(campaign)
+    return _insert(campaign, list(_rows(campaign, channels, customer_ids)))
 
 
 def enqueue_sending(campaign: Campaign) -> None:
