@@ -142,8 +142,9 @@ def _insert(campaign: Campaign, rows: list[tuple]) -> set[int]:
     arrays as parameters, no model instance and no parameter per field, and the answer is
     what this insert wrote (a concurrent insert's rows are not counted twice). A trigger's
     send made ~5,300 instances for 3,000 events and Django spent more turning them into SQL
-    than the server spent inserting them (docs/benchmarks.md, issue 16). Elsewhere the rows
-    already there are read first, then bulk_create ignores conflicts."""
+    than the server spent inserting them (docs/benchmarks.md, issue 16). Elsewhere the
+    (customer, channel) pairs already there are read first, then bulk_create ignores
+    conflicts."""
     if not rows:
         return set()
     if connection.vendor == "postgresql":
@@ -161,11 +162,10 @@ def _insert(campaign: Campaign, rows: list[tuple]) -> set[int]:
                 [campaign.tenant_id, campaign.pk, timezone.now(), *columns_values],
             )
             return {customer_id for (customer_id,) in cursor.fetchall()}
-    customer_ids = {row[0] for row in rows}
     before = set(
         CampaignExecution.objects.filter(
-            tenant=campaign.tenant, campaign=campaign, customer_id__in=customer_ids
-        ).values_list("customer_id", flat=True)
+            tenant=campaign.tenant, campaign=campaign, customer_id__in={row[0] for row in rows}
+        ).values_list("customer_id", "channel_id")
     )
     CampaignExecution.objects.bulk_create(
         [
@@ -178,7 +178,11 @@ def _insert(campaign: Campaign, rows: list[tuple]) -> set[int]:
         ],
         ignore_conflicts=True,
     )
-    return customer_ids - before
+    return {
+        customer_id
+        for customer_id, channel_id, *_ in rows
+        if (customer_id, channel_id) not in before
+    }
 
 
 def create_executions(campaign: Campaign) -> None:

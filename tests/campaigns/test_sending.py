@@ -323,3 +323,26 @@ def test_a_triggers_executions_answer_only_the_customers_this_insert_wrote(
     assert len({r.idempotency_key for r in rows}) == 3
     assert all(r.created_at and r.tenant_id == email_campaign.tenant_id for r in rows)
     assert dee.pk not in {r.customer_id for r in rows}
+
+
+def test_a_channel_added_later_makes_a_customer_new_again(email_campaign, customers, sms_channel):
+    """A customer who has the campaign's email counts as new when the insert gives them the
+    campaign's SMS added since (their send is enqueued for it), on both databases."""
+    from campaigns.models import CampaignChannelPlan, CampaignVariant
+    from campaigns.services.launch import create_executions_for
+
+    ada, bob, *_ = customers
+    tenant = email_campaign.tenant
+    assert create_executions_for(email_campaign, [ada.pk]) == {ada.pk}
+    sms = sms_channel
+    CampaignChannelPlan.objects.create(tenant=tenant, campaign=email_campaign, channel=sms)
+    CampaignVariant.objects.create(
+        tenant=tenant, campaign=email_campaign, channel=sms, body="Hi {{ first_name }}"
+    )
+    assert create_executions_for(email_campaign, [ada.pk, bob.pk]) == {ada.pk, bob.pk}
+    assert create_executions_for(email_campaign, [ada.pk, bob.pk]) == set()
+    assert sorted(
+        CampaignExecution.objects.filter(campaign=email_campaign).values_list(
+            "customer__first_name", "channel__channel_code"
+        )
+    ) == [("Ada", "EMAIL"), ("Ada", "SMS"), ("Bob", "EMAIL"), ("Bob", "SMS")]
