@@ -73,10 +73,11 @@ class TriggerRun(TenantOwned):
     an event processed twice (the outbox delivers at least once) fire once: the row is inserted
     or ignored, never checked first."""
 
-    # The run log gets ~32 rows per event (docs/benchmarks.md, issue 16), so it keeps four
-    # indexes and no more: the tenant and the trigger have none of their own, since
-    # triggerrun_event starts with the tenant and triggerrun_once with the trigger (a trigger
-    # decides its tenant). triggerrun_once also serves the trigger's page, the caps' counts
+    # The run log gets ~32 rows per event (docs/benchmarks.md, issue 16), so every row goes
+    # into four indexes and no more (its key, the customer's, triggerrun_event and
+    # triggerrun_once; triggerrun_due holds only scheduled runs): the tenant and the trigger
+    # have none of their own, since triggerrun_event starts with the tenant and
+    # triggerrun_once with the trigger (a trigger decides its tenant). triggerrun_once also serves the trigger's page, the caps' counts
     # (trigger, customer) and a trigger's delete.
     #
     # On PostgreSQL the two are one foreign key, (tenant, trigger) → the trigger's (tenant,
