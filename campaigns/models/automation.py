@@ -77,8 +77,8 @@ class TriggerRun(TenantOwned):
     # into four indexes and no more (its key, the customer's, triggerrun_event and
     # triggerrun_once; triggerrun_due holds only scheduled runs): the tenant and the trigger
     # have none of their own, since triggerrun_event starts with the tenant and
-    # triggerrun_once with the trigger (a trigger decides its tenant). triggerrun_once also serves the trigger's page, the caps' counts
-    # (trigger, customer) and a trigger's delete.
+    # triggerrun_once with the trigger (a trigger decides its tenant). triggerrun_once also
+    # serves the trigger's page, the caps' counts (trigger, customer) and a trigger's delete.
     #
     # On PostgreSQL the two are one foreign key, (tenant, trigger) → the trigger's (tenant,
     # id), added by migration 0010: a run cannot name another tenant than its trigger's, and
